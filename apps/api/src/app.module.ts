@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ConfigModule, type AppConfig } from '../../../libs/config/src/index.js';
+import { PersistenceModule } from '../../../libs/persistence/src/index.js';
+import { AuthGuard, AuthModule } from '../../../libs/auth/src/index.js';
+import { AuditModule } from '../../../libs/audit/src/index.js';
+import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js';
+import { HealthController, Metrics } from '../../../libs/observability/src/index.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, metrics: Metrics): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), AuthModule, AuditModule, TenancyModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: Metrics, useValue: metrics },
+        // Order matters: authenticate first (401), then bind the tenant (400/403).
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: TenancyGuard },
+      ],
+    };
+  }
+}

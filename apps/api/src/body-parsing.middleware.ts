@@ -1,0 +1,33 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApiError, writeError } from '../../../libs/errors/src/index.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+const jsonParser = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
+
+/**
+ * JSON bodies only: a body with another media type is 415, malformed JSON 400 invalid_json,
+ * over 64 KiB 413 — all in the one error model (the framework's parser would answer HTML).
+ */
+export function jsonBodyParsing() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+      return writeError(res, new ApiError('unsupported_media_type', 'The request body must be application/json.'));
+    }
+    jsonParser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { type?: string; status?: number };
+      if (e.type === 'entity.too.large' || e.status === 413) {
+        return writeError(res, new ApiError('payload_too_large', `The request body exceeds ${BODY_LIMIT_BYTES} bytes.`));
+      }
+      if (e.type === 'entity.parse.failed') return writeError(res, new ApiError('invalid_json'));
+      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+        return writeError(res, new ApiError('unsupported_media_type', 'Unsupported body encoding or charset.'));
+      }
+      return writeError(res, new ApiError('invalid_json', 'The request body could not be read.'));
+    });
+  };
+}

@@ -1,0 +1,26 @@
+import { ConfigError, loadConfig } from '../../../libs/config/src/index.js';
+import { createApp } from './create-app.js';
+import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { app, logger } = await createApp(config);
+  const demo = config.demoTenant ? await ensureDemoTenant(app, config) : null;
+  await app.listen(config.port, config.host);
+  logger.info({ port: config.port, database: config.database.type }, 'listening');
+  if (demo) printQuickStart(config, demo);
+}
+
+main().catch((err) => {
+  console.error('Tessera failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { ApiError } from '../../errors/src/index.js';
+import type { UserPrincipal } from './principal.js';
+import { DEV_JWT_SECRET } from './dev-secret.js';
+
+const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Verifies user bearer tokens: HS256 with AUTH_JWT_SECRET, or RS256/PS256/ES256/EdDSA against
+ * AUTH_JWKS_URL. The key is picked by the token's algorithm family, so an RS token can never
+ * be checked with the HMAC secret (no HS/RS confusion); `none` is never accepted.
+ */
+@Injectable()
+export class JwtVerifierService {
+  private readonly logger = new Logger(JwtVerifierService.name);
+  private readonly secret?: Uint8Array;
+  private readonly jwks?: JWTVerifyGetKey;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEV_JWT_SECRET) devSecret: Uint8Array | null,
+  ) {
+    this.secret = config.auth.jwtSecret ?? devSecret ?? undefined;
+    if (config.auth.jwksUrl) {
+      // jose caches the set and refetches on an unknown kid, at most once per cooldown.
+      this.jwks = createRemoteJWKSet(config.auth.jwksUrl, { cooldownDuration: 60_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    }
+  }
+
+  async verify(token: string): Promise<UserPrincipal> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthenticated('The bearer token is malformed.');
+    }
+    let payload: JWTPayload;
+    const options = {
+      issuer: this.config.auth.issuer,
+      audience: this.config.auth.audience,
+      clockTolerance: this.config.auth.clockToleranceSeconds,
+      requiredClaims: ['exp', 'sub'],
+    };
+    try {
+      if (alg === 'HS256' && this.secret) {
+        ({ payload } = await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] }));
+      } else if (alg && ASYMMETRIC_ALGS.includes(alg) && this.jwks) {
+        ({ payload } = await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC_ALGS }));
+      } else {
+        throw unauthenticated('The bearer token algorithm is not accepted.');
+      }
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const code = (err as { code?: string }).code ?? 'unknown';
+      this.logger.debug(`bearer token rejected: ${code}`);
+      throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The bearer token has expired.' : 'The bearer token is invalid.');
+    }
+    return this.toPrincipal(payload);
+  }
+
+  private toPrincipal(payload: JWTPayload): UserPrincipal {
+    const tenant = payload[this.config.auth.tenantClaim];
+    const sub = payload.sub;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) throw unauthenticated('The bearer token has no valid subject.');
+    if (typeof tenant !== 'string' || !UUID_RE.test(tenant)) throw unauthenticated('The bearer token has no valid tenant claim.');
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
+    return {
+      kind: 'user',
+      userId: sub,
+      tenantId: tenant.toLowerCase(),
+      roles: strings(payload.roles),
+      amr: strings(payload.amr),
+      authTime,
+      issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
+    };
+  }
+}
+
+export function unauthenticated(message = 'Authentication is required.'): ApiError {
+  return new ApiError('unauthenticated', message, { headers: { 'WWW-Authenticate': 'Bearer realm="tessera"' } });
+}

@@ -1,0 +1,40 @@
+/** Who is calling, as established by the auth guard. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  /** Tenant id from the token's tenant claim, lower-case. */
+  tenantId: string;
+  roles: string[];
+  amr: string[];
+  /** Seconds since epoch of the user's last authentication, when the token says. */
+  authTime?: number;
+  /** Token issue time, used as a fallback for the authentication age. */
+  issuedAt?: number;
+}
+
+export interface ApiKeyPrincipal {
+  kind: 'api_key';
+  keyId: string;
+  tenantId: string;
+  scopes: string[];
+}
+
+export interface PlatformPrincipal {
+  kind: 'platform';
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal | PlatformPrincipal;
+
+/** Principals that are bound to one tenant. */
+export type TenantPrincipal = UserPrincipal | ApiKeyPrincipal;
+
+export function actorOf(principal: Principal): { actorType: string; actorId: string } {
+  switch (principal.kind) {
+    case 'user':
+      return { actorType: 'user', actorId: principal.userId };
+    case 'api_key':
+      return { actorType: 'api_key', actorId: principal.keyId };
+    case 'platform':
+      return { actorType: 'platform', actorId: 'platform' };
+  }
+}

@@ -1,0 +1,47 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Principal, UserPrincipal, ApiKeyPrincipal } from './principal.js';
+
+/** The tenant a request is bound to, as resolved by the tenancy guard. */
+export interface TenantContext {
+  id: string;
+  name: string;
+  status: string;
+  requireMfa: boolean;
+  policyVersion: number;
+  webauthn: { rpId: string; rpName: string; origins: string[] } | null;
+}
+
+export interface TesseraRequest extends Request {
+  id: string;
+  principal?: Principal;
+  tenant?: TenantContext;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+  return ctx.switchToHttp().getRequest<TesseraRequest>().principal;
+});
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): UserPrincipal => {
+  const principal = ctx.switchToHttp().getRequest<TesseraRequest>().principal;
+  if (principal?.kind !== 'user') throw new Error('CurrentUser used on a route that is not a user route');
+  return principal;
+});
+
+export const CurrentApiKey = createParamDecorator((_: unknown, ctx: ExecutionContext): ApiKeyPrincipal => {
+  const principal = ctx.switchToHttp().getRequest<TesseraRequest>().principal;
+  if (principal?.kind !== 'api_key') throw new Error('CurrentApiKey used on a route that is not an admin route');
+  return principal;
+});
+
+export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantContext => {
+  const tenant = ctx.switchToHttp().getRequest<TesseraRequest>().tenant;
+  if (!tenant) throw new Error('CurrentTenant used on a route without the tenancy guard');
+  return tenant;
+});
+
+/** The client address: the socket's, or the forwarded one when TRUST_PROXY is set (Express decides). */
+export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<TesseraRequest>();
+  return req.ip ?? req.socket.remoteAddress ?? '';
+});

@@ -1,0 +1,172 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string };
+
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  /** Dev-only conveniences (demo tenant, dev tokens, demo page) are on outside production. */
+  devMode: boolean;
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  /** Run pending migrations when the API starts (always in dev; opt-in in production). */
+  migrateOnStart: boolean;
+  auth: {
+    jwtSecret?: Uint8Array;
+    jwksUrl?: URL;
+    issuer?: string;
+    audience?: string;
+    tenantClaim: string;
+    /** Clock tolerance for exp/nbf in seconds. */
+    clockToleranceSeconds: number;
+  };
+  platformApiKey?: string;
+  redisUrl?: string;
+  corsOrigins: string[];
+  logLevel: string;
+  /** Seed a demo tenant on start (dev mode only). */
+  demoTenant: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates the environment once. Nothing else in the code base reads process.env;
+ * a bad value throws a ConfigError listing every problem, so the process stops at start.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+
+  const nodeEnv = str('NODE_ENV') ?? 'development';
+  let envName: AppConfig['env'] = 'development';
+  if (nodeEnv === 'production' || nodeEnv === 'test' || nodeEnv === 'development') envName = nodeEnv;
+  else problems.push(`NODE_ENV must be development, test or production (got "${nodeEnv}")`);
+  const production = envName === 'production';
+
+  const database = parseDatabaseUrl(str('DATABASE_URL'), cwd, problems);
+
+  const secret = str('AUTH_JWT_SECRET');
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    problems.push('AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)');
+  }
+  let jwksUrl: URL | undefined;
+  const jwksRaw = str('AUTH_JWKS_URL');
+  if (jwksRaw !== undefined) {
+    try {
+      jwksUrl = new URL(jwksRaw);
+      if (jwksUrl.protocol !== 'https:' && !(jwksUrl.protocol === 'http:' && isLoopback(jwksUrl.hostname))) {
+        problems.push('AUTH_JWKS_URL must be https (http only for localhost)');
+      }
+    } catch {
+      problems.push(`AUTH_JWKS_URL is not a URL (got "${jwksRaw}")`);
+    }
+  }
+  if (production && secret === undefined && jwksRaw === undefined) {
+    problems.push('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL');
+  }
+
+  const tenantClaim = str('AUTH_TENANT_CLAIM') ?? 'tenant_id';
+  if (!/^[A-Za-z0-9_.:/-]{1,100}$/.test(tenantClaim)) problems.push('AUTH_TENANT_CLAIM has invalid characters');
+
+  const platformApiKey = str('PLATFORM_API_KEY');
+  if (platformApiKey !== undefined && platformApiKey.length < 24) {
+    problems.push('PLATFORM_API_KEY must be at least 24 characters');
+  }
+
+  const redisUrl = str('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+
+  const corsOrigins = (str('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    try {
+      const url = new URL(origin);
+      if (url.origin !== origin) problems.push(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
+    } catch {
+      problems.push(`CORS_ORIGINS entry "${origin}" is not a URL`);
+    }
+  }
+
+  const logLevel = str('LOG_LEVEL') ?? (envName === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: AppConfig = {
+    env: envName,
+    devMode: !production,
+    port: int('PORT', 3000, 0, 65535),
+    host: str('HOST') ?? '0.0.0.0',
+    database,
+    migrateOnStart: bool('MIGRATE_ON_START', !production),
+    auth: {
+      jwtSecret: secret === undefined ? undefined : new TextEncoder().encode(secret),
+      jwksUrl,
+      issuer: str('AUTH_ISSUER'),
+      audience: str('AUTH_AUDIENCE'),
+      tenantClaim,
+      clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 60),
+    },
+    platformApiKey,
+    redisUrl,
+    corsOrigins,
+    logLevel,
+    demoTenant: !production && bool('DEMO_TENANT', true),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseDatabaseUrl(raw: string | undefined, cwd: string, problems: string[]): DatabaseConfig {
+  if (raw === undefined) return { type: 'sqlite', path: resolve(cwd, 'data/tessera.sqlite') };
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) problems.push('DATABASE_URL sqlite:<path> needs a path');
+    if (path === ':memory:') return { type: 'sqlite', path };
+    return { type: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { type: 'postgres', url: raw };
+  }
+  problems.push('DATABASE_URL must be sqlite:<path> or postgres://…');
+  return { type: 'sqlite', path: ':memory:' };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

@@ -1,0 +1,5 @@
+export * from './error-codes.js';
+export * from './api-error.js';
+export * from './api-error-responses.decorator.js';
+export * from './http-error.filter.js';
+export * from './validation.js';

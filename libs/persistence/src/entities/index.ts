@@ -1,0 +1,34 @@
+import { TenantEntity } from './tenant.entity.js';
+import { ApiKeyEntity } from './api-key.entity.js';
+import { UserHandleEntity } from './user-handle.entity.js';
+import { WebAuthnCredentialEntity } from './webauthn-credential.entity.js';
+import { PendingEnrollmentEntity } from './pending-enrollment.entity.js';
+import { BackupCodeEntity } from './backup-code.entity.js';
+import { PolicyEntity } from './policy.entity.js';
+import { PolicyRuleEntity } from './policy-rule.entity.js';
+import { AuditEventEntity } from './audit-event.entity.js';
+
+export {
+  TenantEntity,
+  ApiKeyEntity,
+  UserHandleEntity,
+  WebAuthnCredentialEntity,
+  PendingEnrollmentEntity,
+  BackupCodeEntity,
+  PolicyEntity,
+  PolicyRuleEntity,
+  AuditEventEntity,
+};
+export type { TenantWebAuthnSettings } from './tenant.entity.js';
+
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  UserHandleEntity,
+  WebAuthnCredentialEntity,
+  PendingEnrollmentEntity,
+  BackupCodeEntity,
+  PolicyEntity,
+  PolicyRuleEntity,
+  AuditEventEntity,
+];

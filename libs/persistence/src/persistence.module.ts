@@ -1,0 +1,35 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/src/index.js';
+import { APP_CONFIG } from '../../config/src/index.js';
+import { createDataSource } from './data-source.factory.js';
+
+/** Connects the DataSource at start (running migrations when configured) and closes the pool at shutdown. */
+@Global()
+@Module({})
+export class PersistenceModule implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: DataSource,
+          inject: [APP_CONFIG],
+          useFactory: async (config: AppConfig) => {
+            const ds = createDataSource(config.database);
+            await ds.initialize();
+            if (config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
+            return ds;
+          },
+        },
+      ],
+      exports: [DataSource],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,40 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../errors/src/index.js';
+import { ApiPlatformRoute, PlatformRoute } from '../../auth/src/index.js';
+import { TenantsService } from './tenants.service.js';
+import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
+
+@ApiTags('platform')
+@Controller('v1/tenants')
+@PlatformRoute()
+@ApiPlatformRoute()
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a tenant and its first admin API key (shown once)' })
+  @ApiResponse({ status: 201, type: CreatedTenantDto })
+  @ApiErrorResponses('validation_failed', 'conflict', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
+  async create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
+    const { tenant, apiKey } = await this.tenants.create(body);
+    return { ...tenant, api_key: apiKey };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a tenant' })
+  @ApiResponse({ status: 200, type: TenantDto })
+  @ApiErrorResponses('validation_failed', 'not_found')
+  get(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<TenantDto> {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a tenant: name, status, WebAuthn settings, require_mfa' })
+  @ApiResponse({ status: 200, type: TenantDto })
+  @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
+  update(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
+    return this.tenants.update(id, body);
+  }
+}
