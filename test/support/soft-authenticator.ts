@@ -68,6 +68,8 @@ export interface Tamper {
   garbageAttestationObject?: boolean;
   /** Flip a bit in the signature (assertion, or packed attestation). */
   badSignature?: boolean;
+  /** Create the new credential under this (base64url) id, as a cloned or replaying authenticator would. */
+  reuseCredentialId?: string;
 }
 
 export interface SoftCredential {
@@ -177,7 +179,7 @@ export class SoftAuthenticator {
     const publicKeyCose = coseKey(this.opts.alg, publicKeySpki, tamper.alg ?? alg);
 
     const idLength = tamper.oversizedCredentialId === true ? 1024 : tamper.oversizedCredentialId || 32;
-    const credentialIdBytes = new Uint8Array(randomBytes(idLength));
+    const credentialIdBytes = tamper.reuseCredentialId ? new Uint8Array(Buffer.from(tamper.reuseCredentialId, 'base64url')) : new Uint8Array(randomBytes(idLength));
     const credentialId = b64url(credentialIdBytes);
 
     const clientDataJSON = clientData('webauthn.create', options.challenge, ctx.origin, tamper);

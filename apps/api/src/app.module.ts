@@ -5,17 +5,26 @@ import { PersistenceModule } from '../../../libs/persistence/src/index.js';
 import { AuthGuard, AuthModule } from '../../../libs/auth/src/index.js';
 import { AuditModule } from '../../../libs/audit/src/index.js';
 import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js';
-import { HealthController, Metrics } from '../../../libs/observability/src/index.js';
+import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
+import { PolicyModule } from '../../../libs/policy/src/index.js';
+import { MfaModule } from '../../../libs/mfa/src/index.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, metrics: Metrics): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), AuthModule, AuditModule, TenancyModule],
-      controllers: [HealthController],
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(metrics),
+        PersistenceModule.forRoot(),
+        AuthModule,
+        AuditModule,
+        TenancyModule,
+        PolicyModule,
+        MfaModule,
+      ],
       providers: [
-        { provide: Metrics, useValue: metrics },
         // Order matters: authenticate first (401), then bind the tenant (400/403).
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenancyGuard },

@@ -2,3 +2,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './request-logging.middleware.js';
 export * from './health.controller.js';
+export * from './observability.module.js';

@@ -148,7 +148,7 @@ describe('PolicyEngine decisions', () => {
       determining: [],
     },
     {
-      name: 'default deny: API key on a user action',
+      name: 'request the schema does not allow (API key on a user action) denies with errors',
       request: {
         principal: { type: 'ApiKey', id: 'k1', tenantId: A, attrs: { scopes: [] } },
         action: 'begin_enrollment',

@@ -44,6 +44,10 @@ export class TenantPolicyCache {
   /** Preparses `set` into the tenant's slot (replacing its previous version). */
   install(tenantId: string, set: CompiledPolicySet): CachedPolicySet {
     const previous = this.entries.get(tenantId);
+    // Evict first, so a new tenant takes the freed slot and slots never exceed maxTenants.
+    if (!previous) {
+      while (this.entries.size >= this.maxTenants) this.evict(this.entries.keys().next().value as string);
+    }
     const slotId = previous?.slotId ?? this.freeSlots.pop() ?? `${this.slotPrefix}${this.slotCount++}`;
     const errors: string[] = [];
     const answer = preparsePolicySet(slotId, { staticPolicies: set.policies });
@@ -55,10 +59,6 @@ export class TenantPolicyCache {
     const entry: CachedPolicySet = { tenantId, version: set.version, slotId, set, errors };
     this.entries.delete(tenantId);
     this.entries.set(tenantId, entry);
-    while (this.entries.size > this.maxTenants) {
-      const oldest = this.entries.keys().next().value as string;
-      this.evict(oldest);
-    }
     return entry;
   }
 

@@ -1,0 +1,119 @@
+/**
+ * Policy engine benchmark: one `authorize` call (cached tenant set, entities and context built
+ * per call) against the bare cedar-wasm `statefulIsAuthorized` call on the same inputs,
+ * prebuilt. Build, then: `node dist/bench/policy.bench.js`.
+ */
+import { performance } from 'node:perf_hooks';
+import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { loadPolicyFiles, PolicyEngine, type PolicyRequest, type RuleSource } from '../libs/policy/src/engine/index.js';
+import { buildCall } from '../libs/policy/src/engine/cedar-request.builder.js';
+
+const SIZES = [10, 100, 1000];
+const WARMUP_MS = 600;
+const MEASURE_MS = 4000;
+const MAX_SAMPLES = 40_000;
+const TENANT = 'bench-tenant';
+
+const engine = PolicyEngine.create();
+const baselineCount = engine.baselineRules().length;
+const schemaName = 'bench:schema';
+if (preparseSchema(schemaName, engine.schemaText).type !== 'success') throw new Error('schema');
+
+function tenantRules(total: number): RuleSource[] {
+  return Array.from({ length: Math.max(0, total - baselineCount) }, (_, i) => ({
+    id: `rule-${i}`,
+    text: `forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)
+when { resource.aaguid == "00000000-0000-0000-0000-${String(i).padStart(12, '0')}" && context.factor_count > ${i % 10} };`,
+    notice: `Rule ${i} forbids this authenticator.`,
+  }));
+}
+
+function request(): PolicyRequest {
+  return {
+    principal: { type: 'User', id: 'user-1', tenantId: TENANT, attrs: { roles: ['member'] } },
+    action: 'complete_enrollment',
+    resource: {
+      type: 'Authenticator',
+      id: 'cred-1',
+      tenantId: TENANT,
+      attrs: {
+        method_type: 'webauthn_passkey',
+        aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
+        user_verified: true,
+        backup_eligible: true,
+        backed_up: false,
+        attachment: 'platform',
+        attestation_format: 'none',
+        transports: ['internal', 'hybrid'],
+      },
+    },
+    context: {
+      method_type: 'webauthn_passkey',
+      amr: ['pwd', 'mfa'],
+      auth_age_seconds: 120,
+      factor_count: 1,
+      ip: '203.0.113.9',
+      tenant_requires_mfa: true,
+    },
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const fmt = (us: number) => `${us.toFixed(0).padStart(6)} µs`;
+const rows: string[] = [];
+const started = performance.now();
+
+for (const total of SIZES) {
+  const rules = tenantRules(total);
+  const version = total;
+  const load = () => rules;
+  const req = request();
+
+  // Bare: the same policy texts, preparsed under our own id, call arguments built once.
+  const bareId = `bench:bare:${total}`;
+  const policies: Record<string, string> = {};
+  const first = await engine.authorize(TENANT, version, load, req);
+  if (!first.allowed) throw new Error(`expected allow, got ${JSON.stringify(first)}`);
+  // The same set for the bare call: baseline texts in file order, then the tenant rules.
+  loadPolicyFiles().baseline.forEach((r, i) => (policies[`p${i}`] = r.text));
+  rules.forEach((r, i) => (policies[`p${baselineCount + i}`] = r.text));
+  if (preparsePolicySet(bareId, { staticPolicies: policies }).type !== 'success') throw new Error('bare preparse');
+  const bareCall = buildCall(req, bareId, schemaName);
+  const entityCount = bareCall.entities.length;
+  const bareAnswer = statefulIsAuthorized(bareCall);
+  if (bareAnswer.type !== 'success' || bareAnswer.response.decision !== 'allow') throw new Error('bare should allow');
+
+  const run = async (ms: number, keep: boolean) => {
+    const a: number[] = [];
+    const b: number[] = [];
+    const until = performance.now() + ms;
+    while (performance.now() < until && a.length < MAX_SAMPLES) {
+      let t = performance.now();
+      await engine.authorize(TENANT, version, load, req);
+      const ta = performance.now() - t;
+      t = performance.now();
+      statefulIsAuthorized(bareCall);
+      const tb = performance.now() - t;
+      if (keep) {
+        a.push(ta * 1000);
+        b.push(tb * 1000);
+      }
+    }
+    return { a: a.sort((x, y) => x - y), b: b.sort((x, y) => x - y) };
+  };
+  await run(WARMUP_MS, false);
+  const { a, b } = await run(MEASURE_MS, true);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  rows.push(
+    `${String(total).padStart(5)} rules  ${entityCount} entities  n=${String(a.length).padStart(5)}  ` +
+      `authorize p50 ${fmt(pct(a, 50))} p99 ${fmt(pct(a, 99))}   bare p50 ${fmt(pct(b, 50))} p99 ${fmt(pct(b, 99))}   ` +
+      `overhead p50 ${(pct(a, 50) / pct(b, 50)).toFixed(2)}x mean ${(mean(a) / mean(b)).toFixed(2)}x`,
+  );
+  preparsePolicySet(bareId, { staticPolicies: {} });
+}
+
+console.log(`policy engine benchmark (node ${process.version}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+for (const r of rows) console.log(r);

@@ -1,0 +1,36 @@
+import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { BackupCodesService } from './backup-codes.service.js';
+import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
+
+class BackupCodesRemainingDto {
+  @ApiProperty({ description: 'Unused backup codes the user holds.' })
+  remaining: number;
+}
+
+@ApiTags('backup codes')
+@Controller('v1/users/me/mfa/backup-codes')
+@UserRoute()
+@ApiUserRoute()
+export class BackupCodesController {
+  constructor(private readonly backupCodes: BackupCodesService) {}
+
+  @Post()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Regenerate backup codes: every earlier code stops working. The codes are shown once.' })
+  @ApiOkResponse({ type: BackupCodesDto })
+  @ApiErrorResponses('policy_denied')
+  regenerate(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<BackupCodesDto> {
+    return this.backupCodes.regenerate(tenant, user, ip);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'How many unused backup codes the user holds' })
+  @ApiOkResponse({ type: BackupCodesRemainingDto })
+  async remaining(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<BackupCodesRemainingDto> {
+    return { remaining: await this.backupCodes.remaining(tenant.id, user.userId) };
+  }
+}

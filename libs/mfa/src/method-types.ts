@@ -1,0 +1,5 @@
+export const WEBAUTHN_METHOD_TYPES = ['webauthn_passkey', 'webauthn_fido'] as const;
+export type WebAuthnMethodType = (typeof WEBAUTHN_METHOD_TYPES)[number];
+
+export const METHOD_TYPES = [...WEBAUTHN_METHOD_TYPES, 'totp'] as const;
+export type MethodType = (typeof METHOD_TYPES)[number];

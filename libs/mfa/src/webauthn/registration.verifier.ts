@@ -1,0 +1,116 @@
+import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import { ApiError } from '../../../errors/src/index.js';
+import type { WebAuthnMethodType } from '../method-types.js';
+import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+
+export interface VerifiedAuthenticator {
+  credentialId: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  aaguid: string;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backedUp: boolean;
+  attestationFormat: string;
+  attachment: string;
+}
+
+export interface RegistrationExpectations {
+  challenge: string;
+  origins: string[];
+  rpId: string;
+  methodType: WebAuthnMethodType;
+}
+
+const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'cable', 'smart-card']);
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Verifies a registration response in a fixed order with precise, safe messages: the library's own
+ * messages echo expected values (challenge, origins), so they never reach the client.
+ */
+export async function verifyRegistration(response: RegistrationResponseJSON, expected: RegistrationExpectations): Promise<VerifiedAuthenticator> {
+  const fail = (message: string, reason: string): never => {
+    throw new ApiError('verification_failed', message, { details: { reason } });
+  };
+  if (response.type !== 'public-key') fail('The credential type must be "public-key".', 'credential_type');
+  if (typeof response.id !== 'string' || !B64URL.test(response.id) || response.id !== response.rawId) {
+    fail('The credential id and rawId must be the same base64url value.', 'credential_id');
+  }
+  const idBytes = decodeLength(response.id);
+  if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES) fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
+
+  // Parse (never compare as text) clientDataJSON: browsers may add members.
+  const clientData = parseClientData(response.response?.clientDataJSON);
+  if (!clientData) return fail('clientDataJSON is not valid base64url JSON.', 'client_data');
+  if (clientData.type !== 'webauthn.create') fail('clientDataJSON.type must be "webauthn.create".', 'client_data_type');
+  if (clientData.challenge !== expected.challenge) fail('The challenge does not match the pending enrollment.', 'challenge');
+  if (!expected.origins.includes(clientData.origin as string)) fail("The origin is not one of the tenant's origins.", 'origin');
+
+  let result;
+  try {
+    result = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: expected.challenge,
+      expectedOrigin: expected.origins,
+      expectedRPID: expected.rpId,
+      expectedType: 'webauthn.create',
+      requireUserPresence: true,
+      requireUserVerification: expected.methodType === 'webauthn_passkey',
+      supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
+    });
+  } catch (err) {
+    return fail(classifyLibraryError(err, expected.methodType), 'attestation');
+  }
+  if (!result.verified) return fail('The attestation could not be verified.', 'attestation');
+  const info = result.registrationInfo;
+  if (info.credential.id !== response.id) fail('The credential id does not match the authenticator data.', 'credential_id');
+
+  return {
+    credentialId: info.credential.id,
+    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    counter: info.credential.counter,
+    transports: (response.response.transports ?? []).filter((t) => KNOWN_TRANSPORTS.has(t)),
+    aaguid: info.aaguid.toLowerCase(),
+    userVerified: info.userVerified,
+    backupEligible: info.credentialDeviceType === 'multiDevice',
+    backedUp: info.credentialBackedUp,
+    attestationFormat: info.fmt,
+    attachment: response.authenticatorAttachment ?? 'unknown',
+  };
+}
+
+function decodeLength(b64url: string): number {
+  try {
+    return isoBase64URL.toBuffer(b64url).length;
+  } catch {
+    return 0;
+  }
+}
+
+function parseClientData(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== 'string' || !B64URL.test(value) || value.length > 8192) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Maps the library's failure to a message that names the check, not the expected value. */
+function classifyLibraryError(err: unknown, methodType: WebAuthnMethodType): string {
+  const text = err instanceof Error ? err.message : '';
+  if (/RP ID/i.test(text)) return 'The authenticator data is not for this relying party.';
+  if (/user verification/i.test(text) || /User verification/.test(text)) {
+    return methodType === 'webauthn_passkey'
+      ? 'A passkey must verify the user (PIN or biometric), and this authenticator did not.'
+      : 'User verification was required but not performed.';
+  }
+  if (/user presen/i.test(text) || /User not present/i.test(text)) return 'The authenticator did not confirm user presence.';
+  if (/algorithm/i.test(text)) return 'The credential uses an algorithm that is not accepted (ES256, EdDSA or RS256).';
+  if (/signature/i.test(text)) return 'The attestation signature is not valid.';
+  return 'The attestation could not be verified.';
+}

@@ -1,0 +1,44 @@
+import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
+import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, RegistrationOptionsQueryDto } from './webauthn-enrollment.dto.js';
+
+@ApiTags('enrollment')
+@Controller('v1/users/me/mfa/webauthn/register')
+@UserRoute()
+@ApiUserRoute()
+export class WebAuthnEnrollmentController {
+  constructor(private readonly enrollment: WebAuthnEnrollmentService) {}
+
+  @Post()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
+  @ApiOkResponse({ type: RegistrationOptionsDto })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_implemented')
+  async begin(
+    @Query() query: RegistrationOptionsQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentUser() user: UserPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RegistrationOptionsDto> {
+    return { options: { ...(await this.enrollment.begin(tenant, user, query.method_type, ip)) } };
+  }
+
+  @Post('complete')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Complete WebAuthn registration', description: 'Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.' })
+  @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
+  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')
+  complete(
+    @Body() body: CompleteRegistrationDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentUser() user: UserPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<BackupCodesDto> {
+    return this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip);
+  }
+}

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import { Clock } from '../../../config/src/index.js';
+import { ApiError } from '../../../errors/src/index.js';
+import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
+import { AuditService } from '../../../audit/src/index.js';
+import { PolicyService, userContext } from '../../../policy/src/index.js';
+import {
+  PendingEnrollmentEntity,
+  TenantScopedRepository,
+  UserHandleEntity,
+  WebAuthnCredentialEntity,
+  isUniqueViolation,
+  newId,
+} from '../../../persistence/src/index.js';
+import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
+import { FactorsService } from '../factors/factors.service.js';
+import type { WebAuthnMethodType } from '../method-types.js';
+import { verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
+import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+
+export interface CompleteRegistrationInput {
+  credential: RegistrationResponseJSON;
+  deviceName: string;
+  methodType: WebAuthnMethodType;
+}
+
+type RelyingParty = NonNullable<TenantContext['webauthn']>;
+
+/** Registration ceremonies: options with a pending enrollment, then verified, authorized, stored. */
+@Injectable()
+export class WebAuthnEnrollmentService {
+  private readonly pending: TenantScopedRepository<PendingEnrollmentEntity>;
+  private readonly credentials: TenantScopedRepository<WebAuthnCredentialEntity>;
+  private readonly handles: TenantScopedRepository<UserHandleEntity>;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    private readonly backupCodes: BackupCodesService,
+    private readonly factors: FactorsService,
+  ) {
+    this.pending = TenantScopedRepository.of(dataSource, PendingEnrollmentEntity);
+    this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
+    this.handles = TenantScopedRepository.of(dataSource, UserHandleEntity);
+  }
+
+  async begin(tenant: TenantContext, user: UserPrincipal, methodType: WebAuthnMethodType, ip: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const rp = relyingParty(tenant);
+    const now = this.clock.now();
+    const existing = await this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } });
+    await this.policy.enforce({
+      tenant,
+      principal: user,
+      action: 'begin_enrollment',
+      resource: { type: 'Tenant', id: tenant.id },
+      context: userContext({ principal: user, tenant, methodType, factorCount: existing.length, ip, now }),
+    });
+
+    const userHandle = await this.userHandle(tenant.id, user.userId, now);
+    const challenge = randomBytes(32);
+    const passkey = methodType === 'webauthn_passkey';
+    const options = await generateRegistrationOptions({
+      rpName: rp.rpName,
+      rpID: rp.rpId,
+      userName: user.userId,
+      userDisplayName: user.userId,
+      userID: Buffer.from(userHandle, 'base64url'),
+      challenge,
+      timeout: CEREMONY_TIMEOUT_MS,
+      attestationType: passkey ? 'none' : 'direct',
+      excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
+      authenticatorSelection: passkey
+        ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
+        : { authenticatorAttachment: 'cross-platform', residentKey: 'discouraged', requireResidentKey: false, userVerification: 'preferred' },
+      supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
+      preferredAuthenticatorType: passkey ? undefined : 'securityKey',
+    });
+
+    // One live ceremony per (tenant, user, method): a new options call replaces the previous one.
+    const row = {
+      id: newId(),
+      userId: user.userId,
+      methodType,
+      challenge: options.challenge,
+      expiresAt: new Date(now.getTime() + CEREMONY_TIMEOUT_MS),
+      createdAt: now,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          const repo = this.pending.withManager(manager);
+          await repo.delete(tenant.id, { userId: user.userId, methodType });
+          await repo.insert(tenant.id, row);
+        });
+        break;
+      } catch (err) {
+        // Two concurrent options calls: the loser retries once and replaces the winner's.
+        if (attempt > 0 || !isUniqueViolation(err)) throw err;
+      }
+    }
+    return options;
+  }
+
+  async complete(tenant: TenantContext, user: UserPrincipal, input: CompleteRegistrationInput, ip: string): Promise<BackupCodesResult> {
+    const rp = relyingParty(tenant);
+    const pending = await this.takePending(tenant.id, user.userId, input.methodType);
+
+    const verified = await verifyRegistration(input.credential, {
+      challenge: pending.challenge,
+      origins: rp.origins,
+      rpId: rp.rpId,
+      methodType: input.methodType,
+    });
+
+    const now = this.clock.now();
+    const factorCount = await this.factors.count(tenant.id, user.userId);
+    await this.policy.enforce({
+      tenant,
+      principal: user,
+      action: 'complete_enrollment',
+      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType) },
+      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
+    });
+
+    // Hash a new set outside the transaction only when it will be needed.
+    const prepared = (await this.backupCodes.remaining(tenant.id, user.userId)) === 0 ? await this.backupCodes.prepare() : null;
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const credentialRowId = newId();
+        await this.credentials.withManager(manager).insert(tenant.id, {
+          id: credentialRowId,
+          userId: user.userId,
+          credentialId: verified.credentialId,
+          publicKey: verified.publicKey,
+          counter: verified.counter,
+          transports: verified.transports,
+          aaguid: verified.aaguid,
+          userVerified: verified.userVerified,
+          backupEligible: verified.backupEligible,
+          backedUp: verified.backedUp,
+          attestationFormat: verified.attestationFormat,
+          attachment: verified.attachment,
+          methodType: input.methodType,
+          deviceName: input.deviceName,
+          createdAt: now,
+          lastUsedAt: null,
+        });
+        const codes = prepared
+          ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
+          : { codes: [], remaining: await this.backupCodes.remaining(tenant.id, user.userId, manager) };
+        await this.audit.record(
+          tenant.id,
+          {
+            actorType: 'user',
+            actorId: user.userId,
+            action: 'factor.enrolled',
+            resourceType: 'factor',
+            resourceId: credentialRowId,
+            metadata: {
+              method_type: input.methodType,
+              aaguid: verified.aaguid,
+              attestation_format: verified.attestationFormat,
+              backed_up: verified.backedUp,
+              backup_codes_issued: codes.codes.length,
+            },
+          },
+          manager,
+        );
+        return codes;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ApiError('credential_exists', 'This authenticator is already registered in this tenant.');
+      throw err;
+    }
+  }
+
+  /**
+   * Takes the pending enrollment once: whoever deletes the row owns the ceremony, so under a race
+   * exactly one completion proceeds. Any attempt consumes it, whatever the outcome.
+   */
+  private async takePending(tenantId: string, userId: string, methodType: string): Promise<PendingEnrollmentEntity> {
+    const notFound = () => new ApiError('not_found', 'No pending enrollment found');
+    const row = await this.pending.findOne(tenantId, { userId, methodType });
+    if (!row) throw notFound();
+    const taken = await this.pending.delete(tenantId, { id: row.id });
+    if (taken !== 1 || row.expiresAt.getTime() <= this.clock.now().getTime()) throw notFound();
+    return row;
+  }
+
+  /** The random, stable WebAuthn user.id of (tenant, user). */
+  private async userHandle(tenantId: string, userId: string, now: Date): Promise<string> {
+    const found = await this.handles.findOne(tenantId, { userId });
+    if (found) return found.handle;
+    try {
+      const created = await this.handles.insert(tenantId, { id: newId(), userId, handle: randomBytes(32).toString('base64url'), createdAt: now });
+      return created.handle;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const raced = await this.handles.findOne(tenantId, { userId });
+      if (!raced) throw err;
+      return raced.handle;
+    }
+  }
+}
+
+function relyingParty(tenant: TenantContext): RelyingParty {
+  if (!tenant.webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
+  return tenant.webauthn;
+}
+
+function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType) {
+  return {
+    method_type: methodType,
+    aaguid: v.aaguid,
+    user_verified: v.userVerified,
+    backup_eligible: v.backupEligible,
+    backed_up: v.backedUp,
+    attachment: v.attachment,
+    attestation_format: v.attestationFormat,
+    transports: v.transports,
+  };
+}

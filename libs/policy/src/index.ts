@@ -1,0 +1,4 @@
+export * from './engine/index.js';
+export * from './policy.service.js';
+export * from './policy-context.js';
+export * from './policy.module.js';

@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ApiError } from '../../errors/src/index.js';
+import { actorOf, type TenantContext, type TenantPrincipal } from '../../auth/src/index.js';
+import { AuditService } from '../../audit/src/index.js';
+import { PolicyEntity, PolicyRuleEntity } from '../../persistence/src/index.js';
+import { Metrics } from '../../observability/src/index.js';
+import {
+  PolicyEngine,
+  type Decision,
+  type PolicyAction,
+  type PolicyAttrs,
+  type PolicyEntity as CedarEntity,
+  type PolicyEntityType,
+  type RuleSource,
+} from './engine/index.js';
+
+export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
+
+export interface AuthorizeInput {
+  tenant: TenantContext;
+  principal: TenantPrincipal;
+  action: PolicyAction;
+  /** The resource; for `Tenant` the id is the tenant's. */
+  resource: { type: PolicyEntityType; id: string; attrs?: PolicyAttrs };
+  context: Record<string, unknown>;
+  related?: readonly CedarEntity[];
+}
+
+/**
+ * Every state change asks this service first. Baseline + the tenant's enabled rules, evaluated
+ * by Cedar on a set preparsed per (tenant, policy version); the version comes with the tenant on
+ * every request, so a rule change is enforced by every node on its next request.
+ */
+@Injectable()
+export class PolicyService implements OnModuleInit {
+  private readonly logger = new Logger(PolicyService.name);
+
+  constructor(
+    @Inject(POLICY_ENGINE) readonly engine: PolicyEngine,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onModuleInit(): void {
+    // Cedar's first calls are slow (wasm compile, V8 warm-up): pay that at start, not on a user.
+    this.engine.simulate([], {
+      principal: { type: 'User', id: 'warmup', tenantId: 'warmup', attrs: { roles: [] } },
+      action: 'begin_enrollment',
+      resource: { type: 'Tenant', id: 'warmup', tenantId: 'warmup', attrs: {} },
+      context: { method_type: 'webauthn_passkey', amr: [], auth_age_seconds: 0, factor_count: 0, ip: '', tenant_requires_mfa: false },
+    });
+  }
+
+  async authorize(input: AuthorizeInput): Promise<Decision> {
+    const { tenant } = input;
+    const decision = await this.engine.authorize(tenant.id, tenant.policyVersion, () => this.loadTenantRules(tenant.id), {
+      principal: principalEntity(input.principal),
+      action: input.action,
+      resource: { type: input.resource.type, id: input.resource.id, tenantId: tenant.id, attrs: input.resource.attrs ?? {} },
+      context: input.context,
+      related: input.related,
+    });
+    this.metrics.policyDecisions.inc({ action: input.action, outcome: decision.allowed ? 'allow' : decision.errors.length ? 'error' : 'deny' });
+    return decision;
+  }
+
+  /** Authorizes or throws 403 policy_denied carrying the determining rules' notices; denials are audited. */
+  async enforce(input: AuthorizeInput): Promise<void> {
+    const decision = await this.authorize(input);
+    if (decision.allowed) return;
+    if (decision.errors.length > 0) {
+      this.logger.warn(`policy evaluation error for ${input.action} in tenant ${input.tenant.id}: ${decision.errors.join('; ')}`);
+    }
+    const ids = decision.determining.map((r) => r.id);
+    const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
+    await this.audit.record(input.tenant.id, {
+      ...actorOf(input.principal),
+      action: 'policy_denied',
+      resourceType: input.resource.type,
+      resourceId: input.resource.id,
+      metadata: {
+        cedar_action: input.action,
+        principal: principalLabel(input.principal),
+        determining_policies: ids,
+        evaluation_error: decision.errors.length > 0,
+      },
+    } as Parameters<AuditService['record']>[1]);
+    const message =
+      decision.errors.length > 0
+        ? 'The tenant policy could not be evaluated, so the action is denied.'
+        : ids.length > 0
+          ? 'The tenant policy does not allow this.'
+          : 'No tenant policy permits this action.';
+    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, notices });
+  }
+
+  /** The tenant's enabled rules in evaluation order: policies by priority, then rule position. */
+  async loadTenantRules(tenantId: string): Promise<RuleSource[]> {
+    const rows = await this.dataSource
+      .getRepository(PolicyRuleEntity)
+      .createQueryBuilder('rule')
+      .innerJoin(PolicyEntity, 'policy', 'policy.id = rule.policyId AND policy.tenantId = rule.tenantId')
+      .where('rule.tenantId = :tenantId', { tenantId })
+      .andWhere('policy.enabled = :enabled', { enabled: true })
+      .orderBy('policy.priority', 'DESC')
+      .addOrderBy('policy.createdAt', 'ASC')
+      .addOrderBy('rule.position', 'ASC')
+      .addOrderBy('rule.createdAt', 'ASC')
+      .getMany();
+    return rows.map((r) => ({ id: r.id, text: r.policyText, notice: r.notice ?? undefined }));
+  }
+}
+
+function principalEntity(principal: TenantPrincipal): CedarEntity<'User' | 'ApiKey'> {
+  return principal.kind === 'user'
+    ? { type: 'User', id: principal.userId, tenantId: principal.tenantId, attrs: { roles: principal.roles } }
+    : { type: 'ApiKey', id: principal.keyId, tenantId: principal.tenantId, attrs: { scopes: principal.scopes } };
+}
+
+function principalLabel(principal: TenantPrincipal): string {
+  return principal.kind === 'user' ? `User::"${principal.userId}"` : `ApiKey::"${principal.keyId}"`;
+}
