@@ -8,6 +8,7 @@ import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js'
 import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
 import { PolicyModule } from '../../../libs/policy/src/index.js';
 import { MfaModule } from '../../../libs/mfa/src/index.js';
+import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
 
 @Module({})
 export class AppModule {
@@ -20,12 +21,14 @@ export class AppModule {
         PersistenceModule.forRoot(),
         AuthModule,
         AuditModule,
+        RateLimitModule,
         TenancyModule,
         PolicyModule,
         MfaModule,
       ],
       providers: [
-        // Order matters: authenticate first (401), then bind the tenant (400/403).
+        // Order matters: the IP limit first (cheapest), authenticate (401), then bind the tenant (400/403).
+        { provide: APP_GUARD, useExisting: IpRateLimitGuard },
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenancyGuard },
       ],

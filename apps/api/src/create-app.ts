@@ -29,7 +29,7 @@ export async function createApp(config: AppConfig, options: { logger?: PinoLogge
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
 
   app.use(requestLogging(logger, metrics));

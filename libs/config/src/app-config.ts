@@ -28,6 +28,29 @@ export interface AppConfig {
   logLevel: string;
   /** Seed a demo tenant on start (dev mode only). */
   demoTenant: boolean;
+  /** Express `trust proxy`: read the client address from X-Forwarded-For (behind a gateway). */
+  trustProxy: boolean | number | string;
+  rateLimits: {
+    /** Registration options + completions per (tenant, user) per minute. 0 disables. */
+    enrollPerMinute: number;
+    /** Failed MFA verifications per (tenant, user) per 15 minutes. 0 disables. */
+    mfaFailures: number;
+    /** Requests per client IP per minute; 0 (default) disables: behind a gateway every request has its address. */
+    ipPerMinute: number;
+  };
+  mfa: {
+    /** 32-byte key (AES-256-GCM) for TOTP secrets and the generated token-signing key at rest. */
+    encryptionKey?: Buffer;
+    /** PKCS#8 PEM of the ES256 key that signs MFA tokens; generated and stored when absent. */
+    tokenPrivateKeyPem?: string;
+    tokenIssuer: string;
+    tokenAudience?: string;
+    tokenTtlSeconds: number;
+  };
+  /** How often expired pending enrollments and challenges are purged. */
+  purgeIntervalSeconds: number;
+  /** Tenants whose Cedar policy sets stay preparsed (LRU). */
+  policyCacheTenants: number;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +145,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const logLevel = str('LOG_LEVEL') ?? (envName === 'test' ? 'silent' : 'info');
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const trustProxyRaw = str('TRUST_PROXY');
+  let trustProxy: boolean | number | string = false;
+  if (trustProxyRaw !== undefined) {
+    if (/^(true|false)$/i.test(trustProxyRaw)) trustProxy = trustProxyRaw.toLowerCase() === 'true';
+    else if (/^\d+$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
+    else if (/^[0-9a-fA-F:.,/ a-z]+$/.test(trustProxyRaw)) trustProxy = trustProxyRaw;
+    else problems.push('TRUST_PROXY must be true, false, a hop count, or a list of addresses/subnets (loopback, 10.0.0.0/8, …)');
+  }
+
+  let encryptionKey: Buffer | undefined;
+  const encRaw = str('MFA_ENCRYPTION_KEY');
+  if (encRaw !== undefined) {
+    encryptionKey = Buffer.from(encRaw, /^[0-9a-fA-F]{64}$/.test(encRaw) ? 'hex' : 'base64');
+    if (encryptionKey.length !== 32) problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+  } else if (production) {
+    problems.push('NODE_ENV=production requires MFA_ENCRYPTION_KEY (32 bytes, hex or base64)');
+  }
+  const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY')) problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+
   const config: AppConfig = {
     env: envName,
     devMode: !production,
@@ -142,6 +185,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     corsOrigins,
     logLevel,
     demoTenant: !production && bool('DEMO_TENANT', true),
+    trustProxy,
+    rateLimits: {
+      enrollPerMinute: int('RATE_LIMIT_ENROLL_PER_MINUTE', 30, 0, 1_000_000),
+      mfaFailures: int('RATE_LIMIT_MFA_FAILURES', 10, 0, 1_000_000),
+      ipPerMinute: int('RATE_LIMIT_IP_PER_MINUTE', 0, 0, 10_000_000),
+    },
+    mfa: {
+      encryptionKey,
+      tokenPrivateKeyPem: tokenPem,
+      tokenIssuer: str('MFA_TOKEN_ISSUER') ?? 'tessera',
+      tokenAudience: str('MFA_TOKEN_AUDIENCE'),
+      tokenTtlSeconds: int('MFA_TOKEN_TTL_SECONDS', 300, 30, 3600),
+    },
+    purgeIntervalSeconds: int('PURGE_INTERVAL_SECONDS', 60, 1, 86_400),
+    policyCacheTenants: int('POLICY_CACHE_TENANTS', 1000, 1, 1_000_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -7,6 +7,7 @@ import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
 import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { RateLimitService } from '../../../rate-limit/src/index.js';
 import {
   PendingEnrollmentEntity,
   TenantScopedRepository,
@@ -43,6 +44,7 @@ export class WebAuthnEnrollmentService {
     private readonly audit: AuditService,
     private readonly backupCodes: BackupCodesService,
     private readonly factors: FactorsService,
+    private readonly limits: RateLimitService,
   ) {
     this.pending = TenantScopedRepository.of(dataSource, PendingEnrollmentEntity);
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
@@ -51,6 +53,7 @@ export class WebAuthnEnrollmentService {
 
   async begin(tenant: TenantContext, user: UserPrincipal, methodType: WebAuthnMethodType, ip: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const rp = relyingParty(tenant);
+    await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
     const existing = await this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } });
     await this.policy.enforce({
@@ -108,6 +111,7 @@ export class WebAuthnEnrollmentService {
 
   async complete(tenant: TenantContext, user: UserPrincipal, input: CompleteRegistrationInput, ip: string): Promise<BackupCodesResult> {
     const rp = relyingParty(tenant);
+    await this.limits.hitEnrollment(tenant.id, user.userId);
     const pending = await this.takePending(tenant.id, user.userId, input.methodType);
 
     const verified = await verifyRegistration(input.credential, {
