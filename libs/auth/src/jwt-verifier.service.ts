@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
@@ -16,14 +17,16 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 @Injectable()
 export class JwtVerifierService {
   private readonly logger = new Logger(JwtVerifierService.name);
-  private readonly secret?: Uint8Array;
+  private readonly secret?: KeyObject;
   private readonly jwks?: JWTVerifyGetKey;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DEV_JWT_SECRET) devSecret: Uint8Array | null,
   ) {
-    this.secret = config.auth.jwtSecret ?? devSecret ?? undefined;
+    const secret = config.auth.jwtSecret ?? devSecret ?? undefined;
+    // A KeyObject is imported once; raw bytes would be re-imported on every verification.
+    this.secret = secret ? createSecretKey(secret) : undefined;
     if (config.auth.jwksUrl) {
       // jose caches the set and refetches on an unknown kid, at most once per cooldown.
       this.jwks = createRemoteJWKSet(config.auth.jwksUrl, { cooldownDuration: 60_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });

@@ -48,6 +48,7 @@ export function createDataSource(db: DatabaseConfig, options: DataSourceFactoryO
       extra: {
         // Bounded statements and idle sessions: a stuck database never hangs a request forever.
         statement_timeout: 10_000,
+        query_timeout: 12_000,
         idle_in_transaction_session_timeout: 15_000,
         options: '-c timezone=UTC',
       },

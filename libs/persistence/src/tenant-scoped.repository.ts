@@ -39,15 +39,15 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     return { ...where, tenantId } as FindOptionsWhere<T>;
   }
 
-  findOne(tenantId: string, where: FindOptionsWhere<T>): Promise<T | null> {
+  async findOne(tenantId: string, where: FindOptionsWhere<T>): Promise<T | null> {
     return this.repo.findOne({ where: this.scoped(tenantId, where) });
   }
 
-  find(tenantId: string, where: FindOptionsWhere<T> = {}, options: Omit<FindManyOptions<T>, 'where'> = {}): Promise<T[]> {
+  async find(tenantId: string, where: FindOptionsWhere<T> = {}, options: Omit<FindManyOptions<T>, 'where'> = {}): Promise<T[]> {
     return this.repo.find({ ...options, where: this.scoped(tenantId, where) });
   }
 
-  count(tenantId: string, where: FindOptionsWhere<T> = {}): Promise<number> {
+  async count(tenantId: string, where: FindOptionsWhere<T> = {}): Promise<number> {
     return this.repo.count({ where: this.scoped(tenantId, where) });
   }
 
@@ -74,6 +74,44 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
   async delete(tenantId: string, where: FindOptionsWhere<T>): Promise<number> {
     const result = await this.repo.delete(this.scoped(tenantId, where));
     return result.affected ?? 0;
+  }
+
+  /** Insert, or update the row that conflicts on `conflictPaths` (one statement, both dialects). */
+  async upsert(tenantId: string, row: Omit<T, 'tenantId' | 'tenant'>, conflictPaths: (keyof T & string)[]): Promise<void> {
+    assertTenantId(tenantId);
+    if (!conflictPaths.includes('tenantId' as keyof T & string)) throw new Error('TenantScopedRepository.upsert: conflict paths must include tenantId');
+    await this.repo.upsert({ ...row, tenantId } as unknown as QueryDeepPartialEntity<T>, { conflictPaths, skipUpdateIfNoValuesChanged: false });
+  }
+
+  /**
+   * Deletes the matching rows and returns them, in one statement (DELETE … RETURNING, which
+   * PostgreSQL and SQLite ≥ 3.35 support): a row is returned to exactly one concurrent caller.
+   */
+  async deleteReturning(tenantId: string, where: Partial<Record<keyof T & string, string | number | boolean>>): Promise<T[]> {
+    assertTenantId(tenantId);
+    const metadata = this.manager.connection.getMetadata(this.target);
+    const driver = this.manager.connection.driver;
+    const postgres = this.manager.connection.options.type === 'postgres';
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [property, value] of Object.entries({ ...where, tenantId })) {
+      if (value === undefined) throw new Error(`TenantScopedRepository: undefined value for "${property}"`);
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`TenantScopedRepository: unknown property "${property}"`);
+      params.push(value);
+      conditions.push(`${driver.escape(column.databaseName)} = ${postgres ? `$${params.length}` : '?'}`);
+    }
+    const sql = `DELETE FROM ${driver.escape(metadata.tableName)} WHERE ${conditions.join(' AND ')} RETURNING *`;
+    const result: unknown = await this.manager.query(sql, params);
+    // pg through TypeORM answers [rows, count] for DELETE … RETURNING; better-sqlite3 answers rows.
+    const rows = (postgres && Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+    return rows.map((raw) => {
+      const entity = this.repo.create();
+      for (const column of metadata.columns) {
+        if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+      }
+      return entity;
+    });
   }
 
   /** A query builder already restricted to the tenant. */

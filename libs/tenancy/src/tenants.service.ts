@@ -30,9 +30,18 @@ export interface UpdateTenantInput {
   require_mfa?: boolean;
 }
 
+/**
+ * How long a node may answer from its copy of a tenant row. Every request needs the tenant
+ * (status, WebAuthn settings, policy version); a short TTL saves a query per request while a
+ * change made on another node (disable, new policy version) is still seen within 0.5 s.
+ */
+const CONTEXT_TTL_MS = 500;
+
 /** Tenants and their WebAuthn settings. The platform operator creates them. */
 @Injectable()
 export class TenantsService {
+  private readonly contexts = new Map<string, { at: number; value: TenantContext | null }>();
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
@@ -61,6 +70,7 @@ export class TenantsService {
       const key = await this.apiKeys.create(id, 'initial admin key', manager);
       await this.audit.record(id, { actorType: 'platform', actorId: 'platform', action: 'tenant.created', resourceType: 'tenant', resourceId: id, metadata: { name: input.name } }, manager);
       await this.audit.record(id, { actorType: 'platform', actorId: 'platform', action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, metadata: { name: key.name } }, manager);
+      this.invalidate(id);
       return { tenant: toView(row), apiKey: key.key };
     });
   }
@@ -87,13 +97,30 @@ export class TenantsService {
       if (patch.webauthn !== undefined) row.webauthn = patch.webauthn === null ? null : this.checkedSettings(patch.webauthn);
       row.updatedAt = new Date();
       await repo.update({ id: row.id }, { name: row.name, status: row.status, requireMfa: row.requireMfa, webauthn: row.webauthn, updatedAt: row.updatedAt });
+      this.invalidate(row.id);
       await this.audit.record(row.id, { actorType: 'platform', actorId: 'platform', action: 'tenant.updated', resourceType: 'tenant', resourceId: row.id, metadata: { fields: Object.keys(patch) } }, manager);
       return toView(row);
     });
   }
 
-  /** The tenant a request is bound to, or null when it does not exist. */
+  /** The tenant a request is bound to, or null when it does not exist (cached for CONTEXT_TTL_MS). */
   async context(id: string): Promise<TenantContext | null> {
+    const key = id.toLowerCase();
+    const now = Date.now();
+    const cached = this.contexts.get(key);
+    if (cached && now - cached.at < CONTEXT_TTL_MS) return cached.value;
+    const value = await this.load(key);
+    if (this.contexts.size > 10_000) this.contexts.clear();
+    this.contexts.set(key, { at: now, value });
+    return value;
+  }
+
+  /** Drops this node's copy after a change, so the change applies here on the next request. */
+  invalidate(id: string): void {
+    this.contexts.delete(id.toLowerCase());
+  }
+
+  private async load(id: string): Promise<TenantContext | null> {
     const row = await this.find(id);
     if (!row) return null;
     return {

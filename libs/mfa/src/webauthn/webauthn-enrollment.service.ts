@@ -93,19 +93,7 @@ export class WebAuthnEnrollmentService {
       expiresAt: new Date(now.getTime() + CEREMONY_TIMEOUT_MS),
       createdAt: now,
     };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.dataSource.transaction(async (manager) => {
-          const repo = this.pending.withManager(manager);
-          await repo.delete(tenant.id, { userId: user.userId, methodType });
-          await repo.insert(tenant.id, row);
-        });
-        break;
-      } catch (err) {
-        // Two concurrent options calls: the loser retries once and replaces the winner's.
-        if (attempt > 0 || !isUniqueViolation(err)) throw err;
-      }
-    }
+    await this.pending.upsert(tenant.id, row, ['tenantId', 'userId', 'methodType']);
     return options;
   }
 
@@ -131,8 +119,9 @@ export class WebAuthnEnrollmentService {
       context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
     });
 
-    // Hash a new set outside the transaction only when it will be needed.
-    const prepared = (await this.backupCodes.remaining(tenant.id, user.userId)) === 0 ? await this.backupCodes.prepare() : null;
+    // Hash a new set outside the transaction only when it will be needed; issueIfNone re-checks inside.
+    const remaining = await this.backupCodes.remaining(tenant.id, user.userId);
+    const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
     try {
       return await this.dataSource.transaction(async (manager) => {
         const credentialRowId = newId();
@@ -156,7 +145,7 @@ export class WebAuthnEnrollmentService {
         });
         const codes = prepared
           ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
-          : { codes: [], remaining: await this.backupCodes.remaining(tenant.id, user.userId, manager) };
+          : { codes: [], remaining };
         await this.audit.record(
           tenant.id,
           {
@@ -184,15 +173,12 @@ export class WebAuthnEnrollmentService {
   }
 
   /**
-   * Takes the pending enrollment once: whoever deletes the row owns the ceremony, so under a race
-   * exactly one completion proceeds. Any attempt consumes it, whatever the outcome.
+   * Takes the pending enrollment once: DELETE … RETURNING hands the row to exactly one caller,
+   * so under a race exactly one completion proceeds. Any attempt consumes it, whatever the outcome.
    */
   private async takePending(tenantId: string, userId: string, methodType: string): Promise<PendingEnrollmentEntity> {
-    const notFound = () => new ApiError('not_found', 'No pending enrollment found');
-    const row = await this.pending.findOne(tenantId, { userId, methodType });
-    if (!row) throw notFound();
-    const taken = await this.pending.delete(tenantId, { id: row.id });
-    if (taken !== 1 || row.expiresAt.getTime() <= this.clock.now().getTime()) throw notFound();
+    const [row] = await this.pending.deleteReturning(tenantId, { userId, methodType });
+    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime()) throw new ApiError('not_found', 'No pending enrollment found');
     return row;
   }
 
