@@ -3,7 +3,38 @@ import { ApiError, writeError } from '../../../libs/errors/src/index.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-const jsonParser = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
+/** Deeper JSON than any request of this API needs; deep nesting is a stack-exhaustion attack on whatever walks it later. */
+export const MAX_JSON_DEPTH = 32;
+
+class TooDeepError extends Error {
+  readonly tooDeep = true;
+}
+
+const jsonParser = express.json({
+  limit: BODY_LIMIT_BYTES,
+  strict: true,
+  type: () => true,
+  verify: (_req, _res, buf) => {
+    if (jsonDepthExceeds(buf, MAX_JSON_DEPTH)) throw new TooDeepError();
+  },
+});
+
+/** Scans raw JSON for nesting deeper than `max`, skipping string contents. O(n), no allocation. */
+export function jsonDepthExceeds(buf: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
 
 /**
  * JSON bodies only: a body with another media type is 415, malformed JSON 400 invalid_json,
@@ -19,7 +50,8 @@ export function jsonBodyParsing() {
     }
     jsonParser(req, res, (err?: unknown) => {
       if (!err) return next();
-      const e = err as { type?: string; status?: number };
+      const e = err as { type?: string; status?: number; tooDeep?: boolean };
+      if (e.tooDeep) return writeError(res, new ApiError('invalid_json', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`));
       if (e.type === 'entity.too.large' || e.status === 413) {
         return writeError(res, new ApiError('payload_too_large', `The request body exceeds ${BODY_LIMIT_BYTES} bytes.`));
       }

@@ -36,11 +36,13 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     throw new ApiError('verification_failed', message, { details: { reason } });
   };
   if (response.type !== 'public-key') fail('The credential type must be "public-key".', 'credential_type');
-  if (typeof response.id !== 'string' || !B64URL.test(response.id) || response.id !== response.rawId) {
+  if (!isCanonicalBase64Url(response.id) || response.id !== response.rawId) {
     fail('The credential id and rawId must be the same base64url value.', 'credential_id');
   }
   const idBytes = decodeLength(response.id);
   if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES) fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
+
+  if (!isCanonicalBase64Url(response.response?.attestationObject)) fail('attestationObject is not valid base64url.', 'attestation_object');
 
   // Parse (never compare as text) clientDataJSON: browsers may add members.
   const clientData = parseClientData(response.response?.clientDataJSON);
@@ -90,8 +92,13 @@ function decodeLength(b64url: string): number {
   }
 }
 
+/** Strict base64url: the alphabet only, and no stray bits in the last character (decodes and re-encodes to itself). */
+function isCanonicalBase64Url(value: unknown): value is string {
+  return typeof value === 'string' && B64URL.test(value) && Buffer.from(value, 'base64url').toString('base64url') === value;
+}
+
 function parseClientData(value: unknown): Record<string, unknown> | null {
-  if (typeof value !== 'string' || !B64URL.test(value) || value.length > 8192) return null;
+  if (!isCanonicalBase64Url(value) || value.length > 8192) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
