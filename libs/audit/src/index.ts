@@ -1,2 +1,3 @@
 export * from './audit.service.js';
 export * from './audit.module.js';
+export * from './page-cursor.js';

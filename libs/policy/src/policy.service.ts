@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ApiError } from '../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal } from '../../auth/src/index.js';
-import { AuditService } from '../../audit/src/index.js';
+// The service file, not the index: libs/audit's admin routes depend on this service.
+import { AuditService } from '../../audit/src/audit.service.js';
 import { PolicyEntity, PolicyRuleEntity } from '../../persistence/src/index.js';
 import { Metrics } from '../../observability/src/index.js';
 import {
@@ -96,9 +97,12 @@ export class PolicyService implements OnModuleInit {
     throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, notices });
   }
 
-  /** The tenant's enabled rules in evaluation order: policies by priority, then rule position. */
-  async loadTenantRules(tenantId: string): Promise<RuleSource[]> {
-    const rows = await this.dataSource
+  /**
+   * The tenant's enabled rules in evaluation order: policies by priority, then rule position.
+   * Pass a transaction's manager to see its uncommitted changes.
+   */
+  async loadTenantRules(tenantId: string, manager: EntityManager = this.dataSource.manager): Promise<RuleSource[]> {
+    const rows = await manager
       .getRepository(PolicyRuleEntity)
       .createQueryBuilder('rule')
       .innerJoin(PolicyEntity, 'policy', 'policy.id = rule.policyId AND policy.tenantId = rule.tenantId')
@@ -106,8 +110,11 @@ export class PolicyService implements OnModuleInit {
       .andWhere('policy.enabled = :enabled', { enabled: true })
       .orderBy('policy.priority', 'DESC')
       .addOrderBy('policy.createdAt', 'ASC')
+      // Ids break ties, so the order (and the order of notices) is the same on every load.
+      .addOrderBy('policy.id', 'ASC')
       .addOrderBy('rule.position', 'ASC')
       .addOrderBy('rule.createdAt', 'ASC')
+      .addOrderBy('rule.id', 'ASC')
       .getMany();
     return rows.map((r) => ({ id: r.id, text: r.policyText, notice: r.notice ?? undefined }));
   }

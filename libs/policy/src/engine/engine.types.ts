@@ -109,6 +109,8 @@ export interface RulePosition {
 
 export interface RuleValidationError {
   rule_id?: string;
+  /** 0-based index of the statement, when a text of several statements was validated. */
+  statement?: number;
   message: string;
   position?: RulePosition;
 }

@@ -72,7 +72,7 @@ const noSecurityKeys: RuleSource = {
   id: 'rule-no-keys',
   text: `@notice("Security keys are not allowed here.")
 forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)
-when { resource.method_type == "webauthn_security_key" };`,
+when { resource.method_type == "webauthn_fido" };`,
 };
 
 const noPasskeys: RuleSource = {
@@ -183,7 +183,7 @@ describe('PolicyEngine decisions', () => {
     {
       name: 'tenant forbid with notice from its @notice annotation',
       rules: [noSecurityKeys],
-      request: enroll(A, { method_type: 'webauthn_security_key' }),
+      request: enroll(A, { method_type: 'webauthn_fido' }),
       allowed: false,
       determining: [{ id: 'rule-no-keys', notice: 'Security keys are not allowed here.' }],
     },

@@ -12,7 +12,7 @@ import type {
 } from './engine.types.js';
 import { loadPolicyFiles, type BaselineRule } from './policy-files.loader.js';
 import { compilePolicySet, type CompiledPolicySet } from './policy-set.compiler.js';
-import { validateRules } from './rule.validator.js';
+import { validatePolicySetText, validateRules, type PolicySetValidationResult } from './rule.validator.js';
 import { TenantPolicyCache } from './tenant-policy.cache.js';
 
 export interface PolicyEngineOptions {
@@ -65,6 +65,11 @@ export class PolicyEngine {
   /** Strict validation of tenant rules against the schema; run before storing a rule. */
   validateRules(rules: readonly { id: string; text: string }[]): RuleValidationResult {
     return validateRules(this.schemaText, rules);
+  }
+
+  /** Splits a text of one or more statements and validates each strictly against the schema. */
+  validatePolicySet(text: string): PolicySetValidationResult {
+    return validatePolicySetText(this.schemaText, text);
   }
 
   /**

@@ -50,6 +50,41 @@ describe('validateRules', () => {
     assert.equal(new Set(result.errors.map((e) => e.message)).size, result.errors.length);
   });
 
+  it('reports a mistake once, not once per action it could apply to', () => {
+    const text = 'forbid (principal, action, resource) when { context.nope };';
+    const result = engine.validateRules([{ id: 'r', text }]);
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.equal(result.errors.length, 1);
+    assert.doesNotMatch(result.errors[0]!.message, /Tessera::Action/);
+    assert.equal(result.errors[0]!.position?.offset, text.indexOf('context.nope'));
+  });
+
+  it('validates a multi-statement text with statement indexes and positions in the whole text', () => {
+    const text = '// first\nforbid (principal, action, resource);\n\nforbid (principal, action, resource)\n  when { resource.colour };';
+    const result = engine.validatePolicySet(text);
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.equal(result.statements?.length, 2);
+    assert.ok(result.errors.length >= 1);
+    for (const e of result.errors) {
+      assert.equal(e.statement, 1);
+      assert.equal(e.rule_id, undefined);
+      assert.deepEqual(e.position, { offset: text.indexOf('resource.colour'), line: 5, column: 10 });
+    }
+    const ok = engine.validatePolicySet('forbid (principal, action, resource);\n@notice("n") forbid (principal, action, resource) when { context has ip };');
+    assert.deepEqual(ok, { ok: true, statements: ['forbid (principal, action, resource);', '@notice("n") forbid (principal, action, resource) when { context has ip };'] });
+  });
+
+  it('a policy-set text that does not parse is positioned in the whole text', () => {
+    const text = 'forbid (principal, action, resource);\nforbid (principal, action, resource) when { 1 + };';
+    const result = engine.validatePolicySet(text);
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.equal(result.errors[0]!.position?.line, 2);
+    assert.equal(engine.validatePolicySet('// nothing').ok, false);
+  });
+
   it('requires exactly one statement per rule', () => {
     const result = engine.validateRules([
       { id: 'two', text: 'permit (principal, action, resource);\nforbid (principal, action, resource);' },

@@ -3,6 +3,11 @@ import type { RuleValidationError, RuleValidationResult } from './engine.types.j
 import { splitStatements } from './statement.splitter.js';
 import { positionAt } from './text-position.util.js';
 
+/** A policy-set text split into its statements, or why it cannot be. */
+export type PolicySetValidationResult =
+  | { ok: true; statements: string[] }
+  | { ok: false; errors: RuleValidationError[]; /** When the text parsed. */ statements?: string[] };
+
 /** Cedar repeats one mistake once per request environment; keep a readable amount. */
 const MAX_ERRORS_PER_RULE = 20;
 
@@ -49,7 +54,7 @@ export function validateRules(
       for (const v of answer.validationErrors) {
         const rule = byKey.get(v.policyId);
         const mapped = rule ? fromDetailed(rule, v.error, v.policyId) : { message: v.error.message };
-        const dedupeKey = `${mapped.message}@${mapped.position?.offset ?? ''}`;
+        const dedupeKey = dedupeKeyOf(v.error, mapped);
         const seenForRule = perRule.get(v.policyId) ?? new Set<string>();
         perRule.set(v.policyId, seenForRule);
         if (seenForRule.has(dedupeKey) || seenForRule.size >= MAX_ERRORS_PER_RULE) continue;
@@ -61,8 +66,20 @@ export function validateRules(
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
 }
 
+/**
+ * Cedar reports one mistake once per action it could apply to ("… in context for
+ * Tessera::Action::"x" not found"), each with its own hint: one report per place is enough.
+ */
+function dedupeKeyOf(e: DetailedError, mapped: RuleValidationError): string {
+  return `${withoutActionEnvironment(e.message)}@${mapped.position?.offset ?? ''}`;
+}
+
+function withoutActionEnvironment(message: string): string {
+  return message.replace(/ for Tessera::Action::"(?:[^"\\]|\\.)*"/, '');
+}
+
 function fromDetailed(rule: { id: string; text: string }, e: DetailedError, key?: string): RuleValidationError {
-  let message = e.message;
+  let message = withoutActionEnvironment(e.message);
   // "for policy `r3`, attribute …" — the rule id is reported separately.
   if (key) message = message.replace(`for policy \`${key}\`, `, '');
   message = message.replace(/^failed to parse policy with id `[^`]*` from string: /, '');
@@ -71,4 +88,41 @@ function fromDetailed(rule: { id: string; text: string }, e: DetailedError, key?
   const out: RuleValidationError = { rule_id: rule.id, message };
   if (loc) out.position = positionAt(rule.text, loc.start);
   return out;
+}
+
+/**
+ * Validates a text of one or more statements (e.g. a tenant policy's `cedar_policy_set`):
+ * it must parse and each statement must pass strict validation. Errors carry the statement's
+ * 0-based index and positions relative to the whole text. On success, the statements in
+ * source order (each exactly as written, comments between statements dropped).
+ */
+export function validatePolicySetText(schemaText: string, text: string): PolicySetValidationResult {
+  const whole = { id: '', text };
+  const split = splitStatements(text);
+  if (!split.ok) return { ok: false, errors: split.errors.map((e) => withoutRuleId(fromDetailed(whole, e))) };
+  if (split.statements.length === 0) return { ok: false, errors: [{ message: 'The policy set contains no statement.' }] };
+  // As one text, Cedar names the statements policy0, policy1, … in source order, and reports
+  // source locations in the whole text.
+  const answer = validate({ schema: schemaText, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
+  if (answer.type !== 'success') return { ok: false, errors: answer.errors.map((e) => ({ message: e.message })), statements: split.statements };
+  const errors: RuleValidationError[] = [];
+  const perStatement = new Map<string, Set<string>>();
+  for (const v of answer.validationErrors) {
+    const index = /^policy(\d+)$/.exec(v.policyId)?.[1];
+    const mapped = withoutRuleId(fromDetailed(whole, v.error, v.policyId));
+    if (index !== undefined) mapped.statement = Number(index);
+    const seen = perStatement.get(v.policyId) ?? new Set<string>();
+    perStatement.set(v.policyId, seen);
+    const dedupeKey = dedupeKeyOf(v.error, mapped);
+    if (seen.has(dedupeKey) || seen.size >= MAX_ERRORS_PER_RULE) continue;
+    seen.add(dedupeKey);
+    errors.push(mapped);
+  }
+  errors.sort((a, b) => (a.statement ?? 0) - (b.statement ?? 0));
+  return errors.length === 0 ? { ok: true, statements: split.statements } : { ok: false, errors, statements: split.statements };
+}
+
+function withoutRuleId(e: RuleValidationError): RuleValidationError {
+  const { rule_id: _ignored, ...rest } = e;
+  return rest;
 }

@@ -27,3 +27,17 @@ function byteToCharOffset(text: string, byteOffset: number): number {
   }
   return i;
 }
+
+/** `{offset, line, column}` of a character offset (UTF-16 units) into `text`. */
+export function positionAtChar(text: string, charOffset: number): RulePosition {
+  const offset = Math.max(0, Math.min(charOffset, text.length));
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { offset, line, column: offset - lineStart + 1 };
+}

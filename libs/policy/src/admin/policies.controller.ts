@@ -1,0 +1,153 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
+import type { Page } from '../../../audit/src/page-cursor.js';
+import type { AdminCaller } from './admin-caller.js';
+import { IdParamPipe } from './id-param.pipe.js';
+import { PoliciesService, type PolicyView, type RuleView } from './policies.service.js';
+import {
+  CreatePolicyDto,
+  CreateRuleDto,
+  PageQueryDto,
+  PolicyDto,
+  PolicyPageDto,
+  RESTRICT_ONLY_DOC,
+  RuleDto,
+  RuleListDto,
+  SimulateDto,
+  SimulationResultDto,
+  UpdatePolicyDto,
+  UpdateRuleDto,
+} from './policies.dto.js';
+
+const BODY_ERRORS = ['validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'policy_denied'] as const;
+const CHANGE_DOC =
+  'Validated against the schema before anything is stored (400 `policy_invalid` with `details.errors` `[{rule_id?, statement?, message, position}]`); ' +
+  'a change that would deny the calling key `manage_policies` is refused the same way. Applied in one transaction with the audit event; every API node enforces it from its next request.';
+
+@ApiTags('policies')
+@Controller('v1/policies')
+@AdminRoute()
+@ApiAdminRoute()
+export class PoliciesController {
+  constructor(private readonly policies: PoliciesService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a tenant policy, optionally with its rules as Cedar text', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiCreatedResponse({ type: PolicyDto })
+  @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
+  create(@Body() body: CreatePolicyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+    return this.policies.create(caller(tenant, key, ip), body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List the tenant's policies with their rules (oldest first, cursor pagination)" })
+  @ApiOkResponse({ type: PolicyPageDto })
+  @ApiErrorResponses('validation_failed', 'policy_denied')
+  list(@Query() query: PageQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<Page<PolicyView>> {
+    return this.policies.list(caller(tenant, key, ip), { limit: query.limit ?? 20, cursor: query.cursor });
+  }
+
+  @Post('simulate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Decide a request under the baseline, your enabled rules and optional draft rules, without side effects',
+    description: 'Principal and resource are entities of your tenant. Use it to test a rule before enabling it.',
+  })
+  @ApiOkResponse({ type: SimulationResultDto })
+  @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
+  simulate(@Body() body: SimulateDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string) {
+    return this.policies.simulate(caller(tenant, key, ip), body);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a policy with its rules' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PolicyDto })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  get(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+    return this.policies.get(caller(tenant, key, ip), id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a policy: name, description, enabled, priority, or replace its rules', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PolicyDto })
+  @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
+  update(@Param('id', IdParamPipe) id: string, @Body() body: UpdatePolicyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+    return this.policies.update(caller(tenant, key, ip), id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a policy and its rules' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  async delete(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+    await this.policies.delete(caller(tenant, key, ip), id);
+  }
+
+  @Post(':id/rules')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a rule: one Cedar statement as `policy_text`, or structured fields', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCreatedResponse({ type: RuleDto })
+  @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
+  addRule(@Param('id', IdParamPipe) id: string, @Body() body: CreateRuleDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleView> {
+    return this.policies.addRule(caller(tenant, key, ip), id, body);
+  }
+
+  @Get(':id/rules')
+  @ApiOperation({ summary: "List a policy's rules in evaluation order" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: RuleListDto })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  async listRules(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleListDto> {
+    return { data: await this.policies.listRules(caller(tenant, key, ip), id) };
+  }
+
+  @Get(':id/rules/:rule_id')
+  @ApiOperation({ summary: 'Get a rule' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'rule_id', format: 'uuid' })
+  @ApiOkResponse({ type: RuleDto })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  getRule(@Param('id', IdParamPipe) id: string, @Param('rule_id', IdParamPipe) ruleId: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleView> {
+    return this.policies.getRule(caller(tenant, key, ip), id, ruleId);
+  }
+
+  @Patch(':id/rules/:rule_id')
+  @ApiOperation({ summary: 'Change a rule: its text or structured fields, notice or position', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'rule_id', format: 'uuid' })
+  @ApiOkResponse({ type: RuleDto })
+  @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
+  updateRule(
+    @Param('id', IdParamPipe) id: string,
+    @Param('rule_id', IdParamPipe) ruleId: string,
+    @Body() body: UpdateRuleDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RuleView> {
+    return this.policies.updateRule(caller(tenant, key, ip), id, ruleId, body);
+  }
+
+  @Delete(':id/rules/:rule_id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a rule' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'rule_id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  async deleteRule(@Param('id', IdParamPipe) id: string, @Param('rule_id', IdParamPipe) ruleId: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+    await this.policies.deleteRule(caller(tenant, key, ip), id, ruleId);
+  }
+}
+
+function caller(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): AdminCaller {
+  return { tenant, key, ip };
+}

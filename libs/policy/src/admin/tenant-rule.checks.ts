@@ -1,0 +1,51 @@
+import { readAnnotations, statementEffect, positionAtChar, type RuleValidationError } from '../engine/index.js';
+
+/** The one answer to a tenant `permit` (see the schema's header for why). */
+export const PERMIT_REFUSED = 'Tenant rules can only restrict: use forbid; the baseline grants access.';
+
+export const MAX_NOTICE_LENGTH = 500;
+
+export interface TenantStatement {
+  text: string;
+  ruleId?: string;
+  /** Index in a multi-statement text. */
+  statement?: number;
+  /** The text `text` was taken from, and where it starts there (for positions). */
+  source?: string;
+  offset?: number;
+}
+
+/**
+ * What a tenant may not store even when Cedar accepts it: a `permit` (tenant rules only
+ * restrict), and an `@notice` longer than a notice may be.
+ */
+export function tenantStatementErrors(s: TenantStatement): RuleValidationError[] {
+  const errors: RuleValidationError[] = [];
+  const at = (offset: number | undefined): Partial<RuleValidationError> =>
+    offset === undefined ? {} : { position: positionAtChar(s.source ?? s.text, (s.offset ?? 0) + offset) };
+  const label: Partial<RuleValidationError> = {
+    ...(s.ruleId === undefined ? {} : { rule_id: s.ruleId }),
+    ...(s.statement === undefined ? {} : { statement: s.statement }),
+  };
+  const effect = statementEffect(s.text);
+  if (effect?.effect === 'permit') errors.push({ ...label, message: PERMIT_REFUSED, ...at(effect.offset) });
+  const notice = readAnnotations(s.text).notice;
+  if (notice !== undefined && notice.length > MAX_NOTICE_LENGTH) {
+    errors.push({ ...label, message: `The @notice annotation is longer than ${MAX_NOTICE_LENGTH} characters.`, ...at(s.text.indexOf('@notice')) });
+  }
+  return errors;
+}
+
+/**
+ * Where each statement starts in `source`. Cedar hands statements back as exact substrings of
+ * the source, in order, so each is found at or after the end of the previous one.
+ */
+export function statementOffsets(source: string, statements: readonly string[]): (number | undefined)[] {
+  let from = 0;
+  return statements.map((s) => {
+    const at = source.indexOf(s, from);
+    if (at === -1) return undefined;
+    from = at + s.length;
+    return at;
+  });
+}
