@@ -8,7 +8,9 @@ import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js'
 import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
 import { PolicyModule } from '../../../libs/policy/src/index.js';
 import { MfaModule } from '../../../libs/mfa/src/index.js';
+import { HousekeepingModule } from '../../../libs/mfa/src/housekeeping/housekeeping.module.js';
 import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
+import { DemoModule } from './demo/demo.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +27,9 @@ export class AppModule {
         TenancyModule,
         PolicyModule,
         MfaModule,
+        HousekeepingModule,
+        // The demo page (/demo) exists in dev mode only: in production its routes are plain 404s.
+        ...(config.devMode ? [DemoModule] : []),
       ],
       providers: [
         // Order matters: the IP limit first (cheapest), authenticate (401), then bind the tenant (400/403).

@@ -1,0 +1,71 @@
+import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
+import { ApiError } from '../../../../libs/errors/src/index.js';
+import { DEV_JWT_SECRET, Public, mintDevToken } from '../../../../libs/auth/src/index.js';
+import { TenantsService } from '../../../../libs/tenancy/src/index.js';
+import { DEMO_TENANT_ID, DEMO_USER_ID } from '../demo-tenant.js';
+import { loadDemoAssets, type DemoAsset } from './demo-assets.js';
+
+export const DEMO_ASSETS = Symbol('DEMO_ASSETS');
+const SESSION_TTL_SECONDS = 3600;
+
+export interface DemoSessionDto {
+  tenant_id: string;
+  user_id: string;
+  token: string;
+  expires_at: string;
+}
+
+/**
+ * The dev-only demo page: registered by AppModule only when config.devMode, so in production
+ * every /demo path is an ordinary 404. The session endpoint hands the page a dev token for the
+ * demo user of the demo tenant, exactly what `npm start` prints to the console.
+ */
+@ApiExcludeController()
+@Controller('demo')
+@Public()
+export class DemoController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEV_JWT_SECRET) private readonly devSecret: Uint8Array | null,
+    @Inject(DEMO_ASSETS) private readonly assets: Map<string, DemoAsset>,
+    private readonly tenants: TenantsService,
+  ) {}
+
+  @Get()
+  page(@Res() res: Response): void {
+    this.send(res, 'index.html');
+  }
+
+  @Get('session')
+  @Header('Cache-Control', 'no-store')
+  async session(): Promise<DemoSessionDto> {
+    // Belt and braces: the module is not even mounted outside dev mode.
+    if (!this.config.devMode) throw new ApiError('not_found');
+    const secret = this.config.auth.jwtSecret ?? this.devSecret;
+    if (!secret) throw new ApiError('not_implemented', 'The demo page needs dev tokens, which are unavailable when AUTH_JWKS_URL is set.');
+    if (!(await this.tenants.context(DEMO_TENANT_ID))) {
+      throw new ApiError('not_found', 'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).');
+    }
+    const token = await mintDevToken(this.config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: SESSION_TTL_SECONDS });
+    return { tenant_id: DEMO_TENANT_ID, user_id: DEMO_USER_ID, token, expires_at: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() };
+  }
+
+  @Get('assets/*path')
+  asset(@Param('path') path: string | string[], @Res() res: Response): void {
+    this.send(res, Array.isArray(path) ? path.join('/') : path);
+  }
+
+  private send(res: Response, name: string): void {
+    const asset = this.assets.get(name);
+    if (!asset) {
+      if (this.assets.size === 0) throw new ApiError('not_found', 'The demo page is not built: run `npm run build`.');
+      throw new ApiError('not_found');
+    }
+    res.status(200).type(asset.contentType).set('Cache-Control', 'no-cache').send(asset.body);
+  }
+}
+
+export const demoAssetsProvider = { provide: DEMO_ASSETS, useFactory: () => loadDemoAssets() };

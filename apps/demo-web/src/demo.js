@@ -1,0 +1,411 @@
+// Tessera demo page: acts as the demo user of the demo tenant through the public API, exactly as
+// a tenant's web front end would. Every API error shows its `message` and each of its `notices`.
+import { startAuthentication, startRegistration, WebAuthnError } from './vendor/simplewebauthn/index.js';
+
+const $ = (id) => document.getElementById(id);
+
+const METHOD_LABELS = { webauthn_passkey: 'Passkey', webauthn_fido: 'Security key', totp: 'Authenticator app' };
+const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
+
+// What a person can act on, for the browser-side WebAuthn failures (the API's own messages are shown as they are).
+const WEBAUTHN_MESSAGES = {
+  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'This authenticator is already registered for your account. Use a different one, or remove the existing factor first.',
+  ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT: 'A passkey needs user verification (a PIN or biometric), and no available authenticator supports it.',
+  ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT: 'A passkey must be stored on the authenticator (a discoverable credential), and no available authenticator supports that.',
+  ERROR_AUTHENTICATOR_NO_SUPPORTED_PUBKEYCREDPARAMS_ALG: 'No available authenticator supports any of the signature algorithms this service accepts.',
+  ERROR_CEREMONY_ABORTED: 'The request was cancelled.',
+};
+const NOT_ALLOWED_MESSAGE =
+  'The browser did not complete the request: it was cancelled or timed out, or no authenticator could do what was required (for a passkey: user verification with a PIN or biometric).';
+
+class ApiFailure extends Error {
+  constructor(status, body) {
+    super(typeof body?.message === 'string' ? body.message : `The request failed (HTTP ${status}).`);
+    this.name = 'ApiFailure';
+    this.status = status;
+    this.code = typeof body?.code === 'string' ? body.code : undefined;
+    this.notices = Array.isArray(body?.notices) ? body.notices.filter((n) => typeof n === 'string') : [];
+    this.details = body?.details && typeof body.details === 'object' ? body.details : undefined;
+  }
+}
+
+let session = null;
+let challenge = null;
+let pendingTotp = null;
+let shownCodes = [];
+
+// ---- API ---------------------------------------------------------------------------------
+
+async function loadSession() {
+  const res = await fetch('/demo/session', { cache: 'no-store' });
+  const body = await readJson(res);
+  if (!res.ok) throw new ApiFailure(res.status, body);
+  session = body;
+  $('who').textContent = `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;
+}
+
+/** A call to the API; `user: false` for the challenge endpoints, where the challenge id is the capability. */
+async function api(method, path, body, { user = true, retried = false } = {}) {
+  const headers = { 'X-Tenant-ID': session.tenant_id };
+  if (user) headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await readJson(res);
+  if (res.status === 401 && user && !retried) {
+    // The dev token lasts an hour: fetch a fresh one once and retry.
+    await loadSession();
+    return api(method, path, body, { user, retried: true });
+  }
+  if (!res.ok) throw new ApiFailure(res.status, data);
+  return data;
+}
+
+async function readJson(res) {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+// ---- Feedback ----------------------------------------------------------------------------
+
+function clearFeedback() {
+  $('error').hidden = true;
+  $('status').hidden = true;
+}
+
+function showStatus(text) {
+  $('status').textContent = text;
+  $('status').hidden = false;
+}
+
+function showError(err) {
+  let message;
+  let notices = [];
+  let meta = '';
+  if (err instanceof ApiFailure) {
+    message = err.message;
+    notices = err.notices;
+    const fields = Array.isArray(err.details?.fields) ? err.details.fields.map((f) => `${f.field}: ${f.reason}`) : [];
+    meta = [err.code ? `${err.code} (HTTP ${err.status})` : `HTTP ${err.status}`, ...fields].join(' · ');
+  } else if (err instanceof WebAuthnError) {
+    message = WEBAUTHN_MESSAGES[err.code] ?? (err.cause?.name === 'NotAllowedError' ? NOT_ALLOWED_MESSAGE : err.message);
+    meta = `browser: ${err.code}${err.cause?.name ? ` (${err.cause.name})` : ''}`;
+  } else if (err?.name === 'NotAllowedError') {
+    message = NOT_ALLOWED_MESSAGE;
+    meta = 'browser: NotAllowedError';
+  } else {
+    message = err?.message || String(err);
+    meta = err?.name && err.name !== 'Error' ? err.name : '';
+  }
+  $('error-message').textContent = message;
+  $('error-notices').replaceChildren(...notices.map((n) => el('li', { className: 'notice' }, n)));
+  $('error-code').textContent = meta;
+  $('status').hidden = true;
+  $('error').hidden = false;
+}
+
+/** Runs one user action: feedback cleared, the button disabled meanwhile, any failure shown. */
+async function act(button, action) {
+  clearFeedback();
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } catch (err) {
+    showError(err);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/** A destructive button asks for a second click within a few seconds. */
+function armed(button, confirmLabel, action) {
+  if (button.dataset.armed === 'true') {
+    button.dataset.armed = 'false';
+    return act(button, action);
+  }
+  const label = button.textContent;
+  button.dataset.armed = 'true';
+  button.textContent = confirmLabel;
+  setTimeout(() => {
+    if (button.dataset.armed === 'true') {
+      button.dataset.armed = 'false';
+      button.textContent = label;
+    }
+  }, 4000);
+}
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function formatTime(iso) {
+  if (!iso) return 'Never';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// ---- Factors -----------------------------------------------------------------------------
+
+async function refresh() {
+  const [{ methods }, { remaining }] = await Promise.all([api('GET', '/v1/users/me/mfa'), api('GET', '/v1/users/me/mfa/backup-codes')]);
+  $('factors-body').replaceChildren(...methods.map(factorRow));
+  $('factors-empty').hidden = methods.length > 0;
+  $('factors').hidden = methods.length === 0;
+  $('codes-remaining').textContent = String(remaining);
+}
+
+function authenticatorLabel(factor) {
+  const a = factor.authenticator;
+  if (!a) return el('span', { className: 'muted' }, '—');
+  const name = a.name ?? (a.aaguid === ZERO_AAGUID ? 'Model not disclosed' : 'Unknown model');
+  const sub = [a.aaguid === ZERO_AAGUID ? null : a.aaguid, a.backed_up ? 'synced' : 'device-bound'].filter(Boolean).join(' · ');
+  return el('span', {}, name, el('span', { className: 'sub' }, sub));
+}
+
+function factorRow(factor) {
+  const nameCell = el('td', { className: 'name' }, factor.device_name, factor.verified ? '' : el('span', { className: 'sub' }, 'not verified yet'));
+  const rename = el('button', { type: 'button', className: 'secondary rename' }, 'Rename');
+  const remove = el('button', { type: 'button', className: 'danger remove' }, 'Remove');
+  rename.addEventListener('click', () => startRename(nameCell, factor));
+  remove.addEventListener('click', () =>
+    armed(remove, 'Click again to remove', async () => {
+      await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
+      showStatus(`“${factor.device_name}” was removed.`);
+      await refresh();
+    }),
+  );
+  const row = el(
+    'tr',
+    {},
+    nameCell,
+    el('td', { className: 'kind' }, METHOD_LABELS[factor.method_type] ?? factor.method_type),
+    el('td', { className: 'authenticator' }, authenticatorLabel(factor)),
+    el('td', { className: 'created' }, formatTime(factor.created_at)),
+    el('td', { className: 'last-used' }, formatTime(factor.last_used_at)),
+    el('td', { className: 'actions' }, rename, ' ', remove),
+  );
+  row.dataset.id = factor.id;
+  row.dataset.methodType = factor.method_type;
+  return row;
+}
+
+function startRename(cell, factor) {
+  const input = el('input', { value: factor.device_name, maxLength: 100, className: 'rename-input', ariaLabel: 'New device name' });
+  const save = el('button', { type: 'submit', className: 'rename-save' }, 'Save');
+  const cancel = el('button', { type: 'button', className: 'secondary' }, 'Cancel');
+  const form = el('form', { className: 'row' }, input, save, cancel);
+  cancel.addEventListener('click', () => act(null, refresh));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(save, async () => {
+      const name = input.value.trim();
+      await api('PATCH', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`, { device_name: name });
+      showStatus(`Renamed to “${name}”.`);
+      await refresh();
+    });
+  });
+  cell.replaceChildren(form);
+  input.focus();
+  input.select();
+}
+
+// ---- Enrollment ----------------------------------------------------------------------------
+
+async function enroll(methodType, deviceName) {
+  const { options } = await api('POST', `/v1/users/me/mfa/webauthn/register?method_type=${encodeURIComponent(methodType)}`);
+  const credential = await startRegistration({ optionsJSON: options });
+  const result = await api('POST', '/v1/users/me/mfa/webauthn/register/complete', { credential, device_name: deviceName, method_type: methodType });
+  afterEnrollment(`${METHOD_LABELS[methodType]} “${deviceName}” enrolled.`, result);
+  await refresh();
+}
+
+function afterEnrollment(text, result) {
+  if (result?.codes?.length) {
+    showStatus(`${text} Save your backup codes below.`);
+    showCodes(result.codes);
+  } else {
+    showStatus(`${text} Your existing backup codes still work (${result?.remaining ?? '?'} left).`);
+  }
+}
+
+async function startTotp(deviceName) {
+  const body = deviceName ? { device_name: deviceName } : undefined;
+  pendingTotp = await api('POST', '/v1/users/me/mfa/totp', body);
+  $('totp-secret').textContent = pendingTotp.secret;
+  $('totp-uri').textContent = pendingTotp.qr_uri;
+  $('totp-uri').href = pendingTotp.qr_uri;
+  $('totp-pending').hidden = false;
+  $('totp-verify-code').focus();
+  await refresh();
+}
+
+async function verifyTotp(code) {
+  if (!pendingTotp) throw new Error('Create a secret first.');
+  const result = await api('POST', `/v1/users/me/mfa/totp/${encodeURIComponent(pendingTotp.id)}/verify`, { code });
+  pendingTotp = null;
+  $('totp-pending').hidden = true;
+  $('totp-verify-code').value = '';
+  afterEnrollment('Authenticator app verified.', result);
+  await refresh();
+}
+
+// ---- Backup codes --------------------------------------------------------------------------
+
+function showCodes(codes) {
+  shownCodes = [...codes];
+  $('codes').replaceChildren(...codes.map((c) => el('li', { className: 'code' }, c)));
+  $('codes-panel').hidden = false;
+  $('codes-panel').scrollIntoView({ block: 'nearest' });
+}
+
+function hideCodes() {
+  // Shown once: forget them when the person says they are saved.
+  shownCodes = [];
+  $('codes').replaceChildren();
+  $('codes-panel').hidden = true;
+}
+
+function codesText() {
+  return [`Tessera backup codes for ${session.user_id} (tenant ${session.tenant_id})`, `Generated ${new Date().toISOString()}`, '', ...shownCodes, ''].join('\n');
+}
+
+async function copyCodes() {
+  try {
+    await navigator.clipboard.writeText(shownCodes.join('\n'));
+    showStatus('Backup codes copied to the clipboard.');
+  } catch {
+    // Clipboard refused (permissions): select the list so the person can copy it by hand.
+    const range = document.createRange();
+    range.selectNodeContents($('codes'));
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    showStatus('Press Ctrl+C (⌘C) to copy the selected codes.');
+  }
+}
+
+function downloadCodes() {
+  const url = URL.createObjectURL(new Blob([codesText()], { type: 'text/plain' }));
+  const link = el('a', { href: url, download: 'tessera-backup-codes.txt' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// ---- Step-up -------------------------------------------------------------------------------
+
+async function startChallenge() {
+  challenge = await api('POST', '/v1/users/me/mfa/challenges');
+  $('stepup-id').textContent = challenge.challenge_id;
+  $('stepup-expires').textContent = formatTime(challenge.expires_at);
+  $('stepup-methods').textContent = Array.isArray(challenge.methods) && challenge.methods.length ? challenge.methods.join(', ') : 'none';
+  $('stepup-panel').hidden = false;
+  $('token-panel').hidden = true;
+}
+
+async function completeChallenge(kind, payload) {
+  if (!challenge) throw new Error('Start a challenge first.');
+  const result = await api('POST', `/v1/auth/mfa/${kind}/complete`, { challenge_id: challenge.challenge_id, ...payload }, { user: false });
+  challenge = null;
+  $('stepup-panel').hidden = true;
+  showToken(result);
+  const left = typeof result.backup_codes_remaining === 'number' ? ` ${result.backup_codes_remaining} backup codes left.` : '';
+  showStatus(`Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`);
+  await refresh();
+}
+
+async function stepUpWithWebAuthn() {
+  if (!challenge) throw new Error('Start a challenge first.');
+  const { options } = await api('POST', '/v1/auth/mfa/webauthn/begin', { challenge_id: challenge.challenge_id }, { user: false });
+  const credential = await startAuthentication({ optionsJSON: options });
+  await completeChallenge('webauthn', { credential });
+}
+
+function decodeJwtPart(part) {
+  const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+function showToken(result) {
+  const [header, payload] = String(result.token).split('.');
+  let text;
+  try {
+    text = JSON.stringify({ header: decodeJwtPart(header), payload: decodeJwtPart(payload) }, null, 2);
+  } catch {
+    text = String(result.token);
+  }
+  $('token-decoded').textContent = text;
+  $('token-expires').textContent = formatTime(result.expires_at);
+  $('token-panel').hidden = false;
+}
+
+// ---- Wiring --------------------------------------------------------------------------------
+
+function wire() {
+  $('error-dismiss').addEventListener('click', () => ($('error').hidden = true));
+  $('refresh').addEventListener('click', (e) => act(e.currentTarget, refresh));
+
+  $('enroll-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const methodType = new FormData(form).get('method_type');
+    act($('enroll'), () => enroll(String(methodType), $('device-name').value.trim()));
+  });
+
+  $('totp-start-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('totp-start'), () => startTotp($('totp-device-name').value.trim()));
+  });
+  $('totp-verify-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('totp-verify'), () => verifyTotp($('totp-verify-code').value.trim()));
+  });
+
+  $('codes-copy').addEventListener('click', () => copyCodes());
+  $('codes-download').addEventListener('click', () => downloadCodes());
+  $('codes-done').addEventListener('click', () => hideCodes());
+  $('codes-regenerate').addEventListener('click', (e) =>
+    armed(e.currentTarget, 'Earlier codes stop working: click again', async () => {
+      const result = await api('POST', '/v1/users/me/mfa/backup-codes');
+      showStatus('New backup codes issued; earlier codes no longer work.');
+      showCodes(result.codes);
+      await refresh();
+    }),
+  );
+
+  $('stepup-start').addEventListener('click', (e) => act(e.currentTarget, startChallenge));
+  $('stepup-webauthn').addEventListener('click', (e) => act(e.currentTarget, stepUpWithWebAuthn));
+  $('stepup-totp-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('stepup-totp'), () => completeChallenge('totp', { code: $('stepup-totp-code').value.trim() }));
+  });
+  $('stepup-backup-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('stepup-backup'), () => completeChallenge('backup-codes', { code: $('stepup-backup-code').value.trim() }));
+  });
+}
+
+async function main() {
+  wire();
+  await act(null, async () => {
+    await loadSession();
+    await refresh();
+  });
+  if (location.hostname !== 'localhost') {
+    // The demo tenant's relying party is "localhost": WebAuthn refuses any other host name, 127.0.0.1 included.
+    const url = `${location.protocol}//localhost${location.port ? `:${location.port}` : ''}/demo`;
+    showError(new Error(`Open this page at ${url}: the demo tenant's passkeys belong to "localhost", so the browser refuses WebAuthn on ${location.hostname}.`));
+  }
+  // For people and for the browser test: the page is wired and has loaded its first data.
+  document.body.dataset.ready = 'true';
+}
+
+main();
