@@ -31,6 +31,9 @@ const option = (name: string) => {
 const useSqlite = flag('--sqlite');
 const quick = flag('--quick');
 const cpuProfDir = option('--cpu-prof');
+/** e.g. --phases 8:3000,32:3000 replaces the existing-user phases; --no-new skips the new-user scenario. */
+const phasesOption = option('--phases');
+const skipNewUsers = flag('--no-new');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECRET = randomBytes(32).toString('hex');
 const PLATFORM_KEY = randomBytes(24).toString('hex');
@@ -236,7 +239,11 @@ async function main() {
     // Existing users: each enrolled once first (not measured), then adds up to 8 more factors,
     // so none reaches 10 authenticators or 30 enrollment calls a minute.
     const perUser = 8;
-    const phases = quick ? [[1, 100], [8, 400], [32, 400]] : [[1, 500], [8, 10_000], [32, 9_500]];
+    const phases = phasesOption
+      ? phasesOption.split(',').map((p) => p.split(':').map(Number))
+      : quick
+        ? [[1, 100], [8, 400], [32, 400]]
+        : [[1, 500], [8, 10_000], [32, 9_500]];
     const existingTotal = phases.reduce((n, [, count]) => n + count!, 0);
     const userCount = Math.ceil(existingTotal / perUser) + 1;
     const users: User[] = [];
@@ -260,7 +267,7 @@ async function main() {
       rssSamples.push(r.rss_mb);
     }
 
-    const newUserPhases = quick ? [[8, 200]] : [[1, 200], [8, 1000], [32, 1000]];
+    const newUserPhases = skipNewUsers ? [] : quick ? [[8, 200]] : [[1, 200], [8, 1000], [32, 1000]];
     let newSeq = 0;
     const freshUsers: User[] = [];
     for (let i = 0; i < newUserPhases.reduce((n, [, c]) => n + c!, 0); i++) {
