@@ -1,14 +1,54 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
 import { BackupCodesService } from './backup-codes/backup-codes.service.js';
 import { BackupCodesController } from './backup-codes/backup-codes.controller.js';
+import { BackupCodeRedemptionService } from './backup-codes/backup-code-redemption.service.js';
 import { FactorsService } from './factors/factors.service.js';
 import { FactorsController } from './factors/factors.controller.js';
+import { FactorManagementService } from './factors/factor-management.service.js';
+import { AdminFactorsController } from './factors/admin-factors.controller.js';
 import { WebAuthnEnrollmentService } from './webauthn/webauthn-enrollment.service.js';
 import { WebAuthnEnrollmentController } from './webauthn/webauthn-enrollment.controller.js';
+import { WebAuthnAuthenticationService } from './webauthn/webauthn-authentication.service.js';
+import { MFA_ENCRYPTION_KEY, resolveMfaEncryptionKey } from './crypto/encryption-key.js';
+import { TokenKeysService } from './tokens/token-keys.service.js';
+import { MfaTokenService } from './tokens/mfa-token.service.js';
+import { JwksController } from './tokens/jwks.controller.js';
+import { TotpService } from './totp/totp.service.js';
+import { TotpController } from './totp/totp.controller.js';
+import { ChallengesService } from './challenges/challenges.service.js';
+import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
+import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
+import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
+import { ExpiredChallengesPurger } from './challenges/expired-challenges.purger.js';
 
 @Module({
-  providers: [FactorsService, BackupCodesService, WebAuthnEnrollmentService],
-  controllers: [WebAuthnEnrollmentController, BackupCodesController, FactorsController],
-  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService],
+  providers: [
+    { provide: MFA_ENCRYPTION_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => resolveMfaEncryptionKey(config) },
+    FactorsService,
+    FactorManagementService,
+    BackupCodesService,
+    BackupCodeRedemptionService,
+    WebAuthnEnrollmentService,
+    WebAuthnAuthenticationService,
+    TokenKeysService,
+    MfaTokenService,
+    TotpService,
+    ChallengesService,
+    ExpiredChallengesPurger,
+  ],
+  controllers: [
+    WebAuthnEnrollmentController,
+    TotpController,
+    BackupCodesController,
+    StepUpChallengesController,
+    FactorsController,
+    SignInChallengesController,
+    MfaVerificationController,
+    JwksController,
+    // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
+    AdminFactorsController,
+  ],
+  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}

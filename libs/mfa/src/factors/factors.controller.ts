@@ -1,39 +1,51 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ApiUserRoute, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { FactorsService } from './factors.service.js';
-
-class AuthenticatorInfoDto {
-  @ApiProperty({ description: 'AAGUID of the authenticator model (all zeros when not disclosed)' }) aaguid: string;
-  @ApiPropertyOptional({ description: 'Human name of the authenticator model, when known' }) name?: string;
-  @ApiProperty({ description: 'The credential is synced (backed up)' }) backed_up: boolean;
-}
-
-class FactorDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['webauthn_passkey', 'webauthn_fido', 'totp'] }) method_type: string;
-  @ApiProperty() device_name: string;
-  @ApiProperty() verified: boolean;
-  @ApiProperty({ format: 'date-time' }) created_at: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: string | null;
-  @ApiProperty({ type: AuthenticatorInfoDto, nullable: true }) authenticator: AuthenticatorInfoDto | null;
-}
-
-class FactorListDto {
-  @ApiProperty({ type: [FactorDto] }) methods: FactorDto[];
-}
+import { FactorManagementService } from './factor-management.service.js';
+import { FactorDto, FactorIdParamsDto, FactorListDto, RenameFactorDto } from './factors.dto.js';
 
 @ApiTags('factors')
 @Controller('v1/users/me/mfa')
 @UserRoute()
 @ApiUserRoute()
 export class FactorsController {
-  constructor(private readonly factors: FactorsService) {}
+  constructor(
+    private readonly factors: FactorsService,
+    private readonly management: FactorManagementService,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: "List the user's enrolled factors" })
+  @ApiOperation({ summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)" })
   @ApiOkResponse({ type: FactorListDto })
   async list(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<FactorListDto> {
     return { methods: await this.factors.list(tenant.id, user.userId) };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename one of your factors (policy action rename_factor)' })
+  @ApiOkResponse({ type: FactorDto })
+  @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'not_found', 'unsupported_media_type', 'payload_too_large')
+  rename(
+    @Param() params: FactorIdParamsDto,
+    @Body() body: RenameFactorDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentUser() user: UserPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<FactorDto> {
+    return this.management.rename(tenant, user, params.id, body.device_name, ip);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Remove one of your factors (policy action remove_factor)',
+    description: 'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes.',
+  })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  async remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<void> {
+    await this.management.remove(tenant, user, params.id, ip);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { TenantScopedRepository, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
+import { TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import type { MethodType } from '../method-types.js';
 
 export interface FactorView {
   id: string;
@@ -12,30 +13,75 @@ export interface FactorView {
   authenticator: { aaguid: string; name?: string; backed_up: boolean } | null;
 }
 
-/** A user's enrolled factors, across methods. */
+/** One factor row of a user, whichever table holds it. */
+export type FactorRow = { kind: 'webauthn'; row: WebAuthnCredentialEntity } | { kind: 'totp'; row: TotpFactorEntity };
+
+/** A user's enrolled factors, across methods: the read side every other service counts on. */
 @Injectable()
 export class FactorsService {
   private readonly credentials: TenantScopedRepository<WebAuthnCredentialEntity>;
+  private readonly totp: TenantScopedRepository<TotpFactorEntity>;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
+    this.totp = TenantScopedRepository.of(dataSource, TotpFactorEntity);
   }
 
+  /** WebAuthn credentials and TOTP factors (unverified ones too, flagged), oldest first. */
   async list(tenantId: string, userId: string): Promise<FactorView[]> {
-    const rows = await this.credentials.find(tenantId, { userId }, { order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map((c) => ({
-      id: c.id,
-      method_type: c.methodType,
-      device_name: c.deviceName,
-      verified: true,
-      created_at: c.createdAt.toISOString(),
-      last_used_at: c.lastUsedAt?.toISOString() ?? null,
-      authenticator: { aaguid: c.aaguid, backed_up: c.backedUp },
-    }));
+    const [credentials, totp] = await Promise.all([
+      this.credentials.find(tenantId, { userId }, { order: { createdAt: 'ASC', id: 'ASC' } }),
+      this.totp.find(tenantId, { userId }, { order: { createdAt: 'ASC', id: 'ASC' } }),
+    ]);
+    const rows: FactorRow[] = [...credentials.map((row) => ({ kind: 'webauthn' as const, row })), ...totp.map((row) => ({ kind: 'totp' as const, row }))];
+    rows.sort((a, b) => a.row.createdAt.getTime() - b.row.createdAt.getTime() || a.row.id.localeCompare(b.row.id));
+    return rows.map(toView);
   }
 
-  /** Factors the user holds now: the `factor_count` of policy decisions. */
-  count(tenantId: string, userId: string): Promise<number> {
-    return this.credentials.count(tenantId, { userId });
+  /** Verified factors the user holds now: the `factor_count` of policy decisions. */
+  async count(tenantId: string, userId: string, manager?: EntityManager): Promise<number> {
+    const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
+    const totp = manager ? this.totp.withManager(manager) : this.totp;
+    const [a, b] = await Promise.all([credentials.count(tenantId, { userId }), totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) })]);
+    return a + b;
   }
+
+  /** The method types the user can prove now (verified factors only), in a fixed order. */
+  async usableMethods(tenantId: string, userId: string): Promise<MethodType[]> {
+    const [credentials, totp] = await Promise.all([
+      this.credentials.find(tenantId, { userId }, { select: { id: true, methodType: true } }),
+      this.totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) }),
+    ]);
+    const types = new Set<string>(credentials.map((c) => c.methodType));
+    const methods: MethodType[] = [];
+    if (types.has('webauthn_passkey')) methods.push('webauthn_passkey');
+    if (types.has('webauthn_fido')) methods.push('webauthn_fido');
+    if (totp > 0) methods.push('totp');
+    return methods;
+  }
+
+  /** One factor of the user by id, or null (another user's or tenant's id is simply not found). */
+  async find(tenantId: string, userId: string, id: string): Promise<FactorRow | null> {
+    const credential = await this.credentials.findOne(tenantId, { id, userId });
+    if (credential) return { kind: 'webauthn', row: credential };
+    const totp = await this.totp.findOne(tenantId, { id, userId });
+    return totp ? { kind: 'totp', row: totp } : null;
+  }
+}
+
+export function methodTypeOf(factor: FactorRow): string {
+  return factor.kind === 'webauthn' ? factor.row.methodType : 'totp';
+}
+
+export function toView(factor: FactorRow): FactorView {
+  const common = {
+    id: factor.row.id,
+    method_type: methodTypeOf(factor),
+    device_name: factor.row.deviceName,
+    created_at: factor.row.createdAt.toISOString(),
+    last_used_at: factor.row.lastUsedAt?.toISOString() ?? null,
+  };
+  return factor.kind === 'webauthn'
+    ? { ...common, verified: true, authenticator: { aaguid: factor.row.aaguid, backed_up: factor.row.backedUp } }
+    : { ...common, verified: factor.row.verifiedAt !== null, authenticator: null };
 }

@@ -8,7 +8,7 @@ import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.
 const FORBIDDEN_NAME_CHARS = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
 @ValidatorConstraint({ name: 'deviceName' })
-class DeviceNameConstraint implements ValidatorConstraintInterface {
+export class DeviceNameConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     if (typeof value !== 'string') return false;
     const length = [...value].length; // code points, not UTF-16 units

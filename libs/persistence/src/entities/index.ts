@@ -7,6 +7,9 @@ import { BackupCodeEntity } from './backup-code.entity.js';
 import { PolicyEntity } from './policy.entity.js';
 import { PolicyRuleEntity } from './policy-rule.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
+import { TotpFactorEntity } from './totp-factor.entity.js';
+import { MfaChallengeEntity } from './mfa-challenge.entity.js';
+import { MfaSigningKeyEntity } from './mfa-signing-key.entity.js';
 
 export {
   TenantEntity,
@@ -18,6 +21,9 @@ export {
   PolicyEntity,
   PolicyRuleEntity,
   AuditEventEntity,
+  TotpFactorEntity,
+  MfaChallengeEntity,
+  MfaSigningKeyEntity,
 };
 export type { TenantWebAuthnSettings } from './tenant.entity.js';
 
@@ -31,4 +37,7 @@ export const ENTITIES = [
   PolicyEntity,
   PolicyRuleEntity,
   AuditEventEntity,
+  TotpFactorEntity,
+  MfaChallengeEntity,
+  MfaSigningKeyEntity,
 ];

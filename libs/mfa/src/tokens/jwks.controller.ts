@@ -1,0 +1,35 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../../auth/src/index.js';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { TokenKeysService } from './token-keys.service.js';
+
+class JwkDto {
+  @ApiProperty({ example: 'EC' }) kty: string;
+  @ApiProperty({ example: 'P-256' }) crv: string;
+  @ApiProperty() x: string;
+  @ApiProperty() y: string;
+  @ApiProperty({ description: 'Key id: the RFC 7638 thumbprint; MFA tokens carry it in their header.' }) kid: string;
+  @ApiProperty({ example: 'ES256' }) alg: string;
+  @ApiProperty({ example: 'sig' }) use: string;
+}
+
+class JwksDto {
+  @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
+}
+
+@ApiTags('mfa tokens')
+@Controller('.well-known')
+@Public()
+export class JwksController {
+  constructor(private readonly keys: TokenKeysService) {}
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Public keys that verify MFA tokens (JWKS)', description: 'MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.' })
+  @ApiOkResponse({ type: JwksDto })
+  @ApiErrorResponses()
+  jwks(): JwksDto {
+    return this.keys.jwks() as unknown as JwksDto;
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, IsNull, LessThan, Not, Or } from 'typeorm';
+import { Clock } from '../../../config/src/index.js';
+import { ApiError } from '../../../errors/src/index.js';
+import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
+import { AuditService } from '../../../audit/src/index.js';
+import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { RateLimitService } from '../../../rate-limit/src/index.js';
+import { TenantScopedRepository, TotpFactorEntity, newId } from '../../../persistence/src/index.js';
+import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
+import { open, seal } from '../crypto/secret-box.js';
+import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
+import { FactorsService } from '../factors/factors.service.js';
+import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
+import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+
+export interface TotpEnrollment {
+  id: string;
+  secret: string;
+  qr_uri: string;
+}
+
+const DEFAULT_DEVICE_NAME = 'Authenticator app';
+
+/** The complete_enrollment resource for a TOTP factor: an Authenticator with nothing to attest. */
+const TOTP_AUTHENTICATOR_ATTRS = {
+  method_type: 'totp',
+  aaguid: '00000000-0000-0000-0000-000000000000',
+  user_verified: false,
+  backup_eligible: false,
+  backed_up: false,
+  attachment: '',
+  attestation_format: 'none',
+  transports: [] as string[],
+};
+
+/** Authenticator-app factors: enrollment with a confirming code, and challenge completion. */
+@Injectable()
+export class TotpService {
+  private readonly factorsRepo: TenantScopedRepository<TotpFactorEntity>;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MFA_ENCRYPTION_KEY) private readonly encryptionKey: Buffer,
+    private readonly clock: Clock,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    private readonly limits: RateLimitService,
+    private readonly factors: FactorsService,
+    private readonly backupCodes: BackupCodesService,
+    private readonly challenges: ChallengesService,
+  ) {
+    this.factorsRepo = TenantScopedRepository.of(dataSource, TotpFactorEntity);
+  }
+
+  /** A new, unverified factor; replaces the user's earlier unverified ones. The secret is shown once. */
+  async enroll(tenant: TenantContext, user: UserPrincipal, deviceName: string | undefined, ip: string): Promise<TotpEnrollment> {
+    await this.limits.hitEnrollment(tenant.id, user.userId);
+    const now = this.clock.now();
+    await this.policy.enforce({
+      tenant,
+      principal: user,
+      action: 'begin_enrollment',
+      resource: { type: 'Tenant', id: tenant.id },
+      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: await this.factors.count(tenant.id, user.userId), ip, now }),
+    });
+    const id = newId();
+    const secret = newTotpSecret();
+    await this.dataSource.transaction(async (manager) => {
+      const repo = this.factorsRepo.withManager(manager);
+      await repo.delete(tenant.id, { userId: user.userId, verifiedAt: IsNull() });
+      await repo.insert(tenant.id, {
+        id,
+        userId: user.userId,
+        secretSealed: seal(this.encryptionKey, secret, secretAad(tenant.id, id)),
+        deviceName: deviceName ?? DEFAULT_DEVICE_NAME,
+        lastTimeStep: null,
+        verifiedAt: null,
+        createdAt: now,
+        lastUsedAt: null,
+      });
+    });
+    return { id, secret, qr_uri: totpUri({ issuer: tenant.name, account: user.userId, secret }) };
+  }
+
+  /** Confirms a factor with one code; issues backup codes when the user has none (as enrollment does). */
+  async verifyEnrollment(tenant: TenantContext, user: UserPrincipal, id: string, code: string, ip: string): Promise<BackupCodesResult> {
+    await this.limits.hitEnrollment(tenant.id, user.userId);
+    const notFound = () => new ApiError('not_found', 'No unverified TOTP factor found');
+    const row = await this.factorsRepo.findOne(tenant.id, { id, userId: user.userId });
+    if (!row || row.verifiedAt !== null) throw notFound();
+    const now = this.clock.now();
+    const step = matchTotp(this.secretOf(tenant.id, row), code, now, null);
+    if (step === null) throw new ApiError('verification_failed', 'The code is not valid. Check the time on the device and try the current code.', { details: { reason: 'code' } });
+
+    await this.policy.enforce({
+      tenant,
+      principal: user,
+      action: 'complete_enrollment',
+      resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
+      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: await this.factors.count(tenant.id, user.userId), ip, now }),
+    });
+
+    const remaining = await this.backupCodes.remaining(tenant.id, user.userId);
+    const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
+    return this.dataSource.transaction(async (manager) => {
+      // The code that confirmed the factor is spent: it cannot also complete a challenge.
+      const verified = await this.factorsRepo.withManager(manager).update(tenant.id, { id: row.id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
+      if (verified !== 1) throw notFound();
+      const codes = prepared ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared) : { codes: [], remaining };
+      await this.audit.record(
+        tenant.id,
+        { actorType: 'user', actorId: user.userId, action: 'factor.enrolled', resourceType: 'factor', resourceId: row.id, metadata: { method_type: 'totp', backup_codes_issued: codes.codes.length } },
+        manager,
+      );
+      return codes;
+    });
+  }
+
+  /** Completes a challenge with a code from any of the user's verified TOTP factors. */
+  async complete(challengeId: string, tenantHeader: string | undefined, code: string, ip: string): Promise<MfaCompletion> {
+    const live = await this.challenges.load(challengeId, tenantHeader);
+    await this.challenges.assertAttemptAllowed(live);
+    const tenantId = live.tenant.id;
+    const rows = await this.factorsRepo.find(tenantId, { userId: live.row.userId, verifiedAt: Not(IsNull()) }, { order: { createdAt: 'ASC' } });
+    const now = this.clock.now();
+    let matched: { row: TotpFactorEntity; step: number } | null = null;
+    for (const row of rows) {
+      const step = matchTotp(this.secretOf(tenantId, row), code, now, row.lastTimeStep);
+      if (step !== null) {
+        matched = { row, step };
+        break;
+      }
+    }
+    if (!matched) throw await this.challenges.failure(live, 'totp', rows.length === 0 ? 'no_totp_factor' : 'wrong_or_used_code');
+    const { row, step } = matched;
+
+    await this.challenges.authorize(live, 'totp', { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: live.row.userId }, method_type: 'totp' } }, ip);
+    return this.challenges.succeed(live, { method: 'totp', factorId: row.id }, async (manager, at) => {
+      // Only a later time step may be recorded: a code used once, even concurrently, never works again.
+      const updated = await this.factorsRepo
+        .withManager(manager)
+        .update(tenantId, { id: row.id, lastTimeStep: Or(IsNull(), LessThan(step)) }, { lastTimeStep: step, lastUsedAt: at });
+      return updated === 1;
+    });
+  }
+
+  private secretOf(tenantId: string, row: TotpFactorEntity): string {
+    return open(this.encryptionKey, row.secretSealed, secretAad(tenantId, row.id));
+  }
+}
+
+function secretAad(tenantId: string, id: string): string {
+  return `totp_factor:${tenantId}:${id}`;
+}
