@@ -5,7 +5,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { PolicyEntity, PolicyRuleEntity, TenantEntity } from '../../libs/persistence/src/index.js';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { TenantsService } from '../../libs/tenancy/src/index.js';
-import { ExpiredChallengesPurger } from '../../libs/mfa/src/challenges/expired-challenges.purger.js';
+import { ExpiredRecordsPurger } from '../../libs/mfa/src/housekeeping/expired-records.purger.js';
 import { Clock } from '../../libs/config/src/index.js';
 import { dialects, startTestApp, TEST_ORIGIN, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
@@ -274,11 +274,11 @@ for (const dialect of await dialects()) {
 
       // Expired challenges are purged; live ones stay.
       const live = await mfa.openSignInId(tenant, user);
-      assert.equal(await t.app.get(ExpiredChallengesPurger).purge(), 0);
+      assert.equal(await t.app.get(ExpiredRecordsPurger).purge(), 0);
       assert.equal((await mfa.begin(live)).status, 200);
       clock.now = () => new Date(Date.now() + 300_001);
       try {
-        assert.ok((await t.app.get(ExpiredChallengesPurger).purge()) >= 2);
+        assert.ok((await t.app.get(ExpiredRecordsPurger).purge()) >= 2);
       } finally {
         clock.now = realNow;
       }

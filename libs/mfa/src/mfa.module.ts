@@ -20,7 +20,6 @@ import { ChallengesService } from './challenges/challenges.service.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
-import { ExpiredChallengesPurger } from './challenges/expired-challenges.purger.js';
 
 @Module({
   providers: [
@@ -35,7 +34,6 @@ import { ExpiredChallengesPurger } from './challenges/expired-challenges.purger.
     MfaTokenService,
     TotpService,
     ChallengesService,
-    ExpiredChallengesPurger,
   ],
   controllers: [
     WebAuthnEnrollmentController,

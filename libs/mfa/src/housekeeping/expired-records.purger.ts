@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, Clock, type AppConfig } from '../../../config/src/index.js';
 
 /** Tables whose rows are dead once `expires_at` has passed. */
-export const EXPIRING_TABLES = ['pending_enrollments'] as const;
+export const EXPIRING_TABLES = ['pending_enrollments', 'mfa_challenges'] as const;
 
 const BATCH = 500;
 
@@ -48,7 +48,14 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
     for (const table of EXPIRING_TABLES) {
       for (;;) {
         const sql = `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at < ${param} LIMIT ${BATCH})`;
-        const deleted = affected(await this.dataSource.query(sql, [cutoff]));
+        const runner = this.dataSource.createQueryRunner();
+        let deleted: number;
+        try {
+          // The structured result carries the affected row count for both drivers.
+          deleted = (await runner.query(sql, [cutoff], true)).affected ?? 0;
+        } finally {
+          await runner.release();
+        }
         total += deleted;
         if (deleted < BATCH) break;
         // Yield between batches so requests interleave with a large purge.
@@ -58,11 +65,4 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
     if (total > 0) this.logger.log(`purged ${total} expired records`);
     return total;
   }
-}
-
-function affected(result: unknown): number {
-  // pg through TypeORM: [rows, count]; better-sqlite3: { changes }.
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  const changes = (result as { changes?: number } | null)?.changes;
-  return typeof changes === 'number' ? changes : 0;
 }
