@@ -6,6 +6,8 @@ import { ApiError } from '../../errors/src/index.js';
 import type { UserPrincipal } from './principal.js';
 import { DEV_JWT_SECRET } from './dev-secret.js';
 
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,6 +21,12 @@ export class JwtVerifierService {
   private readonly logger = new Logger(JwtVerifierService.name);
   private readonly secret?: KeyObject;
   private readonly jwks?: JWTVerifyGetKey;
+  /**
+   * Tokens already verified, until they expire (at most VERIFIED_TTL_MS): a session token is
+   * presented on every call of a ceremony, and HMAC/RSA verification through WebCrypto costs far
+   * more than a map lookup. Bounded; oldest entries go first.
+   */
+  private readonly verified = new Map<string, { principal: UserPrincipal; until: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,6 +42,24 @@ export class JwtVerifierService {
   }
 
   async verify(token: string): Promise<UserPrincipal> {
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit && hit.until > now) return hit.principal;
+    if (hit) this.verified.delete(token);
+    const principal = await this.verifyUncached(token);
+    this.remember(token, principal, now);
+    return principal;
+  }
+
+  private remember(token: string, principal: UserPrincipal, now: number): void {
+    if (principal.expiresAt === undefined) return;
+    const until = Math.min(principal.expiresAt * 1000, now + VERIFIED_TTL_MS);
+    if (until <= now) return;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, until });
+  }
+
+  private async verifyUncached(token: string): Promise<UserPrincipal> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -79,6 +105,7 @@ export class JwtVerifierService {
       amr: strings(payload.amr),
       authTime,
       issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
+      expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
     };
   }
 }

@@ -10,6 +10,8 @@ export interface UserPrincipal {
   authTime?: number;
   /** Token issue time, used as a fallback for the authentication age. */
   issuedAt?: number;
+  /** Token expiry (seconds since epoch). */
+  expiresAt?: number;
 }
 
 export interface ApiKeyPrincipal {

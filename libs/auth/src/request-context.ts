@@ -9,7 +9,16 @@ export interface TenantContext {
   status: string;
   requireMfa: boolean;
   policyVersion: number;
-  webauthn: { rpId: string; rpName: string; origins: string[] } | null;
+  webauthn: {
+    rpId: string;
+    rpName: string;
+    /** Every origin a ceremony may come from: the rp id's own site and the related origins. */
+    origins: string[];
+    /** Ceremony options from the tenant settings; absent means the defaults. */
+    timeoutMs?: number;
+    algorithms?: number[];
+    attestation?: { webauthn_passkey: 'none' | 'direct' | 'enterprise'; webauthn_fido: 'none' | 'direct' | 'enterprise' };
+  } | null;
 }
 
 export interface TesseraRequest extends Request {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
-import { TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
 import type { MethodType } from '../method-types.js';
 
 export interface FactorView {
@@ -40,10 +40,23 @@ export class FactorsService {
 
   /** Verified factors the user holds now: the `factor_count` of policy decisions. */
   async count(tenantId: string, userId: string, manager?: EntityManager): Promise<number> {
+    return (await this.summary(tenantId, userId, manager)).factorCount;
+  }
+
+  /**
+   * Verified factors and unused backup codes in one statement: every enrollment needs both,
+   * and each database round trip costs more than the counting.
+   */
+  async summary(tenantId: string, userId: string, manager?: EntityManager): Promise<{ factorCount: number; unusedBackupCodes: number }> {
     const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
-    const totp = manager ? this.totp.withManager(manager) : this.totp;
-    const [a, b] = await Promise.all([credentials.count(tenantId, { userId }), totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) })]);
-    return a + b;
+    const row = await credentials
+      .query(tenantId, 'c')
+      .andWhere('c.userId = :userId', { userId })
+      .select('COUNT(*)', 'credentials')
+      .addSelect((q) => q.select('COUNT(*)').from(TotpFactorEntity, 't').where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'), 'totp')
+      .addSelect((q) => q.select('COUNT(*)').from(BackupCodeEntity, 'b').where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'), 'codes')
+      .getRawOne<{ credentials: string | number; totp: string | number; codes: string | number }>();
+    return { factorCount: Number(row?.credentials ?? 0) + Number(row?.totp ?? 0), unusedBackupCodes: Number(row?.codes ?? 0) };
   }
 
   /** The method types the user can prove now (verified factors only), in a fixed order. */

@@ -55,13 +55,16 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
-    const existing = await this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } });
+    const [existing, factorCount] = await Promise.all([
+      this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } }),
+      this.factors.count(tenant.id, user.userId),
+    ]);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType, factorCount: existing.length, ip, now }),
+      context: userContext({ principal: user, tenant, methodType, factorCount, ip, now }),
     });
 
     const userHandle = await this.userHandle(tenant.id, user.userId, now);
@@ -110,7 +113,7 @@ export class WebAuthnEnrollmentService {
     });
 
     const now = this.clock.now();
-    const factorCount = await this.factors.count(tenant.id, user.userId);
+    const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
     await this.policy.enforce({
       tenant,
       principal: user,
@@ -120,7 +123,6 @@ export class WebAuthnEnrollmentService {
     });
 
     // Hash a new set outside the transaction only when it will be needed; issueIfNone re-checks inside.
-    const remaining = await this.backupCodes.remaining(tenant.id, user.userId);
     const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
     try {
       return await this.dataSource.transaction(async (manager) => {
