@@ -43,6 +43,18 @@ export interface SoftAuthenticatorOptions {
   attachment?: 'platform' | 'cross-platform';
   /** Initial signature counter of new credentials. Default 0 (counter not supported until used). */
   signCount?: number;
+  /**
+   * Packed "full" (basic) attestation: sign with this attestation key and send `x5c` (DER, leaf
+   * first) instead of self-attesting with the credential key. Only with `attestation: 'packed'`.
+   */
+  attestationKey?: AttestationKey;
+}
+
+export interface AttestationKey {
+  privateKey: KeyObject;
+  alg: SoftAlg;
+  /** DER certificates: the attestation certificate first, then intermediates. */
+  x5c: Uint8Array[];
 }
 
 /** One thing to break in a response. */
@@ -119,7 +131,8 @@ export interface GetAssertionOptions {
 
 export class SoftAuthenticator {
   readonly credentials = new Map<string, SoftCredential>();
-  private readonly opts: Required<Omit<SoftAuthenticatorOptions, 'transports' | 'attachment'>> & {
+  private readonly attestationKey: AttestationKey | undefined;
+  private readonly opts: Required<Omit<SoftAuthenticatorOptions, 'transports' | 'attachment' | 'attestationKey'>> & {
     transports: string[];
     attachment: 'platform' | 'cross-platform';
   };
@@ -138,6 +151,8 @@ export class SoftAuthenticator {
       transports: opts.transports ?? (opts.attachment === 'platform' ? ['internal', 'hybrid'] : ['usb']),
       attachment: opts.attachment ?? 'cross-platform',
     };
+    this.attestationKey = opts.attestationKey;
+    if (opts.attestationKey && this.opts.attestation !== 'packed') throw new TypeError('attestationKey needs attestation: packed');
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(this.opts.aaguid)) {
       throw new TypeError(`aaguid must be a UUID, got ${this.opts.aaguid}`);
     }
@@ -198,11 +213,13 @@ export class SoftAuthenticator {
     let fmt = 'none';
     if (this.opts.attestation === 'packed') {
       fmt = 'packed';
-      let sig = signWith(this.opts.alg, privateKey, concat(authData, clientDataHash));
+      const full = this.attestationKey;
+      let sig = full ? signWith(full.alg, full.privateKey, concat(authData, clientDataHash)) : signWith(this.opts.alg, privateKey, concat(authData, clientDataHash));
       if (tamper.badSignature) sig = flipBit(sig);
       attStmt = new Map<string, CborValue>([
-        ['alg', tamper.alg ?? alg],
+        ['alg', full ? COSE_ALG[full.alg] : tamper.alg ?? alg],
         ['sig', sig],
+        ...(full ? [['x5c', full.x5c.map((der) => new Uint8Array(der))] as [string, CborValue]] : []),
       ]);
     }
     const attestationObject = tamper.garbageAttestationObject

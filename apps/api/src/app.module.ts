@@ -8,6 +8,7 @@ import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js'
 import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
 import { PolicyModule } from '../../../libs/policy/src/index.js';
 import { MfaModule } from '../../../libs/mfa/src/index.js';
+import { MetadataModule } from '../../../libs/mfa/src/metadata/index.js';
 import { HousekeepingModule } from '../../../libs/mfa/src/housekeeping/housekeeping.module.js';
 import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
 import { DemoModule } from './demo/demo.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         RateLimitModule,
         TenancyModule,
         PolicyModule,
+        MetadataModule,
         MfaModule,
         HousekeepingModule,
         // The demo page (/demo) exists in dev mode only: in production its routes are plain 404s.

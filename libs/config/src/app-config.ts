@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 export type DatabaseConfig =
@@ -51,6 +52,16 @@ export interface AppConfig {
   purgeIntervalSeconds: number;
   /** Tenants whose Cedar policy sets stay preparsed (LRU). */
   policyCacheTenants: number;
+  /** FIDO Metadata Service (MDS3): where the signed BLOB comes from and which root it must chain to. */
+  fidoMds: {
+    /** A BLOB (JWT) on disk, loaded at start: no network needed. */
+    file?: string;
+    /** An MDS3 endpoint fetched at start (in the background) and every refreshSeconds. */
+    url?: URL;
+    refreshSeconds: number;
+    /** PEM file of the root the BLOB's x5c must chain to; the bundled MDS roots when absent. */
+    rootCertFile?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -165,6 +176,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
   if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY')) problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
 
+  const mdsFile = str('FIDO_MDS_FILE');
+  if (mdsFile !== undefined && !existsSync(resolve(cwd, mdsFile))) problems.push(`FIDO_MDS_FILE does not exist (got "${mdsFile}")`);
+  const mdsRoot = str('FIDO_MDS_ROOT_CERT');
+  if (mdsRoot !== undefined && !existsSync(resolve(cwd, mdsRoot))) problems.push(`FIDO_MDS_ROOT_CERT does not exist (got "${mdsRoot}")`);
+  let mdsUrl: URL | undefined;
+  const mdsUrlRaw = str('FIDO_MDS_URL');
+  if (mdsUrlRaw !== undefined) {
+    try {
+      mdsUrl = new URL(mdsUrlRaw);
+      if (mdsUrl.protocol !== 'https:' && !(mdsUrl.protocol === 'http:' && isLoopback(mdsUrl.hostname))) problems.push('FIDO_MDS_URL must be https (http only for localhost)');
+    } catch {
+      problems.push(`FIDO_MDS_URL is not a URL (got "${mdsUrlRaw}")`);
+    }
+  }
+
   const config: AppConfig = {
     env: envName,
     devMode: !production,
@@ -200,6 +226,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     purgeIntervalSeconds: int('PURGE_INTERVAL_SECONDS', 60, 1, 86_400),
     policyCacheTenants: int('POLICY_CACHE_TENANTS', 1000, 1, 1_000_000),
+    fidoMds: {
+      file: mdsFile === undefined ? undefined : resolve(cwd, mdsFile),
+      url: mdsUrl,
+      refreshSeconds: int('FIDO_MDS_REFRESH_SECONDS', 86_400, 60, 30 * 86_400),
+      rootCertFile: mdsRoot === undefined ? undefined : resolve(cwd, mdsRoot),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -3,7 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../errors/src/index.js';
 import { ApiPlatformRoute, PlatformRoute } from '../../auth/src/index.js';
 import { TenantsService } from './tenants.service.js';
-import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
+import { CreatedTenantDto, CreateTenantDto, EffectiveWebAuthnSettingsDto, PatchWebAuthnSettingsDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
 
 @ApiTags('platform')
 @Controller('v1/tenants')
@@ -36,5 +36,28 @@ export class TenantsController {
   @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
   update(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
     return this.tenants.update(id, body);
+  }
+
+  @Get(':id/webauthn')
+  @ApiOperation({ summary: "Get a tenant's WebAuthn settings, defaults filled in", description: '404 `not_found` when the tenant does not exist or has no WebAuthn settings (details.reason `webauthn_not_configured`).' })
+  @ApiResponse({ status: 200, type: EffectiveWebAuthnSettingsDto })
+  @ApiErrorResponses('validation_failed', 'not_found')
+  getWebAuthn(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<EffectiveWebAuthnSettingsDto> {
+    return this.tenants.webauthnSettings(id);
+  }
+
+  @Patch(':id/webauthn')
+  @ApiOperation({
+    summary: "Change some of a tenant's WebAuthn settings",
+    description:
+      'Only the given fields change; the result is validated as a whole: origins https (http only for localhost) on the rp id or its subdomains, ' +
+      'related origins on other sites (published at /.well-known/webauthn), timeout, algorithms, attestation per method type. ' +
+      'A tenant without settings needs rp_id, rp_name and origins. Audited as `tenant.webauthn_updated`. ' +
+      'Changing rp_id orphans the credentials enrolled under the old one.',
+  })
+  @ApiResponse({ status: 200, type: EffectiveWebAuthnSettingsDto })
+  @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
+  patchWebAuthn(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: PatchWebAuthnSettingsDto): Promise<EffectiveWebAuthnSettingsDto> {
+    return this.tenants.patchWebAuthnSettings(id, body);
   }
 }

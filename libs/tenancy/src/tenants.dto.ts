@@ -1,6 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ATTESTATION_CONVEYANCES, DEFAULT_TIMEOUT_MS, MAX_RELATED_ORIGIN_LABELS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, WEBAUTHN_ALGORITHMS, type AttestationConveyance } from './webauthn-settings.js';
+
+export class AttestationConveyanceDto {
+  @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
+  @IsOptional()
+  @IsIn(ATTESTATION_CONVEYANCES)
+  webauthn_passkey?: AttestationConveyance;
+
+  @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'direct', description: 'Attestation requested when a security key is enrolled.' })
+  @IsOptional()
+  @IsIn(ATTESTATION_CONVEYANCES)
+  webauthn_fido?: AttestationConveyance;
+}
+
+const RELATED_ORIGINS_DOC =
+  'Origins on other sites (https). Browsers accept them only because https://<rp_id>/.well-known/webauthn lists them, which Tessera serves ' +
+  `when that host is routed to it; all origins together may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels.`;
 
 export class WebAuthnSettingsDto {
   @ApiProperty({ example: 'example.com', description: 'Relying party id: the registrable domain credentials are scoped to.' })
@@ -19,6 +36,106 @@ export class WebAuthnSettingsDto {
   @ArrayMaxSize(20)
   @IsString({ each: true })
   origins: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['https://example.co.uk'], description: RELATED_ORIGINS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  related_origins?: string[];
+
+  @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds.' })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_TIMEOUT_MS)
+  @Max(MAX_TIMEOUT_MS)
+  timeout_ms?: number;
+
+  @ApiPropertyOptional({ type: [Number], example: [...WEBAUTHN_ALGORITHMS], description: 'COSE algorithms offered, in order of preference: -7 ES256, -8 EdDSA, -257 RS256.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(3)
+  @IsIn(WEBAUTHN_ALGORITHMS, { each: true })
+  algorithms?: number[];
+
+  @ApiPropertyOptional({ type: AttestationConveyanceDto, description: 'Attestation conveyance per method type.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AttestationConveyanceDto)
+  attestation?: AttestationConveyanceDto;
+}
+
+/** PATCH /v1/tenants/{id}/webauthn: the fields to change. */
+export class PatchWebAuthnSettingsDto {
+  @ApiPropertyOptional({ example: 'example.com' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 253)
+  rp_id?: string;
+
+  @ApiPropertyOptional({ example: 'Example' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  rp_name?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  origins?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: RELATED_ORIGINS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  related_origins?: string[];
+
+  @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_TIMEOUT_MS)
+  @Max(MAX_TIMEOUT_MS)
+  timeout_ms?: number;
+
+  @ApiPropertyOptional({ type: [Number], example: [...WEBAUTHN_ALGORITHMS] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(3)
+  @IsIn(WEBAUTHN_ALGORITHMS, { each: true })
+  algorithms?: number[];
+
+  @ApiPropertyOptional({ type: AttestationConveyanceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AttestationConveyanceDto)
+  attestation?: AttestationConveyanceDto;
+}
+
+class EffectiveAttestationDto {
+  @ApiProperty({ enum: ATTESTATION_CONVEYANCES }) webauthn_passkey: AttestationConveyance;
+  @ApiProperty({ enum: ATTESTATION_CONVEYANCES }) webauthn_fido: AttestationConveyance;
+}
+
+/** The WebAuthn settings in force, defaults filled in. */
+export class EffectiveWebAuthnSettingsDto {
+  @ApiProperty() rp_id: string;
+  @ApiProperty() rp_name: string;
+  @ApiProperty({ type: [String] }) origins: string[];
+  @ApiProperty({ type: [String], description: RELATED_ORIGINS_DOC }) related_origins: string[];
+  @ApiProperty() timeout_ms: number;
+  @ApiProperty({ type: [Number] }) algorithms: number[];
+  @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
+}
+
+/** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */
+export class RelatedOriginsDto {
+  @ApiProperty({ type: [String], example: ['https://app.example.com', 'https://example.co.uk'] }) origins: string[];
 }
 
 export class CreateTenantDto {

@@ -4,7 +4,14 @@ import { TenantEntity, newId } from '../../persistence/src/index.js';
 import { ApiError, validationFailed } from '../../errors/src/index.js';
 import { ApiKeysService, type TenantContext } from '../../auth/src/index.js';
 import { AuditService } from '../../audit/src/index.js';
-import { normalizeOrigins, validateWebAuthnSettings, type WebAuthnSettingsInput } from './webauthn-settings.js';
+import {
+  effectiveSettings,
+  normalizeSettings,
+  relatedOriginsDocument,
+  validateWebAuthnSettings,
+  type EffectiveWebAuthnSettings,
+  type WebAuthnSettingsInput,
+} from './webauthn-settings.js';
 
 export interface TenantView {
   id: string;
@@ -37,10 +44,17 @@ export interface UpdateTenantInput {
  */
 const CONTEXT_TTL_MS = 500;
 
+/** How long a node answers /.well-known/webauthn from its copy: browsers fetch it on cross-origin ceremonies. */
+const WELL_KNOWN_TTL_MS = 5_000;
+
+/** A PATCH of a tenant's WebAuthn settings: only the given fields change. */
+export type WebAuthnSettingsPatch = Partial<WebAuthnSettingsInput>;
+
 /** Tenants and their WebAuthn settings. The platform operator creates them. */
 @Injectable()
 export class TenantsService {
   private readonly contexts = new Map<string, { at: number; value: TenantContext | null }>();
+  private wellKnown: { at: number; byRpId: Map<string, string[]> } | undefined;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -118,6 +132,7 @@ export class TenantsService {
   /** Drops this node's copy after a change, so the change applies here on the next request. */
   invalidate(id: string): void {
     this.contexts.delete(id.toLowerCase());
+    this.wellKnown = undefined;
   }
 
   private async load(id: string): Promise<TenantContext | null> {
@@ -129,14 +144,77 @@ export class TenantsService {
       status: row.status,
       requireMfa: row.requireMfa,
       policyVersion: row.policyVersion,
-      webauthn: row.webauthn ? { rpId: row.webauthn.rp_id, rpName: row.webauthn.rp_name, origins: row.webauthn.origins } : null,
+      webauthn: row.webauthn ? relyingPartyOf(effectiveSettings(row.webauthn)) : null,
     };
+  }
+
+  /** The tenant's WebAuthn settings with defaults filled in. */
+  async webauthnSettings(id: string): Promise<EffectiveWebAuthnSettings> {
+    const row = await this.find(id);
+    if (!row) throw new ApiError('not_found', 'Tenant not found.');
+    if (!row.webauthn) throw new ApiError('not_found', 'WebAuthn is not configured for this tenant.', { details: { reason: 'webauthn_not_configured' } });
+    return effectiveSettings(row.webauthn);
+  }
+
+  /**
+   * Changes some WebAuthn settings; the result is validated as a whole. A tenant without settings
+   * needs rp_id, rp_name and origins. Audited with the names of the changed fields.
+   */
+  async patchWebAuthnSettings(id: string, patch: WebAuthnSettingsPatch): Promise<EffectiveWebAuthnSettings> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const row = await repo.findOne({ where: { id: id.toLowerCase() } });
+      if (!row) throw new ApiError('not_found', 'Tenant not found.');
+      const current = row.webauthn;
+      if (!current) {
+        const missing = (['rp_id', 'rp_name', 'origins'] as const).filter((f) => patch[f] === undefined);
+        if (missing.length > 0) {
+          throw validationFailed(missing.map((f) => ({ field: f, reason: 'is required while WebAuthn is not configured for the tenant' })), 'The WebAuthn settings are incomplete.');
+        }
+      }
+      const merged = { ...current, ...definedOnly(patch) } as WebAuthnSettingsInput;
+      if (patch.attestation) merged.attestation = { ...current?.attestation, ...definedOnly(patch.attestation) };
+      const errors = validateWebAuthnSettings(merged, 'webauthn');
+      if (errors.length > 0) throw validationFailed(errors.map((e) => ({ ...e, field: e.field.replace(/^webauthn\./, '') })), 'The WebAuthn settings are invalid.');
+      const next = normalizeSettings(merged);
+      const changed = (Object.keys(next) as (keyof WebAuthnSettingsInput)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current?.[k]));
+      const now = new Date();
+      await repo.update({ id: row.id }, { webauthn: next, updatedAt: now });
+      this.invalidate(row.id);
+      await this.audit.record(
+        row.id,
+        { actorType: 'platform', actorId: 'platform', action: 'tenant.webauthn_updated', resourceType: 'tenant', resourceId: row.id, metadata: { fields: changed, rp_id: next.rp_id } },
+        manager,
+      );
+      return effectiveSettings(next);
+    });
+  }
+
+  /**
+   * The origins of https://<host>/.well-known/webauthn: those of the active tenants whose rp id is
+   * `host`, related origins last, trimmed to what clients honour. Null when no tenant has that rp id.
+   */
+  async relatedOrigins(host: string): Promise<string[] | null> {
+    const now = Date.now();
+    if (!this.wellKnown || now - this.wellKnown.at >= WELL_KNOWN_TTL_MS) {
+      const rows = await this.dataSource.getRepository(TenantEntity).find({ select: { id: true, webauthn: true, status: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+      const byRpId = new Map<string, string[]>();
+      for (const row of rows) {
+        if (row.status !== 'active' || !row.webauthn) continue;
+        const list = byRpId.get(row.webauthn.rp_id) ?? [];
+        list.push(...row.webauthn.origins, ...(row.webauthn.related_origins ?? []));
+        byRpId.set(row.webauthn.rp_id, list);
+      }
+      this.wellKnown = { at: now, byRpId };
+    }
+    const origins = this.wellKnown.byRpId.get(host.toLowerCase().replace(/\.$/, ''));
+    return origins ? relatedOriginsDocument(origins) : null;
   }
 
   /** Every origin any tenant lists: the CORS allow list. */
   async allOrigins(): Promise<string[]> {
     const rows = await this.dataSource.getRepository(TenantEntity).find({ select: { webauthn: true, status: true } });
-    return rows.filter((r) => r.status === 'active').flatMap((r) => r.webauthn?.origins ?? []);
+    return rows.filter((r) => r.status === 'active').flatMap((r) => [...(r.webauthn?.origins ?? []), ...(r.webauthn?.related_origins ?? [])]);
   }
 
   private find(id: string): Promise<TenantEntity | null> {
@@ -146,8 +224,23 @@ export class TenantsService {
   private checkedSettings(input: WebAuthnSettingsInput): WebAuthnSettingsInput {
     const errors = validateWebAuthnSettings(input);
     if (errors.length > 0) throw validationFailed(errors, 'The WebAuthn settings are invalid.');
-    return { rp_id: input.rp_id.toLowerCase(), rp_name: input.rp_name, origins: normalizeOrigins(input.origins) };
+    return normalizeSettings(input);
   }
+}
+
+function relyingPartyOf(s: EffectiveWebAuthnSettings): NonNullable<TenantContext['webauthn']> {
+  return {
+    rpId: s.rp_id,
+    rpName: s.rp_name,
+    origins: [...new Set([...s.origins, ...s.related_origins])],
+    timeoutMs: s.timeout_ms,
+    algorithms: s.algorithms,
+    attestation: s.attestation,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function toView(row: TenantEntity): TenantView {

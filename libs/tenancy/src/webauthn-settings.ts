@@ -1,9 +1,39 @@
+import { parse } from 'tldts';
 import type { FieldError } from '../../errors/src/index.js';
+
+export const WEBAUTHN_ALGORITHMS = [-7, -8, -257] as const; // ES256, EdDSA, RS256
+export const ATTESTATION_CONVEYANCES = ['none', 'direct', 'enterprise'] as const;
+export type AttestationConveyance = (typeof ATTESTATION_CONVEYANCES)[number];
+export const DEFAULT_TIMEOUT_MS = 300_000;
+export const MIN_TIMEOUT_MS = 30_000;
+export const MAX_TIMEOUT_MS = 600_000;
+/** Passkeys ask for no attestation (platforms rarely give one); security keys are asked for it. */
+export const DEFAULT_ATTESTATION = { webauthn_passkey: 'none', webauthn_fido: 'direct' } as const satisfies Record<string, AttestationConveyance>;
+/** WebAuthn Related Origin Requests: clients honour at least this many registrable-domain labels. */
+export const MAX_RELATED_ORIGIN_LABELS = 5;
 
 export interface WebAuthnSettingsInput {
   rp_id: string;
   rp_name: string;
+  /** Origins on the rp id's own site: the rp id is a registrable suffix of each host. */
   origins: string[];
+  /** Origins on other sites, allowed only through the rp id's /.well-known/webauthn document. */
+  related_origins?: string[];
+  timeout_ms?: number;
+  /** COSE algorithm ids offered at registration, in order of preference. */
+  algorithms?: number[];
+  attestation?: { webauthn_passkey?: AttestationConveyance; webauthn_fido?: AttestationConveyance };
+}
+
+/** The settings with every default filled in: what ceremonies use and the settings API shows. */
+export interface EffectiveWebAuthnSettings {
+  rp_id: string;
+  rp_name: string;
+  origins: string[];
+  related_origins: string[];
+  timeout_ms: number;
+  algorithms: number[];
+  attestation: { webauthn_passkey: AttestationConveyance; webauthn_fido: AttestationConveyance };
 }
 
 const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -11,37 +41,137 @@ const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([
 /**
  * WebAuthn relying-party settings must be coherent or every ceremony fails later:
  * origins are https (http only for localhost), and the rp id is the host of each origin
- * or a registrable suffix of it.
+ * or a registrable suffix of it. Origins on other sites go in `related_origins`: browsers accept
+ * them only when https://<rp id>/.well-known/webauthn lists them, and count at most
+ * MAX_RELATED_ORIGIN_LABELS distinct registrable-domain labels in that list.
  */
 export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'webauthn'): FieldError[] {
   const errors: FieldError[] = [];
   const rpId = input.rp_id.toLowerCase();
   if (!HOST_RE.test(rpId) || /^\d+(\.\d+){3}$/.test(rpId)) {
     errors.push({ field: `${path}.rp_id`, reason: 'must be a domain name (not an IP address or URL)' });
+  } else if (rpId !== 'localhost' && !registrableDomain(rpId)) {
+    errors.push({ field: `${path}.rp_id`, reason: 'must be a registrable domain or a subdomain of one, not a public suffix' });
   }
   input.origins.forEach((origin, i) => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      errors.push({ field: `${path}.origins[${i}]`, reason: 'must be an origin such as https://app.example.com' });
-      return;
-    }
-    if (url.origin !== origin.replace(/\/$/, '')) {
-      errors.push({ field: `${path}.origins[${i}]`, reason: 'must be a bare origin (scheme, host and optional port)' });
-      return;
-    }
+    const url = parseOrigin(origin, `${path}.origins[${i}]`, errors);
+    if (!url) return;
     const localhost = url.hostname === 'localhost';
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && localhost)) {
       errors.push({ field: `${path}.origins[${i}]`, reason: 'must use https (http is allowed only for localhost)' });
     }
-    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+    if (!sameSite(url.hostname, rpId)) {
       errors.push({ field: `${path}.origins[${i}]`, reason: `host must be ${rpId} or a subdomain of it` });
     }
   });
+  (input.related_origins ?? []).forEach((origin, i) => {
+    const field = `${path}.related_origins[${i}]`;
+    const url = parseOrigin(origin, field, errors);
+    if (!url) return;
+    if (url.protocol !== 'https:') errors.push({ field, reason: 'must use https' });
+    else if (sameSite(url.hostname, rpId)) errors.push({ field, reason: `is on ${rpId} itself: list it in origins` });
+    else if (!registrableDomain(url.hostname)) errors.push({ field, reason: 'host must be a domain name under a registrable domain' });
+  });
+  if (errors.length === 0 && input.related_origins?.length) {
+    const labels = labelsOf([...input.origins, ...input.related_origins]);
+    if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
+      errors.push({
+        field: `${path}.related_origins`,
+        reason: `origins may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels (got ${labels.size}: ${[...labels].join(', ')}); browsers ignore the rest`,
+      });
+    }
+  }
+  if (input.timeout_ms !== undefined && (!Number.isInteger(input.timeout_ms) || input.timeout_ms < MIN_TIMEOUT_MS || input.timeout_ms > MAX_TIMEOUT_MS)) {
+    errors.push({ field: `${path}.timeout_ms`, reason: `must be an integer from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS} milliseconds` });
+  }
+  if (input.algorithms !== undefined) {
+    const known = new Set<number>(WEBAUTHN_ALGORITHMS);
+    if (input.algorithms.length === 0 || new Set(input.algorithms).size !== input.algorithms.length || !input.algorithms.every((a) => known.has(a))) {
+      errors.push({ field: `${path}.algorithms`, reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one` });
+    }
+  }
+  for (const method of Object.keys(input.attestation ?? {})) {
+    const value = (input.attestation as Record<string, unknown>)[method];
+    if (!(method in DEFAULT_ATTESTATION)) errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
+    else if (!(ATTESTATION_CONVEYANCES as readonly unknown[]).includes(value)) errors.push({ field: `${path}.attestation.${method}`, reason: `must be one of ${ATTESTATION_CONVEYANCES.join(', ')}` });
+  }
   return errors;
 }
 
 export function normalizeOrigins(origins: string[]): string[] {
   return [...new Set(origins.map((o) => new URL(o).origin))];
+}
+
+/** Normalized, validated-shape settings as stored (defaults are not written, so they can evolve). */
+export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSettingsInput {
+  return {
+    rp_id: input.rp_id.toLowerCase(),
+    rp_name: input.rp_name,
+    origins: normalizeOrigins(input.origins),
+    ...(input.related_origins !== undefined ? { related_origins: normalizeOrigins(input.related_origins) } : {}),
+    ...(input.timeout_ms !== undefined ? { timeout_ms: input.timeout_ms } : {}),
+    ...(input.algorithms !== undefined ? { algorithms: [...input.algorithms] } : {}),
+    ...(input.attestation !== undefined ? { attestation: { ...input.attestation } } : {}),
+  };
+}
+
+export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAuthnSettings {
+  return {
+    rp_id: stored.rp_id,
+    rp_name: stored.rp_name,
+    origins: [...stored.origins],
+    related_origins: [...(stored.related_origins ?? [])],
+    timeout_ms: stored.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    algorithms: [...(stored.algorithms ?? WEBAUTHN_ALGORITHMS)],
+    attestation: { ...DEFAULT_ATTESTATION, ...stored.attestation },
+  };
+}
+
+/**
+ * The origins of a /.well-known/webauthn document, in order, keeping only those a client will
+ * consider: an origin whose label would be the (MAX+1)th distinct one is dropped, as clients do.
+ */
+export function relatedOriginsDocument(origins: string[]): string[] {
+  const labels = new Set<string>();
+  const out: string[] = [];
+  for (const origin of new Set(origins)) {
+    const label = labelOf(new URL(origin).hostname);
+    if (!labels.has(label) && labels.size >= MAX_RELATED_ORIGIN_LABELS) continue;
+    labels.add(label);
+    out.push(origin);
+  }
+  return out;
+}
+
+function parseOrigin(origin: string, field: string, errors: FieldError[]): URL | null {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    errors.push({ field, reason: 'must be an origin such as https://app.example.com' });
+    return null;
+  }
+  if (url.origin !== origin.replace(/\/$/, '')) {
+    errors.push({ field, reason: 'must be a bare origin (scheme, host and optional port)' });
+    return null;
+  }
+  return url;
+}
+
+function sameSite(host: string, rpId: string): boolean {
+  return host === rpId || host.endsWith(`.${rpId}`);
+}
+
+function registrableDomain(host: string): string | null {
+  const parsed = parse(host, { allowPrivateDomains: true });
+  return parsed.isIp ? null : parsed.domain;
+}
+
+/** The registrable domain without its public suffix ("example" for shop.example.co.uk). */
+function labelOf(host: string): string {
+  return parse(host, { allowPrivateDomains: true }).domainWithoutSuffix ?? host;
+}
+
+function labelsOf(origins: string[]): Set<string> {
+  return new Set(origins.map((o) => labelOf(new URL(o).hostname)));
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
 import type { MethodType } from '../method-types.js';
+import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
 export interface FactorView {
   id: string;
@@ -22,7 +23,10 @@ export class FactorsService {
   private readonly credentials: TenantScopedRepository<WebAuthnCredentialEntity>;
   private readonly totp: TenantScopedRepository<TotpFactorEntity>;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    private readonly metadata: AuthenticatorMetadataService,
+  ) {
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
     this.totp = TenantScopedRepository.of(dataSource, TotpFactorEntity);
   }
@@ -35,7 +39,13 @@ export class FactorsService {
     ]);
     const rows: FactorRow[] = [...credentials.map((row) => ({ kind: 'webauthn' as const, row })), ...totp.map((row) => ({ kind: 'totp' as const, row }))];
     rows.sort((a, b) => a.row.createdAt.getTime() - b.row.createdAt.getTime() || a.row.id.localeCompare(b.row.id));
-    return rows.map(toView);
+    return rows.map(toView).map((view) => this.withModelName(view));
+  }
+
+  /** Adds the authenticator model's name (FIDO metadata, else the shipped AAGUID list) when known. */
+  withModelName(view: FactorView): FactorView {
+    const model = view.authenticator ? this.metadata.describe(view.authenticator.aaguid) : null;
+    return model && view.authenticator ? { ...view, authenticator: { ...view.authenticator, name: model.name } } : view;
   }
 
   /** Verified factors the user holds now: the `factor_count` of policy decisions. */

@@ -22,6 +22,8 @@ export interface RegistrationExpectations {
   origins: string[];
   rpId: string;
   methodType: WebAuthnMethodType;
+  /** COSE algorithms the tenant accepts; all supported ones when absent. */
+  algorithms?: number[];
 }
 
 const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'cable', 'smart-card']);
@@ -61,7 +63,7 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
       expectedType: 'webauthn.create',
       requireUserPresence: true,
       requireUserVerification: expected.methodType === 'webauthn_passkey',
-      supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
+      supportedAlgorithmIDs: expected.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
     });
   } catch (err) {
     return fail(classifyLibraryError(err, expected.methodType), 'attestation');

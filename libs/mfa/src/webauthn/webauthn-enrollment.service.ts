@@ -20,6 +20,8 @@ import { BackupCodesService, type BackupCodesResult } from '../backup-codes/back
 import { FactorsService } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
+import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
+import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 
 export interface CompleteRegistrationInput {
@@ -45,6 +47,7 @@ export class WebAuthnEnrollmentService {
     private readonly backupCodes: BackupCodesService,
     private readonly factors: FactorsService,
     private readonly limits: RateLimitService,
+    private readonly metadata: AuthenticatorMetadataService,
   ) {
     this.pending = TenantScopedRepository.of(dataSource, PendingEnrollmentEntity);
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
@@ -77,13 +80,13 @@ export class WebAuthnEnrollmentService {
       userDisplayName: user.userId,
       userID: Buffer.from(userHandle, 'base64url'),
       challenge,
-      timeout: CEREMONY_TIMEOUT_MS,
-      attestationType: passkey ? 'none' : 'direct',
+      timeout: rp.timeoutMs ?? CEREMONY_TIMEOUT_MS,
+      attestationType: rp.attestation?.[methodType] ?? (passkey ? 'none' : 'direct'),
       excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
       authenticatorSelection: passkey
         ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
         : { authenticatorAttachment: 'cross-platform', residentKey: 'discouraged', requireResidentKey: false, userVerification: 'preferred' },
-      supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
+      supportedAlgorithmIDs: rp.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
       preferredAuthenticatorType: passkey ? undefined : 'securityKey',
     });
 
@@ -93,7 +96,7 @@ export class WebAuthnEnrollmentService {
       userId: user.userId,
       methodType,
       challenge: options.challenge,
-      expiresAt: new Date(now.getTime() + CEREMONY_TIMEOUT_MS),
+      expiresAt: new Date(now.getTime() + (rp.timeoutMs ?? CEREMONY_TIMEOUT_MS)),
       createdAt: now,
     };
     await this.pending.upsert(tenant.id, row, ['tenantId', 'userId', 'methodType']);
@@ -110,7 +113,9 @@ export class WebAuthnEnrollmentService {
       origins: rp.origins,
       rpId: rp.rpId,
       methodType: input.methodType,
+      algorithms: rp.algorithms,
     });
+    const attestation = await this.assessAttestation(input.credential, verified);
 
     const now = this.clock.now();
     const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
@@ -118,7 +123,7 @@ export class WebAuthnEnrollmentService {
       tenant,
       principal: user,
       action: 'complete_enrollment',
-      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType) },
+      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
       context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
     });
 
@@ -161,6 +166,9 @@ export class WebAuthnEnrollmentService {
               aaguid: verified.aaguid,
               attestation_format: verified.attestationFormat,
               backed_up: verified.backedUp,
+              attestation_trusted: attestation.trusted,
+              ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
+              ...(attestation.model ? { model: attestation.model } : {}),
               backup_codes_issued: codes.codes.length,
             },
           },
@@ -172,6 +180,20 @@ export class WebAuthnEnrollmentService {
       if (isUniqueViolation(err)) throw new ApiError('credential_exists', 'This authenticator is already registered in this tenant.');
       throw err;
     }
+  }
+
+  /**
+   * Attestation trust from FIDO metadata. A model that metadata reports revoked or compromised is
+   * refused here, before any tenant rule: no policy may admit it.
+   */
+  private async assessAttestation(credential: RegistrationResponseJSON, verified: VerifiedAuthenticator): Promise<AttestationAssessment> {
+    const assessment = await this.metadata.assess({ attestationObject: credential.response.attestationObject, aaguid: verified.aaguid, publicKey: verified.publicKey });
+    if (assessment.compromisedStatus) {
+      throw new ApiError('verification_failed', 'This authenticator model has been reported revoked or compromised by the FIDO Alliance and cannot be enrolled. Use another authenticator.', {
+        details: { reason: 'authenticator_status', status: assessment.compromisedStatus },
+      });
+    }
+    return assessment;
   }
 
   /**
@@ -205,7 +227,7 @@ function relyingParty(tenant: TenantContext): RelyingParty {
   return tenant.webauthn;
 }
 
-function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType) {
+function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType, a: AttestationAssessment) {
   return {
     method_type: methodType,
     aaguid: v.aaguid,
@@ -215,5 +237,8 @@ function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethod
     attachment: v.attachment,
     attestation_format: v.attestationFormat,
     transports: v.transports,
+    attestation_trusted: a.trusted,
+    ...(a.certificationLevel ? { certification_level: a.certificationLevel } : {}),
+    ...(a.model ? { model: a.model } : {}),
   };
 }

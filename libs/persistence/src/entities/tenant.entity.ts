@@ -5,6 +5,11 @@ export interface TenantWebAuthnSettings {
   rp_id: string;
   rp_name: string;
   origins: string[];
+  /** Origins on other sites, published at https://<rp_id>/.well-known/webauthn. */
+  related_origins?: string[];
+  timeout_ms?: number;
+  algorithms?: number[];
+  attestation?: { webauthn_passkey?: 'none' | 'direct' | 'enterprise'; webauthn_fido?: 'none' | 'direct' | 'enterprise' };
 }
 
 @Entity('tenants')

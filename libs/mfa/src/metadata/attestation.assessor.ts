@@ -1,0 +1,140 @@
+import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
+import { SubjectKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
+import { decodeAttestationObject, decodeCredentialPublicKey, isoBase64URL, validateCertificatePath } from '@simplewebauthn/server/helpers';
+import type { AuthenticatorStatus, MetadataBLOBPayloadEntry, MetadataStatement, StatusReport } from '@simplewebauthn/server';
+
+/** Statuses that make an authenticator model unacceptable, whatever the tenant's rules say. */
+export const COMPROMISED_STATUSES: ReadonlySet<AuthenticatorStatus> = new Set([
+  'REVOKED',
+  'USER_VERIFICATION_BYPASS',
+  'ATTESTATION_KEY_COMPROMISE',
+  'USER_KEY_REMOTE_COMPROMISE',
+  'USER_KEY_PHYSICAL_COMPROMISE',
+]);
+
+const CERTIFICATION_STATUSES: ReadonlySet<AuthenticatorStatus> = new Set([
+  'NOT_FIDO_CERTIFIED',
+  'SELF_ASSERTION_SUBMITTED',
+  'FIDO_CERTIFIED',
+  'FIDO_CERTIFIED_L1',
+  'FIDO_CERTIFIED_L1plus',
+  'FIDO_CERTIFIED_L2',
+  'FIDO_CERTIFIED_L2plus',
+  'FIDO_CERTIFIED_L3',
+  'FIDO_CERTIFIED_L3plus',
+]);
+
+/** FIDO registry ALG_SIGN names → COSE algorithm ids (the ones WebAuthn credentials use). */
+const ALG_SIGN_COSE: Record<string, number> = {
+  secp256r1_ecdsa_sha256_raw: -7,
+  secp256r1_ecdsa_sha256_der: -7,
+  secp384r1_ecdsa_sha384_raw: -35,
+  secp384r1_ecdsa_sha384_der: -35,
+  secp521r1_ecdsa_sha512_raw: -36,
+  secp521r1_ecdsa_sha512_der: -36,
+  ed25519_eddsa_sha512_raw: -8,
+  rsassa_pkcsv15_sha256_raw: -257,
+  rsassa_pkcsv15_sha256_der: -257,
+  rsassa_pss_sha256_raw: -37,
+  rsassa_pss_sha256_der: -37,
+  rsassa_pkcsv15_sha1_raw: -65535,
+  rsassa_pkcsv15_sha1_der: -65535,
+};
+
+const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
+
+/** Looks metadata entries up; backed by a verified MDS BLOB. */
+export interface MetadataLookup {
+  byAaguid(aaguid: string): MetadataBLOBPayloadEntry | undefined;
+  /** FIDO U2F authenticators have no AAGUID: MDS lists them by attestation key identifier (hex SHA-1). */
+  byKeyIdentifier(keyId: string): MetadataBLOBPayloadEntry | undefined;
+}
+
+export type UntrustedReason = 'no_attestation' | 'no_metadata' | 'metadata_mismatch' | 'chain';
+
+export interface AttestationAssessment {
+  /** The attestation chains to a root the metadata lists for this authenticator model. */
+  trusted: boolean;
+  untrustedReason?: UntrustedReason;
+  /** The model's description from metadata (for a `none` attestation, as claimed by its AAGUID). */
+  model?: string;
+  /** The latest certification status, e.g. FIDO_CERTIFIED_L1. */
+  certificationLevel?: string;
+  /** Set when metadata reports the model revoked or compromised: enrollment must be refused. */
+  compromisedStatus?: AuthenticatorStatus;
+}
+
+export interface AttestationInput {
+  /** base64url attestationObject, as received (already verified by the registration verifier). */
+  attestationObject: string;
+  /** lower-case dashed AAGUID from the authenticator data. */
+  aaguid: string;
+  /** base64url COSE public key of the new credential. */
+  publicKey: string;
+}
+
+/**
+ * Decides whether a verified registration's attestation is trusted: its x5c must chain to one of
+ * the attestation roots that the (signature-verified) metadata lists for the authenticator's
+ * AAGUID, and the credential's algorithm must be one the model declares. The attestation
+ * signature itself was checked by verifyRegistrationResponse; this adds the trust decision.
+ */
+export async function assessAttestation(input: AttestationInput, metadata: MetadataLookup): Promise<AttestationAssessment> {
+  const decoded = decodeAttestationObject(isoBase64URL.toBuffer(input.attestationObject));
+  const fmt = decoded.get('fmt');
+  const x5c = fmt === 'none' ? undefined : decoded.get('attStmt').get('x5c');
+  let entry = input.aaguid !== ZERO_AAGUID ? metadata.byAaguid(input.aaguid) : undefined;
+  if (!entry && x5c?.[0] && input.aaguid === ZERO_AAGUID) entry = metadata.byKeyIdentifier(await keyIdentifierOf(x5c[0]));
+  if (!entry) return { trusted: false, untrustedReason: x5c?.length ? 'no_metadata' : 'no_attestation' };
+
+  const compromised = entry.statusReports.find((r) => COMPROMISED_STATUSES.has(r.status));
+  const statement = entry.metadataStatement;
+  const described: AttestationAssessment = {
+    trusted: false,
+    ...(statement?.description ? { model: statement.description } : {}),
+    ...certificationOf(entry.statusReports),
+    ...(compromised ? { compromisedStatus: compromised.status } : {}),
+  };
+  if (!x5c || x5c.length === 0) return { ...described, untrustedReason: 'no_attestation' };
+  if (!statement || statement.attestationRootCertificates.length === 0) return { ...described, untrustedReason: 'no_metadata' };
+  if (!algorithmDeclared(statement, input.publicKey)) return { ...described, untrustedReason: 'metadata_mismatch' };
+  return (await chainsToMetadataRoots(x5c, statement)) ? { ...described, trusted: true } : { ...described, untrustedReason: 'chain' };
+}
+
+async function chainsToMetadataRoots(x5c: Uint8Array[], statement: MetadataStatement): Promise<boolean> {
+  try {
+    const chain = x5c.map((der) => new X509Certificate(der).toString('pem'));
+    const roots = statement.attestationRootCertificates.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')).toString('pem'));
+    // A single certificate that is itself listed in metadata is trusted as is (MDS "self-referencing").
+    if (chain.length === 1 && roots.includes(chain[0]!)) return true;
+    return await validateCertificatePath(chain, roots);
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 5280 key identifier (SHA-1 of the subject public key), as MDS lists U2F attestation keys. */
+async function keyIdentifierOf(der: Uint8Array): Promise<string> {
+  try {
+    const ski = await SubjectKeyIdentifierExtension.create(new X509Certificate(der).publicKey);
+    return ski.keyId.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+function algorithmDeclared(statement: MetadataStatement, publicKey: string): boolean {
+  if (!statement.authenticationAlgorithms?.length) return true;
+  const alg = decodeCredentialPublicKey(isoBase64URL.toBuffer(publicKey)).get(3);
+  return statement.authenticationAlgorithms.some((name) => ALG_SIGN_COSE[name] === alg);
+}
+
+/** The latest certification status among the reports (by effective date; later entries win ties). */
+function certificationOf(reports: StatusReport[]): { certificationLevel?: string } {
+  let best: StatusReport | undefined;
+  for (const report of reports) {
+    if (!CERTIFICATION_STATUSES.has(report.status)) continue;
+    if (!best || (report.effectiveDate ?? '') >= (best.effectiveDate ?? '')) best = report;
+  }
+  return best ? { certificationLevel: best.status } : {};
+}
