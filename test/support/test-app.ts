@@ -6,7 +6,7 @@ import pg from 'pg';
 import { SignJWT } from 'jose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
-import { createApp } from '../../apps/api/src/create-app.js';
+import { createApp, type CreateAppOptions } from '../../apps/api/src/create-app.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const TEST_PLATFORM_KEY = 'test-platform-key-0123456789abcdef';
@@ -94,12 +94,21 @@ export interface TestResponse {
 export const TEST_ORIGIN = 'https://app.tessera.test';
 export const TEST_RP_ID = 'tessera.test';
 
-/** Boots the whole app on a scratch database, listening on 127.0.0.1 with an ephemeral port. */
-export async function startTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Boots the whole app on a scratch database, listening on 127.0.0.1 with an ephemeral port.
+ * `options` passes a logger or test-only modules (probe routes) to createApp.
+ */
+export async function startTestApp(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+  /** Rewrites the scratch database's URL for the app (e.g. through a proxy the test controls). */
+  databaseUrlFor: (url: string) => string = (url) => url,
+): Promise<TestApp> {
   const db = await scratchDatabase(dialect);
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrlFor(db.url),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     PLATFORM_API_KEY: TEST_PLATFORM_KEY,
     PORT: '0',
@@ -107,7 +116,7 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const { app } = await createApp(config);
+  const { app } = await createApp(config, options);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -13,25 +14,36 @@ import { jsonBodyParsing } from './body-parsing.middleware.js';
 import { buildRouteIndex } from './route-index.js';
 import { buildOpenApiDocument, mountOpenApi } from './openapi.js';
 import { corsOptions } from './cors.js';
+import { drainOnShutdown } from './drain-on-shutdown.middleware.js';
 
 export interface CreatedApp {
   app: NestExpressApplication;
   logger: PinoLogger;
 }
 
+export interface CreateAppOptions {
+  logger?: PinoLogger;
+  /** Extra modules mounted beside AppModule: tests only (probe routes), never the product. */
+  modules?: NonNullable<DynamicModule['imports']>;
+}
+
 /** Builds the whole HTTP application (used by main.ts and by the e2e tests). */
-export async function createApp(config: AppConfig, options: { logger?: PinoLogger } = {}): Promise<CreatedApp> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<CreatedApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(config.env !== 'test');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, metrics), {
+  const root = AppModule.forRoot(config, metrics);
+  const module = options.modules?.length ? { ...root, imports: [...(root.imports ?? []), ...options.modules] } : root;
+  const app = await NestFactory.create<NestExpressApplication>(module, {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 
+  app.use(drainOnShutdown(app.getHttpServer()));
   app.use(requestLogging(logger, metrics));
   app.use(
     helmet({

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../libs/config/src/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** What a command gets: the validated configuration, a lazily opened database, and output. */
 export interface CliContext {
@@ -27,7 +27,8 @@ export interface CliCommand {
   options?: OptionSpec;
   /** Allow positional arguments (e.g. a file path). */
   positionals?: boolean;
-  run(args: { values: ParsedValues; positionals: string[] }, ctx: CliContext): Promise<void>;
+  /** Resolves to the exit code (default 0); throw UsageError for bad arguments. */
+  run(args: { values: ParsedValues; positionals: string[] }, ctx: CliContext): Promise<number | void>;
 }
 
 /** Bad arguments: printed with the command's usage, exit code 2. */

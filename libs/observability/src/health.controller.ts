@@ -18,6 +18,7 @@ export class HealthController {
   @Get('healthz')
   @ApiOperation({ summary: 'Liveness: the process is up' })
   @ApiResponse({ status: 200, schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiErrorResponses()
   healthz() {
     return { status: 'ok' };
   }

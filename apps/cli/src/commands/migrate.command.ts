@@ -43,6 +43,6 @@ export const migrateStatusCommand: CliCommand = {
       return;
     }
     for (const name of pending) ctx.out(`Pending ${name}`);
-    process.exitCode = 3;
+    return 3;
   },
 };

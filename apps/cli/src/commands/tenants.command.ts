@@ -50,13 +50,20 @@ function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSett
     if (rpId !== undefined || rpName !== undefined) throw new UsageError('--rp-id/--rp-name need at least one --origin');
     return undefined;
   }
-  let defaultRpId: string;
-  try {
-    defaultRpId = new URL(origins[0]!).hostname;
-  } catch {
-    throw new UsageError(`--origin "${origins[0]}" is not a URL`);
-  }
-  return { rp_id: rpId ?? defaultRpId, rp_name: rpName ?? tenantName, origins };
+  return { rp_id: rpId ?? defaultRpId(origins), rp_name: rpName ?? tenantName, origins };
+}
+
+/** Without --rp-id: the shortest origin host when every other origin is that host or a subdomain of it. */
+function defaultRpId(origins: string[]): string {
+  const hosts = origins.map((origin) => {
+    try {
+      return new URL(origin).hostname;
+    } catch {
+      throw new UsageError(`--origin "${origin}" is not a URL`);
+    }
+  });
+  const shortest = [...hosts].sort((a, b) => a.length - b.length)[0]!;
+  return hosts.every((h) => h === shortest || h.endsWith(`.${shortest}`)) ? shortest : hosts[0]!;
 }
 
 export const tenantsListCommand: CliCommand = {

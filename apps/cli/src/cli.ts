@@ -1,0 +1,129 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
+import { ApiError } from '../../../libs/errors/src/index.js';
+import { UsageError, type CliCommand, type CliContext } from './cli-command.js';
+import { COMMANDS } from './commands/index.js';
+import { openDatabase, pendingMigrations } from './database.js';
+
+/** Exit codes: 0 done, 1 the operation failed, 2 bad arguments or configuration, 3 migrations pending (migrate:status). */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Where the CLI reads its environment and writes its output (the process, or a test). */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | null {
+  const two = argv.slice(0, 2).join(' ');
+  const byTwo = COMMANDS.find((c) => c.name === two);
+  if (byTwo) return { command: byTwo, rest: argv.slice(2) };
+  const byOne = COMMANDS.find((c) => c.name === argv[0]);
+  return byOne ? { command: byOne, rest: argv.slice(1) } : null;
+}
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: npm run cli -- <command> [options]      (or: node dist/apps/cli/src/main.js <command> …)',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run '<command> --help' for its options. Configuration comes from the environment, as for the API",
+    '(DATABASE_URL, AUTH_JWT_SECRET, …; see README.md).',
+  ].join('\n');
+}
+
+function commandUsage(command: CliCommand): string {
+  return `Usage: ${command.name} ${command.usage}`.trimEnd() + `\n  ${command.summary}`;
+}
+
+/** Runs one CLI invocation and resolves to its exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0) {
+    io.stderr(`${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  if (['help', '--help', '-h'].includes(argv[0]!)) {
+    io.stdout(`${usage()}\n`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.stderr(`Unknown command: ${argv.slice(0, 2).join(' ')}\n\n${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`${commandUsage(command)}\n`);
+    return 0;
+  }
+
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: command.positionals ?? false, strict: true });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n\n${commandUsage(command)}\n`);
+    return EXIT_USAGE;
+  }
+
+  let config: AppConfig | undefined;
+  let dataSource: DataSource | undefined;
+  const ctx: CliContext = {
+    config() {
+      config ??= loadConfig(io.env);
+      return config;
+    },
+    async database(options = {}) {
+      if (dataSource) return dataSource;
+      const cfg = ctx.config();
+      dataSource = await openDatabase(cfg);
+      if (options.migrate !== false) {
+        const pending = await pendingMigrations(dataSource);
+        if (pending.length > 0 && cfg.migrateOnStart) {
+          await dataSource.runMigrations({ transaction: 'each' });
+          ctx.note(`Applied ${pending.length} pending migration(s): ${pending.join(', ')}`);
+        } else if (pending.length > 0) {
+          throw new Error(`The database has ${pending.length} pending migration(s); run the "migrate" command first.`);
+        }
+      }
+      return dataSource;
+    },
+    out: (line) => io.stdout(`${line}\n`),
+    note: (line) => io.stderr(`${line}\n`),
+  };
+
+  try {
+    return (await command.run({ values: parsed.values, positionals: parsed.positionals }, ctx)) ?? 0;
+  } catch (err) {
+    return report(err, command, io);
+  } finally {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+  }
+}
+
+function report(err: unknown, command: CliCommand, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.stderr(`error: ${err.message}\n\n${commandUsage(command)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ConfigError) {
+    io.stderr(`${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ApiError) {
+    io.stderr(`error: ${err.message} (${err.code})\n`);
+    const fields = (err.details?.fields ?? []) as { field: string; reason: string }[];
+    for (const f of fields) io.stderr(`  - ${f.field}: ${f.reason}\n`);
+    return EXIT_FAILED;
+  }
+  // Driver and other library errors: their message only, never a stack.
+  const e = err as { message?: string; code?: string };
+  io.stderr(`error: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}\n`);
+  return EXIT_FAILED;
+}

@@ -1,0 +1,160 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const CWD = '/srv/tessera';
+const SECRET = 'x'.repeat(32);
+const PROD_BASE = { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) };
+
+/** Runs loadConfig and returns the ConfigError's problems (fails the test when it does not throw). */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, CWD);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('loadConfig', () => {
+  it('defaults: development on port 3000, SQLite under ./data, migrations and demo tenant on', () => {
+    const config = loadConfig({}, CWD);
+    assert.equal(config.env, 'development');
+    assert.equal(config.devMode, true);
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '0.0.0.0');
+    assert.deepEqual(config.database, { type: 'sqlite', path: '/srv/tessera/data/tessera.sqlite' });
+    assert.equal(config.migrateOnStart, true);
+    assert.equal(config.demoTenant, true);
+    assert.equal(config.auth.tenantClaim, 'tenant_id');
+    assert.equal(config.auth.jwtSecret, undefined);
+    assert.equal(config.auth.jwksUrl, undefined);
+    assert.equal(config.platformApiKey, undefined);
+    assert.equal(config.redisUrl, undefined);
+    assert.deepEqual(config.corsOrigins, []);
+    assert.equal(config.logLevel, 'info');
+    assert.ok(config.auth.clockToleranceSeconds <= 60);
+  });
+
+  it('test env logs nothing by default', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'test' }, CWD).logLevel, 'silent');
+  });
+
+  it('parses sqlite:<path> relative to the working directory, absolute, and :memory:', () => {
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:var/db.sqlite' }, CWD).database, { type: 'sqlite', path: '/srv/tessera/var/db.sqlite' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }, CWD).database, { type: 'sqlite', path: '/tmp/x.sqlite' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///tmp/y.sqlite' }, CWD).database, { type: 'sqlite', path: '/tmp/y.sqlite' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, CWD).database, { type: 'sqlite', path: ':memory:' });
+  });
+
+  it('parses postgres:// and postgresql:// URLs', () => {
+    const url = 'postgres://tessera:pw@db.internal:5432/tessera?sslmode=require';
+    assert.deepEqual(loadConfig({ DATABASE_URL: url }, CWD).database, { type: 'postgres', url });
+    assert.equal(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }, CWD).database.type, 'postgres');
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        AUTH_JWT_SECRET: SECRET,
+        AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+        AUTH_ISSUER: 'https://idp.example.com/',
+        AUTH_AUDIENCE: 'tessera',
+        AUTH_TENANT_CLAIM: 'https://example.com/tenant',
+        AUTH_CLOCK_TOLERANCE_SECONDS: '60',
+        PLATFORM_API_KEY: 'p'.repeat(24),
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
+        LOG_LEVEL: 'debug',
+        MIGRATE_ON_START: 'false',
+        DEMO_TENANT: 'no',
+      },
+      CWD,
+    );
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.auth.jwtSecret, new TextEncoder().encode(SECRET));
+    assert.equal(config.auth.jwksUrl?.href, 'https://idp.example.com/.well-known/jwks.json');
+    assert.equal(config.auth.issuer, 'https://idp.example.com/');
+    assert.equal(config.auth.audience, 'tessera');
+    assert.equal(config.auth.tenantClaim, 'https://example.com/tenant');
+    assert.equal(config.auth.clockToleranceSeconds, 60);
+    assert.equal(config.platformApiKey, 'p'.repeat(24));
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.deepEqual(config.corsOrigins, ['https://a.example.com', 'https://b.example.com:8443']);
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.migrateOnStart, false);
+    assert.equal(config.demoTenant, false);
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['PORT not a number', { PORT: 'eighty' }, /PORT must be an integer between 0 and 65535 \(got "eighty"\)/],
+    ['PORT out of range', { PORT: '70000' }, /PORT must be an integer/],
+    ['NODE_ENV unknown', { NODE_ENV: 'staging' }, /NODE_ENV must be development, test or production/],
+    ['DATABASE_URL other scheme', { DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must be sqlite:<path> or postgres:/],
+    ['DATABASE_URL sqlite without path', { DATABASE_URL: 'sqlite:' }, /sqlite:<path> needs a path/],
+    ['DATABASE_URL broken postgres URL', { DATABASE_URL: 'postgres://user@[bad/db' }, /not a valid postgres:\/\/ URL/],
+    ['AUTH_JWT_SECRET too short', { AUTH_JWT_SECRET: 'short' }, /AUTH_JWT_SECRET must be at least 32 bytes/],
+    ['AUTH_JWKS_URL not a URL', { AUTH_JWKS_URL: 'not a url' }, /AUTH_JWKS_URL is not a URL/],
+    ['AUTH_JWKS_URL plain http', { AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, /AUTH_JWKS_URL must be https/],
+    ['AUTH_TENANT_CLAIM bad characters', { AUTH_TENANT_CLAIM: 'tenant id!' }, /AUTH_TENANT_CLAIM has invalid characters/],
+    ['AUTH_CLOCK_TOLERANCE_SECONDS over 60', { AUTH_CLOCK_TOLERANCE_SECONDS: '61' }, /AUTH_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 60/],
+    ['PLATFORM_API_KEY too short', { PLATFORM_API_KEY: 'short' }, /PLATFORM_API_KEY must be at least 24 characters/],
+    ['REDIS_URL wrong scheme', { REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must start with redis:\/\//],
+    ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://a.example.com/app' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/app" must be a bare origin/],
+    ['CORS_ORIGINS not a URL', { CORS_ORIGINS: 'a.example.com' }, /CORS_ORIGINS entry "a.example.com" is not a URL/],
+    ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    ['MIGRATE_ON_START not a boolean', { MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START must be true or false/],
+  ];
+  for (const [name, env, expected] of bad) {
+    it(`refuses ${name} with a clear message`, () => {
+      const problems = problemsOf(env);
+      assert.ok(problems.some((p) => expected.test(p)), `no problem matches ${expected}: ${JSON.stringify(problems)}`);
+    });
+  }
+
+  it('lists every problem at once, and the error message names each', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' }, CWD);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 2);
+      assert.match(err.message, /^Invalid configuration:\n/);
+      assert.match(err.message, /\n {2}- PORT must be/);
+      assert.match(err.message, /\n {2}- LOG_LEVEL must be/);
+    }
+  });
+
+  it('production refuses to start without explicit auth settings', () => {
+    const { AUTH_JWT_SECRET: _drop, ...withoutAuth } = PROD_BASE;
+    const problems = problemsOf(withoutAuth);
+    assert.ok(problems.includes('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL'), JSON.stringify(problems));
+  });
+
+  it('production with a secret or a JWKS starts, with every dev convenience off', () => {
+    const config = loadConfig({ ...PROD_BASE, DEMO_TENANT: 'true' }, CWD);
+    assert.equal(config.env, 'production');
+    assert.equal(config.devMode, false);
+    assert.equal(config.demoTenant, false);
+    assert.equal(config.migrateOnStart, false);
+    const { AUTH_JWT_SECRET: _drop, ...jwksOnly } = PROD_BASE;
+    assert.equal(loadConfig({ ...jwksOnly, AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, CWD).devMode, false);
+    assert.equal(loadConfig({ ...PROD_BASE, MIGRATE_ON_START: 'true' }, CWD).migrateOnStart, true);
+  });
+
+  it('allows http JWKS only on loopback (local identity providers and tests)', () => {
+    assert.equal(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }, CWD).auth.jwksUrl?.port, '9999');
+    assert.equal(loadConfig({ AUTH_JWKS_URL: 'http://localhost/jwks' }, CWD).auth.jwksUrl?.hostname, 'localhost');
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ PORT: '  ', PLATFORM_API_KEY: '', DATABASE_URL: '' }, CWD);
+    assert.equal(config.port, 3000);
+    assert.equal(config.platformApiKey, undefined);
+    assert.equal(config.database.type, 'sqlite');
+  });
+});

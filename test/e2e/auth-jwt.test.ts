@@ -1,0 +1,188 @@
+import { after, before, describe, it, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestResponse } from '../support/test-app.js';
+import { ProbeModule } from './foundation-probe.module.js';
+
+const ISSUER = 'https://idp.tessera.test/';
+const AUDIENCE = 'tessera-api';
+
+interface SigningKey {
+  kid: string;
+  alg: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+async function signingKey(kid: string, alg: 'RS256' | 'ES256' | 'EdDSA' | 'ES384'): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
+}
+
+/** A JWKS served from 127.0.0.1, counting fetches. */
+class JwksServer {
+  readonly keys: JWK[] = [];
+  fetches = 0;
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      if (req.url !== '/jwks.json') {
+        res.writeHead(404).end();
+        return;
+      }
+      this.fetches += 1;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: this.keys }));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.server?.close((err) => (err ? reject(err) : resolve())));
+  }
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
+  const jwks = new JwksServer();
+  let t: TestApp;
+  let tenantId: string;
+  let rs: SigningKey;
+  let es: SigningKey;
+  let ed: SigningKey;
+  let late: SigningKey;
+  const hsSecret = new TextEncoder().encode(TEST_JWT_SECRET);
+
+  before(async () => {
+    [rs, es, ed, late] = await Promise.all([signingKey('rs-1', 'RS256'), signingKey('es-1', 'ES256'), signingKey('ed-1', 'EdDSA'), signingKey('rs-late', 'RS256')]);
+    jwks.keys.push(rs.jwk, es.jwk, ed.jwk);
+    const url = await jwks.start();
+    t = await startTestApp('sqlite', { AUTH_JWKS_URL: url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }, { modules: [ProbeModule] });
+    tenantId = (await t.createTenant()).id;
+  });
+  after(async () => {
+    await t.close();
+    await jwks.stop();
+  });
+
+  /** Claims that pass, with overrides; `undefined` removes a claim. */
+  function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const now = Math.floor(Date.now() / 1000);
+    const base: Record<string, unknown> = { sub: 'alice', tenant_id: tenantId, iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, roles: ['admin'], amr: ['pwd', 'hwk'], ...overrides };
+    for (const [k, v] of Object.entries(base)) if (v === undefined) delete base[k];
+    return base;
+  }
+  const sign = (key: SigningKey | { kid?: string; alg: string; privateKey: CryptoKey | Uint8Array }, overrides: Record<string, unknown> = {}) =>
+    new SignJWT(claims(overrides)).setProtectedHeader({ alg: key.alg, ...('kid' in key && key.kid ? { kid: key.kid } : {}) }).sign(key.privateKey);
+  const hs = { alg: 'HS256', privateKey: hsSecret };
+  const call = (token: string | null, headers: Record<string, string> = {}) =>
+    t.request('GET', '/__probe/user', { headers: { 'X-Tenant-ID': tenantId, ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...headers } });
+
+  function assertUnauthenticated(res: TestResponse, message?: RegExp): void {
+    assert.equal(res.status, 401, res.text);
+    assert.equal(res.body.code, 'unauthenticated');
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/);
+    if (message) assert.match(res.body.message, message);
+  }
+
+  it('accepts an HS256 token signed with AUTH_JWT_SECRET and builds the principal', async () => {
+    const res = await call(await sign(hs));
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body, { user_id: 'alice', tenant_id: tenantId, roles: ['admin'], amr: ['pwd', 'hwk'] });
+  });
+
+  it('accepts RS256, ES256 and EdDSA tokens verified against the JWKS, fetched once and cached', async () => {
+    for (const key of [rs, es, ed]) {
+      const res = await call(await sign(key));
+      assert.equal(res.status, 200, `${key.alg}: ${res.text}`);
+      assert.equal(res.body.user_id, 'alice');
+    }
+    assert.equal(jwks.fetches, 1);
+  });
+
+  it('no token, another scheme, or a malformed token → 401 with WWW-Authenticate: Bearer', async () => {
+    assertUnauthenticated(await call(null));
+    assertUnauthenticated(await call(null, { Authorization: `Basic ${Buffer.from('alice:pw').toString('base64')}` }));
+    assertUnauthenticated(await call('not.a.jwt'));
+    assertUnauthenticated(await call('garbage'));
+  });
+
+  it('a bad signature → 401', async () => {
+    assertUnauthenticated(await sign({ alg: 'HS256', privateKey: new TextEncoder().encode('another-secret-0123456789abcdefghij') }).then(call));
+    const forged = (await sign(rs)).split('.');
+    const other = (await sign(rs, { sub: 'mallory' })).split('.');
+    assertUnauthenticated(await call(`${forged[0]}.${other[1]}.${forged[2]}`));
+  });
+
+  it('expired beyond the leeway → 401; within the leeway → accepted; nbf in the future → 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assertUnauthenticated(await call(await sign(hs, { exp: now - 61, iat: now - 600 })), /expired/);
+    assertUnauthenticated(await call(await sign(rs, { exp: now - 3600, iat: now - 7200 })), /expired/);
+    assert.equal((await call(await sign(hs, { exp: now - 5 }))).status, 200);
+    assertUnauthenticated(await call(await sign(hs, { nbf: now + 120 })));
+  });
+
+  it('algorithms outside the allowlist → 401 (HS512, ES384)', async () => {
+    assertUnauthenticated(await call(await sign({ alg: 'HS512', privateKey: new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)) })), /algorithm/);
+    const es384 = await signingKey('es384-1', 'ES384');
+    jwks.keys.push(es384.jwk);
+    assertUnauthenticated(await call(await sign(es384)), /algorithm/);
+  });
+
+  it('alg "none" → 401', async () => {
+    const unsigned = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`;
+    assertUnauthenticated(await call(unsigned));
+    assertUnauthenticated(await call(`${b64url({ alg: 'None' })}.${b64url(claims())}.`));
+  });
+
+  it('no HS/RS confusion: an HS256 token keyed with the JWKS public key → 401', async () => {
+    const { importJWK } = await import('jose');
+    const pem = await exportSPKI((await importJWK(rs.jwk, 'RS256')) as CryptoKey);
+    for (const secret of [pem, JSON.stringify(rs.jwk), rs.jwk.n!]) {
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: rs.kid }).sign(new TextEncoder().encode(secret));
+      assertUnauthenticated(await call(token));
+    }
+  });
+
+  it('iss and aud must match when configured', async () => {
+    assertUnauthenticated(await call(await sign(rs, { iss: 'https://evil.test/' })));
+    assertUnauthenticated(await call(await sign(rs, { iss: undefined })));
+    assertUnauthenticated(await call(await sign(hs, { aud: 'someone-else' })));
+    assertUnauthenticated(await call(await sign(hs, { aud: undefined })));
+    assert.equal((await call(await sign(hs, { aud: ['other', AUDIENCE] }))).status, 200);
+  });
+
+  it('a token without sub, exp or a UUID tenant claim → 401', async () => {
+    assertUnauthenticated(await call(await sign(hs, { sub: undefined })));
+    assertUnauthenticated(await call(await sign(hs, { exp: undefined })));
+    assertUnauthenticated(await call(await sign(hs, { tenant_id: undefined })), /tenant/);
+    assertUnauthenticated(await call(await sign(hs, { tenant_id: 'acme' }), { 'X-Tenant-ID': tenantId }), /tenant/);
+  });
+
+  it('an unknown kid refetches the JWKS at most once a minute', async () => {
+    assert.equal(jwks.fetches, 1);
+    // Within a minute of the last fetch: no refetch, even once the key is published.
+    assertUnauthenticated(await call(await sign(late)));
+    assert.equal(jwks.fetches, 1);
+    jwks.keys.push(late.jwk);
+    assertUnauthenticated(await call(await sign(late)));
+    assert.equal(jwks.fetches, 1);
+    // A minute later the unknown kid triggers one refetch, and the new key verifies.
+    mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
+    try {
+      const res = await call(await sign(late));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(jwks.fetches, 2);
+      const ghost = { ...(await signingKey('rs-ghost', 'RS256')) };
+      assertUnauthenticated(await call(await sign(ghost)));
+      assertUnauthenticated(await call(await sign(ghost)));
+      assert.equal(jwks.fetches, 2);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+});
