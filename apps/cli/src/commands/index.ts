@@ -3,11 +3,11 @@ import { migrateCommand, migrateRevertCommand, migrateStatusCommand } from './mi
 import { tenantsCreateCommand, tenantsListCommand } from './tenants.command.js';
 import { apiKeysCreateCommand, apiKeysListCommand, apiKeysRevokeCommand } from './api-keys.command.js';
 import { tokenMintCommand } from './token.command.js';
+import { policiesValidateCommand } from './policies.command.js';
 
 /**
- * Every operator command. To add one (e.g. `policies validate <file.cedar>`), export a
- * CliCommand from a new `<noun>.command.ts` in this folder and list it here; main.ts needs
- * no change.
+ * Every operator command. To add one, export a CliCommand from a new `<noun>.command.ts` in
+ * this folder and list it here; main.ts needs no change.
  */
 export const COMMANDS: readonly CliCommand[] = [
   migrateCommand,
@@ -19,4 +19,5 @@ export const COMMANDS: readonly CliCommand[] = [
   apiKeysListCommand,
   apiKeysRevokeCommand,
   tokenMintCommand,
+  policiesValidateCommand,
 ];
