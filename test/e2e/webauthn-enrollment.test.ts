@@ -135,9 +135,18 @@ for (const dialect of await dialects()) {
     });
 
     it("the seed's request with no pending enrollment is 404 not_found", async () => {
-      const res = await complete(tenant.id.toUpperCase(), newUser(), { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' });
-      // `{}` is not a RegistrationResponseJSON: validation happens before the pending lookup.
-      assert.equal(res.status, 400);
+      // The seed's body verbatim, with a real token and the tenant id in upper case.
+      const seed = await complete(tenant.id.toUpperCase(), newUser(), { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' });
+      assert.equal(seed.status, 404);
+      assert.deepEqual(seed.body, { code: 'not_found', message: 'No pending enrollment found' });
+      // With an enrollment pending, the same `{}` is taken to verification: 400 and consumed.
+      const pendingUser = newUser();
+      await begin(tenant.id, pendingUser);
+      const empty = await complete(tenant.id, pendingUser, { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' });
+      assert.equal(empty.status, 400);
+      assert.equal(empty.body.code, 'verification_failed');
+      assert.equal(empty.body.details.reason, 'credential_shape');
+      assert.equal((await complete(tenant.id, pendingUser, { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' })).status, 404);
       const auth = new SoftAuthenticator();
       const user = newUser();
       const opts = await begin(tenant.id, user);
@@ -162,7 +171,7 @@ for (const dialect of await dialects()) {
         [{ credential, method_type: 'webauthn_passkey' }, 'device_name'],
         [{ credential, device_name: 'ok', method_type: 'totp' }, 'method_type'],
         [{ credential: 'x', device_name: 'ok', method_type: 'webauthn_passkey' }, 'credential'],
-        [{ credential: { ...credential, type: 'other' }, device_name: 'ok', method_type: 'webauthn_passkey' }, 'credential'],
+        [{ credential: [credential], device_name: 'ok', method_type: 'webauthn_passkey' }, 'credential'],
         [{ device_name: 'ok', method_type: 'webauthn_passkey' }, 'credential'],
         [{ credential, device_name: 'ok', method_type: 'webauthn_passkey', admin: true }, 'admin'],
       ];

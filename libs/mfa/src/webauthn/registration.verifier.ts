@@ -37,7 +37,8 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   const fail = (message: string, reason: string): never => {
     throw new ApiError('verification_failed', message, { details: { reason } });
   };
-  if (response.type !== 'public-key') fail('The credential type must be "public-key".', 'credential_type');
+  const shape = registrationResponseProblem(response);
+  if (shape) fail(`The credential is not a RegistrationResponseJSON: ${shape}.`, 'credential_shape');
   if (!isCanonicalBase64Url(response.id) || response.id !== response.rawId) {
     fail('The credential id and rawId must be the same base64url value.', 'credential_id');
   }
@@ -92,6 +93,22 @@ function decodeLength(b64url: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Why a value is not a RegistrationResponseJSON, or null when its shape is right. */
+function registrationResponseProblem(value: unknown): string | null {
+  const c = value as Record<string, unknown> | null;
+  const r = c?.response as Record<string, unknown> | undefined;
+  const checks: [boolean, string][] = [
+    [typeof c?.id === 'string' && (c.id as string).length > 0, 'id must be a base64url string'],
+    [typeof c?.rawId === 'string', 'rawId must be a base64url string'],
+    [c?.type === 'public-key', 'type must be "public-key"'],
+    [typeof r === 'object' && r !== null && !Array.isArray(r), 'response must be an object'],
+    [typeof r?.clientDataJSON === 'string', 'response.clientDataJSON must be a base64url string'],
+    [typeof r?.attestationObject === 'string', 'response.attestationObject must be a base64url string'],
+    [r?.transports === undefined || (Array.isArray(r.transports) && r.transports.every((t) => typeof t === 'string')), 'response.transports must be an array of strings'],
+  ];
+  return checks.find(([ok]) => !ok)?.[1] ?? null;
 }
 
 /** Strict base64url: the alphabet only, and no stray bits in the last character (decodes and re-encodes to itself). */
