@@ -73,7 +73,8 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  // Extra V8 flags for experiments (BENCH_NODE_FLAGS), plus profiling when asked.
+  const nodeArgs = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: {
       ...process.env,

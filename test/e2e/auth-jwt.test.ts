@@ -185,4 +185,31 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
       mock.timers.reset();
     }
   });
+
+  it('kid with path or SQL characters, and jku/x5u/jwk headers pointing elsewhere → 401; nothing is fetched from them', async () => {
+    const attacker = new JwksServer();
+    const attackerUrl = await attacker.start();
+    try {
+      const evil = await signingKey('evil', 'RS256');
+      attacker.keys.push(evil.jwk);
+      const forged = (header: Record<string, unknown>) => new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', ...header }).sign(evil.privateKey);
+      const cases: [string, Record<string, unknown>][] = [
+        ['kid with a path', { kid: '../../../../etc/passwd' }],
+        ['kid with SQL', { kid: "rs-1' OR '1'='1" }],
+        ['kid with NUL and slashes', { kid: 'rs-1\u0000/../x' }],
+        ['jku elsewhere', { kid: 'evil', jku: attackerUrl }],
+        ['x5u elsewhere', { kid: 'evil', x5u: attackerUrl }],
+        ['embedded jwk', { kid: 'evil', jwk: evil.jwk }],
+        ['kid of a real key, jku elsewhere', { kid: rs.kid, jku: attackerUrl }],
+      ];
+      for (const [name, header] of cases) {
+        const res = await call(await forged(header));
+        assert.equal(res.status, 401, name);
+        assertUnauthenticated(res);
+      }
+      assert.equal(attacker.fetches, 0, 'jku/x5u are never fetched');
+    } finally {
+      await attacker.stop();
+    }
+  });
 });

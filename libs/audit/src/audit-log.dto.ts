@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { PageQueryDto } from './page-query.dto.js';
 
-export class AuditLogQueryDto {
+/** Filters plus the shared `?cursor=&limit=` page request. */
+export class AuditLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Who acted: a user id, an API key id, "platform" or "cli".', maxLength: 255 })
   @IsOptional()
   @IsString()
@@ -36,20 +37,6 @@ export class AuditLogQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor: the `next_cursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  cursor?: string;
 }
 
 export class AuditEventDto {

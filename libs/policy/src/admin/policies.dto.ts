@@ -16,6 +16,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
+export { PageQueryDto } from '../../../audit/src/page-query.dto.js';
 import { POLICY_ACTIONS, POLICY_ENTITY_TYPES, type PolicyAction, type PolicyEntityType } from '../engine/index.js';
 
 const MAX_RULE_TEXT = 10_000;
@@ -26,22 +27,6 @@ export const RESTRICT_ONLY_DOC =
   '("Tenant rules can only restrict: use forbid; the baseline grants access"). The baseline rules grant access; a tenant permit ' +
   "could grant what the baseline deliberately does not (such as acting on another user's factors), so tenants tighten, never loosen.";
 
-/** A `?cursor=&limit=` page request. */
-export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (1–100).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor: the `next_cursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  cursor?: string;
-}
 
 export class CreatePolicyDto {
   @ApiProperty({ example: 'Security keys for finance', maxLength: 200 })
