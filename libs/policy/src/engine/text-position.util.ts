@@ -5,16 +5,7 @@ import type { RulePosition } from './engine.types.js';
  * Converts a byte offset into `{offset, line, column}` (offset in characters, 1-based line/column).
  */
 export function positionAt(text: string, byteOffset: number): RulePosition {
-  const offset = byteToCharOffset(text, byteOffset);
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { offset, line, column: offset - lineStart + 1 };
+  return positionAtChar(text, byteToCharOffset(text, byteOffset));
 }
 
 function byteToCharOffset(text: string, byteOffset: number): number {
