@@ -34,6 +34,7 @@ export function printQuickStart(config: AppConfig, demo: DemoTenant): void {
     `Tessera is running at ${base}  (API reference: ${base}/docs, OpenAPI: ${base}/openapi.json)`,
     `Database: ${config.database.type === 'sqlite' ? config.database.path : 'PostgreSQL'}`,
     `Demo tenant: ${demo.tenantId}  (WebAuthn rp id "localhost", origin ${base})`,
+    `Demo page: ${base}/demo  (open it on localhost, not 127.0.0.1)`,
   ];
   if (demo.token) {
     lines.push(
