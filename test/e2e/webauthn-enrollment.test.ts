@@ -255,8 +255,14 @@ for (const dialect of await dialects()) {
     });
 
     it('a credential id already registered in the tenant is 409 credential_exists; another tenant may register it', async () => {
-      const first = await ceremony(newUser());
+      const owner = newUser();
+      const first = await ceremony(owner);
       assert.equal(first.res.status, 200);
+      // The same user (who now holds codes) registering the id again: the all-or-nothing path without codes.
+      const again = await ceremony(owner, { tamper: { reuseCredentialId: first.credential.id } });
+      assert.equal(again.res.status, 409, again.res.text);
+      assert.equal(again.res.body.code, 'credential_exists');
+      assert.equal((await rowCounts(tenant.id, owner)).credentials, 1);
       const victim = newUser();
       const { res } = await ceremony(victim, { tamper: { reuseCredentialId: first.credential.id } });
       assert.equal(res.status, 409, res.text);

@@ -71,6 +71,24 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
     assert.equal((await t.request('POST', COMPLETE, { headers, json: body })).status, 200);
   });
 
+  it('a fault in the audit insert of a second enrollment (no codes issued) leaves no credential behind', async () => {
+    const ds = t.app.get(DataSource);
+    const first = await optionsAndCredential('audit-faulty');
+    assert.equal((await t.request('POST', COMPLETE, { headers: first.headers, json: first.body })).status, 200);
+    await ds.query(`CREATE OR REPLACE FUNCTION tessera_test_audit_fault() RETURNS trigger AS $$
+      BEGIN IF NEW.actor_id = 'audit-faulty' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await ds.query(`CREATE TRIGGER tessera_test_audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION tessera_test_audit_fault()`);
+    try {
+      const second = await optionsAndCredential('audit-faulty');
+      const res = await t.request('POST', COMPLETE, { headers: second.headers, json: second.body });
+      assert.equal(res.status, 500);
+      assert.equal(res.body.code, 'internal');
+      assert.equal(await count('webauthn_credentials', 'audit-faulty'), 1, 'the second credential was not kept');
+    } finally {
+      await ds.query('DROP TRIGGER IF EXISTS tessera_test_audit_fault ON audit_events');
+    }
+  });
+
   it('expired pending enrollments are purged; live ones stay', async () => {
     await optionsAndCredential('purge-live');
     await optionsAndCredential('purge-dead');

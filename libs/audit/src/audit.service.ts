@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditEventEntity, TenantScopedRepository, newTimeOrderedId } from '../../persistence/src/index.js';
+import { AuditEventEntity, TenantScopedRepository, newTimeOrderedId, type TenantInsert } from '../../persistence/src/index.js';
 
 export interface AuditEventInput {
   actorType: 'user' | 'api_key' | 'platform' | 'system';
@@ -45,9 +45,18 @@ export class AuditService {
 
   async record(tenantId: string, event: AuditEventInput, manager?: EntityManager): Promise<void> {
     const repo = manager ? this.events.withManager(manager) : this.events;
+    await repo.insert(tenantId, this.row(event));
+  }
+
+  /** The row `record` would write, for callers that insert it together with their change. */
+  insertFor(tenantId: string, event: AuditEventInput): TenantInsert<AuditEventEntity> {
+    return { target: AuditEventEntity, tenantId, row: this.row(event) };
+  }
+
+  private row(event: AuditEventInput): Omit<AuditEventEntity, 'tenantId' | 'tenant'> {
     // One instant for both, so id order (the cursor order) and created_at order agree.
     const now = Date.now();
-    await repo.insert(tenantId, {
+    return {
       id: newTimeOrderedId(now),
       actorType: event.actorType,
       actorId: event.actorId,
@@ -56,7 +65,7 @@ export class AuditService {
       resourceId: event.resourceId ?? null,
       metadata: event.metadata ?? {},
       createdAt: new Date(now),
-    });
+    };
   }
 
   /**

@@ -4,3 +4,4 @@ export * from './tenant-scoped.repository.js';
 export * from './persistence.module.js';
 export * from './ids.js';
 export * from './database-errors.js';
+export * from './atomic-insert.js';

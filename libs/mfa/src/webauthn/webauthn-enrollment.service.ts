@@ -13,6 +13,7 @@ import {
   TenantScopedRepository,
   UserHandleEntity,
   WebAuthnCredentialEntity,
+  insertAtomically,
   isUniqueViolation,
   newId,
 } from '../../../persistence/src/index.js';
@@ -127,53 +128,57 @@ export class WebAuthnEnrollmentService {
       context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
     });
 
-    // Hash a new set outside the transaction only when it will be needed; issueIfNone re-checks inside.
-    const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
+    const credentialRowId = newId();
+    const credential: Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'> = {
+      id: credentialRowId,
+      userId: user.userId,
+      credentialId: verified.credentialId,
+      publicKey: verified.publicKey,
+      counter: verified.counter,
+      transports: verified.transports,
+      aaguid: verified.aaguid,
+      userVerified: verified.userVerified,
+      backupEligible: verified.backupEligible,
+      backedUp: verified.backedUp,
+      attestationFormat: verified.attestationFormat,
+      attachment: verified.attachment,
+      methodType: input.methodType,
+      deviceName: input.deviceName,
+      createdAt: now,
+      lastUsedAt: null,
+    };
+    const enrolled = (codesIssued: number) => ({
+      actorType: 'user' as const,
+      actorId: user.userId,
+      action: 'factor.enrolled',
+      resourceType: 'factor',
+      resourceId: credentialRowId,
+      metadata: {
+        method_type: input.methodType,
+        aaguid: verified.aaguid,
+        attestation_format: verified.attestationFormat,
+        backed_up: verified.backedUp,
+        attestation_trusted: attestation.trusted,
+        ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
+        ...(attestation.model ? { model: attestation.model } : {}),
+        backup_codes_issued: codesIssued,
+      },
+    });
     try {
+      if (remaining > 0) {
+        // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
+        await insertAtomically(this.dataSource.manager, [
+          { target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential },
+          this.audit.insertFor(tenant.id, enrolled(0)),
+        ]);
+        return { codes: [], remaining };
+      }
+      // Hash a new set outside the transaction; issueIfNone re-checks inside it.
+      const prepared = await this.backupCodes.prepare();
       return await this.dataSource.transaction(async (manager) => {
-        const credentialRowId = newId();
-        await this.credentials.withManager(manager).insert(tenant.id, {
-          id: credentialRowId,
-          userId: user.userId,
-          credentialId: verified.credentialId,
-          publicKey: verified.publicKey,
-          counter: verified.counter,
-          transports: verified.transports,
-          aaguid: verified.aaguid,
-          userVerified: verified.userVerified,
-          backupEligible: verified.backupEligible,
-          backedUp: verified.backedUp,
-          attestationFormat: verified.attestationFormat,
-          attachment: verified.attachment,
-          methodType: input.methodType,
-          deviceName: input.deviceName,
-          createdAt: now,
-          lastUsedAt: null,
-        });
-        const codes = prepared
-          ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
-          : { codes: [], remaining };
-        await this.audit.record(
-          tenant.id,
-          {
-            actorType: 'user',
-            actorId: user.userId,
-            action: 'factor.enrolled',
-            resourceType: 'factor',
-            resourceId: credentialRowId,
-            metadata: {
-              method_type: input.methodType,
-              aaguid: verified.aaguid,
-              attestation_format: verified.attestationFormat,
-              backed_up: verified.backedUp,
-              attestation_trusted: attestation.trusted,
-              ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
-              ...(attestation.model ? { model: attestation.model } : {}),
-              backup_codes_issued: codes.codes.length,
-            },
-          },
-          manager,
-        );
+        await this.credentials.withManager(manager).insert(tenant.id, credential);
+        const codes = await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared);
+        await this.audit.record(tenant.id, enrolled(codes.codes.length), manager);
         return codes;
       });
     } catch (err) {

@@ -1,0 +1,47 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { assertTenantId } from './tenant-scoped.repository.js';
+
+/** One tenant-owned row to insert. */
+export interface TenantInsert<T extends ObjectLiteral = ObjectLiteral> {
+  target: EntityTarget<T>;
+  tenantId: string;
+  row: Omit<T, 'tenantId' | 'tenant'>;
+}
+
+/**
+ * Inserts several tenant rows all-or-nothing. On PostgreSQL that is ONE statement (chained
+ * data-modifying CTEs): one round trip instead of BEGIN, n INSERTs and COMMIT, which on a hot
+ * path is most of the cost. Elsewhere (SQLite, in-process) a transaction does the same.
+ */
+export async function insertAtomically(manager: EntityManager, inserts: TenantInsert[]): Promise<void> {
+  for (const i of inserts) assertTenantId(i.tenantId);
+  if (inserts.length === 0) return;
+  const connection = manager.connection;
+  if (connection.options.type !== 'postgres') {
+    await manager.transaction(async (tx) => {
+      for (const i of inserts) await tx.getRepository(i.target).insert({ ...i.row, tenantId: i.tenantId } as never);
+    });
+    return;
+  }
+  const driver = connection.driver;
+  const params: unknown[] = [];
+  const statements = inserts.map((i) => {
+    const metadata = connection.getMetadata(i.target);
+    const values: Record<string, unknown> = { ...i.row, tenantId: i.tenantId };
+    const seen = new Set<string>();
+    const columns: string[] = [];
+    const placeholders: string[] = [];
+    for (const column of metadata.columns) {
+      // The tenant relation and the tenantId property share tenant_id: write each column once.
+      if (seen.has(column.databaseName) || !(column.propertyName in values)) continue;
+      seen.add(column.databaseName);
+      params.push(driver.preparePersistentValue(values[column.propertyName], column));
+      columns.push(driver.escape(column.databaseName));
+      placeholders.push(`$${params.length}`);
+    }
+    return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
+  });
+  const last = statements.pop()!;
+  const sql = statements.length === 0 ? last : `WITH ${statements.map((s, n) => `i${n} AS (${s})`).join(', ')} ${last}`;
+  await manager.query(sql, params);
+}
