@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { pino } from 'pino';
 import { startTestApp, TEST_PLATFORM_KEY, type TestApp, type TestResponse } from '../support/test-app.js';
 import { PROBE_SECRET_TEXT, ProbeModule } from './foundation-probe.module.js';
@@ -64,6 +65,16 @@ describe('one error model (HTTP)', () => {
     assertErrorBody(under, 400, 'validation_failed');
   });
 
+  it('headers over Node\'s limit → 431 headers_too_large in the error model, and the server keeps serving', async () => {
+    const res = await t.request('GET', '/healthz', { headers: { 'X-Padding': 'a'.repeat(20 * 1024) } });
+    assertErrorBody(res, 431, 'headers_too_large');
+    // Many headers that add up to over the limit, over a raw socket: the same answer.
+    const raw = await rawRequest(t.baseUrl, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(60)}\r\n`).join('')}\r\n`);
+    assert.match(raw, /^HTTP\/1\.1 431 /);
+    assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).code, 'headers_too_large');
+    assert.equal((await t.request('GET', '/healthz')).status, 200);
+  });
+
   it('a body that is not JSON → 415 unsupported_media_type', async () => {
     const res = await t.request('POST', '/v1/tenants', { headers: { ...platform, 'Content-Type': 'text/plain' }, body: 'name=x' });
     assertErrorBody(res, 415, 'unsupported_media_type');
@@ -105,3 +116,17 @@ describe('one error model (HTTP)', () => {
     assertErrorBody(res, 401, 'unauthenticated');
   });
 });
+
+/** Sends raw bytes and collects the whole answer (the server closes the connection). */
+function rawRequest(baseUrl: string, text: string): Promise<string> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(text));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (out += chunk));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+  });
+}

@@ -15,6 +15,7 @@ import { buildRouteIndex } from './route-index.js';
 import { buildOpenApiDocument, mountOpenApi } from './openapi.js';
 import { corsOptions } from './cors.js';
 import { drainOnShutdown } from './drain-on-shutdown.middleware.js';
+import { answerClientErrors } from './client-errors.js';
 
 export interface CreatedApp {
   app: NestExpressApplication;
@@ -43,6 +44,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 
+  answerClientErrors(app.getHttpServer());
   app.use(drainOnShutdown(app.getHttpServer()));
   app.use(requestLogging(logger, metrics));
   app.use(

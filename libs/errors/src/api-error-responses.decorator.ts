@@ -20,7 +20,8 @@ export class ErrorBodyDto {
 /** Documents each listed error code under its status, with the error schema. */
 export function ApiErrorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set<ErrorCode>([...codes, 'internal'])) {
+  // Any operation can answer 500, and 431 before routing (headers over Node's limit).
+  for (const code of new Set<ErrorCode>([...codes, 'internal', 'headers_too_large'])) {
     const status = ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
