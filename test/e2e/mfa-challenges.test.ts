@@ -196,13 +196,14 @@ for (const dialect of await dialects()) {
       assert.deepEqual([res.status, res.body], [401, MFA_FAILED]);
     });
 
-    it('10 failures across challenges: 429 rate_limited with Retry-After', async () => {
+    it('10 failures across challenges: TOTP and backup codes answer 429 rate_limited with Retry-After', async () => {
       const user = newUser();
-      const { codes } = await mfa.enrollWebAuthn(tenant.id, user);
+      const { codes } = await mfa.enrollTotp(tenant.id, user);
       const [a, b, spare] = [await mfa.openSignInId(tenant, user), await mfa.openSignInId(tenant, user), await mfa.openSignInId(tenant, user)];
       for (const challenge of [a, b]) {
         for (let i = 0; i < 5; i++) assert.equal((await mfa.totp(challenge, '000000')).status, 401);
       }
+      // Only guessable methods: no new challenge until the window passes.
       const opened = await mfa.openSignIn(tenant, user);
       assert.equal(opened.status, 429);
       assert.equal(opened.body.code, 'rate_limited');
@@ -215,6 +216,32 @@ for (const dialect of await dialects()) {
       const bystander = newUser();
       await mfa.enrollWebAuthn(tenant.id, bystander);
       assert.equal((await mfa.openSignIn(tenant, bystander)).status, 201);
+    });
+
+    it('a lockout blocks only TOTP and backup codes: a WebAuthn assertion still completes, and its failures lock nothing', async () => {
+      const user = newUser();
+      const { auth, codes } = await mfa.enrollWebAuthn(tenant.id, user);
+      const { secret } = await mfa.enrollTotp(tenant.id, user);
+      // Failed assertions (a holder of challenge ids sending junk) are not guesses: no lockout.
+      for (let i = 0; i < 2; i++) {
+        const challenge = await mfa.openSignInId(tenant, user);
+        for (let j = 0; j < 5; j++) assert.equal((await mfa.webauthn(challenge, auth, { tamper: { badSignature: true } })).res.status, 401);
+      }
+      assert.equal((await mfa.totp(await mfa.openSignInId(tenant, user), '000000')).status, 401, 'not locked by WebAuthn failures');
+      // Now lock the user with wrong codes (1 already counted + 9).
+      for (let i = 0; i < 2; i++) {
+        const challenge = await mfa.openSignInId(tenant, user);
+        for (let j = 0; j < (i === 0 ? 5 : 4); j++) assert.equal((await mfa.totp(challenge, '000000')).status, 401);
+      }
+      const opened = await mfa.openSignIn(tenant, user);
+      assert.equal(opened.status, 201, 'a WebAuthn factor can still be proved');
+      const challenge = opened.body.challenge_id;
+      const guessed = await mfa.totp(challenge, totpCode(secret));
+      assert.equal(guessed.status, 429, 'TOTP is locked, even with the right code');
+      assert.equal((await mfa.backupCode(challenge, codes[0]!)).status, 429, 'backup codes are locked');
+      const { res } = await mfa.webauthn(challenge, auth);
+      assert.equal(res.status, 200, res.text);
+      assert.ok(typeof res.body.token === 'string');
     });
 
     it('replayed assertion: the same body twice is 404; on a new challenge it is 401', async () => {

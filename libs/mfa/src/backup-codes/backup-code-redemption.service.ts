@@ -22,7 +22,7 @@ export class BackupCodeRedemptionService {
 
   async complete(challengeId: string, tenantHeader: string | undefined, code: string, ip: string): Promise<BackupCodeCompletion> {
     const live = await this.challenges.load(challengeId, tenantHeader);
-    await this.challenges.assertAttemptAllowed(live);
+    await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
     const userId = live.row.userId;
 

@@ -70,11 +70,12 @@ export class ChallengesService {
 
   /** `opener` is the API key (sign-in) or the user themself (step-up). */
   async open(tenant: TenantContext, userId: string, purpose: ChallengePurpose, opener: TenantPrincipal): Promise<OpenedChallenge> {
-    // A user locked out by failures gets no new challenge until the window passes.
-    await this.limits.assertMfaAllowed(tenant.id, userId);
     const now = this.clock.now();
     const [methods, codes] = await Promise.all([this.factors.usableMethods(tenant.id, userId), this.backupCodes.remaining(tenant.id, userId)]);
     const available: ChallengeMethod[] = [...methods, ...(codes > 0 ? (['backup_code'] as const) : [])];
+    // A locked-out user still gets a challenge for a WebAuthn factor (which cannot be guessed);
+    // with only guessable methods there is nothing to complete until the window passes.
+    if (!available.some((m) => !isGuessable(m))) await this.limits.assertMfaAllowed(tenant.id, userId);
     const stepUp = opener.kind === 'user' ? opener : null;
     const row = await this.challenges.insert(tenant.id, {
       id: newId(),
@@ -121,8 +122,12 @@ export class ChallengesService {
     return { row, tenant, user };
   }
 
-  /** Before checking an answer: 429 while the user is over the failure limit. */
-  assertAttemptAllowed(live: LiveChallenge): Promise<void> {
+  /**
+   * Before checking a guessable answer (TOTP, backup code): 429 while the user is over the
+   * failure limit. WebAuthn assertions are never locked out, so whoever holds a challenge id
+   * cannot lock a user out of their security key by failing on purpose.
+   */
+  assertGuessAllowed(live: LiveChallenge): Promise<void> {
     return this.limits.assertMfaAllowed(live.tenant.id, live.row.userId);
   }
 
@@ -136,7 +141,8 @@ export class ChallengesService {
    */
   async failure(live: LiveChallenge, method: ChallengeMethod | 'webauthn', reason: string, metadata: Record<string, unknown> = {}): Promise<ApiError> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { failedAttempts: () => 'failed_attempts + 1' });
-    await this.limits.recordMfaFailure(live.tenant.id, live.row.userId);
+    // Only guesses count toward the per-user lockout; every failure counts against the challenge.
+    if (isGuessable(method)) await this.limits.recordMfaFailure(live.tenant.id, live.row.userId);
     await this.audit.record(live.tenant.id, {
       actorType: 'user',
       actorId: live.row.userId,
@@ -203,4 +209,9 @@ export class ChallengesService {
     });
     return { ...token, method_type: factor.method, amr };
   }
+}
+
+/** Methods an attacker can guess at (and so the ones the per-user failure limit protects). */
+function isGuessable(method: ChallengeMethod | 'webauthn'): boolean {
+  return method === 'totp' || method === 'backup_code';
 }

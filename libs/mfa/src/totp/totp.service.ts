@@ -120,7 +120,7 @@ export class TotpService {
   /** Completes a challenge with a code from any of the user's verified TOTP factors. */
   async complete(challengeId: string, tenantHeader: string | undefined, code: string, ip: string): Promise<MfaCompletion> {
     const live = await this.challenges.load(challengeId, tenantHeader);
-    await this.challenges.assertAttemptAllowed(live);
+    await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
     const rows = await this.factorsRepo.find(tenantId, { userId: live.row.userId, verifiedAt: Not(IsNull()) }, { order: { createdAt: 'ASC' } });
     const now = this.clock.now();

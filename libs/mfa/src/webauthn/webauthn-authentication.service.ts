@@ -50,7 +50,6 @@ export class WebAuthnAuthenticationService {
   async complete(challengeId: string, tenantHeader: string | undefined, response: AuthenticationResponseJSON, ip: string): Promise<MfaCompletion> {
     const live = await this.challenges.load(challengeId, tenantHeader);
     const rp = relyingParty(live.tenant.webauthn);
-    await this.challenges.assertAttemptAllowed(live);
     const tenantId = live.tenant.id;
     const userId = live.row.userId;
 
