@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '../../../libs/config/src/index.js';
-import { HttpErrorFilter, createValidationPipe } from '../../../libs/errors/src/index.js';
+import { HttpErrorFilter, RejectUnsafeCharactersPipe, createValidationPipe } from '../../../libs/errors/src/index.js';
 import { isConnectionError } from '../../../libs/persistence/src/index.js';
 import { TenantsService } from '../../../libs/tenancy/src/index.js';
 import { Metrics, PinoNestLogger, createLogger, requestLogging } from '../../../libs/observability/src/index.js';
@@ -62,7 +62,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   let allowedMethods: (path: string) => string[] = () => [];
   app.useGlobalFilters(new HttpErrorFilter(logger, (path) => allowedMethods(path), isConnectionError));
-  app.useGlobalPipes(createValidationPipe());
+  // U+0000 and lone surrogates first, so every dialect refuses them alike (400, never a 500).
+  app.useGlobalPipes(new RejectUnsafeCharactersPipe(), createValidationPipe());
 
   mountOpenApi(app, buildOpenApiDocument(app));
   await app.init();
