@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { Clock } from '../../libs/config/src/index.js';
+import { JwtVerifierService } from '../../libs/auth/src/index.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestResponse } from '../support/test-app.js';
+import { MfaFlows } from '../support/mfa-flows.js';
 import { ProbeModule } from './foundation-probe.module.js';
 
 const ISSUER = 'https://idp.tessera.test/';
@@ -25,6 +28,8 @@ async function signingKey(kid: string, alg: 'RS256' | 'ES256' | 'EdDSA' | 'ES384
 class JwksServer {
   readonly keys: JWK[] = [];
   fetches = 0;
+  /** `fail`: the provider is down (503). */
+  mode: 'answer' | 'fail' = 'answer';
   private server?: Server;
 
   async start(): Promise<string> {
@@ -34,6 +39,10 @@ class JwksServer {
         return;
       }
       this.fetches += 1;
+      if (this.mode === 'fail') {
+        res.writeHead(503).end();
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: this.keys }));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -186,6 +195,77 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
     }
   });
 
+  it('iat or auth_time in the future beyond the clock tolerance → 401; within it → accepted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assertUnauthenticated(await call(await sign(rs, { iat: now + 120, exp: now + 600 })), /iat is in the future/);
+    assertUnauthenticated(await call(await sign(hs, { auth_time: now + 120 })), /auth_time is in the future/);
+    assertUnauthenticated(await call(await sign(hs, { auth_time: 'yesterday' })));
+    assert.equal((await call(await sign(hs, { iat: now + 20, auth_time: now + 20 }))).status, 200, 'within the 30 s tolerance');
+  });
+
+  it('a lifetime (exp − iat) over AUTH_MAX_TOKEN_LIFETIME_SECONDS (86400) → 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assertUnauthenticated(await call(await sign(rs, { iat: now - 10, exp: now - 10 + 86_401 })), /lifetime/);
+    assert.equal((await call(await sign(rs, { iat: now - 10, exp: now - 10 + 86_400 }))).status, 200);
+    // Without iat, what is left of the lifetime must be within the bound.
+    assertUnauthenticated(await call(await sign(hs, { iat: undefined, exp: now + 86_500 })), /lifetime/);
+    assert.equal((await call(await sign(hs, { iat: undefined, exp: now + 3600 }))).status, 200);
+  });
+
+  it('a token typed mfa+jwt, or with the MFA token issuer, → 401 even when its signature verifies', async () => {
+    for (const typ of ['mfa+jwt', 'MFA+JWT', 'application/mfa+jwt']) {
+      const typed = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: rs.kid, typ }).sign(rs.privateKey);
+      assertUnauthenticated(await call(typed), /MFA token/);
+    }
+    assertUnauthenticated(await call(await sign(hs, { iss: 'tessera' })), /MFA token/);
+  });
+
+  it('JWKS outage: the last key set keeps verifying (stale, with a metric) until AUTH_JWKS_STALE_SECONDS, fetched at most once a minute', async () => {
+    const clock = t.app.get(Clock);
+    const verifier = t.app.get(JwtVerifierService);
+    const realNow = clock.now;
+    const base = Date.now();
+    const at = (ms: number) => (clock.now = () => new Date(base + ms));
+    // Tokens issued at the moved clock's time.
+    const fresh = (key: SigningKey) => {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      return sign(key, { iat, exp: iat + 300 });
+    };
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await t.request('GET', '/metrics')).text)?.[1]);
+    jwks.mode = 'fail';
+    try {
+      const before = jwks.fetches;
+      const T0 = 13 * 60_000; // past the 10-minute cache lifetime of the last fetch (a minute after start)
+      at(T0);
+      const first = await Promise.all(Array.from({ length: 10 }, async () => (await call(await fresh(rs))).status));
+      await verifier.settled();
+      assert.deepEqual(first, Array(10).fill(200), 'stale keys still verify');
+      assert.equal(jwks.fetches, before + 1, 'one refetch for ten concurrent requests');
+      assert.equal((await call(await fresh(es))).status, 200);
+      assert.equal(await metric('tessera_auth_jwks_stale'), 1);
+      assert.ok((await metric('tessera_auth_jwks_age_seconds')) >= 600);
+      at(T0 + 30_000);
+      assert.equal((await call(await fresh(ed))).status, 200);
+      await verifier.settled();
+      assert.equal(jwks.fetches, before + 1, 'no retry within a minute');
+      at(T0 + 61_000);
+      assert.equal((await call(await fresh(ed))).status, 200);
+      await verifier.settled();
+      assert.equal(jwks.fetches, before + 2, 'one retry a minute later');
+      // A day after the last successful fetch: refused.
+      at(24 * 3600_000 + T0);
+      assertUnauthenticated(await call(await fresh(rs)));
+      // The provider is back: fresh keys, no longer stale.
+      jwks.mode = 'answer';
+      at(24 * 3600_000 + T0 + 61_000);
+      assert.equal((await call(await fresh(rs))).status, 200);
+      assert.equal(await metric('tessera_auth_jwks_stale'), 0);
+    } finally {
+      jwks.mode = 'answer';
+      clock.now = realNow;
+    }
+  });
+
   it('kid with path or SQL characters, and jku/x5u/jwk headers pointing elsewhere → 401; nothing is fetched from them', async () => {
     const attacker = new JwksServer();
     const attackerUrl = await attacker.start();
@@ -211,5 +291,44 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
     } finally {
       await attacker.stop();
     }
+  });
+});
+
+describe('MFA tokens are never bearer tokens (AUTH_JWKS_URL pointed at Tessera itself)', () => {
+  let issuer: TestApp;
+  let victim: TestApp;
+  let tenantId: string;
+
+  before(async () => {
+    issuer = await startTestApp('sqlite');
+    victim = await startTestApp('sqlite', { AUTH_JWKS_URL: `${issuer.baseUrl}/.well-known/jwks.json`, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' }, { modules: [ProbeModule] });
+    tenantId = (await victim.createTenant()).id;
+  });
+  after(async () => {
+    await victim?.close();
+    await issuer?.close();
+  });
+
+  it('a real MFA token from a completed challenge → 401, though it verifies against that JWKS', async () => {
+    const mfa = new MfaFlows(issuer);
+    const admin = await issuer.createTenant({ name: 'Issuer tenant' });
+    const { auth } = await mfa.enrollWebAuthn(admin.id, 'alice');
+    const done = (await mfa.webauthn(await mfa.openSignInId(admin, 'alice'), auth)).res;
+    assert.equal(done.status, 200, done.text);
+    const { protectedHeader } = await mfa.verifyToken(done.body.token);
+    assert.equal(protectedHeader.typ, 'mfa+jwt', 'MFA tokens are typed at issuance');
+    const res = await victim.request('GET', '/__probe/user', { headers: { Authorization: `Bearer ${done.body.token}`, 'X-Tenant-ID': admin.id } });
+    assert.equal(res.status, 401, res.text);
+    assert.equal(res.body.code, 'unauthenticated');
+    assert.match(res.body.message, /MFA token/);
+  });
+
+  it('AUTH_MAX_TOKEN_LIFETIME_SECONDS is configurable', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const hs = (exp: number) =>
+      new SignJWT({ tenant_id: tenantId }).setProtectedHeader({ alg: 'HS256' }).setSubject('bob').setIssuedAt(now).setExpirationTime(exp).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const call = async (token: string) => (await victim.request('GET', '/__probe/user', { headers: { Authorization: `Bearer ${token}`, 'X-Tenant-ID': tenantId } })).status;
+    assert.equal(await call(await hs(now + 3600)), 200);
+    assert.equal(await call(await hs(now + 3601)), 401);
   });
 });

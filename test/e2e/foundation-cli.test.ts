@@ -164,6 +164,20 @@ describe('operator CLI', () => {
     assert.match(production.stderr, /Invalid configuration/);
   });
 
+  it('token mint fails closed: with NODE_ENV unset it never signs with AUTH_JWT_SECRET; --ttl is bounded by AUTH_MAX_TOKEN_LIFETIME_SECONDS', async () => {
+    const unset = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], { ...env, NODE_ENV: '', AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    assert.equal(unset.code, 2);
+    assert.equal(unset.stdout, '');
+    assert.match(unset.stderr, /needs NODE_ENV set explicitly/);
+    const bounded = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice', '--ttl', '601'], { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600' });
+    assert.equal(bounded.code, 2);
+    assert.match(bounded.stderr, /--ttl must be a number of seconds between 1 and 600/);
+    const byDefault = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600' });
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    const { payload } = await jwtVerify(byDefault.stdout.trim(), new TextEncoder().encode(TEST_JWT_SECRET));
+    assert.equal(payload.exp! - payload.iat!, 600);
+  });
+
   it('works against PostgreSQL and exits once done (the pool is closed)', async (ctx) => {
     if (!(await postgresAvailable())) return ctx.skip('PostgreSQL not reachable');
     const db: ScratchDatabase = await scratchDatabase('postgres');

@@ -4,23 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { TEST_JWT_SECRET, TEST_PLATFORM_KEY } from '../support/test-app.js';
-
-const MAIN = new URL('../../apps/api/src/main.js', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { API_MAIN as MAIN, freePort } from '../support/server-process.js';
 
 /** Resolves true when a TCP connection is refused (the listener is closed). */
 function refused(port: number): Promise<boolean> {

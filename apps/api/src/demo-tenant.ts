@@ -12,7 +12,7 @@ export interface DemoTenant {
   token: string | null;
 }
 
-/** Dev mode only: a tenant with WebAuthn on http://localhost:<PORT>, and a short-lived dev token. */
+/** Dev mode (or DEMO_TENANT=true): a tenant with WebAuthn on http://localhost:<PORT>, and a short-lived dev token when dev tokens are on. */
 export async function ensureDemoTenant(app: INestApplication, config: AppConfig): Promise<DemoTenant> {
   const tenants = app.get(TenantsService);
   const webauthn = { rp_id: 'localhost', rp_name: 'Tessera demo', origins: [`http://localhost:${config.port}`] };
@@ -22,7 +22,8 @@ export async function ensureDemoTenant(app: INestApplication, config: AppConfig)
   } else if (!existing.webauthn?.origins.includes(webauthn.origins[0]!)) {
     await tenants.update(DEMO_TENANT_ID, { webauthn });
   }
-  const secret = config.auth.jwtSecret ?? app.get<Uint8Array | null>(DEV_JWT_SECRET);
+  // Only the generated dev secret: a token is never signed with an operator-provided secret.
+  const secret = config.devMode ? app.get<Uint8Array | null>(DEV_JWT_SECRET) : null;
   const token = secret ? await mintDevToken(config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: 3600 }) : null;
   return { tenantId: DEMO_TENANT_ID, token };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../../libs/config/src/index.js';
+import { ConfigError, developmentModeWarning, loadConfig } from '../../../libs/config/src/index.js';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
 
@@ -14,9 +14,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const { app, logger } = await createApp(config);
+  const warning = developmentModeWarning(config);
+  if (warning) logger.warn(warning);
   const demo = config.demoTenant ? await ensureDemoTenant(app, config) : null;
   await app.listen(config.port, config.host);
-  logger.info({ port: config.port, database: config.database.type }, 'listening');
+  logger.info({ host: config.host, port: config.port, database: config.database.type }, 'listening');
   if (demo) printQuickStart(config, demo);
 }
 

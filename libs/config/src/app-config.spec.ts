@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from './app-config.js';
+import { developmentModeWarning } from './development-mode.js';
 
 const CWD = '/srv/tessera';
 const SECRET = 'x'.repeat(32);
@@ -23,7 +24,7 @@ describe('loadConfig', () => {
     assert.equal(config.env, 'development');
     assert.equal(config.devMode, true);
     assert.equal(config.port, 3000);
-    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.host, '127.0.0.1', 'development listens on loopback by default');
     assert.deepEqual(config.database, { type: 'sqlite', path: '/srv/tessera/data/tessera.sqlite' });
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.demoTenant, true);
@@ -107,6 +108,10 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://a.example.com/app' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/app" must be a bare origin/],
     ['CORS_ORIGINS not a URL', { CORS_ORIGINS: 'a.example.com' }, /CORS_ORIGINS entry "a.example.com" is not a URL/],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    ['AUTH_MAX_TOKEN_LIFETIME_SECONDS under a minute', { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '10' }, /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer between 60 and 2592000/],
+    ['AUTH_MAX_TOKEN_LIFETIME_SECONDS not a number', { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '1d' }, /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer/],
+    ['AUTH_JWKS_STALE_SECONDS over 30 days', { AUTH_JWKS_STALE_SECONDS: '2592001' }, /AUTH_JWKS_STALE_SECONDS must be an integer between 0 and 2592000/],
+    ['AUTH_ISSUER equal to the MFA token issuer', { AUTH_ISSUER: 'tessera' }, /AUTH_ISSUER must differ from MFA_TOKEN_ISSUER/],
     ['MIGRATE_ON_START not a boolean', { MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START must be true or false/],
   ];
   for (const [name, env, expected] of bad) {
@@ -156,5 +161,40 @@ describe('loadConfig', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.platformApiKey, undefined);
     assert.equal(config.database.type, 'sqlite');
+  });
+
+  it('reads the bearer lifetime and JWKS stale limits, with their defaults', () => {
+    assert.equal(loadConfig({}, CWD).auth.maxTokenLifetimeSeconds, 86_400);
+    assert.equal(loadConfig({}, CWD).auth.jwksStaleSeconds, 86_400);
+    const config = loadConfig({ AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600', AUTH_JWKS_STALE_SECONDS: '0' }, CWD);
+    assert.equal(config.auth.maxTokenLifetimeSeconds, 3600);
+    assert.equal(config.auth.jwksStaleSeconds, 0);
+  });
+
+  it('development fails closed: NODE_ENV unset with auth settings turns every dev-only feature off', () => {
+    for (const auth of [{ AUTH_JWT_SECRET: SECRET }, { AUTH_JWKS_URL: 'https://idp.example.com/jwks' }]) {
+      const config = loadConfig(auth, CWD);
+      assert.equal(config.env, 'development');
+      assert.equal(config.nodeEnvSet, false);
+      assert.equal(config.devMode, false);
+      assert.equal(config.demoTenant, false);
+      assert.equal(config.host, '127.0.0.1');
+      assert.equal(loadConfig({ ...auth, DEMO_TENANT: 'true' }, CWD).demoTenant, true, 'only when asked for explicitly');
+      assert.equal(loadConfig({ ...auth, NODE_ENV: 'development' }, CWD).devMode, true, 'an explicit NODE_ENV keeps dev mode');
+    }
+    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD).host, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }, CWD).host, '0.0.0.0');
+  });
+
+  it('the development warning names the mode and what it enables, or what it turned off', () => {
+    const open = developmentModeWarning(loadConfig({}, CWD))!;
+    assert.match(open, /^Development mode \(NODE_ENV is not set\)\. Enabled: the demo page/);
+    assert.match(open, /the demo tenant, a generated MFA encryption key in the data directory, migrations on start, listening on 127\.0\.0\.1\./);
+    const closed = developmentModeWarning(loadConfig({ AUTH_JWT_SECRET: SECRET }, CWD))!;
+    assert.match(closed, /dev-only features are off: no demo page, no dev tokens, no demo tenant unless DEMO_TENANT=true\. Enabled: a generated MFA/);
+    assert.doesNotMatch(closed, /demo page \(/);
+    assert.match(developmentModeWarning(loadConfig({ NODE_ENV: 'development' }, CWD))!, /^Development mode \(NODE_ENV=development\)/);
+    assert.equal(developmentModeWarning(loadConfig({ NODE_ENV: 'test' }, CWD)), null);
+    assert.equal(developmentModeWarning(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD)), null);
   });
 });

@@ -7,7 +7,13 @@ export type DatabaseConfig =
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
-  /** Dev-only conveniences (demo tenant, dev tokens, demo page) are on outside production. */
+  /** Whether NODE_ENV was given (development is only the default when it is not). */
+  nodeEnvSet: boolean;
+  /**
+   * Dev-only conveniences (demo page and /demo/session, dev tokens, demo tenant) are on outside
+   * production, except that they fail closed when NODE_ENV is unset while AUTH_JWT_SECRET or
+   * AUTH_JWKS_URL is set: a deployment that forgot NODE_ENV serves none of them.
+   */
   devMode: boolean;
   port: number;
   host: string;
@@ -20,8 +26,12 @@ export interface AppConfig {
     issuer?: string;
     audience?: string;
     tenantClaim: string;
-    /** Clock tolerance for exp/nbf in seconds. */
+    /** Clock tolerance for exp/nbf/iat/auth_time in seconds. */
     clockToleranceSeconds: number;
+    /** Bearers whose lifetime (exp − iat) is longer are refused. */
+    maxTokenLifetimeSeconds: number;
+    /** How long the last JWKS fetched keeps verifying while the identity provider cannot be reached. */
+    jwksStaleSeconds: number;
   };
   platformApiKey?: string;
   redisUrl?: string;
@@ -101,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     return fallback;
   };
 
+  const nodeEnvSet = str('NODE_ENV') !== undefined;
   const nodeEnv = str('NODE_ENV') ?? 'development';
   let envName: AppConfig['env'] = 'development';
   if (nodeEnv === 'production' || nodeEnv === 'test' || nodeEnv === 'development') envName = nodeEnv;
@@ -191,11 +202,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
   }
 
+  // Operator auth settings without NODE_ENV look like a deployment: no dev-only feature runs.
+  const devMode = !production && (nodeEnvSet || (secret === undefined && jwksRaw === undefined));
+
   const config: AppConfig = {
     env: envName,
-    devMode: !production,
+    nodeEnvSet,
+    devMode,
     port: int('PORT', 3000, 0, 65535),
-    host: str('HOST') ?? '0.0.0.0',
+    // Development listens on loopback unless told otherwise; a deployment binds every interface.
+    host: str('HOST') ?? (envName === 'development' ? '127.0.0.1' : '0.0.0.0'),
     database,
     migrateOnStart: bool('MIGRATE_ON_START', !production),
     auth: {
@@ -205,12 +221,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       audience: str('AUTH_AUDIENCE'),
       tenantClaim,
       clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 60),
+      maxTokenLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
+      jwksStaleSeconds: int('AUTH_JWKS_STALE_SECONDS', 86_400, 0, 30 * 86_400),
     },
     platformApiKey,
     redisUrl,
     corsOrigins,
     logLevel,
-    demoTenant: !production && bool('DEMO_TENANT', true),
+    // Failing closed, the demo tenant is seeded only when DEMO_TENANT=true is set explicitly.
+    demoTenant: !production && bool('DEMO_TENANT', devMode),
     trustProxy,
     rateLimits: {
       enrollPerMinute: int('RATE_LIMIT_ENROLL_PER_MINUTE', 30, 0, 1_000_000),
@@ -233,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       rootCertFile: mdsRoot === undefined ? undefined : resolve(cwd, mdsRoot),
     },
   };
+  if (config.auth.issuer !== undefined && config.auth.issuer === config.mfa.tokenIssuer) {
+    // The bearer verifier refuses tokens with Tessera's own issuer, so the two must differ.
+    problems.push(`AUTH_ISSUER must differ from MFA_TOKEN_ISSUER ("${config.mfa.tokenIssuer}"): Tessera's MFA tokens are never bearer tokens`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

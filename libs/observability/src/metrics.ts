@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app instance (tests run several apps in one process). */
 export class Metrics {
@@ -20,6 +20,17 @@ export class Metrics {
     name: 'tessera_policy_decisions_total',
     help: 'Cedar decisions by action and outcome',
     labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jwksStale = new Gauge({
+    name: 'tessera_auth_jwks_stale',
+    help: '1 while bearer tokens are verified with a JWKS older than its cache lifetime because refetches fail, else 0',
+    registers: [this.registry],
+  });
+  readonly jwksAge = new Gauge({
+    name: 'tessera_auth_jwks_age_seconds',
+    help: 'Age of the JWKS bearer tokens are verified with (since its last successful fetch)',
     registers: [this.registry],
   });
 

@@ -44,8 +44,9 @@ export class DemoController {
   async session(): Promise<DemoSessionDto> {
     // Belt and braces: the module is not even mounted outside dev mode.
     if (!this.config.devMode) throw new ApiError('not_found');
-    const secret = this.config.auth.jwtSecret ?? this.devSecret;
-    if (!secret) throw new ApiError('not_implemented', 'The demo page needs dev tokens, which are unavailable when AUTH_JWKS_URL is set.');
+    // Only the generated dev secret: a demo session is never signed with an operator-provided secret.
+    const secret = this.devSecret;
+    if (!secret) throw new ApiError('not_implemented', 'The demo page needs dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set.');
     if (!(await this.tenants.context(DEMO_TENANT_ID))) {
       throw new ApiError('not_found', 'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).');
     }

@@ -61,6 +61,15 @@ describe('demo module', () => {
     assert.match(session!.text, /demo tenant does not exist/);
   });
 
+  it('never signs a demo session with an operator-provided secret', async () => {
+    const [session] = await get({ NODE_ENV: 'development', AUTH_JWT_SECRET: randomBytes(32).toString('hex') }, ['/demo/session'], true);
+    assert.equal(session!.status, 501);
+    assert.match(session!.text, /dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set/);
+    // NODE_ENV unset with a secret: dev mode fails closed, the module is not mounted at all.
+    const [closed] = await get({ AUTH_JWT_SECRET: randomBytes(32).toString('hex') }, ['/demo/session'], false);
+    assert.equal(closed!.status, 404);
+  });
+
   it('loads assets by relative path only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-assets-'));
     try {

@@ -10,9 +10,15 @@ export const tokenMintCommand: CliCommand = {
     const tenantId = tenantIdOption(values);
     const sub = requireString(values, 'sub');
     if (sub.length > 255) throw new UsageError('--sub must be at most 255 characters');
-    const ttlRaw = values.ttl === undefined ? '3600' : String(values.ttl);
-    if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 1 || Number(ttlRaw) > 86_400) throw new UsageError('--ttl must be a number of seconds between 1 and 86400');
     const config = ctx.config();
+    // The API refuses bearers living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS: never mint one.
+    const maxTtl = Math.min(86_400, config.auth.maxTokenLifetimeSeconds);
+    const ttlRaw = values.ttl === undefined ? String(Math.min(3600, maxTtl)) : String(values.ttl);
+    if (!/^\d+$/.test(ttlRaw) || Number(ttlRaw) < 1 || Number(ttlRaw) > maxTtl) throw new UsageError(`--ttl must be a number of seconds between 1 and ${maxTtl}`);
+    if (config.auth.jwtSecret && !config.nodeEnvSet) {
+      // Fails closed like the API: without NODE_ENV, an operator's secret never signs a dev token.
+      throw new UsageError('token mint with AUTH_JWT_SECRET needs NODE_ENV set explicitly (development, test or production): with NODE_ENV unset no token is signed with an operator-provided secret');
+    }
     // The same secret the API verifies with: AUTH_JWT_SECRET, or in dev mode the generated one beside the SQLite file.
     const secret = config.auth.jwtSecret ?? resolveDevJwtSecret(config);
     if (!secret) {

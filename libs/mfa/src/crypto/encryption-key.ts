@@ -7,13 +7,14 @@ import type { AppConfig } from '../../../config/src/index.js';
 export const MFA_ENCRYPTION_KEY = Symbol('MFA_ENCRYPTION_KEY');
 
 /**
- * MFA_ENCRYPTION_KEY when configured (production refuses to start without it). In dev mode only,
+ * MFA_ENCRYPTION_KEY when configured (production refuses to start without it). Outside production,
  * a random key is kept in the data directory (mfa-encryption-key, mode 0600) so restarts can still
  * open what they sealed. Created with link(2), so concurrent first starts agree on one key.
  */
 export function resolveMfaEncryptionKey(config: AppConfig, dataDir = defaultDataDir(config)): Buffer {
   if (config.mfa.encryptionKey) return config.mfa.encryptionKey;
-  if (!config.devMode) throw new Error('MFA_ENCRYPTION_KEY is required outside dev mode');
+  // Outside production (also when dev conveniences fail closed), so what was sealed stays readable.
+  if (config.env === 'production') throw new Error('MFA_ENCRYPTION_KEY is required in production');
   const file = join(dataDir, 'mfa-encryption-key');
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });

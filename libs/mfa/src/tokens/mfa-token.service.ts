@@ -4,6 +4,9 @@ import { SignJWT } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
 import { MFA_TOKEN_ALG, TokenKeysService } from './token-keys.service.js';
 
+/** The JOSE `typ` of Tessera's MFA tokens (RFC 8725 §3.11): never mistaken for a session token. */
+export const MFA_TOKEN_TYPE = 'mfa+jwt';
+
 export interface MfaTokenClaims {
   tenantId: string;
   userId: string;
@@ -45,7 +48,7 @@ export class MfaTokenService {
       purpose: claims.purpose,
       challenge_id: claims.challengeId,
     })
-      .setProtectedHeader({ alg: MFA_TOKEN_ALG, kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: MFA_TOKEN_ALG, kid, typ: MFA_TOKEN_TYPE })
       .setSubject(claims.userId)
       .setIssuer(this.config.mfa.tokenIssuer)
       .setIssuedAt(iat)
