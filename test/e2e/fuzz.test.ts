@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { dialects, startTestApp, TEST_ORIGIN, type TestApp } from '../support/test-app.js';
+import { dialects, startTestApp, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const COMPLETE = '/v1/users/me/mfa/webauthn/register/complete';
@@ -17,12 +17,13 @@ const dialect = (await dialects()).includes('postgres') ? 'postgres' : 'sqlite';
 describe(`hostile input (${dialect})`, () => {
   let t: TestApp;
   let tenantId: string;
+  let adminKey: string;
   let bearer: Record<string, string>;
   let routes: { method: string; path: string }[];
 
   before(async () => {
     t = await startTestApp(dialect, { RATE_LIMIT_ENROLL_PER_MINUTE: '0' });
-    tenantId = (await t.createTenant()).id;
+    ({ id: tenantId, apiKey: adminKey } = await t.createTenant());
     bearer = await t.userHeaders(tenantId, 'fuzz-user');
     const doc = (await t.request('GET', '/openapi.json')).body;
     routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
@@ -58,6 +59,8 @@ describe(`hostile input (${dialect})`, () => {
   }
 
   const jsonValue = fc.jsonValue({ maxDepth: 4 });
+  // Any UTF-16 code unit in keys and strings: U+0000 and lone surrogates included.
+  const binaryJsonValue = fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' });
   const nastyString = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.constantFrom('\u0000', '\uD800', '\uDFFF', '\u202E', '💥'.repeat(60), 'a'.repeat(5000), '../../etc/passwd', "' OR 1=1 --", '%00', '{{7*7}}'),
@@ -71,7 +74,7 @@ describe(`hostile input (${dialect})`, () => {
       fc.asyncProperty(
         fc.nat(),
         pathId,
-        fc.oneof(jsonValue.map((v) => JSON.stringify(v)), nastyString, fc.constant('{"a":1,"a":2}'), fc.constant('')),
+        fc.oneof(jsonValue.map((v) => JSON.stringify(v)), binaryJsonValue.map((v) => JSON.stringify(v)), nastyString, fc.constant('{"a":1,"a":2}'), fc.constant('')),
         fc.record({
           auth: fc.constantFrom('valid', 'garbage', 'none', 'api-key'),
           tenant: fc.oneof(fc.constant(tenantId), fc.constant(tenantId.toUpperCase()), fc.uuid(), nastyString),
@@ -93,6 +96,47 @@ describe(`hostile input (${dialect})`, () => {
         },
       ),
       { numRuns: 250, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+    );
+    assert.deepEqual(await counts(), before, 'no rows written');
+  });
+
+  it('U+0000 and lone surrogates in bodies, queries, paths and token claims: 400 naming the field (401 for claims), nothing written', async () => {
+    const before = await counts();
+    const unsafeUnit = fc.constantFrom('\u0000', '\uD800', '\uDBFF', '\uDC00', '\uDFFF');
+    const around = fc.string({ maxLength: 12 });
+    // Bodies and claims carry any of them; a URL can carry only U+0000 (a lone surrogate has no UTF-8).
+    const unsafe = fc.tuple(around, unsafeUnit, around).map(([a, c, b]) => a + c + b);
+    const nul = fc.tuple(around, around).map(([a, b]) => `${a}\u0000${b}`);
+    const url = (v: string) => Buffer.from(v, 'utf8').toString('hex').replace(/(..)/g, '%$1');
+    const admin = { 'X-API-Key': adminKey, 'X-Tenant-ID': tenantId, 'Content-Type': 'application/json' };
+    const platform = { 'X-API-Key': TEST_PLATFORM_KEY, 'Content-Type': 'application/json' };
+    type Case = { method: string; path: string; headers: Record<string, string>; body?: unknown; field?: string };
+    const cases = fc.oneof(
+      unsafe.map((v): Case => ({ method: 'POST', path: '/v1/tenants', headers: platform, body: { name: v }, field: 'name' })),
+      unsafe.map((v): Case => ({ method: 'PATCH', path: `/v1/tenants/${tenantId}`, headers: platform, body: { webauthn: { rp_id: 'tessera.test', rp_name: v, origins: [TEST_ORIGIN] } }, field: 'webauthn.rp_name' })),
+      unsafe.map((v): Case => ({ method: 'POST', path: '/v1/api-keys', headers: admin, body: { name: v }, field: 'name' })),
+      unsafe.map((v): Case => ({ method: 'POST', path: '/v1/policies', headers: admin, body: { name: 'p', description: v, enabled: true }, field: 'description' })),
+      unsafe.map((v): Case => ({ method: 'PATCH', path: '/v1/users/me/mfa/00000000-0000-4000-8000-000000000000', headers: { ...bearer, 'Content-Type': 'application/json' }, body: { device_name: v }, field: 'device_name' })),
+      unsafe.map((v): Case => ({ method: 'POST', path: '/v1/tenants', headers: platform, body: { name: 'n', [v]: 1 }, field: v })),
+      fc.tuple(fc.constantFrom('actor_id', 'resource_type', 'resource_id', 'action', 'cursor'), nul).map(([q, v]): Case => ({ method: 'GET', path: `/v1/audit-log?${q}=${url(v)}`, headers: admin, field: q })),
+      nul.map((v): Case => ({ method: 'GET', path: `/v1/policies/${url(v) || '%00'}`, headers: admin, field: 'id' })),
+      nul.map((v): Case => ({ method: 'GET', path: `/v1/users/${url(v)}/mfa`, headers: admin, field: 'user_id' })),
+      nul.map((v): Case => ({ method: 'POST', path: `/v1/users/me/mfa/webauthn/register?method_type=${url(v)}`, headers: bearer, field: 'method_type' })),
+      unsafe.map((v): Case => ({ method: 'GET', path: '/v1/users/me/mfa', headers: { sub: v } })),
+    );
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        let headers = c.headers;
+        if ('sub' in headers) headers = await t.userHeaders(tenantId, headers.sub!);
+        const res = await send(c.method, c.path, headers, c.body === undefined ? undefined : JSON.stringify(c.body));
+        const body = JSON.parse(res.text);
+        if (c.field === undefined) {
+          assert.deepEqual([res.status, body.code], [401, 'unauthenticated'], res.text);
+        } else {
+          assert.deepEqual([res.status, body.code, body.details?.fields?.[0]?.field], [400, 'validation_failed', c.field], res.text);
+        }
+      }),
+      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
     );
     assert.deepEqual(await counts(), before, 'no rows written');
   });
