@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DataSource } from 'typeorm';
 import { dialects, startTestApp, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
+import { rowCounts } from '../support/row-counts.js';
 
 const COMPLETE = '/v1/users/me/mfa/webauthn/register/complete';
 const REGISTER = '/v1/users/me/mfa/webauthn/register?method_type=webauthn_fido';
@@ -37,12 +37,7 @@ describe(`hostile input (${dialect})`, () => {
     await t?.close();
   });
 
-  async function counts(): Promise<Record<string, number>> {
-    const ds = t.app.get(DataSource);
-    const out: Record<string, number> = {};
-    for (const table of TABLES) out[table] = Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-    return out;
-  }
+  const counts = () => rowCounts(t, TABLES);
 
   /** Sends a raw request with a hard deadline and checks the error model. */
   async function send(method: string, path: string, headers: Record<string, string>, body?: string) {

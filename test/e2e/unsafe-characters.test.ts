@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataSource } from 'typeorm';
 import { dialects, startTestApp, TEST_PLATFORM_KEY, type TestApp, type TestResponse } from '../support/test-app.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
+import { rowCounts } from '../support/row-counts.js';
 
 const TABLES = ['tenants', 'api_keys', 'policies', 'policy_rules', 'webauthn_credentials', 'totp_factors', 'backup_codes', 'user_handles', 'pending_enrollments', 'mfa_challenges'];
 const NUL = 'a\u0000b';
@@ -30,12 +30,7 @@ for (const dialect of await dialects()) {
       await t?.close();
     });
 
-    async function counts(): Promise<Record<string, number>> {
-      const ds = t.app.get(DataSource);
-      const out: Record<string, number> = {};
-      for (const table of TABLES) out[table] = Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-      return out;
-    }
+    const counts = () => rowCounts(t, TABLES);
 
     function assertRefused(res: TestResponse, field: string): void {
       assert.equal(res.status, 400, res.text);
