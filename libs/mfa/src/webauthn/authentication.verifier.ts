@@ -1,5 +1,6 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { isCanonicalBase64Url, isEc2PublicKey, isStrictDerEcdsaSignature } from './strict-encoding.js';
 
 export interface StoredCredential {
   credentialId: string;
@@ -30,6 +31,7 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   if (response.type !== 'public-key' || response.id !== response.rawId || response.id !== expected.credential.credentialId) {
     return { ok: false, reason: 'credential_id' };
   }
+  if (!exactlyEncoded(response, expected.credential)) return { ok: false, reason: 'encoding' };
   try {
     const result = await verifyAuthenticationResponse({
       response,
@@ -52,6 +54,14 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
   } catch (err) {
     return { ok: false, reason: classify(err) };
   }
+}
+
+/** Canonical base64url everywhere, and for an EC2 credential a strict DER signature: one encoding per assertion. */
+function exactlyEncoded(response: AuthenticationResponseJSON, credential: StoredCredential): boolean {
+  const r = response.response as Partial<AuthenticationResponseJSON['response']> | undefined;
+  if (!r || !isCanonicalBase64Url(r.clientDataJSON) || !isCanonicalBase64Url(r.authenticatorData) || !isCanonicalBase64Url(r.signature)) return false;
+  if (r.userHandle !== undefined && r.userHandle !== null && r.userHandle !== '' && !isCanonicalBase64Url(r.userHandle)) return false;
+  return !isEc2PublicKey(credential.publicKey) || isStrictDerEcdsaSignature(new Uint8Array(Buffer.from(r.signature, 'base64url')));
 }
 
 /** Whether a counter may follow the stored one: strictly up, or both 0 (authenticators without counters). */

@@ -3,6 +3,7 @@ import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simp
 import { ApiError } from '../../../errors/src/index.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+import { attestationObjectProblem, isCanonicalBase64Url } from './strict-encoding.js';
 
 export interface VerifiedAuthenticator {
   credentialId: string;
@@ -27,7 +28,6 @@ export interface RegistrationExpectations {
 }
 
 const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'cable', 'smart-card']);
-const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Verifies a registration response in a fixed order with precise, safe messages: the library's own
@@ -46,6 +46,8 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES) fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
 
   if (!isCanonicalBase64Url(response.response?.attestationObject)) fail('attestationObject is not valid base64url.', 'attestation_object');
+  // One exact encoding: the library would accept a CBOR length past the end or loose DER framing.
+  if (attestationObjectProblem(response.response.attestationObject)) fail('attestationObject is not encoded exactly (CBOR or signature framing).', 'attestation_object');
 
   // Parse (never compare as text) clientDataJSON: browsers may add members.
   const clientData = parseClientData(response.response?.clientDataJSON);
@@ -109,11 +111,6 @@ function registrationResponseProblem(value: unknown): string | null {
     [r?.transports === undefined || (Array.isArray(r.transports) && r.transports.every((t) => typeof t === 'string')), 'response.transports must be an array of strings'],
   ];
   return checks.find(([ok]) => !ok)?.[1] ?? null;
-}
-
-/** Strict base64url: the alphabet only, and no stray bits in the last character (decodes and re-encodes to itself). */
-function isCanonicalBase64Url(value: unknown): value is string {
-  return typeof value === 'string' && B64URL.test(value) && Buffer.from(value, 'base64url').toString('base64url') === value;
 }
 
 function parseClientData(value: unknown): Record<string, unknown> | null {
