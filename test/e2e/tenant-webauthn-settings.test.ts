@@ -40,6 +40,7 @@ for (const dialect of await dialects()) {
         rp_name: 'Tessera test',
         origins: [TEST_ORIGIN],
         related_origins: [],
+        allowed_top_origins: [],
         timeout_ms: 300000,
         algorithms: [-7, -8, -257],
         attestation: { webauthn_passkey: 'none', webauthn_fido: 'direct' },

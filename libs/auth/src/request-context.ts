@@ -14,6 +14,8 @@ export interface TenantContext {
     rpName: string;
     /** Every origin a ceremony may come from: the rp id's own site and the related origins. */
     origins: string[];
+    /** Top-level origins a cross-origin (iframe) ceremony may be embedded in; none by default. */
+    allowedTopOrigins: string[];
     /** Ceremony options from the tenant settings; absent means the defaults. */
     timeoutMs?: number;
     algorithms?: number[];

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
@@ -18,6 +19,14 @@ export class AttestationConveyanceDto {
 const RELATED_ORIGINS_DOC =
   'Origins on other sites (https). Browsers accept them only because https://<rp_id>/.well-known/webauthn lists them, which Tessera serves ' +
   `when that host is routed to it; all origins together may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels.`;
+const TOP_ORIGINS_DOC =
+  'Top-level origins (https, or http://localhost) that may embed a ceremony in a cross-origin iframe. A ceremony whose clientDataJSON has ' +
+  'crossOrigin: true or any topOrigin is refused (400 verification_failed, details.reason "cross_origin") unless its topOrigin is listed here. Default: none.';
+
+/** An optional list of up to 20 origins (checked as origins by validateWebAuthnSettings). */
+function OptionalOriginList(description: string, example?: string[]) {
+  return applyDecorators(ApiPropertyOptional({ type: [String], ...(example ? { example } : {}), description }), IsOptional(), IsArray(), ArrayMaxSize(20), IsString({ each: true }));
+}
 
 export class WebAuthnSettingsDto {
   @ApiProperty({ example: 'example.com', description: 'Relying party id: the registrable domain credentials are scoped to.' })
@@ -37,12 +46,11 @@ export class WebAuthnSettingsDto {
   @IsString({ each: true })
   origins: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['https://example.co.uk'], description: RELATED_ORIGINS_DOC })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
+  @OptionalOriginList(RELATED_ORIGINS_DOC, ['https://example.co.uk'])
   related_origins?: string[];
+
+  @OptionalOriginList(TOP_ORIGINS_DOC, ['https://portal.example.net'])
+  allowed_top_origins?: string[];
 
   @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds.' })
   @IsOptional()
@@ -88,12 +96,11 @@ export class PatchWebAuthnSettingsDto {
   @IsString({ each: true })
   origins?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: RELATED_ORIGINS_DOC })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
+  @OptionalOriginList(RELATED_ORIGINS_DOC)
   related_origins?: string[];
+
+  @OptionalOriginList(TOP_ORIGINS_DOC, ['https://portal.example.net'])
+  allowed_top_origins?: string[];
 
   @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS })
   @IsOptional()
@@ -128,6 +135,7 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty() rp_name: string;
   @ApiProperty({ type: [String] }) origins: string[];
   @ApiProperty({ type: [String], description: RELATED_ORIGINS_DOC }) related_origins: string[];
+  @ApiProperty({ type: [String], description: TOP_ORIGINS_DOC }) allowed_top_origins: string[];
   @ApiProperty() timeout_ms: number;
   @ApiProperty({ type: [Number] }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;

@@ -233,6 +233,7 @@ function relyingPartyOf(s: EffectiveWebAuthnSettings): NonNullable<TenantContext
     rpId: s.rp_id,
     rpName: s.rp_name,
     origins: [...new Set([...s.origins, ...s.related_origins])],
+    allowedTopOrigins: s.allowed_top_origins,
     timeoutMs: s.timeout_ms,
     algorithms: s.algorithms,
     attestation: s.attestation,

@@ -19,6 +19,8 @@ export interface WebAuthnSettingsInput {
   origins: string[];
   /** Origins on other sites, allowed only through the rp id's /.well-known/webauthn document. */
   related_origins?: string[];
+  /** Top-level origins that may embed a ceremony in a cross-origin iframe (clientData topOrigin). */
+  allowed_top_origins?: string[];
   timeout_ms?: number;
   /** COSE algorithm ids offered at registration, in order of preference. */
   algorithms?: number[];
@@ -31,6 +33,7 @@ export interface EffectiveWebAuthnSettings {
   rp_name: string;
   origins: string[];
   related_origins: string[];
+  allowed_top_origins: string[];
   timeout_ms: number;
   algorithms: number[];
   attestation: { webauthn_passkey: AttestationConveyance; webauthn_fido: AttestationConveyance };
@@ -72,6 +75,14 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     else if (sameSite(url.hostname, rpId)) errors.push({ field, reason: `is on ${rpId} itself: list it in origins` });
     else if (!registrableDomain(url.hostname)) errors.push({ field, reason: 'host must be a domain name under a registrable domain' });
   });
+  (input.allowed_top_origins ?? []).forEach((origin, i) => {
+    // Validated like origins, on any site: the page that embeds the ceremony is another site's.
+    const field = `${path}.allowed_top_origins[${i}]`;
+    const url = parseOrigin(origin, field, errors);
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost')) {
+      errors.push({ field, reason: 'must use https (http is allowed only for localhost)' });
+    }
+  });
   if (errors.length === 0 && input.related_origins?.length) {
     const labels = labelsOf([...input.origins, ...input.related_origins]);
     if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
@@ -109,6 +120,7 @@ export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSetting
     rp_name: input.rp_name,
     origins: normalizeOrigins(input.origins),
     ...(input.related_origins !== undefined ? { related_origins: normalizeOrigins(input.related_origins) } : {}),
+    ...(input.allowed_top_origins !== undefined ? { allowed_top_origins: normalizeOrigins(input.allowed_top_origins) } : {}),
     ...(input.timeout_ms !== undefined ? { timeout_ms: input.timeout_ms } : {}),
     ...(input.algorithms !== undefined ? { algorithms: [...input.algorithms] } : {}),
     ...(input.attestation !== undefined ? { attestation: { ...input.attestation } } : {}),
@@ -121,6 +133,7 @@ export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAu
     rp_name: stored.rp_name,
     origins: [...stored.origins],
     related_origins: [...(stored.related_origins ?? [])],
+    allowed_top_origins: [...(stored.allowed_top_origins ?? [])],
     timeout_ms: stored.timeout_ms ?? DEFAULT_TIMEOUT_MS,
     algorithms: [...(stored.algorithms ?? WEBAUTHN_ALGORITHMS)],
     attestation: { ...DEFAULT_ATTESTATION, ...stored.attestation },

@@ -41,10 +41,10 @@ export class MfaVerificationController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Complete a challenge with a WebAuthn assertion',
-    description: 'Verifies the assertion against the options of the latest begin (challenge, origin, rp id, user presence; user verification for passkeys), refuses a signature counter that did not advance (audited as factor.counter_regression; authenticators that always report 0 are fine), authorizes verify_factor, updates the counter and last_used_at, and returns the MFA token.',
+    description: 'Verifies the assertion against the options of the latest begin (challenge, origin, rp id, user presence; user verification for passkeys), refuses a signature counter that did not advance (audited as factor.counter_regression; authenticators that always report 0 are fine), refuses a ceremony run in a cross-origin frame (crossOrigin: true or a topOrigin) unless the tenant lists its top origin in allowed_top_origins (400 verification_failed, details.reason "cross_origin"), authorizes verify_factor, updates the counter and last_used_at, and returns the MFA token.',
   })
   @ApiOkResponse({ type: MfaTokenDto })
-  @ApiErrorResponses(...COMPLETE_ERRORS, 'not_implemented')
+  @ApiErrorResponses(...COMPLETE_ERRORS, 'not_implemented', 'verification_failed')
   completeWebAuthn(@Body() body: WebAuthnCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<MfaTokenDto> {
     return this.webauthn.complete(body.challenge_id, tenantHeader, body.credential, ip);
   }

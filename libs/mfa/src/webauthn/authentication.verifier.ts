@@ -1,6 +1,7 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { isCanonicalBase64Url, isEc2PublicKey, isStrictDerEcdsaSignature } from './strict-encoding.js';
+import { crossOriginAllowed, parseClientDataJson } from './cross-origin.js';
 
 export interface StoredCredential {
   credentialId: string;
@@ -15,6 +16,8 @@ export interface AuthenticationExpectations {
   rpId: string;
   credential: StoredCredential;
   requireUserVerification: boolean;
+  /** Top origins a cross-origin (iframe) ceremony may run in; none when absent. */
+  allowedTopOrigins?: readonly string[];
 }
 
 export type AuthenticationResult =
@@ -32,6 +35,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
     return { ok: false, reason: 'credential_id' };
   }
   if (!exactlyEncoded(response, expected.credential)) return { ok: false, reason: 'encoding' };
+  const clientData = parseClientDataJson(response.response.clientDataJSON);
+  if (clientData && !crossOriginAllowed(clientData, expected.allowedTopOrigins ?? [])) return { ok: false, reason: 'cross_origin' };
   try {
     const result = await verifyAuthenticationResponse({
       response,
@@ -39,6 +44,8 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
       expectedOrigin: expected.origins,
       expectedRPID: expected.rpId,
       expectedType: 'webauthn.get',
+      // Checked above already; the library checks a crossOrigin response's topOrigin once more.
+      ...(clientData?.crossOrigin === true && typeof clientData.topOrigin === 'string' ? { expectedTopOrigin: [clientData.topOrigin] } : {}),
       requireUserVerification: expected.requireUserVerification,
       credential: {
         id: expected.credential.credentialId,

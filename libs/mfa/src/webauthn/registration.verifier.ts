@@ -4,6 +4,7 @@ import { ApiError } from '../../../errors/src/index.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { attestationObjectProblem, isCanonicalBase64Url } from './strict-encoding.js';
+import { crossOriginAllowed, parseClientDataJson } from './cross-origin.js';
 
 export interface VerifiedAuthenticator {
   credentialId: string;
@@ -25,6 +26,8 @@ export interface RegistrationExpectations {
   methodType: WebAuthnMethodType;
   /** COSE algorithms the tenant accepts; all supported ones when absent. */
   algorithms?: number[];
+  /** Top origins a cross-origin (iframe) ceremony may run in; none when absent. */
+  allowedTopOrigins?: readonly string[];
 }
 
 const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'cable', 'smart-card']);
@@ -55,6 +58,9 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   if (clientData.type !== 'webauthn.create') fail('clientDataJSON.type must be "webauthn.create".', 'client_data_type');
   if (clientData.challenge !== expected.challenge) fail('The challenge does not match the pending enrollment.', 'challenge');
   if (!expected.origins.includes(clientData.origin as string)) fail("The origin is not one of the tenant's origins.", 'origin');
+  if (!crossOriginAllowed(clientData, expected.allowedTopOrigins ?? [])) {
+    fail("The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.", 'cross_origin');
+  }
 
   let result;
   try {
@@ -115,12 +121,7 @@ function registrationResponseProblem(value: unknown): string | null {
 
 function parseClientData(value: unknown): Record<string, unknown> | null {
   if (!isCanonicalBase64Url(value) || value.length > 8192) return null;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  return parseClientDataJson(value);
 }
 
 /** Maps the library's failure to a message that names the check, not the expected value. */

@@ -64,7 +64,13 @@ export class WebAuthnAuthenticationService {
       rpId: rp.rpId,
       credential,
       requireUserVerification: method === 'webauthn_passkey',
+      allowedTopOrigins: rp.allowedTopOrigins,
     });
+    if (!result.ok && result.reason === 'cross_origin') {
+      // Counted and audited like any failure, but said plainly: the page embedding the ceremony is not allowed.
+      await this.challenges.failure(live, method, result.reason, { factor_id: credential.id });
+      throw new ApiError('verification_failed', "The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.", { details: { reason: 'cross_origin' } });
+    }
     if (!result.ok) throw await this.challenges.failure(live, method, result.reason, { factor_id: credential.id });
     if (!(await this.userHandleMatches(tenantId, userId, response.response.userHandle))) {
       throw await this.challenges.failure(live, method, 'user_handle', { factor_id: credential.id });
@@ -118,7 +124,7 @@ export class WebAuthnAuthenticationService {
   }
 }
 
-function relyingParty(webauthn: { rpId: string; rpName: string; origins: string[] } | null) {
+function relyingParty(webauthn: { rpId: string; rpName: string; origins: string[]; allowedTopOrigins: string[] } | null) {
   if (!webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
   return webauthn;
 }

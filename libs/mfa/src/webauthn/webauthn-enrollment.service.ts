@@ -115,6 +115,7 @@ export class WebAuthnEnrollmentService {
       rpId: rp.rpId,
       methodType: input.methodType,
       algorithms: rp.algorithms,
+      allowedTopOrigins: rp.allowedTopOrigins,
     });
     const attestation = await this.assessAttestation(input.credential, verified);
 

@@ -7,6 +7,8 @@ export interface TenantWebAuthnSettings {
   origins: string[];
   /** Origins on other sites, published at https://<rp_id>/.well-known/webauthn. */
   related_origins?: string[];
+  /** Top-level origins allowed to embed a ceremony in a cross-origin iframe. */
+  allowed_top_origins?: string[];
   timeout_ms?: number;
   algorithms?: number[];
   attestation?: { webauthn_passkey?: 'none' | 'direct' | 'enterprise'; webauthn_fido?: 'none' | 'direct' | 'enterprise' };
