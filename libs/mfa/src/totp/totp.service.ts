@@ -6,7 +6,7 @@ import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
 import { PolicyService, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
-import { TenantScopedRepository, TotpFactorEntity, newId } from '../../../persistence/src/index.js';
+import { TenantScopedRepository, TotpFactorEntity, newId, withUserFactorLock } from '../../../persistence/src/index.js';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
 import { open, seal } from '../crypto/secret-box.js';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
@@ -93,17 +93,23 @@ export class TotpService {
     const step = matchTotp(this.secretOf(tenant.id, row), code, now, null);
     if (step === null) throw new ApiError('verification_failed', 'The code is not valid. Check the time on the device and try the current code.', { details: { reason: 'code' } });
 
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action: 'complete_enrollment',
-      resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
-      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: await this.factors.count(tenant.id, user.userId), ip, now }),
-    });
+    const decide = (factorCount: number) =>
+      this.policy.enforce({
+        tenant,
+        principal: user,
+        action: 'complete_enrollment',
+        resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
+        context: userContext({ principal: user, tenant, methodType: 'totp', factorCount, ip, now }),
+      });
+    const factorCount = await this.factors.count(tenant.id, user.userId);
+    await decide(factorCount);
 
     const remaining = await this.backupCodes.remaining(tenant.id, user.userId);
     const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
-    return this.dataSource.transaction(async (manager) => {
+    return withUserFactorLock(this.dataSource, tenant.id, user.userId, async (manager) => {
+      // Serialized with the user's other factor writes: the cap holds under concurrent completions.
+      const fresh = await this.factors.count(tenant.id, user.userId, manager);
+      if (fresh !== factorCount) await decide(fresh);
       // The code that confirmed the factor is spent: it cannot also complete a challenge.
       const verified = await this.factorsRepo.withManager(manager).update(tenant.id, { id: row.id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
       if (verified !== 1) throw notFound();

@@ -14,6 +14,7 @@ import {
   UserHandleEntity,
   WebAuthnCredentialEntity,
   insertAtomically,
+  withUserFactorLock,
   isUniqueViolation,
   newId,
 } from '../../../persistence/src/index.js';
@@ -121,13 +122,15 @@ export class WebAuthnEnrollmentService {
 
     const now = this.clock.now();
     const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action: 'complete_enrollment',
-      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
-      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
-    });
+    const decide = (count: number) =>
+      this.policy.enforce({
+        tenant,
+        principal: user,
+        action: 'complete_enrollment',
+        resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
+        context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: count, ip, now }),
+      });
+    await decide(factorCount);
 
     const credentialRowId = newId();
     const credential: Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'> = {
@@ -166,17 +169,18 @@ export class WebAuthnEnrollmentService {
       },
     });
     try {
-      if (remaining > 0) {
-        // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
-        await insertAtomically(this.dataSource.manager, [
-          { target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential },
-          this.audit.insertFor(tenant.id, enrolled(0)),
-        ]);
-        return { codes: [], remaining };
-      }
-      // Hash a new set outside the transaction; issueIfNone re-checks inside it.
-      const prepared = await this.backupCodes.prepare();
-      return await this.dataSource.transaction(async (manager) => {
+      // Hash a new set outside the lock when the user holds none; issueIfNone re-checks inside it.
+      const prepared = remaining > 0 ? null : await this.backupCodes.prepare();
+      return await withUserFactorLock(this.dataSource, tenant.id, user.userId, async (manager) => {
+        // The user's factor writes are serialized: a count taken now holds until commit, so
+        // concurrent completions (any kind) cannot pass the authenticator cap together.
+        const fresh = await this.factors.summary(tenant.id, user.userId, manager);
+        if (fresh.factorCount !== factorCount) await decide(fresh.factorCount);
+        if (!prepared || fresh.unusedBackupCodes > 0) {
+          // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
+          await insertAtomically(manager, [{ target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential }, this.audit.insertFor(tenant.id, enrolled(0))]);
+          return { codes: [], remaining: fresh.unusedBackupCodes };
+        }
         await this.credentials.withManager(manager).insert(tenant.id, credential);
         const codes = await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared);
         await this.audit.record(tenant.id, enrolled(codes.codes.length), manager);
