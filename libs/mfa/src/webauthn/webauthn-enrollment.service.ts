@@ -6,7 +6,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import {
   PendingEnrollmentEntity,
@@ -60,16 +60,16 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
-    const [existing, factorCount] = await Promise.all([
+    const [existing, summary] = await Promise.all([
       this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } }),
-      this.factors.count(tenant.id, user.userId),
+      this.factors.summary(tenant.id, user.userId),
     ]);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType, factorCount, ip, now }),
+      context: userContext({ principal: user, tenant, methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
     const userHandle = await this.userHandle(tenant.id, user.userId, now);
@@ -121,16 +121,17 @@ export class WebAuthnEnrollmentService {
     const attestation = await this.assessAttestation(input.credential, verified);
 
     const now = this.clock.now();
-    const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
-    const decide = (count: number) =>
+    const summary = await this.factors.summary(tenant.id, user.userId);
+    const remaining = summary.unusedBackupCodes;
+    const decide = (counts: typeof summary) =>
       this.policy.enforce({
         tenant,
         principal: user,
         action: 'complete_enrollment',
         resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
-        context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: count, ip, now }),
+        context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: counts.factorCount, hasMfa: holdsMfa(counts), ip, now }),
       });
-    await decide(factorCount);
+    await decide(summary);
 
     const credentialRowId = newId();
     const credential: Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'> = {
@@ -175,7 +176,7 @@ export class WebAuthnEnrollmentService {
         // The user's factor writes are serialized: a count taken now holds until commit, so
         // concurrent completions (any kind) cannot pass the authenticator cap together.
         const fresh = await this.factors.summary(tenant.id, user.userId, manager);
-        if (fresh.factorCount !== factorCount) await decide(fresh.factorCount);
+        if (fresh.factorCount !== summary.factorCount || holdsMfa(fresh) !== holdsMfa(summary)) await decide(fresh);
         if (!prepared || fresh.unusedBackupCodes > 0) {
           // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
           await insertAtomically(manager, [{ target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential }, this.audit.insertFor(tenant.id, enrolled(0))]);
