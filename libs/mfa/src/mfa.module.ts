@@ -20,6 +20,9 @@ import { ChallengesService } from './challenges/challenges.service.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
+import { CredentialTrustRejudger } from './authenticators/credential-trust.rejudger.js';
+import { AuthenticatorReportService } from './authenticators/authenticator-report.service.js';
+import { AuthenticatorReportController } from './authenticators/authenticator-report.controller.js';
 
 @Module({
   providers: [
@@ -34,8 +37,11 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     MfaTokenService,
     TotpService,
     ChallengesService,
+    CredentialTrustRejudger,
+    AuthenticatorReportService,
   ],
   controllers: [
+    AuthenticatorReportController,
     WebAuthnEnrollmentController,
     TotpController,
     BackupCodesController,
