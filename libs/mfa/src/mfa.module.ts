@@ -23,6 +23,7 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
 import { CredentialTrustRejudger } from './authenticators/credential-trust.rejudger.js';
 import { AuthenticatorReportService } from './authenticators/authenticator-report.service.js';
 import { AuthenticatorReportController } from './authenticators/authenticator-report.controller.js';
+import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
 
 @Module({
   providers: [
@@ -39,6 +40,7 @@ import { AuthenticatorReportController } from './authenticators/authenticator-re
     ChallengesService,
     CredentialTrustRejudger,
     AuthenticatorReportService,
+    StepUpProofGuard,
   ],
   controllers: [
     AuthenticatorReportController,
@@ -53,6 +55,6 @@ import { AuthenticatorReportController } from './authenticators/authenticator-re
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}
