@@ -14,7 +14,8 @@ import { decodeAttestationObject, decodeCredentialPublicKey, isoBase64URL, isoCB
 import { mdsPki, metadataEntry, signBlob } from '../../../../test/support/fido-metadata.js';
 import type { AppConfig } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
-import { PolicyEngine, type PolicyRequest } from '../../../policy/src/index.js';
+import { PolicyEngine, userContext, type PolicyRequest } from '../../../policy/src/index.js';
+import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { achievedAcr } from '../challenges/challenge-rules.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
@@ -282,7 +283,16 @@ when { !(resource has attestation_trusted && resource.attestation_trusted) };`,
       principal: { type: 'User', id: 'u1', tenantId: 't1', attrs: { roles: [] } },
       action: 'complete_enrollment',
       resource: { type: 'Authenticator', id: v.credentialId, tenantId: 't1', attrs: enrollingAuthenticatorAttrs(v, method, a) },
-      context: { method_type: method, amr: ['pwd'], auth_age_seconds: 10, factor_count: 0, ip: '203.0.113.1', tenant_requires_mfa: false },
+      // A first enrollment, right after sign-in.
+      context: userContext({
+        principal: { kind: 'user', userId: 'u1', tenantId: 't1', roles: [], amr: ['pwd'], authTime: Math.floor(Date.now() / 1000) - 10 } as UserPrincipal,
+        tenant: { id: 't1', requireMfa: false, stepUpMaxAgeSeconds: 300 } as TenantContext,
+        methodType: method,
+        factorCount: 0,
+        hasMfa: false,
+        ip: '203.0.113.1',
+        now: new Date(),
+      }),
     });
     for (const name of ['pixel-8a-android-key', 'galaxy-s9-android-key', 'apple-anonymous', 'yubico-security-key-packed', 'yubico-fido-u2f', 'windows-hello-tpm-rs256', 'windows-hello-tpm-es256']) {
       const c = capture(name);
