@@ -15,7 +15,7 @@ export class WebAuthnEnrollmentController {
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
+  @ApiOperation({ operationId: 'beginWebAuthnRegistration', summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
   @ApiOkResponse({ type: RegistrationOptionsDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_implemented')
   async begin(
@@ -30,7 +30,7 @@ export class WebAuthnEnrollmentController {
   @Post('complete')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Complete WebAuthn registration', description: 'Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.' })
+  @ApiOperation({ operationId: 'completeWebAuthnRegistration', summary: 'Complete WebAuthn registration', description: 'Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.' })
   @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
   @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')
   complete(
