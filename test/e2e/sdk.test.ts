@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { MfaFlows } from '../support/mfa-flows.js';
@@ -112,5 +112,17 @@ describe('@tessera/sdk: a strict TypeScript program against the running service'
     assert.ok(out.events.length > 0, 'the enrollment is in the audit log');
     assert.deepEqual(out.events, audit.body.data.map((e: { id: string }) => e.id));
     assert.equal(out.missing, 'not_found', "the API's error arrives as a typed value");
+  });
+
+  it('the drift check fails when the committed types differ from the served document', async () => {
+    const committed = readFileSync(new URL('libs/sdk/src/generated/openapi.ts', root), 'utf8');
+    const stale = new URL('stale-openapi.ts', project);
+    // As if an operation had been added to the document after the types were generated.
+    writeFileSync(stale, committed.replace('"/v1/users/me/mfa": {', '"/v1/users/me/mfa/gone": {'));
+    const check = await node([new URL('scripts/sdk-generate.mjs', root).pathname, '--check', '--file', stale.pathname]);
+    assert.equal(check.status, 1, check.stdout + check.stderr);
+    assert.match(check.stderr, /out of date with the served OpenAPI document \(first difference at line \d+:/);
+    assert.match(check.stderr, /committed: +"\/v1\/users\/me\/mfa\/gone": \{/);
+    assert.match(check.stderr, /Run `npm run sdk:generate`/);
   });
 });

@@ -42,6 +42,11 @@ export interface TesseraClientOptions {
   token?: CredentialSource;
   /** A tenant admin key or the platform key, sent as X-API-Key (administration routes). */
   apiKey?: CredentialSource;
+  /**
+   * Tessera's MFA token from a completed step-up challenge (`stepUp()`), sent as X-MFA-Token: the
+   * proof a factor change needs once the user has MFA. Return undefined when there is none.
+   */
+  mfaToken?: CredentialSource;
   /** Another fetch (tests, instrumentation); the global fetch otherwise. */
   fetch?: (request: Request) => Promise<Response>;
   /** Extra headers for every request. */
@@ -69,6 +74,7 @@ function credentials(options: TesseraClientOptions): Middleware {
       const token = await resolve(options.token);
       set('Authorization', token ? `Bearer ${token}` : undefined);
       set('X-API-Key', await resolve(options.apiKey));
+      set('X-MFA-Token', await resolve(options.mfaToken));
       return request;
     },
   };
