@@ -219,7 +219,7 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     }
     // Class-level and method-level codes are united: the seed's 403 lists the tenant errors and the policy denial.
     const seed403 = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['403']!;
-    assert.deepEqual(Object.keys(seed403.content!['application/json']!.examples!), ['tenant_mismatch', 'tenant_unavailable', 'policy_denied']);
+    assert.deepEqual(Object.keys(seed403.content!['application/json']!.examples!), ['tenant_mismatch', 'tenant_unavailable', 'policy_denied', 'step_up_required']);
     const seed404 = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['404']!;
     assert.deepEqual(Object.keys(seed404.content!['application/json']!.examples!), ['not_found']);
   });

@@ -31,6 +31,10 @@ const EXAMPLE_EXTRAS: Partial<Record<ErrorCode, Pick<ErrorBody, 'details' | 'not
     details: { determining_policies: ['baseline.max_authenticators'], action: 'complete_enrollment' },
     notices: ['You already have the maximum of 10 authenticators. Remove one before adding another.'],
   },
+  step_up_required: {
+    details: { determining_policies: ['baseline.step_up_to_change_factors'], max_age_seconds: 300, challenge_path: '/v1/users/me/mfa/challenges' },
+    notices: ['To change your security factors, first confirm it is you with one of the factors you already have.'],
+  },
   rate_limited: { details: { retry_after_seconds: 42 } },
   internal: { details: { request_id: '0b9f3c1e-5d2a-4c8e-9f4b-2a7d6e1c3b5a' } },
 };

@@ -600,7 +600,7 @@ export interface components {
              * @description Machine-readable error code from the one catalogue; each response lists the codes its status can carry.
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_json" | "invalid_tenant_header" | "verification_failed" | "policy_invalid" | "unauthenticated" | "mfa_failed" | "forbidden" | "tenant_mismatch" | "tenant_unavailable" | "policy_denied" | "not_found" | "method_not_allowed" | "credential_exists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_implemented" | "service_unavailable";
+            code: "validation_failed" | "invalid_json" | "invalid_tenant_header" | "verification_failed" | "policy_invalid" | "unauthenticated" | "mfa_failed" | "forbidden" | "tenant_mismatch" | "tenant_unavailable" | "policy_denied" | "step_up_required" | "not_found" | "method_not_allowed" | "credential_exists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_implemented" | "service_unavailable";
             /** @description Human-readable description of the error. */
             message: string;
             /** @description Optional additional context about the error. */
@@ -686,6 +686,11 @@ export interface components {
             algorithms?: (-7 | -8 | -257)[];
             /** @description Attestation conveyance per method type. */
             attestation?: components["schemas"]["AttestationConveyance"];
+            /**
+             * @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time).
+             * @default 300
+             */
+            step_up_max_age_seconds: number;
         };
         NewTenant: {
             /** @example Acme Corp */
@@ -746,6 +751,8 @@ export interface components {
             timeout_ms: number;
             algorithms: (-7 | -8 | -257)[];
             attestation: components["schemas"]["EffectiveAttestation"];
+            /** @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time). */
+            step_up_max_age_seconds: number;
         };
         WebAuthnSettingsUpdate: {
             /** @example example.com */
@@ -770,6 +777,11 @@ export interface components {
              */
             algorithms?: (-7 | -8 | -257)[];
             attestation?: components["schemas"]["AttestationConveyance"];
+            /**
+             * @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time).
+             * @default 300
+             */
+            step_up_max_age_seconds: number;
         };
         RelatedOrigins: {
             /**
@@ -880,7 +892,7 @@ export interface components {
             action: "begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors";
             resource: components["schemas"]["SimulationEntity"];
             /**
-             * @description UserContext or AdminContext of the schema.
+             * @description UserContext or AdminContext of the schema. A user action includes the step-up context: `step_up_via` ("tessera" | "idp" | "none"), `step_up_age_seconds`, `step_up_amr` and `step_up_max_age_seconds`, beside `has_mfa`.
              * @example {
              *       "method_type": "webauthn_fido",
              *       "amr": [
@@ -888,8 +900,15 @@ export interface components {
              *       ],
              *       "auth_age_seconds": 60,
              *       "factor_count": 1,
+             *       "has_mfa": true,
              *       "ip": "203.0.113.9",
-             *       "tenant_requires_mfa": false
+             *       "tenant_requires_mfa": false,
+             *       "step_up_via": "tessera",
+             *       "step_up_age_seconds": 20,
+             *       "step_up_amr": [
+             *         "hwk"
+             *       ],
+             *       "step_up_max_age_seconds": 300
              *     }
              */
             context: {
@@ -907,6 +926,10 @@ export interface components {
             notices: string[];
             /** @description Evaluation errors (any error denies). */
             errors: string[];
+            /** @description The context the decision was evaluated with (for a user action, including the step-up context). */
+            context: {
+                [key: string]: unknown;
+            };
         };
         PolicyUpdate: {
             name?: string;
@@ -3482,6 +3505,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3514,7 +3539,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3567,6 +3592,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3604,7 +3631,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,6 +3720,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3729,7 +3758,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,6 +3820,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path: {
                 id: string;
@@ -3830,7 +3861,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,6 +4008,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4009,7 +4042,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4205,6 +4238,8 @@ export interface operations {
             header: {
                 /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
                 "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
             };
             path: {
                 id: string;
@@ -4238,7 +4273,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
