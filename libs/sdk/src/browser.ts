@@ -4,7 +4,8 @@
 // from the OpenAPI document's WebAuthn schemas.
 import { startAuthentication, startRegistration, WebAuthnError } from '@simplewebauthn/browser';
 import type { Schemas, TesseraClient } from './client.js';
-import { errorMessage, errorName, outcomeOf, type Outcome } from './outcome.js';
+import { errorMessage, errorName, failed, outcomeOf, type TesseraError } from './outcome.js';
+import type { Outcome } from './outcome.js';
 
 export type WebAuthnMethodType = Schemas['RegistrationCompletion']['method_type'];
 
@@ -18,18 +19,18 @@ export interface EnrollOptions {
 /** Registers a passkey or security key for the signed-in user: options → navigator.credentials.create() → completion. */
 export async function enroll(client: TesseraClient, { methodType, deviceName }: EnrollOptions): Promise<Outcome<Schemas['BackupCodes']>> {
   const begun = await outcomeOf(client.POST('/v1/users/me/mfa/webauthn/register', { params: { query: { method_type: methodType } } }));
-  if (begun.error) return { error: begun.error };
+  if (begun.error) return failed(begun);
   const credential = await ceremony(() => startRegistration({ optionsJSON: begun.data.options }));
-  if (credential.error) return { error: credential.error };
+  if (credential.error) return failed(credential);
   return outcomeOf(client.POST('/v1/users/me/mfa/webauthn/register/complete', { body: { credential: credential.data, device_name: deviceName, method_type: methodType } }));
 }
 
 /** Completes an MFA challenge with a passkey or security key: request options → navigator.credentials.get() → an MFA token. */
 export async function signIn(client: TesseraClient, challengeId: string): Promise<Outcome<Schemas['MfaToken']>> {
   const begun = await outcomeOf(client.POST('/v1/auth/mfa/webauthn/begin', { body: { challenge_id: challengeId } }));
-  if (begun.error) return { error: begun.error };
+  if (begun.error) return failed(begun);
   const credential = await ceremony(() => startAuthentication({ optionsJSON: begun.data.options }));
-  if (credential.error) return { error: credential.error };
+  if (credential.error) return failed(credential);
   return outcomeOf(client.POST('/v1/auth/mfa/webauthn/complete', { body: { challenge_id: challengeId, credential: credential.data } }));
 }
 
@@ -43,14 +44,14 @@ export async function stepUp(client: TesseraClient, options: StepUpOptions = {})
   let challengeId = options.challengeId;
   if (!challengeId) {
     const opened = await outcomeOf(client.POST('/v1/users/me/mfa/challenges'));
-    if (opened.error) return { error: opened.error };
+    if (opened.error) return failed(opened);
     challengeId = opened.data.challenge_id;
   }
   return signIn(client, challengeId);
 }
 
 /** The browser's part: a failure (cancelled, timed out, no suitable authenticator) becomes `ceremony_failed`. */
-async function ceremony<T>(run: () => Promise<T>): Promise<Outcome<T>> {
+async function ceremony<T>(run: () => Promise<T>): Promise<{ data: T; error?: undefined } | { data?: undefined; error: TesseraError }> {
   try {
     return { data: await run() };
   } catch (err) {

@@ -3,6 +3,6 @@
 // `@tessera/sdk/browser`.
 export { createTesseraClient } from './client.js';
 export type { ApiErrorBody, ApiErrorCode, CredentialSource, Operations, Schemas, TesseraClient, TesseraClientOptions, TesseraPaths } from './client.js';
-export { isApiError, outcomeOf } from './outcome.js';
+export { failed, isApiError, outcomeOf } from './outcome.js';
 export type { ClientFailure, Outcome, TesseraError } from './outcome.js';
 export type { components, operations, paths } from './generated/openapi.js';

@@ -16,8 +16,13 @@ export interface ClientFailure {
 /** What a helper answers when it did not succeed: the API's error body, or a client-side failure. */
 export type TesseraError = ApiErrorBody | ClientFailure;
 
-/** The API's result, or its error, as a value: check `error` first. */
-export type Outcome<T> = { data: T; error?: undefined } | { data?: undefined; error: TesseraError };
+/** The API's result, or its error, as a value: check `error` first. `status` is the HTTP status of the API's answer, when there was one. */
+export type Outcome<T> = { data: T; error?: undefined; status: number } | { data?: undefined; error: TesseraError; status?: number };
+
+/** The failure of one step, as the failure of a whole helper. */
+export function failed<T>(outcome: { error: TesseraError; status?: number }): Outcome<T> {
+  return outcome.status === undefined ? { error: outcome.error } : { error: outcome.error, status: outcome.status };
+}
 
 /** The part of an openapi-fetch answer a helper needs. */
 interface FetchAnswer<T> {
@@ -34,11 +39,10 @@ export async function outcomeOf<T>(call: Promise<FetchAnswer<T>>): Promise<Outco
   } catch (err) {
     return { error: { code: 'network_error', message: errorMessage(err, 'The API could not be reached.'), details: { name: errorName(err) } } };
   }
-  if (answer.response.ok) return { data: answer.data as T };
-  if (isApiError(answer.error)) return { error: answer.error };
-  return {
-    error: { code: 'unexpected_response', message: `The API answered HTTP ${answer.response.status} without an error body.`, details: { status: answer.response.status } },
-  };
+  const status = answer.response.status;
+  if (answer.response.ok) return { data: answer.data as T, status };
+  if (isApiError(answer.error)) return { error: answer.error, status };
+  return { error: { code: 'unexpected_response', message: `The API answered HTTP ${status} without an error body.`, details: { status } }, status };
 }
 
 /** Whether a value is the API's error body. */
