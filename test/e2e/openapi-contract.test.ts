@@ -195,6 +195,8 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     });
     assert.equal(seed.status, 404, seed.text);
     assert.deepEqual(conformance(doc, '#/components/schemas/Error', seed.body), []);
+    const documented = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['404']!.content!['application/json']!.examples!.not_found!.value;
+    assert.deepEqual(seed.body, documented, 'the documented example is what the service answers');
   });
 
   it('each error response has one example per code it lists, and each code belongs to that status', () => {
@@ -222,6 +224,8 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     assert.deepEqual(Object.keys(seed403.content!['application/json']!.examples!), ['tenant_mismatch', 'tenant_unavailable', 'policy_denied', 'step_up_required']);
     const seed404 = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['404']!;
     assert.deepEqual(Object.keys(seed404.content!['application/json']!.examples!), ['not_found']);
+    // In the words the operation answers with (the seed contract's "No pending enrollment found").
+    assert.equal(seed404.content!['application/json']!.examples!.not_found!.value.message, 'No pending enrollment found');
   });
 
   it('public operations say security: [], the others name their scheme', () => {

@@ -39,12 +39,19 @@ const EXAMPLE_EXTRAS: Partial<Record<ErrorCode, Pick<ErrorBody, 'details' | 'not
   internal: { details: { request_id: '0b9f3c1e-5d2a-4c8e-9f4b-2a7d6e1c3b5a' } },
 };
 
-/** The example body of one error code. */
-export function errorExample(code: ErrorCode): ErrorBody {
-  return { code, message: ERROR_MESSAGES[code], ...EXAMPLE_EXTRAS[code] };
+/** The example body of one error code; `message` when the operation words it its own way. */
+export function errorExample(code: ErrorCode, message: string = ERROR_MESSAGES[code]): ErrorBody {
+  return { code, message, ...EXAMPLE_EXTRAS[code] };
+}
+
+/** A code with the message this operation answers it with (e.g. the seed's "No pending enrollment found"). */
+export interface ErrorDoc {
+  code: ErrorCode;
+  message: string;
 }
 
 const CODES_METADATA = 'tessera:error-codes';
+const MESSAGES_METADATA = 'tessera:error-messages';
 type Handler = (...args: unknown[]) => unknown;
 
 /**
@@ -53,7 +60,7 @@ type Handler = (...args: unknown[]) => unknown;
  * of the method are united, so a method's 403 keeps the class's `tenant_mismatch` beside its own
  * `policy_denied`.
  */
-export function ApiErrorResponses(...codes: ErrorCode[]): ClassDecorator & MethodDecorator {
+export function ApiErrorResponses(...codes: (ErrorCode | ErrorDoc)[]): ClassDecorator & MethodDecorator {
   return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     if (descriptor) {
       documentErrors(descriptor.value as Handler, codes);
@@ -67,10 +74,14 @@ export function ApiErrorResponses(...codes: ErrorCode[]): ClassDecorator & Metho
   };
 }
 
-function documentErrors(handler: Handler, codes: readonly ErrorCode[]): void {
+function documentErrors(handler: Handler, entries: readonly (ErrorCode | ErrorDoc)[]): void {
+  const codes = entries.map((e) => (typeof e === 'string' ? e : e.code));
   const all = new Set<ErrorCode>([...((Reflect.getMetadata(CODES_METADATA, handler) as ErrorCode[] | undefined) ?? []), ...codes, ...ANY_ROUTE]);
   const ordered = ERROR_CODES.filter((c) => all.has(c));
   Reflect.defineMetadata(CODES_METADATA, ordered, handler);
+  const messages: Partial<Record<ErrorCode, string>> = { ...(Reflect.getMetadata(MESSAGES_METADATA, handler) as Partial<Record<ErrorCode, string>> | undefined) };
+  for (const entry of entries) if (typeof entry !== 'string') messages[entry.code] = entry.message;
+  Reflect.defineMetadata(MESSAGES_METADATA, messages, handler);
 
   // Rewrite this handler's error responses from the united list (ApiResponse would append descriptions).
   const responses = { ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as Record<string, unknown> | undefined) ?? {}) };
@@ -84,7 +95,7 @@ function documentErrors(handler: Handler, codes: readonly ErrorCode[]): void {
       status,
       type: ErrorBodyDto,
       description: `Error: ${list.map((c) => `\`${c}\``).join(', ')}`,
-      examples: Object.fromEntries(list.map((code) => [code, { summary: ERROR_MESSAGES[code], value: errorExample(code) }])),
+      examples: Object.fromEntries(list.map((code) => [code, { summary: messages[code] ?? ERROR_MESSAGES[code], value: errorExample(code, messages[code]) }])),
     })({}, '', { value: handler });
   }
 }
