@@ -25,11 +25,19 @@ export async function enroll(client: TesseraClient, { methodType, deviceName }: 
   return outcomeOf(client.POST('/v1/users/me/mfa/webauthn/register/complete', { body: { credential: credential.data, device_name: deviceName, method_type: methodType } }));
 }
 
+export interface SignInOptions {
+  /**
+   * Conditional mediation: the request waits until the person picks a passkey from the
+   * suggestions of an `autocomplete="username webauthn"` field (usernameless sign-in).
+   */
+  useBrowserAutofill?: boolean;
+}
+
 /** Completes an MFA challenge with a passkey or security key: request options → navigator.credentials.get() → an MFA token. */
-export async function signIn(client: TesseraClient, challengeId: string): Promise<Outcome<Schemas['MfaToken']>> {
+export async function signIn(client: TesseraClient, challengeId: string, options: SignInOptions = {}): Promise<Outcome<Schemas['MfaToken']>> {
   const begun = await outcomeOf(client.POST('/v1/auth/mfa/webauthn/begin', { body: { challenge_id: challengeId } }));
   if (begun.error) return failed(begun);
-  const credential = await ceremony(() => startAuthentication({ optionsJSON: begun.data.options }));
+  const credential = await ceremony(() => startAuthentication({ optionsJSON: begun.data.options, useBrowserAutofill: options.useBrowserAutofill ?? false }));
   if (credential.error) return failed(credential);
   return outcomeOf(client.POST('/v1/auth/mfa/webauthn/complete', { body: { challenge_id: challengeId, credential: credential.data } }));
 }
