@@ -54,6 +54,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/users/{user_id}/mfa': 'listUserFactors',
   'DELETE /v1/users/{user_id}/mfa': 'resetUserFactors',
   'DELETE /v1/users/{user_id}/mfa/{id}': 'removeUserFactor',
+  'GET /v1/authenticators/report': 'getAuthenticatorReport',
 };
 
 /** Operations anyone may call: the challenge id is the capability on /v1/auth/mfa/*. */

@@ -282,6 +282,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/authenticators/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised */
+        get: operations["getAuthenticatorReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/me/mfa/webauthn/register": {
         parameters: {
             query?: never;
@@ -310,7 +327,7 @@ export interface paths {
         put?: never;
         /**
          * Complete WebAuthn registration
-         * @description Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.
+         * @description Verifies the attestation against the pending enrollment, judges its trust from FIDO metadata (stored with the credential), applies the tenant policy, stores the credential and returns backup codes when the user has none. A 400 verification_failed names the failed check in details.reason, e.g. not_discoverable (a passkey whose clientExtensionResults.credProps.rk is false), unsupported_algorithm, user_verification, rp_id, attestation_chain, attestation_signature, authenticator_status.
          */
         post: operations["completeWebAuthnRegistration"];
         delete?: never;
@@ -889,7 +906,7 @@ export interface components {
         Simulation: {
             principal: components["schemas"]["SimulationPrincipal"];
             /** @enum {string} */
-            action: "begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors";
+            action: "begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report";
             resource: components["schemas"]["SimulationEntity"];
             /**
              * @description UserContext or AdminContext of the schema. A user action includes the step-up context: `step_up_via` ("tessera" | "idp" | "none"), `step_up_age_seconds`, `step_up_amr` and `step_up_max_age_seconds`, beside `has_mfa`.
@@ -971,7 +988,7 @@ export interface components {
             /** @description Principal scope; omitted = every principal. */
             principal?: components["schemas"]["RuleScope"];
             /** @description One action or several; omitted = every action. */
-            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors")[];
+            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report")[];
             /** @description Resource scope; omitted = every resource. */
             resource?: components["schemas"]["RuleScope"];
             /**
@@ -1002,7 +1019,7 @@ export interface components {
             /** @description Principal scope; omitted = every principal. */
             principal?: components["schemas"]["RuleScope"];
             /** @description One action or several; omitted = every action. */
-            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors")[];
+            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report")[];
             /** @description Resource scope; omitted = every resource. */
             resource?: components["schemas"]["RuleScope"];
             /**
@@ -1065,6 +1082,70 @@ export interface components {
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
+        };
+        MethodTypeCount: {
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido";
+            count: number;
+        };
+        ModelCount: {
+            /** @description AAGUID of the model (all zeros for FIDO U2F keys and Apple attestation) */
+            aaguid: string;
+            /** @description The model name (FIDO metadata, else the shipped names), null when unknown */
+            name: string | null;
+            /** @description The compromised status FIDO metadata reports for the model (e.g. REVOKED), null when none */
+            model_status: string | null;
+            count: number;
+        };
+        CertificationLevelCount: {
+            /** @description Latest FIDO certification status, e.g. FIDO_CERTIFIED_L1; null when metadata does not know the model */
+            certification_level: string | null;
+            count: number;
+        };
+        AttestationCounts: {
+            /** @description Attestation chained to a root FIDO metadata lists for the model */
+            trusted: number;
+            untrusted: number;
+        };
+        BackupCounts: {
+            /** @description Not backed up (BS flag off at the last use) */
+            device_bound: number;
+            /** @description Backed up to a cloud keychain (BS flag on) */
+            synced: number;
+        };
+        CompromisedCredential: {
+            /** Format: uuid */
+            factor_id: string;
+            user_id: string;
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido";
+            aaguid: string;
+            name: string | null;
+            /** @example ATTESTATION_KEY_COMPROMISE */
+            model_status: string;
+            device_name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+        };
+        AuthenticatorReport: {
+            /** Format: date-time */
+            generated_at: string;
+            /** @description Serial (no) of the FIDO metadata BLOB this node holds; null without one */
+            metadata_blob_no: number | null;
+            /** @description WebAuthn credentials in the tenant */
+            total: number;
+            by_method_type: components["schemas"]["MethodTypeCount"][];
+            /** @description Most common first */
+            by_model: components["schemas"]["ModelCount"][];
+            by_certification_level: components["schemas"]["CertificationLevelCount"][];
+            attestation: components["schemas"]["AttestationCounts"];
+            backup: components["schemas"]["BackupCounts"];
+            /** @description Credentials of a model FIDO metadata reports compromised */
+            compromised_total: number;
+            /** @description Those credentials, oldest first (at most 1000) */
+            compromised: components["schemas"]["CompromisedCredential"][];
         };
         RegistrationOptions: {
             /** @description PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration). */
@@ -1199,7 +1280,7 @@ export interface components {
             credential: components["schemas"]["AuthenticationResponseJSON"];
         };
         MfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] security key or device-bound passkey, ["swk"] synced passkey, ["otp"] TOTP, ["kba"] backup code), acr ("phrh", "phr" or "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr ("phrh" with hwk, "phr" with swk, "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -1235,7 +1316,7 @@ export interface components {
             code: string;
         };
         BackupCodeMfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] security key or device-bound passkey, ["swk"] synced passkey, ["otp"] TOTP, ["kba"] backup code), acr ("phrh", "phr" or "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr ("phrh" with hwk, "phr" with swk, "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -3460,6 +3541,82 @@ export interface operations {
             };
             /** @description Error: `conflict` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuthenticatorReport: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticatorReport"];
+                };
+            };
+            /** @description Error: `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
