@@ -65,7 +65,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // U+0000 and lone surrogates first, so every dialect refuses them alike (400, never a 500).
   app.useGlobalPipes(new RejectUnsafeCharactersPipe(), createValidationPipe());
 
-  mountOpenApi(app, buildOpenApiDocument(app));
+  mountOpenApi(app, buildOpenApiDocument(app, config), config);
   await app.init();
   allowedMethods = buildRouteIndex(app);
   return { app, logger };

@@ -66,6 +66,7 @@ describe('loadConfig', () => {
       {
         PORT: '8080',
         HOST: '127.0.0.1',
+        PUBLIC_URL: 'https://mfa.example.com/tessera/',
         AUTH_JWT_SECRET: SECRET,
         AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
         AUTH_ISSUER: 'https://idp.example.com/',
@@ -83,6 +84,7 @@ describe('loadConfig', () => {
     );
     assert.equal(config.port, 8080);
     assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.publicUrl, 'https://mfa.example.com/tessera', 'the trailing slash is dropped');
     assert.deepEqual(config.auth.jwtSecret, new TextEncoder().encode(SECRET));
     assert.equal(config.auth.jwksUrl?.href, 'https://idp.example.com/.well-known/jwks.json');
     assert.equal(config.auth.issuer, 'https://idp.example.com/');
@@ -118,6 +120,9 @@ describe('loadConfig', () => {
     ['AUTH_MAX_TOKEN_LIFETIME_SECONDS not a number', { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '1d' }, /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer/],
     ['AUTH_JWKS_STALE_SECONDS over 30 days', { AUTH_JWKS_STALE_SECONDS: '2592001' }, /AUTH_JWKS_STALE_SECONDS must be an integer between 0 and 2592000/],
     ['AUTH_ISSUER equal to the MFA token issuer', { AUTH_ISSUER: 'tessera' }, /AUTH_ISSUER must differ from MFA_TOKEN_ISSUER/],
+    ['PUBLIC_URL not a URL', { PUBLIC_URL: 'mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
+    ['PUBLIC_URL another scheme', { PUBLIC_URL: 'ftp://mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
+    ['PUBLIC_URL with a query', { PUBLIC_URL: 'https://mfa.example.com/?x=1' }, /PUBLIC_URL must be an http\(s\) base URL/],
     ['MIGRATE_ON_START not a boolean', { MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START must be true or false/],
   ];
   for (const [name, env, expected] of bad) {

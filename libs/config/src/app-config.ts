@@ -17,6 +17,8 @@ export interface AppConfig {
   devMode: boolean;
   port: number;
   host: string;
+  /** The base URL clients reach the API at (OpenAPI `servers`); the listen address when unset. */
+  publicUrl?: string;
   database: DatabaseConfig;
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
@@ -212,6 +214,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
   }
 
+  let publicUrl: string | undefined;
+  const publicUrlRaw = str('PUBLIC_URL');
+  if (publicUrlRaw !== undefined) {
+    try {
+      const url = new URL(publicUrlRaw);
+      if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) throw new Error('not a base URL');
+      publicUrl = url.href.replace(/\/+$/, '');
+    } catch {
+      problems.push(`PUBLIC_URL must be an http(s) base URL without query, fragment or credentials, like https://mfa.example.com (got "${publicUrlRaw}")`);
+    }
+  }
+
   // Operator auth settings without NODE_ENV look like a deployment: no dev-only feature runs.
   const devMode = !production && (nodeEnvSet || (secret === undefined && jwksRaw === undefined));
 
@@ -222,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port: int('PORT', 3000, 0, 65535),
     // Development listens on loopback unless told otherwise; a deployment binds every interface.
     host: str('HOST') ?? (envName === 'development' ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl,
     database,
     migrateOnStart: bool('MIGRATE_ON_START', !production),
     auth: {
