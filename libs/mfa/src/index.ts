@@ -12,3 +12,4 @@ export * from './tokens/mfa-token.service.js';
 export * from './tokens/token-keys.service.js';
 export * from './totp/totp.js';
 export * from './crypto/encryption-key.js';
+export * from './crypto/secret-box.js';

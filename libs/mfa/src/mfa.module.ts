@@ -47,6 +47,6 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [MFA_ENCRYPTION_KEY, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}

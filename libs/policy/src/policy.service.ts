@@ -4,6 +4,7 @@ import { ApiError } from '../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal } from '../../auth/src/index.js';
 // The service file, not the index: libs/audit's admin routes depend on this service.
 import { AuditService } from '../../audit/src/audit.service.js';
+import { resourceTypeOf } from '../../audit/src/event-types.js';
 import { PolicyEntity, PolicyRuleEntity } from '../../persistence/src/index.js';
 import { Metrics } from '../../observability/src/index.js';
 import {
@@ -77,9 +78,9 @@ export class PolicyService implements OnModuleInit {
     const ids = decision.determining.map((r) => r.id);
     const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
     await this.audit.record(input.tenant.id, {
-      ...actorOf(input.principal),
-      action: 'policy_denied',
-      resourceType: input.resource.type,
+      ...(actorOf(input.principal) as { actorType: 'user' | 'api_key'; actorId: string }),
+      action: 'policy.denied',
+      resourceType: resourceTypeOf(input.resource.type),
       resourceId: input.resource.id,
       metadata: {
         cedar_action: input.action,
@@ -87,7 +88,7 @@ export class PolicyService implements OnModuleInit {
         determining_policies: ids,
         evaluation_error: decision.errors.length > 0,
       },
-    } as Parameters<AuditService['record']>[1]);
+    });
     const message =
       decision.errors.length > 0
         ? 'The tenant policy could not be evaluated, so the action is denied.'

@@ -12,6 +12,7 @@ export const POLICY_ACTIONS = [
   'manage_api_keys',
   'read_audit_log',
   'manage_user_factors',
+  'manage_webhooks',
 ] as const;
 
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
@@ -25,6 +26,7 @@ export const POLICY_ENTITY_TYPES = [
   'BackupCodes',
   'Policy',
   'AuditLog',
+  'Webhook',
 ] as const;
 
 export type PolicyEntityType = (typeof POLICY_ENTITY_TYPES)[number];
