@@ -44,9 +44,21 @@ async function loadSession() {
   $('who').textContent = `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;
 }
 
+/**
+ * The browser's languages, best first, as an Accept-Language value with q-values, so notices and
+ * messages come back in the user's language (German, or the default English).
+ */
+function acceptLanguage() {
+  const languages = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
+  return languages
+    .slice(0, 10)
+    .map((tag, i) => (i === 0 ? tag : `${tag};q=${Math.max(0.1, 1 - i * 0.1).toFixed(1)}`))
+    .join(', ');
+}
+
 /** A call to the API; `user: false` for the challenge endpoints, where the challenge id is the capability. */
 async function api(method, path, body, { user = true, retried = false } = {}) {
-  const headers = { 'X-Tenant-ID': session.tenant_id };
+  const headers = { 'X-Tenant-ID': session.tenant_id, 'Accept-Language': acceptLanguage() };
   if (user) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -76,7 +76,9 @@ export class PolicyService implements OnModuleInit {
       this.logger.warn(`policy evaluation error for ${input.action} in tenant ${input.tenant.id}: ${decision.errors.join('; ')}`);
     }
     const ids = decision.determining.map((r) => r.id);
-    const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
+    const notices = decision.determining
+      .filter((r) => typeof r.notice === 'string' && r.notice.length > 0)
+      .map((r) => ({ text: r.notice!, ...(r.noticeTranslations ? { translations: r.noticeTranslations } : {}) }));
     await this.audit.record(input.tenant.id, {
       ...(actorOf(input.principal) as { actorType: 'user' | 'api_key'; actorId: string }),
       action: 'policy.denied',
@@ -95,7 +97,7 @@ export class PolicyService implements OnModuleInit {
         : ids.length > 0
           ? 'The tenant policy does not allow this.'
           : 'No tenant policy permits this action.';
-    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, notices });
+    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, localizedNotices: notices });
   }
 
   /**
