@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { dialects, scratchDatabase, startTestApp, type Dialect, type ScratchDatabase, type TestApp } from '../support/test-app.js';
+import { Clock } from '../../libs/config/src/index.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { PG_BASE_URL, dialects, scratchDatabase, startTestApp, type Dialect, type ScratchDatabase, type TestApp } from '../support/test-app.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -107,6 +109,28 @@ for (const dialect of await dialects()) {
       assert.ok(!log.text.includes(created.secret.slice(6)), 'the audit log never holds the secret');
     });
 
+    it('the OpenAPI document has every webhook and export route, with explicit operation ids and their statuses', async () => {
+      const doc = (await t.request('GET', '/openapi.json')).body;
+      const expect: [string, string, string, string[]][] = [
+        ['/v1/webhooks', 'post', 'createWebhook', ['201', '400', '401', '403']],
+        ['/v1/webhooks', 'get', 'listWebhooks', ['200', '400', '403']],
+        ['/v1/webhooks/{id}', 'get', 'getWebhook', ['200', '403', '404']],
+        ['/v1/webhooks/{id}', 'patch', 'updateWebhook', ['200', '400', '403', '404']],
+        ['/v1/webhooks/{id}', 'delete', 'deleteWebhook', ['204', '403', '404']],
+        ['/v1/webhooks/{id}/rotate-secret', 'post', 'rotateWebhookSecret', ['200', '403', '404']],
+        ['/v1/webhooks/{id}/test', 'post', 'testWebhook', ['202', '403', '404']],
+        ['/v1/webhooks/{id}/deliveries', 'get', 'listWebhookDeliveries', ['200', '403', '404']],
+        ['/v1/audit-log/export', 'get', 'exportAuditLog', ['200', '400', '403']],
+      ];
+      for (const [path, method, operationId, statuses] of expect) {
+        const op = doc.paths[path]?.[method];
+        assert.ok(op, `${method} ${path}`);
+        assert.equal(op.operationId, operationId);
+        for (const status of statuses) assert.ok(op.responses[status], `${method} ${path} ${status}`);
+      }
+      assert.ok(doc.paths['/v1/audit-log/export'].get.responses['200'].content['application/x-ndjson'], 'NDJSON');
+    });
+
     it('bad input is a 400 naming the field, and changes nothing', async () => {
       for (const [json, field] of [
         [{ url: 'ftp://hooks.example.com/x', events: ['*'] }, 'url'],
@@ -201,6 +225,36 @@ for (const dialect of await dialects()) {
       await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(globex) });
     });
 
+    it('a delivery failing past 24 h is failed; an endpoint failing for 3 days is disabled and audited', async () => {
+      const failing = new WebhookReceiver();
+      await failing.start();
+      const clock = t.app.get(Clock);
+      const realNow = clock.now.bind(clock);
+      try {
+        failing.answer(...Array(10).fill(500));
+        const hook = await createWebhook(t, acme, failing.url, ['webhook.test']);
+        const sent = await t.request('POST', `/v1/webhooks/${hook.id}/test`, { headers: admin(acme) });
+        await untilDeliveries(t, acme, hook.id, (d) => d.some((x) => x.event_id === sent.body.event_id && x.attempts >= 1), 'a first failure');
+        assert.equal((await t.request('GET', `/v1/webhooks/${hook.id}`, { headers: admin(acme) })).body.enabled, true, 'still enabled after a failure');
+        // Three days and a minute later (the dispatcher reads time from the same clock).
+        clock.now = () => new Date(realNow().getTime() + 3 * 86_400_000 + 60_000);
+        const list = await untilDeliveries(t, acme, hook.id, (d) => d.every((x) => x.status === 'failed'), 'given up');
+        assert.ok(list.some((x) => x.last_error === 'http_status' && x.last_response_code === 500), JSON.stringify(list));
+        const endpoint = await t.request('GET', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
+        assert.deepEqual([endpoint.body.enabled, endpoint.body.disabled_reason], [false, 'failing']);
+        const log = await t.request('GET', `/v1/audit-log?action=webhook.disabled&resource_id=${hook.id}`, { headers: admin(acme) });
+        assert.equal(log.body.data.length, 1);
+        assert.deepEqual([log.body.data[0].actor_type, log.body.data[0].metadata.reason], ['system', 'failing']);
+        // Re-enabling starts afresh.
+        const enabled = await t.request('PATCH', `/v1/webhooks/${hook.id}`, { headers: admin(acme), json: { enabled: true } });
+        assert.deepEqual([enabled.body.enabled, enabled.body.disabled_reason], [true, null]);
+        await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
+      } finally {
+        clock.now = realNow;
+        await failing.stop();
+      }
+    });
+
     it('rotation: both signatures for 24 h, each verifies alone; test event and deliveries list', async () => {
       const hook = await createWebhook(t, acme, receiver.url, ['factor.removed']);
       const rotated = await t.request('POST', `/v1/webhooks/${hook.id}/rotate-secret`, { headers: admin(acme) });
@@ -267,6 +321,35 @@ for (const dialect of await dialects()) {
         assert.deepEqual([list.length, list[0]!.attempts], [1, 2]);
       } finally {
         await node.close();
+      }
+    });
+
+    it('a PostgreSQL outage during the backoff loses nothing: the retry goes out once the database is back', { skip: dialect !== 'postgres' && 'an outage of PostgreSQL' }, async () => {
+      const proxy = new TcpProxy(new URL(PG_BASE_URL).hostname, Number(new URL(PG_BASE_URL).port || 5432));
+      const port = await proxy.start();
+      const node = await startTestApp(dialect, { ...FAST, WEBHOOK_FIRST_RETRY_SECONDS: '4' }, {}, (url) => Object.assign(new URL(url), { port: String(port) }).toString(), db);
+      try {
+        const tenant = await node.createTenant({ name: 'Outage' });
+        const hook = await createWebhook(node, tenant, receiver.url, ['api_key.created']);
+        receiver.secrets = [hook.secret];
+        receiver.answer(503);
+        const key = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: 'outage key' } });
+        assert.equal(key.status, 201);
+        await untilDeliveries(node, tenant, hook.id, (d) => d[0]?.attempts === 1, 'the first failure recorded');
+        // Down within the backoff (2–4 s): passes fail, and nothing is claimed.
+        await proxy.cut();
+        await new Promise((r) => setTimeout(r, 1_000));
+        await proxy.restore();
+        await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === key.body.id && x.answered === 200), 'the retry after the outage');
+        const later = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: 'after the outage' } });
+        await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === later.body.id && x.answered === 200), 'an event after the outage');
+        const attempts = receiver.received.filter((x) => x.payload.data['resource_id'] === key.body.id);
+        assert.deepEqual(attempts.map((a) => a.answered), [503, 200]);
+        assert.equal(new Set(attempts.map((a) => a.id)).size, 1);
+      } finally {
+        await proxy.restore();
+        await node.close();
+        await proxy.stop();
       }
     });
 
