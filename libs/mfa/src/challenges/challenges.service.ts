@@ -4,7 +4,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal, type UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import { TenantsService } from '../../../tenancy/src/index.js';
 import { MfaChallengeEntity, TenantScopedRepository, newId } from '../../../persistence/src/index.js';
@@ -153,12 +153,13 @@ export class ChallengesService {
 
   /** verify_factor through the tenant policy, with the user being verified as the principal. */
   async authorize(live: LiveChallenge, method: ChallengeMethod, resource: AuthorizeInput['resource'], ip: string): Promise<void> {
+    const summary = await this.factors.summary(live.tenant.id, live.row.userId);
     await this.policy.enforce({
       tenant: live.tenant,
       principal: live.user,
       action: 'verify_factor',
       resource,
-      context: userContext({ principal: live.user, tenant: live.tenant, methodType: method, factorCount: await this.factors.count(live.tenant.id, live.row.userId), ip, now: this.clock.now() }),
+      context: userContext({ principal: live.user, tenant: live.tenant, methodType: method, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now: this.clock.now() }),
     });
   }
 
