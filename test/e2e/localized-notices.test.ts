@@ -9,6 +9,7 @@ const DE = 'Gesperrte Benutzer können keine Authentifikatoren hinzufügen. Wend
 const BLOCK = `@notice("${EN}")
 @notice_de("${DE}")
 forbid (principal == Tessera::User::"blocked", action == Tessera::Action::"begin_enrollment", resource);`;
+const STEP_UP_DE = 'Um Ihre Sicherheitsfaktoren zu ändern, bestätigen Sie zuerst mit einem Ihrer vorhandenen Faktoren, dass Sie es sind.';
 const BASELINE_DE = 'Um einen Authentifikator hinzuzufügen, müssen Sie sich in den letzten 15 Minuten angemeldet haben. Melden Sie sich erneut an und versuchen Sie es noch einmal.';
 
 for (const dialect of await dialects()) {
@@ -71,11 +72,21 @@ for (const dialect of await dialects()) {
     });
 
     it('the baseline ships German notices; catalogue messages are German too', async () => {
-      await flows.enrollWebAuthn(acme.id, 'stale');
-      const stale = await begin('stale', 'de-AT', { auth_time: Math.floor(Date.now() / 1000) - 3600 });
+      const old = { auth_time: Math.floor(Date.now() / 1000) - 3600 };
+      const stale = await begin('stale', 'de-AT', old);
       assert.equal(stale.status, 403, stale.text);
       assert.deepEqual(stale.body.notices, [BASELINE_DE]);
       assert.deepEqual(stale.body.details.determining_policies, ['baseline.recent_sign_in_to_add_factor']);
+      assert.equal(stale.headers.get('content-language'), 'de');
+
+      // Adding a second factor without a fresh proof of the first: step-up, in German too.
+      await flows.enrollWebAuthn(acme.id, 'second');
+      const stepUp = await begin('second', 'de', old);
+      assert.equal(stepUp.status, 403, stepUp.text);
+      assert.equal(stepUp.body.code, 'step_up_required');
+      assert.deepEqual(stepUp.body.notices, [STEP_UP_DE]);
+      assert.match(stepUp.body.message, /^Bestätigen Sie/, 'the catalogue message of step_up_required, in German');
+      assert.equal((await begin('second', 'fr', old)).body.message, 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.');
 
       const missing = await t.request('GET', '/v1/nothing-here', { headers: { 'Accept-Language': 'de' } });
       assert.deepEqual([missing.status, missing.body.message, missing.headers.get('content-language')], [404, 'Nicht gefunden.', 'de']);

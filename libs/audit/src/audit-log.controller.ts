@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../errors/src/index.js';
 import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../auth/src/index.js';
 import { AuditLogService } from './audit-log.service.js';
@@ -28,8 +28,9 @@ export class AuditLogController {
     description:
       'One JSON object per line (`application/x-ndjson`), the same fields as `GET /v1/audit-log`, streamed in batches so any range can be exported. Authorized with `read_audit_log`.',
   })
-  @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'One audit event per line.', type: AuditEventDto })
+  @ApiExtraModels(AuditEventDto)
+  // Only the 200 is NDJSON; errors keep the JSON error body.
+  @ApiOkResponse({ description: 'One audit event (AuditEventDto) per line.', content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditEventDto) } } } })
   @ApiErrorResponses('validation_failed', 'policy_denied')
   async export(@Query() query: AuditLogExportQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<StreamableFile> {
     const lines = await this.auditLog.exportLines({ tenant, key, ip }, query);
