@@ -34,6 +34,8 @@ export interface VerifiedFactor {
   /** The factor row proven (credential, TOTP factor or backup code id). */
   factorId: string;
   backupEligible?: boolean;
+  /** Stored trust of the credential's attestation (achievedAcr). */
+  attestationTrusted?: boolean;
 }
 
 export interface MfaCompletion {
@@ -194,7 +196,7 @@ export class ChallengesService {
       if (err instanceof LostRace) throw await this.failure(live, factor.method, 'already_used', { factor_id: factor.factorId });
       throw err;
     }
-    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible });
+    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible, attestationTrusted: factor.attestationTrusted });
     const token = await this.tokens.issue({
       tenantId: live.tenant.id,
       userId: live.row.userId,

@@ -3,8 +3,10 @@ import { Initial1795873487441 as SqliteInitial } from './sqlite/1795873487441-In
 import { Initial1795873487441 as PostgresInitial } from './postgres/1795873487441-Initial.js';
 import { MfaChallenges1795874149885 as SqliteMfaChallenges } from './sqlite/1795874149885-MfaChallenges.js';
 import { MfaChallenges1795874149885 as PostgresMfaChallenges } from './postgres/1795874149885-MfaChallenges.js';
-import { WebhooksAndEventNames1796110120990 as SqliteWebhooksAndEventNames } from './sqlite/1796110120990-WebhooksAndEventNames.js';
-import { WebhooksAndEventNames1796110120990 as PostgresWebhooksAndEventNames } from './postgres/1796110120990-WebhooksAndEventNames.js';
+import { CredentialTrust1796110370718 as SqliteCredentialTrust } from './sqlite/1796110370718-CredentialTrust.js';
+import { CredentialTrust1796110370718 as PostgresCredentialTrust } from './postgres/1796110370718-CredentialTrust.js';
+import { WebhooksAndEventNames1796113278038 as SqliteWebhooksAndEventNames } from './sqlite/1796113278038-WebhooksAndEventNames.js';
+import { WebhooksAndEventNames1796113278038 as PostgresWebhooksAndEventNames } from './postgres/1796113278038-WebhooksAndEventNames.js';
 
-export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteWebhooksAndEventNames];
-export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresWebhooksAndEventNames];
+export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust, SqliteWebhooksAndEventNames];
+export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust, PostgresWebhooksAndEventNames];
