@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { EVENT_TYPES } from './event-types.js';
@@ -8,7 +8,7 @@ export const MAX_AUDIT_PAGE = 1000;
 
 /** Filters plus a `?cursor=&limit=` page request (limit up to 1000 here). */
 export class AuditLogQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_AUDIT_PAGE, default: 20, description: 'Events per page (1–1000).' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_AUDIT_PAGE, default: 20, description: 'Events per page (1–1000).' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -57,6 +57,7 @@ export class AuditLogQueryDto {
   to?: string;
 }
 
+@ApiSchema({ name: 'AuditEvent' })
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid', description: 'UUIDv7: time-ordered.' }) id: string;
   @ApiProperty() actor_id: string;
@@ -72,6 +73,7 @@ export class AuditEventDto {
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
+@ApiSchema({ name: 'AuditEventPage' })
 export class AuditEventPageDto {
   @ApiProperty({ type: [AuditEventDto] }) data: AuditEventDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;

@@ -1,9 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { EVENT_TYPES, PageQueryDto } from '../../audit/src/index.js';
 
 const EVENT_CHOICES = ['*', ...EVENT_TYPES];
 
+@ApiSchema({ name: 'WebhookCreation' })
 export class CreateWebhookDto {
   @ApiProperty({ description: 'Receiver URL: https (http only to localhost outside production). Redirects are not followed.', example: 'https://hooks.example.com/tessera', maxLength: 2048 })
   @IsString()
@@ -24,6 +25,7 @@ export class CreateWebhookDto {
   description?: string;
 }
 
+@ApiSchema({ name: 'WebhookUpdate' })
 export class UpdateWebhookDto {
   @ApiPropertyOptional({ maxLength: 2048 })
   @IsOptional()
@@ -51,6 +53,7 @@ export class UpdateWebhookDto {
   enabled?: boolean;
 }
 
+@ApiSchema({ name: 'Webhook' })
 export class WebhookDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() url: string;
@@ -63,27 +66,32 @@ export class WebhookDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+@ApiSchema({ name: 'CreatedWebhook' })
 export class CreatedWebhookDto extends WebhookDto {
   @ApiProperty({ description: 'The signing secret (`whsec_` + base64 of 32 bytes). Shown once, stored encrypted: keep it now.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
   secret: string;
 }
 
+@ApiSchema({ name: 'RotatedWebhookSecret' })
 export class RotatedWebhookSecretDto extends CreatedWebhookDto {
   @ApiProperty({ format: 'date-time', description: 'Until then every delivery carries a signature with the previous secret too.' })
   previous_secret_expires_at: string;
 }
 
+@ApiSchema({ name: 'WebhookPage' })
 export class WebhookPageDto {
   @ApiProperty({ type: [WebhookDto] }) data: WebhookDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
   @ApiProperty() has_more: boolean;
 }
 
+@ApiSchema({ name: 'WebhookTest' })
 export class WebhookTestDto {
   @ApiProperty({ format: 'uuid', description: 'The `webhook-id` the receiver will see.' }) event_id: string;
   @ApiProperty({ format: 'uuid' }) delivery_id: string;
 }
 
+@ApiSchema({ name: 'WebhookDelivery' })
 export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid', description: 'The `webhook-id` header (the same on every attempt).' }) event_id: string;
@@ -98,6 +106,7 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
+@ApiSchema({ name: 'WebhookDeliveryPage' })
 export class WebhookDeliveryPageDto {
   @ApiProperty({ type: [WebhookDeliveryDto] }) data: WebhookDeliveryDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
