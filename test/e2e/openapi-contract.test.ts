@@ -252,6 +252,7 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     assert.equal(doc.info.version, packageVersion);
     assert.equal(doc.info.license.name, 'Apache-2.0');
     assert.equal(doc.info.license.identifier, 'Apache-2.0');
+    assert.ok(!('contact' in doc.info), 'no empty contact object');
     assert.deepEqual(doc.servers.map((s) => s.url), [t.baseUrl]);
   });
 
