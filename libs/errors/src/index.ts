@@ -4,3 +4,4 @@ export * from './api-error-responses.decorator.js';
 export * from './http-error.filter.js';
 export * from './validation.js';
 export * from './unsafe-characters.js';
+export * from './accept-language.js';
