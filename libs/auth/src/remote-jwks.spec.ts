@@ -56,11 +56,13 @@ describe('RemoteJwks: stale keys during an identity provider outage', () => {
     await server.stop();
   });
 
-  function setup(staleSeconds = 86_400) {
+  // A fetch that gets no answer ends at timeoutMs: short where the server hangs on purpose, the
+  // default elsewhere, so a loaded machine never times out a fetch the server does answer.
+  function setup(staleSeconds = 86_400, timeoutMs = 5_000) {
     const clock = new TestClock();
     const warnings: number[] = [];
     const states: boolean[] = [];
-    const jwks = new RemoteJwks({ url, clock, staleSeconds, timeoutMs: 300, onStale: (age) => warnings.push(age), onState: (stale) => states.push(stale) });
+    const jwks = new RemoteJwks({ url, clock, staleSeconds, timeoutMs, onStale: (age) => warnings.push(age), onState: (stale) => states.push(stale) });
     const token = (kid = 'k1') =>
       new SignJWT({ sub: 'alice' })
         .setProtectedHeader({ alg: 'ES256', kid })
@@ -74,7 +76,7 @@ describe('RemoteJwks: stale keys during an identity provider outage', () => {
   for (const outage of ['hang', 'fail'] as const) {
     it(`keeps verifying with the last key set while refetches ${outage === 'hang' ? 'get no answer' : 'fail'}; one request in flight, one a minute`, async () => {
       server.mode = 'answer';
-      const { clock, jwks, warnings, states, verify } = setup();
+      const { clock, jwks, warnings, states, verify } = setup(86_400, outage === 'hang' ? 1_500 : 5_000);
       const start = server.requests;
       await verify();
       assert.equal(server.requests - start, 1, 'first use fetches once');
