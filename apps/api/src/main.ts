@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../../libs/config/src/index.js';
+import { PendingMigrationsError } from '../../../libs/persistence/src/index.js';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
 
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A schema behind the code is an operator's next step, not a crash: exit 3 with the command to run.
+  if (err instanceof PendingMigrationsError) {
+    console.error(`Tessera did not start: ${err.message}`);
+    process.exit(err.exitCode);
+  }
   console.error('Tessera failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

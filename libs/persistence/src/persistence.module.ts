@@ -3,8 +3,12 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/src/index.js';
 import { APP_CONFIG } from '../../config/src/index.js';
 import { createDataSource } from './data-source.factory.js';
+import { assertMigrated } from './pending-migrations.js';
 
-/** Connects the DataSource at start (running migrations when configured) and closes the pool at shutdown. */
+/**
+ * Connects the DataSource at start, runs migrations when configured or else refuses a schema that
+ * is behind (PendingMigrationsError), and closes the pool at shutdown.
+ */
 @Global()
 @Module({})
 export class PersistenceModule implements OnApplicationShutdown {
@@ -20,7 +24,14 @@ export class PersistenceModule implements OnApplicationShutdown {
           useFactory: async (config: AppConfig) => {
             const ds = createDataSource(config.database);
             await ds.initialize();
-            if (config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
+            try {
+              // Only MIGRATE_ON_START changes the schema; otherwise a schema that is behind stops the start (exit 3).
+              if (config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
+              else await assertMigrated(ds);
+            } catch (err) {
+              await ds.destroy();
+              throw err;
+            }
             return ds;
           },
         },
