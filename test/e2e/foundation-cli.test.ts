@@ -112,6 +112,28 @@ describe('operator CLI', () => {
     assert.match(duplicate.stderr, /already exists\. \(conflict\)/);
   });
 
+  it('tenants create: the rp id defaults to the registrable domain the origins share; none → exit 2 suggesting --rp-id', async () => {
+    const rpIdOf = async (...origins: string[]) => {
+      const run = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o]), '--json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id;
+    };
+    assert.equal(await rpIdOf('https://app.acme.com', 'https://admin.acme.com'), 'acme.com');
+    assert.equal(await rpIdOf('https://app.acme.co.uk', 'https://login.eu.acme.co.uk'), 'acme.co.uk');
+    assert.equal(await rpIdOf('https://app.acme.com'), 'acme.com');
+    assert.equal(await rpIdOf('http://localhost:3000'), 'localhost');
+    const explicit = await cli(['tenants', 'create', '--name', 'RP', '--origin', 'https://app.acme.com', '--rp-id', 'app.acme.com', '--json'], env);
+    assert.equal((JSON.parse(explicit.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id, 'app.acme.com');
+
+    for (const origins of [['https://app.acme.com', 'https://app.globex.com'], ['https://a.github.io', 'https://b.github.io'], ['https://10.0.0.5']]) {
+      const none = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o])], env);
+      assert.equal(none.code, 2, none.stderr);
+      assert.match(none.stderr, /share no registrable domain/);
+      assert.match(none.stderr, /--rp-id <domain>/);
+      assert.equal(none.stdout, '');
+    }
+  });
+
   it('api-keys create and revoke, bound to the tenant', async () => {
     const created = await cli(['api-keys', 'create', '--tenant', SEED_TENANT, '--name', 'deploy', '--json'], env);
     assert.equal(created.code, 0, created.stderr);

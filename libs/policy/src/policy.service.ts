@@ -91,9 +91,12 @@ export class PolicyService implements OnModuleInit {
     const message =
       decision.errors.length > 0
         ? 'The tenant policy could not be evaluated, so the action is denied.'
-        : ids.length > 0
-          ? 'The tenant policy does not allow this.'
-          : 'No tenant policy permits this action.';
+        : ids.length === 0
+          ? 'No tenant policy permits this action.'
+          : decision.determining.every((r) => r.source === 'baseline')
+            ? // Tessera's baseline, not a rule the tenant wrote: the notices say which.
+              "Your organization's security policy does not allow this."
+            : 'The tenant policy does not allow this.';
     throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, notices });
   }
 

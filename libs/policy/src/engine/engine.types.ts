@@ -73,6 +73,8 @@ export interface PolicyRequest {
 
 export interface DeterminingRule {
   id: string;
+  /** The shipped baseline (policies/baseline.cedar) or one of the tenant's own rules. */
+  source: 'baseline' | 'tenant';
   notice?: string;
 }
 

@@ -19,15 +19,15 @@ export function compilePolicySet(baseline: readonly BaselineRule[], tenantRules:
   const policies: Record<string, string> = {};
   const rules: DeterminingRule[] = [];
   const indexByKey = new Map<string, number>();
-  const add = (id: string, text: string, notice: string | undefined) => {
+  const add = (id: string, source: DeterminingRule['source'], text: string, notice: string | undefined) => {
     const index = rules.length;
     const key = `p${index}`;
     policies[key] = text;
     indexByKey.set(key, index);
-    rules.push(notice === undefined ? { id } : { id, notice });
+    rules.push(notice === undefined ? { id, source } : { id, source, notice });
   };
-  for (const r of baseline) add(r.id, r.text, r.notice);
+  for (const r of baseline) add(r.id, 'baseline', r.text, r.notice);
   // Parsing for the annotation costs ~0.1 ms per rule, once per (tenant, version).
-  for (const r of tenantRules) add(r.id, r.text, r.notice ?? readAnnotations(r.text).notice);
+  for (const r of tenantRules) add(r.id, 'tenant', r.text, r.notice ?? readAnnotations(r.text).notice);
   return { version, policies, rules, indexByKey };
 }
