@@ -81,6 +81,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: '0',
       DATABASE_URL: databaseUrl,
       MIGRATE_ON_START: 'true',
       AUTH_JWT_SECRET: SECRET,

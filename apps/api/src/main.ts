@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../../../libs/config/src/index.js';
 import { PendingMigrationsError } from '../../../libs/persistence/src/index.js';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
+import { handleShutdownSignals } from './graceful-shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { app, logger } = await createApp(config);
+  handleShutdownSignals(app, logger);
   const demo = config.demoTenant ? await ensureDemoTenant(app, config) : null;
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, database: config.database.type }, 'listening');

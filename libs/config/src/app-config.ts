@@ -11,6 +11,8 @@ export interface AppConfig {
   devMode: boolean;
   port: number;
   host: string;
+  /** The Prometheus listener (/metrics), apart from the API port. Port 0: an ephemeral port (tests). */
+  metrics: { port: number; host: string };
   database: DatabaseConfig;
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
@@ -205,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     devMode: !production,
     port: int('PORT', 3000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
+    metrics: { port: int('METRICS_PORT', 9464, 0, 65535), host: str('METRICS_HOST') ?? '0.0.0.0' },
     database,
     migrateOnStart: bool('MIGRATE_ON_START', !production),
     auth: {
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       rootCertFile: mdsRoot === undefined ? undefined : resolve(cwd, mdsRoot),
     },
   };
+  if (config.metrics.port !== 0 && config.metrics.port === config.port) problems.push(`METRICS_PORT must differ from PORT (both ${config.port}): /metrics is never served on the API port`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

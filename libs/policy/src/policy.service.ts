@@ -56,6 +56,7 @@ export class PolicyService implements OnModuleInit {
 
   async authorize(input: AuthorizeInput): Promise<Decision> {
     const { tenant } = input;
+    const stopTimer = this.metrics.policyDecisionDuration.startTimer({ action: input.action });
     const decision = await this.engine.authorize(tenant.id, tenant.policyVersion, () => this.loadTenantRules(tenant.id), {
       principal: principalEntity(input.principal),
       action: input.action,
@@ -63,6 +64,7 @@ export class PolicyService implements OnModuleInit {
       context: input.context,
       related: input.related,
     });
+    stopTimer();
     this.metrics.policyDecisions.inc({ action: input.action, outcome: decision.allowed ? 'allow' : decision.errors.length ? 'error' : 'deny' });
     return decision;
   }
@@ -76,6 +78,7 @@ export class PolicyService implements OnModuleInit {
     }
     const ids = decision.determining.map((r) => r.id);
     const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
+    this.logger.log(`policy denied ${input.action} on ${input.resource.type}: ${ids.join(', ') || 'no rule permits it'}`);
     await this.audit.record(input.tenant.id, {
       ...actorOf(input.principal),
       action: 'policy_denied',

@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
+import { Metrics } from '../../../observability/src/index.js';
 import { TotpService } from './totp.service.js';
 import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from './totp.dto.js';
 
@@ -11,7 +12,10 @@ import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from 
 @UserRoute()
 @ApiUserRoute()
 export class TotpController {
-  constructor(private readonly totp: TotpService) {}
+  constructor(
+    private readonly totp: TotpService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -23,7 +27,7 @@ export class TotpController {
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'unsupported_media_type', 'payload_too_large')
   enroll(@Body() body: StartTotpDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<TotpEnrollmentDto> {
-    return this.totp.enroll(tenant, user, body.device_name, ip);
+    return this.metrics.ceremony('registration', 'totp', 'start', () => this.totp.enroll(tenant, user, body.device_name, ip));
   }
 
   @Post(':id/verify')
@@ -42,6 +46,6 @@ export class TotpController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<BackupCodesDto> {
-    return this.totp.verifyEnrollment(tenant, user, params.id, body.code, ip);
+    return this.metrics.ceremony('registration', 'totp', 'finish', () => this.totp.verifyEnrollment(tenant, user, params.id, body.code, ip));
   }
 }

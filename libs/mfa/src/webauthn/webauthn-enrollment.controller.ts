@@ -2,6 +2,7 @@ import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common'
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { Metrics } from '../../../observability/src/index.js';
 import { WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
 import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, RegistrationOptionsQueryDto } from './webauthn-enrollment.dto.js';
 
@@ -10,7 +11,10 @@ import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, Regist
 @UserRoute()
 @ApiUserRoute()
 export class WebAuthnEnrollmentController {
-  constructor(private readonly enrollment: WebAuthnEnrollmentService) {}
+  constructor(
+    private readonly enrollment: WebAuthnEnrollmentService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -24,7 +28,8 @@ export class WebAuthnEnrollmentController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<RegistrationOptionsDto> {
-    return { options: { ...(await this.enrollment.begin(tenant, user, query.method_type, ip)) } };
+    const options = await this.metrics.ceremony('registration', query.method_type, 'start', () => this.enrollment.begin(tenant, user, query.method_type, ip));
+    return { options: { ...options } };
   }
 
   @Post('complete')
@@ -39,6 +44,8 @@ export class WebAuthnEnrollmentController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<BackupCodesDto> {
-    return this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip);
+    return this.metrics.ceremony('registration', body.method_type, 'finish', () =>
+      this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip),
+    );
   }
 }
