@@ -1,5 +1,3 @@
-// Must stay the first import: it sets a V8 flag before cedar-wasm is loaded.
-import './v8-flags.js';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { ApiError } from '../../../errors/src/index.js';
 import { buildCall } from './cedar-request.builder.js';
