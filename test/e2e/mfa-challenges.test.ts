@@ -60,14 +60,15 @@ for (const dialect of await dialects()) {
       const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.method_type, 'webauthn_passkey');
-      assert.deepEqual(res.body.amr, ['hwk']);
+      // Device-bound (BE=0) but without a trusted attestation: only its own claim, so swk/phr.
+      assert.deepEqual(res.body.amr, ['swk']);
       const { payload, protectedHeader } = await mfa.verifyToken(res.body.token);
       assert.equal(protectedHeader.alg, 'ES256');
       assert.ok(protectedHeader.kid);
       assert.equal(payload.sub, user);
       assert.equal(payload.tenant_id, tenant.id);
-      assert.deepEqual(payload.amr, ['hwk']);
-      assert.equal(payload.acr, 'phrh');
+      assert.deepEqual(payload.amr, ['swk']);
+      assert.equal(payload.acr, 'phr');
       assert.equal(payload.purpose, 'sign_in');
       assert.equal(payload.exp! - payload.iat!, 300);
       assert.equal(payload.auth_time, payload.iat);
@@ -100,7 +101,9 @@ for (const dialect of await dialects()) {
       const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
       assert.equal(res.status, 200, res.text);
       const { payload } = await mfa.verifyToken(res.body.token);
-      assert.deepEqual(payload.amr, ['hwk']);
+      // A security key without a trusted attestation (no metadata here): swk/phr.
+      assert.deepEqual(payload.amr, ['swk']);
+      assert.equal(payload.acr, 'phr');
       assert.equal(payload.purpose, 'step_up');
       assert.equal(payload.method_type, 'webauthn_fido');
 

@@ -23,6 +23,8 @@ const EXPECTED_SAMPLES: RegExp[] = [
   /^tessera_ceremonies_failed_total\{ceremony="authentication",method="totp",reason="mfa_failed"\} [1-9]\d*$/m,
   /^tessera_mfa_verifications_total\{method="webauthn",outcome="success"\} [1-9]\d*$/m,
   /^tessera_mfa_verifications_total\{method="totp",outcome="mfa_failed"\} [1-9]\d*$/m,
+  /^tessera_ceremonies_failed_total\{ceremony="registration",method="webauthn_passkey",reason="step_up_required"\} [1-9]\d*$/m,
+  /^tessera_step_up_required_total\{action="begin_enrollment"\} [1-9]\d*$/m,
   /^tessera_rate_limit_hits_total\{limit="enroll"\} [1-9]\d*$/m,
   /^tessera_rate_limit_memory_fallback 0$/m,
   /^tessera_policy_decision_duration_seconds_bucket\{le="\+Inf",action="begin_enrollment"\} [1-9]\d*$/m,
@@ -31,8 +33,8 @@ const EXPECTED_SAMPLES: RegExp[] = [
   /^tessera_fido_metadata_last_refresh\{outcome="success"\} 1$/m,
   /^tessera_fido_metadata_last_refresh\{outcome="failure"\} 0$/m,
 ];
-/** Declared with HELP and TYPE; no sample needed here (no step-up rule answers in this suite). */
-const DECLARED = ['tessera_step_up_required_total', 'tessera_db_pool_connections_in_use', 'tessera_db_pool_waiting_requests'];
+/** Declared with HELP and TYPE (samples on PostgreSQL only). */
+const DECLARED = ['tessera_db_pool_connections_in_use', 'tessera_db_pool_waiting_requests'];
 
 for (const dialect of await dialects()) {
   describe(`observability: the metrics listener, the new metrics, request-scoped logs (${dialect})`, () => {
@@ -85,10 +87,15 @@ for (const dialect of await dialects()) {
       assert.equal((await t.request('POST', COMPLETE, { headers, json: body })).status, 200);
       const missing = await t.request('POST', COMPLETE, { headers, json: body });
       assert.equal(missing.status, 404, missing.text);
-      // A baseline denial at the start: a second factor needs a recent sign-in.
-      const stale = await t.userHeaders(tenant.id, 'alice', { auth_time: Math.floor(Date.now() / 1000) - 3600 });
+      // A baseline denial at the start: a first factor needs a recent sign-in.
+      const stale = await t.userHeaders(tenant.id, 'bob', { auth_time: Math.floor(Date.now() / 1000) - 3600 });
       const denied = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: stale });
       assert.equal(denied.status, 403, denied.text);
+      assert.equal(denied.body.code, 'policy_denied');
+      // A second factor on a password-only session, without a proof of the first: 403 step_up_required.
+      const stepUp = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: await t.userHeaders(tenant.id, 'alice', { amr: ['pwd'] }) });
+      assert.equal(stepUp.status, 403, stepUp.text);
+      assert.equal(stepUp.body.code, 'step_up_required');
       // Sign-in: a WebAuthn verification, and a wrong TOTP answer (alice has no TOTP: mfa_failed).
       const signIn = await flows.webauthn(await flows.openSignInId(tenant, 'alice'), auth);
       assert.equal(signIn.res.status, 200, signIn.res.text);
@@ -114,7 +121,6 @@ for (const dialect of await dialects()) {
     });
 
     it('baseline denials speak of the security policy, tenant rule denials of the tenant policy', async () => {
-      await flows.enrollWebAuthn(tenant.id, 'dave');
       const stale = await t.userHeaders(tenant.id, 'dave', { auth_time: Math.floor(Date.now() / 1000) - 3600 });
       const baseline = await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, { headers: stale });
       assert.equal(baseline.status, 403, baseline.text);

@@ -12,6 +12,14 @@ export interface UserPrincipal {
   issuedAt?: number;
   /** Token expiry (seconds since epoch). */
   expiresAt?: number;
+  /** A valid Tessera MFA token sent with the request (`X-MFA-Token`), when there was one. */
+  stepUp?: TesseraStepUp;
+}
+
+/** What a verified `X-MFA-Token` proves: the user completed a Tessera challenge at `authTime`. */
+export interface TesseraStepUp {
+  authTime: number;
+  amr: string[];
 }
 
 export interface ApiKeyPrincipal {

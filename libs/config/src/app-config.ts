@@ -46,6 +46,8 @@ export interface AppConfig {
     encryptionKey?: Buffer;
     /** PKCS#8 PEM of the ES256 key that signs MFA tokens; generated and stored when absent. */
     tokenPrivateKeyPem?: string;
+    /** SPKI PEM of the key that signed MFA tokens before the current one: still published and accepted. */
+    tokenPreviousPublicKeyPem?: string;
     tokenIssuer: string;
     tokenAudience?: string;
     tokenTtlSeconds: number;
@@ -64,6 +66,12 @@ export interface AppConfig {
     /** PEM file of the root the BLOB's x5c must chain to; the bundled MDS roots when absent. */
     rootCertFile?: string;
   };
+  /**
+   * Revocation lists named by attestation (and BLOB) certificates are fetched only when this is on
+   * (ATTESTATION_CRL_FETCH=true): each fetch is bounded to 2 s and cached. Off by default, so a
+   * registration never waits on the network.
+   */
+  attestationCrlFetch: boolean;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
   if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY')) problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  const previousTokenPem = str('MFA_TOKEN_PREVIOUS_PUBLIC_KEY')?.replace(/\\n/g, '\n');
+  if (previousTokenPem !== undefined && !previousTokenPem.includes('BEGIN PUBLIC KEY')) problems.push('MFA_TOKEN_PREVIOUS_PUBLIC_KEY must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)');
 
   const mdsFile = str('FIDO_MDS_FILE');
   if (mdsFile !== undefined && !existsSync(resolve(cwd, mdsFile))) problems.push(`FIDO_MDS_FILE does not exist (got "${mdsFile}")`);
@@ -232,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mfa: {
       encryptionKey,
       tokenPrivateKeyPem: tokenPem,
+      tokenPreviousPublicKeyPem: previousTokenPem,
       tokenIssuer: str('MFA_TOKEN_ISSUER') ?? 'tessera',
       tokenAudience: str('MFA_TOKEN_AUDIENCE'),
       tokenTtlSeconds: int('MFA_TOKEN_TTL_SECONDS', 300, 30, 3600),
@@ -244,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshSeconds: int('FIDO_MDS_REFRESH_SECONDS', 86_400, 60, 30 * 86_400),
       rootCertFile: mdsRoot === undefined ? undefined : resolve(cwd, mdsRoot),
     },
+    attestationCrlFetch: bool('ATTESTATION_CRL_FETCH', false),
   };
   if (config.metrics.port !== 0 && config.metrics.port === config.port) problems.push(`METRICS_PORT must differ from PORT (both ${config.port}): /metrics is never served on the API port`);
   if (problems.length > 0) throw new ConfigError(problems);

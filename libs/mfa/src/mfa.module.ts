@@ -20,6 +20,10 @@ import { ChallengesService } from './challenges/challenges.service.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
+import { CredentialTrustRejudger } from './authenticators/credential-trust.rejudger.js';
+import { AuthenticatorReportService } from './authenticators/authenticator-report.service.js';
+import { AuthenticatorReportController } from './authenticators/authenticator-report.controller.js';
+import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
 
 @Module({
   providers: [
@@ -34,8 +38,12 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     MfaTokenService,
     TotpService,
     ChallengesService,
+    CredentialTrustRejudger,
+    AuthenticatorReportService,
+    StepUpProofGuard,
   ],
   controllers: [
+    AuthenticatorReportController,
     WebAuthnEnrollmentController,
     TotpController,
     BackupCodesController,
@@ -47,6 +55,6 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}

@@ -1,7 +1,19 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { ATTESTATION_CONVEYANCES, DEFAULT_TIMEOUT_MS, MAX_RELATED_ORIGIN_LABELS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, WEBAUTHN_ALGORITHMS, type AttestationConveyance } from './webauthn-settings.js';
+import {
+  ATTESTATION_CONVEYANCES,
+  DEFAULT_STEP_UP_MAX_AGE_SECONDS,
+  MAX_STEP_UP_MAX_AGE_SECONDS,
+  MIN_STEP_UP_MAX_AGE_SECONDS,
+  DEFAULT_TIMEOUT_MS,
+  MAX_RELATED_ORIGIN_LABELS,
+  MAX_TIMEOUT_MS,
+  MIN_TIMEOUT_MS,
+  WEBAUTHN_ALGORITHMS,
+  type AttestationConveyance,
+} from './webauthn-settings.js';
 
 export class AttestationConveyanceDto {
   @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
@@ -13,6 +25,27 @@ export class AttestationConveyanceDto {
   @IsOptional()
   @IsIn(ATTESTATION_CONVEYANCES)
   webauthn_fido?: AttestationConveyance;
+}
+
+const STEP_UP_MAX_AGE_DOC =
+  'How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors ' +
+  '(an X-MFA-Token from a completed challenge, or the bearer token\'s amr and auth_time).';
+
+/** `step_up_max_age_seconds` as an optional input field (create and PATCH). */
+function StepUpMaxAgeProperty() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: MIN_STEP_UP_MAX_AGE_SECONDS,
+      maximum: MAX_STEP_UP_MAX_AGE_SECONDS,
+      default: DEFAULT_STEP_UP_MAX_AGE_SECONDS,
+      description: STEP_UP_MAX_AGE_DOC,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(MIN_STEP_UP_MAX_AGE_SECONDS),
+    Max(MAX_STEP_UP_MAX_AGE_SECONDS),
+  );
 }
 
 const RELATED_ORIGINS_DOC =
@@ -64,6 +97,9 @@ export class WebAuthnSettingsDto {
   @ValidateNested()
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
+
+  @StepUpMaxAgeProperty()
+  step_up_max_age_seconds?: number;
 }
 
 /** PATCH /v1/tenants/{id}/webauthn: the fields to change. */
@@ -115,6 +151,9 @@ export class PatchWebAuthnSettingsDto {
   @ValidateNested()
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
+
+  @StepUpMaxAgeProperty()
+  step_up_max_age_seconds?: number;
 }
 
 class EffectiveAttestationDto {
@@ -131,6 +170,7 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty() timeout_ms: number;
   @ApiProperty({ type: [Number] }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
+  @ApiProperty({ type: 'integer', minimum: MIN_STEP_UP_MAX_AGE_SECONDS, maximum: MAX_STEP_UP_MAX_AGE_SECONDS, description: STEP_UP_MAX_AGE_DOC }) step_up_max_age_seconds: number;
 }
 
 /** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */

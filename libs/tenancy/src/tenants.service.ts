@@ -6,6 +6,7 @@ import { ApiKeysService, type TenantContext } from '../../auth/src/index.js';
 import { AuditService } from '../../audit/src/index.js';
 import { decodeCursor, toPage, type Page } from '../../audit/src/page-cursor.js';
 import {
+  DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   effectiveSettings,
   normalizeSettings,
   relatedOriginsDocument,
@@ -160,6 +161,7 @@ export class TenantsService {
       name: row.name,
       status: row.status,
       requireMfa: row.requireMfa,
+      stepUpMaxAgeSeconds: row.webauthn?.step_up_max_age_seconds ?? DEFAULT_STEP_UP_MAX_AGE_SECONDS,
       policyVersion: row.policyVersion,
       webauthn: row.webauthn ? relyingPartyOf(effectiveSettings(row.webauthn)) : null,
     };

@@ -92,7 +92,7 @@ export class MfaTokenDto {
   @ApiProperty({
     description:
       'ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, ' +
-      'amr (["hwk"] security key or device-bound passkey, ["swk"] synced passkey, ["otp"] TOTP, ["kba"] backup code), acr ("phrh", "phr" or "mfa"), method_type, purpose (sign_in | step_up), challenge_id.',
+      'amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr ("phrh" with hwk, "phr" with swk, "mfa"), method_type, purpose (sign_in | step_up), challenge_id.',
   })
   token: string;
 

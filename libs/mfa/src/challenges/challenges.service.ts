@@ -4,7 +4,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal, type UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import { TenantsService } from '../../../tenancy/src/index.js';
 import { MfaChallengeEntity, TenantScopedRepository, newId } from '../../../persistence/src/index.js';
@@ -34,6 +34,8 @@ export interface VerifiedFactor {
   /** The factor row proven (credential, TOTP factor or backup code id). */
   factorId: string;
   backupEligible?: boolean;
+  /** Stored trust of the credential's attestation (achievedAcr). */
+  attestationTrusted?: boolean;
 }
 
 export interface MfaCompletion {
@@ -150,12 +152,13 @@ export class ChallengesService {
 
   /** verify_factor through the tenant policy, with the user being verified as the principal. */
   async authorize(live: LiveChallenge, method: ChallengeMethod, resource: AuthorizeInput['resource'], ip: string): Promise<void> {
+    const summary = await this.factors.summary(live.tenant.id, live.row.userId);
     await this.policy.enforce({
       tenant: live.tenant,
       principal: live.user,
       action: 'verify_factor',
       resource,
-      context: userContext({ principal: live.user, tenant: live.tenant, methodType: method, factorCount: await this.factors.count(live.tenant.id, live.row.userId), ip, now: this.clock.now() }),
+      context: userContext({ principal: live.user, tenant: live.tenant, methodType: method, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now: this.clock.now() }),
     });
   }
 
@@ -190,7 +193,7 @@ export class ChallengesService {
       if (err instanceof LostRace) throw await this.failure(live, factor.method, 'already_used', { factor_id: factor.factorId });
       throw err;
     }
-    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible });
+    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible, attestationTrusted: factor.attestationTrusted });
     const token = await this.tokens.issue({
       tenantId: live.tenant.id,
       userId: live.row.userId,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { FactorsService } from './factors.service.js';
 import { FactorManagementService } from './factor-management.service.js';
@@ -44,7 +45,8 @@ export class FactorsController {
     description: 'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes.',
   })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_found')
+  @ApiStepUp()
   async remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<void> {
     await this.management.remove(tenant, user, params.id, ip);
   }

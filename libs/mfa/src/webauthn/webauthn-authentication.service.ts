@@ -9,6 +9,7 @@ import { ChallengesService, type MfaCompletion } from '../challenges/challenges.
 import { CHALLENGE_TTL_MS } from '../challenges/challenge-rules.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
+import { storedAuthenticatorAttrs } from './authenticator-attributes.js';
 
 /**
  * WebAuthn assertions that complete an MFA challenge. User verification per method: a passkey
@@ -22,7 +23,7 @@ export class WebAuthnAuthenticationService {
   private readonly handles: TenantScopedRepository<UserHandleEntity>;
 
   constructor(
-    @Inject(DataSource) dataSource: DataSource,
+    @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly challenges: ChallengesService,
     private readonly audit: AuditService,
   ) {
@@ -83,33 +84,43 @@ export class WebAuthnAuthenticationService {
       throw await this.challenges.failure(live, method, 'counter_regression', { factor_id: credential.id });
     }
 
-    await this.challenges.authorize(
-      live,
-      method,
-      {
-        type: 'Authenticator',
-        id: credential.credentialId,
-        attrs: {
-          method_type: method,
-          aaguid: credential.aaguid,
-          user_verified: result.userVerified,
-          backup_eligible: credential.backupEligible,
-          backed_up: result.backedUp,
-          attachment: credential.attachment === 'unknown' ? '' : credential.attachment,
-          attestation_format: credential.attestationFormat,
-          transports: credential.transports,
-        },
-      },
-      ip,
-    );
+    if (result.backedUp && !credential.backedUp) await this.recordBackupDrift(tenantId, userId, credential);
 
-    return this.challenges.succeed(live, { method, factorId: credential.id, backupEligible: credential.backupEligible }, async (manager, now) => {
+    await this.challenges.authorize(live, method, { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) }, ip);
+
+    const factor = { method, factorId: credential.id, backupEligible: credential.backupEligible, attestationTrusted: credential.attestationTrusted };
+    return this.challenges.succeed(live, factor, async (manager, now) => {
       // Compare-and-set on the counter: of two assertions racing on one credential, one wins.
       const updated = await this.credentials
         .withManager(manager)
         .update(tenantId, { id: credential.id, counter: credential.counter }, { counter: result.newCounter, lastUsedAt: now, backedUp: result.backedUp });
       return updated === 1;
     });
+  }
+
+  /**
+   * A credential enrolled device-bound (BS=0) that now says it is backed up (BS=1) has been synced
+   * to a cloud keychain since. Recorded before the policy decides, so the stored flag, the audit
+   * log and `resource.backed_up` agree even when a rule then refuses the synced passkey.
+   */
+  private async recordBackupDrift(tenantId: string, userId: string, credential: WebAuthnCredentialEntity): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await this.credentials.withManager(manager).update(tenantId, { id: credential.id, backedUp: false }, { backedUp: true });
+      if (updated !== 1) return;
+      await this.audit.record(
+        tenantId,
+        {
+          actorType: 'system',
+          actorId: 'tessera',
+          action: 'factor.backup_state_changed',
+          resourceType: 'factor',
+          resourceId: credential.id,
+          metadata: { user_id: userId, method_type: credential.methodType, aaguid: credential.aaguid, backed_up: true, enrolled_backed_up: false },
+        },
+        manager,
+      );
+    });
+    credential.backedUp = true;
   }
 
   private async userHandleMatches(tenantId: string, userId: string, userHandle: string | undefined): Promise<boolean> {

@@ -6,7 +6,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import {
   PendingEnrollmentEntity,
@@ -24,6 +24,7 @@ import { verifyRegistration, type VerifiedAuthenticator } from './registration.v
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
 
 export interface CompleteRegistrationInput {
   credential: RegistrationResponseJSON;
@@ -59,16 +60,16 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
-    const [existing, factorCount] = await Promise.all([
+    const [existing, summary] = await Promise.all([
       this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } }),
-      this.factors.count(tenant.id, user.userId),
+      this.factors.summary(tenant.id, user.userId),
     ]);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType, factorCount, ip, now }),
+      context: userContext({ principal: user, tenant, methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
     const userHandle = await this.userHandle(tenant.id, user.userId, now);
@@ -119,13 +120,14 @@ export class WebAuthnEnrollmentService {
     const attestation = await this.assessAttestation(input.credential, verified);
 
     const now = this.clock.now();
-    const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
+    const summary = await this.factors.summary(tenant.id, user.userId);
+    const remaining = summary.unusedBackupCodes;
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'complete_enrollment',
-      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
-      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
+      resource: { type: 'Authenticator', id: verified.credentialId, attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation) },
+      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
     const credentialRowId = newId();
@@ -144,6 +146,14 @@ export class WebAuthnEnrollmentService {
       attachment: verified.attachment,
       methodType: input.methodType,
       deviceName: input.deviceName,
+      credPropsRk: verified.credPropsRk,
+      attestationTrusted: attestation.trusted,
+      untrustedReason: attestation.untrustedReason ?? null,
+      model: attestation.model ?? null,
+      certificationLevel: attestation.certificationLevel ?? null,
+      modelStatus: null,
+      attestationKeyId: attestation.keyIdentifier ?? null,
+      metadataBlobNo: this.metadata.blobNumber,
       createdAt: now,
       lastUsedAt: null,
     };
@@ -161,6 +171,9 @@ export class WebAuthnEnrollmentService {
         attestation_trusted: attestation.trusted,
         ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
         ...(attestation.model ? { model: attestation.model } : {}),
+        ...(attestation.certificationLevel ? { certification_level: attestation.certificationLevel } : {}),
+        ...(verified.credPropsRk !== null ? { cred_props_rk: verified.credPropsRk } : {}),
+        ...(this.metadata.blobNumber !== null ? { metadata_blob_no: this.metadata.blobNumber } : {}),
         backup_codes_issued: codesIssued,
       },
     });
@@ -230,20 +243,4 @@ export class WebAuthnEnrollmentService {
 function relyingParty(tenant: TenantContext): RelyingParty {
   if (!tenant.webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
   return tenant.webauthn;
-}
-
-function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType, a: AttestationAssessment) {
-  return {
-    method_type: methodType,
-    aaguid: v.aaguid,
-    user_verified: v.userVerified,
-    backup_eligible: v.backupEligible,
-    backed_up: v.backedUp,
-    attachment: v.attachment,
-    attestation_format: v.attestationFormat,
-    transports: v.transports,
-    attestation_trusted: a.trusted,
-    ...(a.certificationLevel ? { certification_level: a.certificationLevel } : {}),
-    ...(a.model ? { model: a.model } : {}),
-  };
 }

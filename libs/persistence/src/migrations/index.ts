@@ -3,6 +3,8 @@ import { Initial1795873487441 as SqliteInitial } from './sqlite/1795873487441-In
 import { Initial1795873487441 as PostgresInitial } from './postgres/1795873487441-Initial.js';
 import { MfaChallenges1795874149885 as SqliteMfaChallenges } from './sqlite/1795874149885-MfaChallenges.js';
 import { MfaChallenges1795874149885 as PostgresMfaChallenges } from './postgres/1795874149885-MfaChallenges.js';
+import { CredentialTrust1796110370718 as SqliteCredentialTrust } from './sqlite/1796110370718-CredentialTrust.js';
+import { CredentialTrust1796110370718 as PostgresCredentialTrust } from './postgres/1796110370718-CredentialTrust.js';
 
-export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges];
-export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges];
+export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust];
+export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust];
