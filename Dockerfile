@@ -29,9 +29,12 @@ FROM ${BASE_IMAGE} AS production-dependencies
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
+# TypeScript comes along as an optional peer of @nestjs/swagger (for its compiler plugin, a
+# build-time tool the service never loads): removed, so the image holds no compiler.
 RUN --mount=type=secret,id=build_ca,required=false \
     if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi \
  && npm ci --omit=dev --no-audit --no-fund --loglevel=warn \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
  && rm -rf node_modules/.package-lock.json node_modules/.cache
 
 FROM ${BASE_IMAGE}
