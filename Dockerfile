@@ -21,8 +21,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY apps apps
 COPY libs libs
 COPY policies policies
-# Only the application: test/ and bench/ are not in the build context (.dockerignore).
-RUN npm run build --silent \
+# The server and the CLI only (the SDK and the dev-only demo page are not part of the image);
+# test/ and bench/ are not in the build context (.dockerignore).
+RUN npx tsc -p tsconfig.build.json \
  && find dist \( -name '*.spec.js' -o -name '*.spec.js.map' \) -delete
 
 FROM ${BASE_IMAGE} AS production-dependencies

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsObject, IsString, IsUUID, Length, Matches, MaxLength, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
@@ -7,6 +7,7 @@ import { CHALLENGE_METHODS, type ChallengeMethod } from './challenge-rules.js';
 /** User ids are the subject of the tenant's tokens: any printable text up to 255 characters. */
 export const USER_ID_PATTERN = /^[^\p{Cc}\u2028\u2029]{1,255}$/u;
 
+@ApiSchema({ name: 'NewSignInChallenge' })
 export class OpenSignInChallengeDto {
   @ApiProperty({ maxLength: 255, example: 'user-123', description: 'The user signing in: the subject (`sub`) of their tokens in this tenant.' })
   @IsString()
@@ -14,6 +15,7 @@ export class OpenSignInChallengeDto {
   user_id: string;
 }
 
+@ApiSchema({ name: 'Challenge' })
 export class ChallengeDto {
   @ApiProperty({ format: 'uuid', description: 'The capability that completes the challenge: give it only to the user being verified.' })
   challenge_id: string;
@@ -25,6 +27,7 @@ export class ChallengeDto {
   methods: ChallengeMethod[];
 }
 
+@ApiSchema({ name: 'ChallengeRef' })
 export class ChallengeIdDto {
   @ApiProperty({ format: 'uuid' })
   @IsString()
@@ -59,14 +62,19 @@ class AuthenticationResponseConstraint implements ValidatorConstraintInterface {
   }
 }
 
+@ApiSchema({ name: 'WebAuthnChallengeAnswer' })
 export class WebAuthnCompleteDto extends ChallengeIdDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).' })
+  @ApiProperty({
+    allOf: [{ $ref: '#/components/schemas/AuthenticationResponseJSON' }],
+    description: 'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).',
+  })
   @IsDefined()
   @IsObject()
   @Validate(AuthenticationResponseConstraint)
   credential: AuthenticationResponseJSON;
 }
 
+@ApiSchema({ name: 'TotpChallengeAnswer' })
 export class TotpCompleteDto extends ChallengeIdDto {
   @ApiProperty({ example: '123456', description: 'The 6-digit code of the authenticator app (spaces ignored).' })
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))
@@ -75,6 +83,7 @@ export class TotpCompleteDto extends ChallengeIdDto {
   code: string;
 }
 
+@ApiSchema({ name: 'BackupCodeChallengeAnswer' })
 export class BackupCodeCompleteDto extends ChallengeIdDto {
   @ApiProperty({ example: 'abcd-efgh-jkmn-p', description: 'One unused backup code; case, spaces and hyphens do not matter.' })
   @IsString()
@@ -83,11 +92,13 @@ export class BackupCodeCompleteDto extends ChallengeIdDto {
   code: string;
 }
 
+@ApiSchema({ name: 'AuthenticationOptions' })
 export class AuthenticationOptionsDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user\'s credentials in allowCredentials; userVerification "required" when all of them are passkeys, else "preferred" (passkeys must still verify the user).' })
+  @ApiProperty({ allOf: [{ $ref: '#/components/schemas/PublicKeyCredentialRequestOptionsJSON' }], description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user\'s credentials in allowCredentials; userVerification "required" when all of them are passkeys, else "preferred" (passkeys must still verify the user).' })
   options: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'MfaToken' })
 export class MfaTokenDto {
   @ApiProperty({
     description:
@@ -106,7 +117,8 @@ export class MfaTokenDto {
   amr: string[];
 }
 
+@ApiSchema({ name: 'BackupCodeMfaToken' })
 export class BackupCodeTokenDto extends MfaTokenDto {
-  @ApiProperty({ description: 'Unused backup codes left after this one.', example: 9 })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes left after this one.', example: 9 })
   backup_codes_remaining: number;
 }

@@ -18,14 +18,14 @@ export class FactorsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)" })
+  @ApiOperation({ operationId: 'listFactors', summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)" })
   @ApiOkResponse({ type: FactorListDto })
   async list(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<FactorListDto> {
     return { methods: await this.factors.list(tenant.id, user.userId) };
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename one of your factors (policy action rename_factor)' })
+  @ApiOperation({ operationId: 'renameFactor', summary: 'Rename one of your factors (policy action rename_factor)' })
   @ApiOkResponse({ type: FactorDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'not_found', 'unsupported_media_type', 'payload_too_large')
   rename(
@@ -41,6 +41,7 @@ export class FactorsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({
+    operationId: 'removeFactor',
     summary: 'Remove one of your factors (policy action remove_factor)',
     description: 'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes.',
   })
