@@ -138,15 +138,18 @@ export class ChallengesService {
    */
   async failure(live: LiveChallenge, method: ChallengeMethod | 'webauthn', reason: string, metadata: Record<string, unknown> = {}): Promise<ApiError> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { failedAttempts: () => 'failed_attempts + 1' });
-    await this.limits.recordMfaFailure(live.tenant.id, live.row.userId);
-    await this.audit.record(live.tenant.id, {
-      actorType: 'user',
-      actorId: live.row.userId,
-      action: 'mfa.failed',
-      resourceType: 'mfa_challenge',
-      resourceId: live.row.id,
-      metadata: { method_type: method, reason, purpose: live.row.purpose, ...metadata },
-    });
+    const userLocked = await this.limits.recordMfaFailure(live.tenant.id, live.row.userId);
+    const event = { actorType: 'user' as const, actorId: live.row.userId, resourceType: 'mfa_challenge' as const, resourceId: live.row.id };
+    await this.audit.record(live.tenant.id, { ...event, action: 'mfa.failed', metadata: { method_type: method, reason, purpose: live.row.purpose, ...metadata } });
+    // Locked: this failure killed the challenge, or put the user over the failure limit.
+    const challengeDead = live.row.failedAttempts + 1 >= MAX_CHALLENGE_FAILURES;
+    if (userLocked || challengeDead) {
+      await this.audit.record(live.tenant.id, {
+        ...event,
+        action: 'mfa.locked',
+        metadata: { user_id: live.row.userId, reason: userLocked ? 'user_failure_limit' : 'challenge_failure_limit', purpose: live.row.purpose },
+      });
+    }
     return new ApiError('mfa_failed', 'The MFA challenge could not be completed.');
   }
 
