@@ -249,7 +249,7 @@ describe('PolicyEngine decisions', () => {
     });
     engine.invalidate(A);
     const tenantRule = decision.determining.find((r) => r.id === 't1');
-    assert.deepEqual(tenantRule, { id: 't1', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
+    assert.deepEqual(tenantRule, { id: 't1', source: 'tenant', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
     const withNotices = engine.baselineRules().filter((r) => r.notice);
     assert.ok(withNotices.length >= 4);
     for (const rule of withNotices) assert.ok((rule.noticeTranslations?.['de']?.length ?? 0) > 20, `${rule.id} has a German notice`);
