@@ -231,7 +231,7 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
       const iat = Math.floor(clock.now().getTime() / 1000);
       return sign(key, { iat, exp: iat + 300 });
     };
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await t.request('GET', '/metrics')).text)?.[1]);
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await (await fetch(`${t.metricsUrl}/metrics`)).text()))?.[1]);
     jwks.mode = 'fail';
     try {
       const before = jwks.fetches;

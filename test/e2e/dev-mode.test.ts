@@ -24,7 +24,7 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     dirs.push(dir);
     const port = await freePort();
     // No HOST: the development default is under test.
-    const server = await startServerProcess({ PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, PLATFORM_API_KEY: TEST_PLATFORM_KEY, LOG_LEVEL: 'info', ...env });
+    const server = await startServerProcess({ PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, PLATFORM_API_KEY: TEST_PLATFORM_KEY, LOG_LEVEL: 'info', METRICS_PORT: '0', ...env });
     servers.push(server);
     const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; host?: string });
     return {

@@ -1,6 +1,8 @@
 import { ConfigError, developmentModeWarning, loadConfig } from '../../../libs/config/src/index.js';
+import { PendingMigrationsError } from '../../../libs/persistence/src/index.js';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
+import { handleShutdownSignals } from './graceful-shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   const { app, logger } = await createApp(config);
   const warning = developmentModeWarning(config);
   if (warning) logger.warn(warning);
+  handleShutdownSignals(app, logger);
   const demo = config.demoTenant ? await ensureDemoTenant(app, config) : null;
   await app.listen(config.port, config.host);
   logger.info({ host: config.host, port: config.port, database: config.database.type }, 'listening');
@@ -23,6 +26,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A schema behind the code is an operator's next step, not a crash: exit 3 with the command to run.
+  if (err instanceof PendingMigrationsError) {
+    console.error(`Tessera did not start: ${err.message}`);
+    process.exit(err.exitCode);
+  }
   console.error('Tessera failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

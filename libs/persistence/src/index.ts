@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './database-errors.js';
 export * from './atomic-insert.js';
 export * from './user-factor-lock.js';
+export * from './pending-migrations.js';
