@@ -43,6 +43,7 @@ for (const dialect of await dialects()) {
         timeout_ms: 300000,
         algorithms: [-7, -8, -257],
         attestation: { webauthn_passkey: 'none', webauthn_fido: 'direct' },
+        hints_passkey: [],
       });
 
       const patched = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { ATTESTATION_CONVEYANCES, DEFAULT_TIMEOUT_MS, MAX_RELATED_ORIGIN_LABELS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, WEBAUTHN_ALGORITHMS, type AttestationConveyance } from './webauthn-settings.js';
+import { ATTESTATION_CONVEYANCES, DEFAULT_TIMEOUT_MS, MAX_RELATED_ORIGIN_LABELS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, PASSKEY_HINTS, WEBAUTHN_ALGORITHMS, type AttestationConveyance, type PasskeyHint } from './webauthn-settings.js';
 
 export class AttestationConveyanceDto {
   @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
@@ -14,6 +14,15 @@ export class AttestationConveyanceDto {
   @IsIn(ATTESTATION_CONVEYANCES)
   webauthn_fido?: AttestationConveyance;
 }
+
+const ORIGINS_DOC =
+  'Origins allowed to run ceremonies: https (http only for localhost) on the rp id or its subdomains, and Android app origins ' +
+  '`android:apk-key-hash:<base64url SHA-256 of the signing certificate, 43 characters>`, accepted as clientDataJSON.origin at registration and sign-in. ' +
+  'iOS apps use associated domains, i.e. their https origin.';
+
+const HINTS_PASSKEY_DOC =
+  'WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device\'s platform ' +
+  'authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.';
 
 const RELATED_ORIGINS_DOC =
   'Origins on other sites (https). Browsers accept them only because https://<rp_id>/.well-known/webauthn lists them, which Tessera serves ' +
@@ -30,7 +39,7 @@ export class WebAuthnSettingsDto {
   @Length(1, 100)
   rp_name: string;
 
-  @ApiProperty({ type: [String], example: ['https://app.example.com'], description: 'Origins allowed to run ceremonies (https, or http://localhost).' })
+  @ApiProperty({ type: [String], example: ['https://app.example.com'], description: ORIGINS_DOC })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
@@ -64,6 +73,13 @@ export class WebAuthnSettingsDto {
   @ValidateNested()
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
+
+  @ApiPropertyOptional({ enum: PASSKEY_HINTS, isArray: true, default: [], description: HINTS_PASSKEY_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn(PASSKEY_HINTS, { each: true })
+  hints_passkey?: PasskeyHint[];
 }
 
 /** PATCH /v1/tenants/{id}/webauthn: the fields to change. */
@@ -80,7 +96,7 @@ export class PatchWebAuthnSettingsDto {
   @Length(1, 100)
   rp_name?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'] })
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'], description: ORIGINS_DOC })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -115,6 +131,13 @@ export class PatchWebAuthnSettingsDto {
   @ValidateNested()
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
+
+  @ApiPropertyOptional({ enum: PASSKEY_HINTS, isArray: true, default: [], description: HINTS_PASSKEY_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn(PASSKEY_HINTS, { each: true })
+  hints_passkey?: PasskeyHint[];
 }
 
 class EffectiveAttestationDto {
@@ -131,6 +154,7 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty() timeout_ms: number;
   @ApiProperty({ type: [Number] }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
+  @ApiProperty({ enum: PASSKEY_HINTS, isArray: true, description: HINTS_PASSKEY_DOC }) hints_passkey: PasskeyHint[];
 }
 
 /** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */

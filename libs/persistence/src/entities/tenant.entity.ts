@@ -10,6 +10,7 @@ export interface TenantWebAuthnSettings {
   timeout_ms?: number;
   algorithms?: number[];
   attestation?: { webauthn_passkey?: 'none' | 'direct' | 'enterprise'; webauthn_fido?: 'none' | 'direct' | 'enterprise' };
+  hints_passkey?: ('client-device' | 'hybrid')[];
 }
 
 @Entity('tenants')

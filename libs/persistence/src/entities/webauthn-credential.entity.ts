@@ -41,6 +41,10 @@ export class WebAuthnCredentialEntity extends TenantOwned {
   @Column({ type: 'varchar', length: 32 })
   attestationFormat: string;
 
+  /** The attestation chained to a root FIDO metadata lists for the model, at enrollment. */
+  @Column({ type: Boolean, default: false })
+  attestationTrusted: boolean;
+
   /** platform | cross-platform | unknown */
   @Column({ type: 'varchar', length: 32 })
   attachment: string;
