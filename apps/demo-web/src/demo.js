@@ -153,7 +153,8 @@ function formatTime(iso) {
 // ---- Factors -----------------------------------------------------------------------------
 
 async function refresh() {
-  const [{ methods }, { remaining }] = await Promise.all([api('GET', '/v1/users/me/mfa'), api('GET', '/v1/users/me/mfa/backup-codes')]);
+  const [{ methods, signals }, { remaining }] = await Promise.all([api('GET', '/v1/users/me/mfa'), api('GET', '/v1/users/me/mfa/backup-codes')]);
+  sendSignals(signals);
   $('factors-body').replaceChildren(...methods.map(factorRow));
   $('factors-empty').hidden = methods.length > 0;
   $('factors').hidden = methods.length === 0;
@@ -175,7 +176,8 @@ function factorRow(factor) {
   rename.addEventListener('click', () => startRename(nameCell, factor));
   remove.addEventListener('click', () =>
     armed(remove, 'Click again to remove', async () => {
-      await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
+      const removed = await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
+      sendSignals(removed?.signals);
       showStatus(`“${factor.device_name}” was removed.`);
       await refresh();
     }),
@@ -347,6 +349,117 @@ function showToken(result) {
   $('token-panel').hidden = false;
 }
 
+// ---- Signals (WebAuthn L3 Signal API) -------------------------------------------------------
+
+/** What the page last told the browser, for people and for the browser test. */
+const signalsSent = [];
+
+/**
+ * Hands the API's signals to the browser's passkey manager, when the browser has the Signal API:
+ * removed passkeys stop being offered and names stay current. Best effort: a browser that refuses
+ * (or lacks) a signal changes nothing here.
+ */
+function sendSignals(signals) {
+  const pkc = globalThis.PublicKeyCredential;
+  if (!signals || !pkc) return;
+  const accepted = signals.all_accepted_credentials;
+  if (accepted && typeof pkc.signalAllAcceptedCredentials === 'function') {
+    signal('signalAllAcceptedCredentials', () =>
+      pkc.signalAllAcceptedCredentials({ rpId: accepted.rp_id, userId: accepted.user_id, allAcceptedCredentialIds: accepted.all_accepted_credential_ids }),
+    );
+  }
+  const details = signals.current_user_details;
+  if (details && typeof pkc.signalCurrentUserDetails === 'function') {
+    signal('signalCurrentUserDetails', () => pkc.signalCurrentUserDetails({ rpId: details.rp_id, userId: details.user_id, name: details.name, displayName: details.display_name }));
+  }
+}
+
+/** details.signal of a 401 mfa_failed: the passkey used is unknown to the service. */
+function sendUnknownCredentialSignal(err) {
+  const s = err instanceof ApiFailure ? err.details?.signal : undefined;
+  const pkc = globalThis.PublicKeyCredential;
+  if (s?.type !== 'unknown_credential' || typeof pkc?.signalUnknownCredential !== 'function') return;
+  signal('signalUnknownCredential', () => pkc.signalUnknownCredential({ rpId: s.rp_id, credentialId: s.credential_id }));
+}
+
+function signal(name, call) {
+  Promise.resolve()
+    .then(call)
+    .then(
+      () => recordSignal(name, 'sent'),
+      (err) => recordSignal(name, err?.name ?? 'failed'),
+    );
+}
+
+function recordSignal(name, outcome) {
+  signalsSent.push(`${name}:${outcome}`);
+  document.body.dataset.signals = signalsSent.join(' ');
+}
+
+// ---- Sign in with a passkey (usernameless) ------------------------------------------------
+
+/**
+ * The usernameless flow a tenant's sign-in page runs: its backend opens a challenge without a
+ * user (here the dev-only /demo/passkey-sign-in stands in for it), the browser picks any passkey
+ * of this site, and the token names whose passkey it was. Results show in this card only.
+ */
+async function passkeySignIn({ autofill }) {
+  const opened = await fetchJson('POST', '/demo/passkey-sign-in');
+  const { options } = await api('POST', '/v1/auth/mfa/webauthn/begin', { challenge_id: opened.challenge_id }, { user: false });
+  const credential = await startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill });
+  try {
+    const result = await api('POST', '/v1/auth/mfa/webauthn/complete', { challenge_id: opened.challenge_id, credential }, { user: false });
+    showSignInResult(result);
+  } catch (err) {
+    sendUnknownCredentialSignal(err);
+    throw err;
+  }
+}
+
+async function fetchJson(method, path) {
+  const res = await fetch(path, { method, cache: 'no-store' });
+  const body = await readJson(res);
+  if (!res.ok) throw new ApiFailure(res.status, body);
+  return body;
+}
+
+function showSignInResult(result) {
+  const [, payload] = String(result.token).split('.');
+  const claims = decodeJwtPart(payload);
+  $('signin-result').textContent = `Signed in as “${claims.sub}” with a ${METHOD_LABELS[result.method_type] ?? result.method_type} (acr ${claims.acr}, amr ${claims.amr.join(', ')}).`;
+  $('signin-result').dataset.sub = claims.sub;
+  $('signin-result').hidden = false;
+  showToken(result);
+}
+
+/**
+ * Autofill (conditional mediation) where the browser supports it: the request waits in the
+ * background until a passkey is picked from the field's suggestions. Any other ceremony on the page
+ * (the button, enrollment, step-up) aborts it; that is not an error.
+ */
+async function startConditionalSignIn() {
+  const pkc = globalThis.PublicKeyCredential;
+  const supported = typeof pkc?.isConditionalMediationAvailable === 'function' && (await pkc.isConditionalMediationAvailable().catch(() => false));
+  document.body.dataset.conditionalMediation = supported ? 'started' : 'unsupported';
+  if (!supported) return;
+  try {
+    await passkeySignIn({ autofill: true });
+  } catch (err) {
+    if (err instanceof ApiFailure) showError(err);
+    // Aborted or dismissed conditional requests end quietly.
+  }
+}
+
+function wireSignIn() {
+  $('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('signin-passkey'), async () => {
+      await passkeySignIn({ autofill: false });
+      showStatus($('signin-result').textContent);
+    });
+  });
+}
+
 // ---- Wiring --------------------------------------------------------------------------------
 
 function wire() {
@@ -395,6 +508,7 @@ function wire() {
 
 async function main() {
   wire();
+  wireSignIn();
   await act(null, async () => {
     await loadSession();
     await refresh();
@@ -406,6 +520,7 @@ async function main() {
   }
   // For people and for the browser test: the page is wired and has loaded its first data.
   document.body.dataset.ready = 'true';
+  void startConditionalSignIn();
 }
 
 main();
