@@ -25,6 +25,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS_SCREENSHOT = join(REPO_ROOT, 'docs', 'demo.png');
 const CODE_RE = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]$/;
 const WAITING_FOR_ISSUE_5 = 'waiting for the step-up and factor-management endpoints (issue 5)';
+const STEP_UP_NOTICE = 'To change your security factors, first confirm it is you with one of the factors you already have.';
 
 const skip = chromiumAvailable() ? false : `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install -y chromium): browser tests skipped`;
 
@@ -32,6 +33,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
   let h: DemoHarness;
   let passkeyTab: DemoPage;
   let securityKeyTab: DemoPage;
+  let firstCodes: string[] = [];
   let backupCodes: string[] = [];
 
   before(async () => {
@@ -53,6 +55,29 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     await page.fill('#device-name', deviceName);
     await page.check(`input[name="method_type"][value="${methodType}"]`);
     return clickAndWaitForFeedback(page, '#enroll');
+  }
+
+  /** The page was refused with step_up_required: it shows the notice and opens a step-up challenge. */
+  async function assertStepUpAsked(page: Page, feedback: Awaited<ReturnType<typeof clickAndWaitForFeedback>>) {
+    assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
+    assert.match(feedback.message, /confirm it is you/i);
+    await page.waitForSelector('#stepup-panel:not([hidden])');
+    assert.deepEqual((await page.locator('#stepup-notices li').allTextContents()).map((n) => n.trim()), [STEP_UP_NOTICE]);
+  }
+
+  /** Records whether the page's factor-changing requests carry an X-MFA-Token. */
+  function watchMfaTokens(page: Page): string[] {
+    const seen: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'GET' && r.url().includes('/v1/users/me/mfa')) seen.push(`${r.url().replace(/^.*\/v1/, '/v1')} ${r.headers()['x-mfa-token'] ? 'with' : 'without'} X-MFA-Token`);
+    });
+    return seen;
+  }
+
+  /** Answers an open step-up challenge with a backup code and returns the feedback of the retried change. */
+  async function stepUpWithBackupCode(page: Page, code: string) {
+    await page.fill('#stepup-backup-code', code);
+    return clickAndWaitForFeedback(page, '#stepup-backup');
   }
 
   it('serves the page, its scripts and a dev session from this origin only', async () => {
@@ -91,6 +116,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     const codes = (await page.locator('#codes li').allTextContents()).map((c) => c.trim());
     assert.equal(codes.length, 10);
     for (const code of codes) assert.match(code, CODE_RE);
+    firstCodes = codes;
     assert.equal((await page.textContent('#codes-remaining'))!.trim(), '10');
 
     const row = page.locator('#factors-body tr');
@@ -130,7 +156,14 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     page.on('request', (r) => {
       if (r.url().endsWith('/webauthn/register/complete')) completions++;
     });
-    const feedback = await enrollThroughPage(passkeyTab.page, 'Same laptop again', 'webauthn_passkey');
+    const tokens = watchMfaTokens(page);
+    // The user has MFA now: the page asks for a step-up first, and the passkey answers it.
+    await assertStepUpAsked(page, await enrollThroughPage(passkeyTab.page, 'Same laptop again', 'webauthn_passkey'));
+    const feedback = await clickAndWaitForFeedback(page, '#stepup-webauthn');
+    assert.deepEqual(tokens.filter((r) => r.includes('/register')), [
+      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey without X-MFA-Token',
+      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey with X-MFA-Token',
+    ]);
     assert.equal(feedback.kind, 'error');
     assert.match(feedback.message, /already registered for your account/);
     assert.match(feedback.meta, /ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED/);
@@ -141,10 +174,12 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
   it('enrolls a security key: no resident key, packed attestation from the device', async () => {
     securityKeyTab = await h.openDemo(USB_SECURITY_KEY);
     const { page } = securityKeyTab;
-    const feedback = await enrollThroughPage(securityKeyTab.page, 'USB key', 'webauthn_fido');
+    // The key is not enrolled yet, so this tab steps up with a backup code.
+    await assertStepUpAsked(page, await enrollThroughPage(securityKeyTab.page, 'USB key', 'webauthn_fido'));
+    const feedback = await stepUpWithBackupCode(page, firstCodes[0]!);
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
     assert.match(feedback.message, /Security key “USB key” enrolled/);
-    assert.match(feedback.message, /existing backup codes still work \(10 left\)/);
+    assert.match(feedback.message, /existing backup codes still work \(9 left\)/);
     assert.equal(await page.isHidden('#codes-panel'), true, 'no new codes: the user already holds some');
     assert.equal(await page.locator('#factors-body tr').count(), 2);
     assert.equal((await page.locator('#factors-body tr[data-method-type="webauthn_fido"] .kind').textContent())!.trim(), 'Security key');
@@ -165,7 +200,8 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
   it('refuses an authenticator without user verification for a passkey, with a readable message', async () => {
     const { page } = await h.openDemo(NO_USER_VERIFICATION);
     // The browser itself will not make a passkey without user verification when it is required.
-    const refused = await enrollThroughPage(page, 'No PIN', 'webauthn_passkey');
+    await assertStepUpAsked(page, await enrollThroughPage(page, 'No PIN', 'webauthn_passkey'));
+    const refused = await stepUpWithBackupCode(page, firstCodes[1]!);
     assert.equal(refused.kind, 'error');
     assert.match(refused.message, /user verification/);
 
@@ -329,7 +365,8 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     try {
       const tab = await h.openDemo(USB_SECURITY_KEY);
       const completion = tab.page.waitForResponse((r) => r.url().endsWith('/webauthn/register/complete'));
-      const feedback = await enrollThroughPage(tab.page, 'Blocked key', 'webauthn_fido');
+      await assertStepUpAsked(tab.page, await enrollThroughPage(tab.page, 'Blocked key', 'webauthn_fido'));
+      const feedback = await stepUpWithBackupCode(tab.page, backupCodes[1]!);
       const api = (await (await completion).json()) as { code: string; message: string; notices?: string[] };
       assert.equal(api.code, 'policy_denied');
       assert.deepEqual(api.notices, [notice]);
@@ -342,6 +379,29 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     } finally {
       await lift();
     }
+  });
+
+  it('adds a second passkey after a step-up: the notice is shown, a factor proved, the change retried with X-MFA-Token', async () => {
+    const tab = await h.openDemo(PLATFORM_PASSKEY);
+    const { page } = tab;
+    await page.bringToFront();
+    const tokens = watchMfaTokens(page);
+    const before = (await factorsOnServer()).length;
+    await assertStepUpAsked(page, await enrollThroughPage(page, 'Phone', 'webauthn_passkey'));
+    assert.equal((await factorsOnServer()).length, before, 'nothing enrolled before the step-up');
+    const feedback = await stepUpWithBackupCode(page, backupCodes[2]!);
+    assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
+    assert.match(feedback.message, /Passkey “Phone” enrolled/);
+    assert.deepEqual(tokens, [
+      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey without X-MFA-Token',
+      '/v1/users/me/mfa/challenges without X-MFA-Token',
+      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey with X-MFA-Token',
+      '/v1/users/me/mfa/webauthn/register/complete with X-MFA-Token',
+    ]);
+    const passkeys = (await factorsOnServer()).filter((f) => f.method_type === 'webauthn_passkey');
+    assert.equal(passkeys.length, 2);
+    assert.ok(passkeys.some((f) => f.device_name === 'Phone'));
+    await page.close();
   });
 });
 

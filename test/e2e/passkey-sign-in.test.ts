@@ -107,8 +107,8 @@ for (const dialect of await dialects()) {
         assert.equal(payload.sub, user);
         assert.equal(payload.tenant_id, acme.id);
         assert.equal(payload.purpose, 'sign_in');
-        assert.deepEqual(payload.amr, ['swk']);
-        assert.equal(payload.acr, 'phr');
+        assert.deepEqual(payload.amr, ['hwk']);
+        assert.equal(payload.acr, 'phr', 'unattested: no phrh');
       }
       const verified = await auditOf(acme.id, 'mfa.verified');
       assert.deepEqual(verified.slice(-2).map((e) => e.actor_id), [alice, bob]);

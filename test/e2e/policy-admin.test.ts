@@ -279,17 +279,29 @@ for (const dialect of await dialects()) {
       const tenant = await t.createTenant({ name: 'Sim' });
       const policy = await createPolicy(tenant, { name: 'TOTP', enabled: true, cedar_policy_set: TOTP_RULE });
       const before = await stored(tenant.id);
-      const userCtx = (method: string) => ({ method_type: method, amr: ['pwd'], auth_age_seconds: 30, factor_count: 0, ip: '203.0.113.1', tenant_requires_mfa: false });
+      const userCtx = (method: string) => ({
+        method_type: method,
+        amr: ['pwd'],
+        auth_age_seconds: 30,
+        factor_count: 0,
+        has_mfa: false,
+        ip: '203.0.113.1',
+        tenant_requires_mfa: false,
+        step_up_via: 'none',
+        step_up_age_seconds: 0,
+        step_up_amr: [],
+        step_up_max_age_seconds: 300,
+      });
       const sim = (json: Record<string, unknown>) => t.request('POST', '/v1/policies/simulate', { headers: admin(tenant), json });
       const beginAs = (method: string, rules?: string[]) =>
         sim({ principal: { type: 'User', id: 'alice', attrs: { roles: [] } }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id }, context: userCtx(method), ...(rules ? { rules } : {}) });
 
       const allow = await beginAs('webauthn_passkey');
       assert.equal(allow.status, 200, allow.text);
-      assert.deepEqual(allow.body, { decision: 'allow', determining_policies: ['baseline.user_begin_enrollment'], notices: [], errors: [] });
+      assert.deepEqual(allow.body, { decision: 'allow', determining_policies: ['baseline.user_begin_enrollment'], notices: [], errors: [], context: userCtx('webauthn_passkey') });
 
       const deny = await beginAs('totp');
-      assert.deepEqual(deny.body, { decision: 'deny', determining_policies: [policy.rules[0].id], notices: ['No authenticator apps.'], errors: [] });
+      assert.deepEqual(deny.body, { decision: 'deny', determining_policies: [policy.rules[0].id], notices: ['No authenticator apps.'], errors: [], context: userCtx('totp') });
 
       // Nothing permits a user to rename someone else's factor: a default deny.
       const defaultDeny = await sim({
@@ -298,10 +310,10 @@ for (const dialect of await dialects()) {
         resource: { type: 'Factor', id: 'f1', attrs: { owner: { type: 'User', id: 'bob' }, method_type: 'totp' } },
         context: userCtx('totp'),
       });
-      assert.deepEqual(defaultDeny.body, { decision: 'deny', determining_policies: [], notices: [], errors: [] });
+      assert.deepEqual(defaultDeny.body, { decision: 'deny', determining_policies: [], notices: [], errors: [], context: userCtx('totp') });
 
       const draft = await beginAs('webauthn_fido', ['@notice("Draft: no keys.") forbid (principal, action == Tessera::Action::"begin_enrollment", resource) when { context.method_type == "webauthn_fido" };']);
-      assert.deepEqual(draft.body, { decision: 'deny', determining_policies: ['rules[0]'], notices: ['Draft: no keys.'], errors: [] });
+      assert.deepEqual({ ...draft.body, context: undefined }, { decision: 'deny', determining_policies: ['rules[0]'], notices: ['Draft: no keys.'], errors: [], context: undefined });
       assert.equal((await beginAs('webauthn_fido')).body.decision, 'allow', 'the draft was not kept');
 
       const malformed = await sim({ principal: { type: 'User', id: 'alice' }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id }, context: { method_type: 'totp' } });

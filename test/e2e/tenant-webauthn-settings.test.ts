@@ -44,6 +44,7 @@ for (const dialect of await dialects()) {
         algorithms: [-7, -8, -257],
         attestation: { webauthn_passkey: 'none', webauthn_fido: 'direct' },
         hints_passkey: [],
+        step_up_max_age_seconds: 300,
       });
 
       const patched = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {

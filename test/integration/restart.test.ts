@@ -36,7 +36,8 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 150; i++) {
+  // Up to 60 s: a loaded 2-core machine can take well over 15 s to boot a node.
+  for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
     } catch {

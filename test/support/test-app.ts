@@ -139,9 +139,11 @@ export async function startTestApp(
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 
+  // A test session's IdP asserts fresh MFA by default (a step-up proof for factor changes); suites
+  // about the step-up rule pass `amr: ['pwd']` for a password-only session.
   const userToken: TestApp['userToken'] = async (tenantId, sub, claims = {}) => {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ tenant_id: tenantId, auth_time: now, ...claims })
+    return new SignJWT({ tenant_id: tenantId, auth_time: now, amr: ['pwd', 'mfa'], ...claims })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(sub)
       .setIssuedAt(now)

@@ -7,7 +7,7 @@ import { AuditModule } from '../../../libs/audit/src/index.js';
 import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js';
 import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
 import { PolicyModule } from '../../../libs/policy/src/index.js';
-import { MfaModule } from '../../../libs/mfa/src/index.js';
+import { MfaModule, StepUpProofGuard } from '../../../libs/mfa/src/index.js';
 import { MetadataModule } from '../../../libs/mfa/src/metadata/index.js';
 import { HousekeepingModule } from '../../../libs/mfa/src/housekeeping/housekeeping.module.js';
 import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
@@ -34,10 +34,12 @@ export class AppModule {
         ...(config.devMode ? [DemoModule] : []),
       ],
       providers: [
-        // Order matters: the IP limit first (cheapest), authenticate (401), then bind the tenant (400/403).
+        // Order matters: the IP limit first (cheapest), authenticate (401), bind the tenant (400/403),
+        // then read a step-up proof (X-MFA-Token), which needs both.
         { provide: APP_GUARD, useExisting: IpRateLimitGuard },
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenancyGuard },
+        { provide: APP_GUARD, useExisting: StepUpProofGuard },
       ],
     };
   }

@@ -31,6 +31,10 @@ class ApiFailure extends Error {
 
 let session = null;
 let challenge = null;
+// The MFA token of the last step-up, sent as X-MFA-Token with factor changes while it is valid.
+let stepUp = null;
+// A factor change refused with step_up_required, run again once the step-up is complete.
+let retryAfterStepUp = null;
 let pendingTotp = null;
 let shownCodes = [];
 
@@ -48,6 +52,8 @@ async function loadSession() {
 async function api(method, path, body, { user = true, retried = false } = {}) {
   const headers = { 'X-Tenant-ID': session.tenant_id };
   if (user) headers.Authorization = `Bearer ${session.token}`;
+  const mfaToken = user && method !== 'GET' ? currentStepUpToken() : null;
+  if (mfaToken) headers['X-MFA-Token'] = mfaToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await readJson(res);
@@ -67,6 +73,29 @@ async function readJson(res) {
     return JSON.parse(text);
   } catch {
     return null;
+  }
+}
+
+function currentStepUpToken() {
+  if (stepUp && Date.parse(stepUp.expires_at) > Date.now() + 5_000) return stepUp.token;
+  stepUp = null;
+  return null;
+}
+
+/**
+ * Runs a change to the user's factors. Once the user has MFA, the API asks for a fresh proof of a
+ * factor (403 step_up_required): the page then shows why, opens a step-up challenge, and runs the
+ * change again with the challenge's MFA token in X-MFA-Token when the person has proved a factor.
+ */
+async function changeFactors(run) {
+  try {
+    await run();
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || err.code !== 'step_up_required') throw err;
+    stepUp = null;
+    retryAfterStepUp = run;
+    await startChallenge(err);
+    showStatus('First confirm it is you with one of your factors below; the page then finishes what you asked.');
   }
 }
 
@@ -175,12 +204,14 @@ function factorRow(factor) {
   const remove = el('button', { type: 'button', className: 'danger remove' }, 'Remove');
   rename.addEventListener('click', () => startRename(nameCell, factor));
   remove.addEventListener('click', () =>
-    armed(remove, 'Click again to remove', async () => {
-      const removed = await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
-      sendSignals(removed?.signals);
-      showStatus(`“${factor.device_name}” was removed.`);
-      await refresh();
-    }),
+    armed(remove, 'Click again to remove', () =>
+      changeFactors(async () => {
+        const removed = await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
+        sendSignals(removed?.signals);
+        showStatus(`“${factor.device_name}” was removed.`);
+        await refresh();
+      }),
+    ),
   );
   const row = el(
     'tr',
@@ -303,8 +334,12 @@ function downloadCodes() {
 
 // ---- Step-up -------------------------------------------------------------------------------
 
-async function startChallenge() {
+/** Opens a step-up challenge; `reason` is the step_up_required answer that asked for it, if any. */
+async function startChallenge(reason) {
   challenge = await api('POST', '/v1/users/me/mfa/challenges');
+  $('stepup-reason').hidden = !reason;
+  $('stepup-reason-message').textContent = reason?.message ?? '';
+  $('stepup-notices').replaceChildren(...(reason?.notices ?? []).map((n) => el('li', { className: 'notice' }, n)));
   $('stepup-id').textContent = challenge.challenge_id;
   $('stepup-expires').textContent = formatTime(challenge.expires_at);
   $('stepup-methods').textContent = Array.isArray(challenge.methods) && challenge.methods.length ? challenge.methods.join(', ') : 'none';
@@ -316,8 +351,13 @@ async function completeChallenge(kind, payload) {
   if (!challenge) throw new Error('Start a challenge first.');
   const result = await api('POST', `/v1/auth/mfa/${kind}/complete`, { challenge_id: challenge.challenge_id, ...payload }, { user: false });
   challenge = null;
+  stepUp = { token: result.token, expires_at: result.expires_at };
   $('stepup-panel').hidden = true;
   showToken(result);
+  const retry = retryAfterStepUp;
+  retryAfterStepUp = null;
+  // The refused change, now with the proof: its own outcome is what the person sees.
+  if (retry) return retry();
   const left = typeof result.backup_codes_remaining === 'number' ? ` ${result.backup_codes_remaining} backup codes left.` : '';
   showStatus(`Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`);
   await refresh();
@@ -470,31 +510,36 @@ function wire() {
     e.preventDefault();
     const form = e.currentTarget;
     const methodType = new FormData(form).get('method_type');
-    act($('enroll'), () => enroll(String(methodType), $('device-name').value.trim()));
+    const deviceName = $('device-name').value.trim();
+    act($('enroll'), () => changeFactors(() => enroll(String(methodType), deviceName)));
   });
 
   $('totp-start-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act($('totp-start'), () => startTotp($('totp-device-name').value.trim()));
+    const deviceName = $('totp-device-name').value.trim();
+    act($('totp-start'), () => changeFactors(() => startTotp(deviceName)));
   });
   $('totp-verify-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act($('totp-verify'), () => verifyTotp($('totp-verify-code').value.trim()));
+    const code = $('totp-verify-code').value.trim();
+    act($('totp-verify'), () => changeFactors(() => verifyTotp(code)));
   });
 
   $('codes-copy').addEventListener('click', () => copyCodes());
   $('codes-download').addEventListener('click', () => downloadCodes());
   $('codes-done').addEventListener('click', () => hideCodes());
   $('codes-regenerate').addEventListener('click', (e) =>
-    armed(e.currentTarget, 'Earlier codes stop working: click again', async () => {
-      const result = await api('POST', '/v1/users/me/mfa/backup-codes');
-      showStatus('New backup codes issued; earlier codes no longer work.');
-      showCodes(result.codes);
-      await refresh();
-    }),
+    armed(e.currentTarget, 'Earlier codes stop working: click again', () =>
+      changeFactors(async () => {
+        const result = await api('POST', '/v1/users/me/mfa/backup-codes');
+        showStatus('New backup codes issued; earlier codes no longer work.');
+        showCodes(result.codes);
+        await refresh();
+      }),
+    ),
   );
 
-  $('stepup-start').addEventListener('click', (e) => act(e.currentTarget, startChallenge));
+  $('stepup-start').addEventListener('click', (e) => act(e.currentTarget, () => startChallenge()));
   $('stepup-webauthn').addEventListener('click', (e) => act(e.currentTarget, stepUpWithWebAuthn));
   $('stepup-totp-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -1,4 +1,5 @@
 export * from './principal.js';
+export * from './step-up-proof.js';
 export * from './route-access.decorator.js';
 export * from './jwt-verifier.service.js';
 export * from './api-key.js';

@@ -16,6 +16,14 @@ export interface UserPrincipal {
   expiresAt?: number;
   /** Names from the token's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM); absent outside bearer requests. */
   names?: UserNames;
+  /** A valid Tessera MFA token sent with the request (`X-MFA-Token`), when there was one. */
+  stepUp?: TesseraStepUp;
+}
+
+/** What a verified `X-MFA-Token` proves: the user completed a Tessera challenge at `authTime`. */
+export interface TesseraStepUp {
+  authTime: number;
+  amr: string[];
 }
 
 export interface ApiKeyPrincipal {

@@ -8,6 +8,8 @@ export interface TenantContext {
   name: string;
   status: string;
   requireMfa: boolean;
+  /** How old a step-up proof may be for a change to a user's factors (tenant setting). */
+  stepUpMaxAgeSeconds: number;
   policyVersion: number;
   webauthn: {
     rpId: string;

@@ -48,6 +48,8 @@ export interface AppConfig {
     encryptionKey?: Buffer;
     /** PKCS#8 PEM of the ES256 key that signs MFA tokens; generated and stored when absent. */
     tokenPrivateKeyPem?: string;
+    /** SPKI PEM of the key that signed MFA tokens before the current one: still published and accepted. */
+    tokenPreviousPublicKeyPem?: string;
     tokenIssuer: string;
     tokenAudience?: string;
     tokenTtlSeconds: number;
@@ -191,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
   if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY')) problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  const previousTokenPem = str('MFA_TOKEN_PREVIOUS_PUBLIC_KEY')?.replace(/\\n/g, '\n');
+  if (previousTokenPem !== undefined && !previousTokenPem.includes('BEGIN PUBLIC KEY')) problems.push('MFA_TOKEN_PREVIOUS_PUBLIC_KEY must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)');
 
   const mdsFile = str('FIDO_MDS_FILE');
   if (mdsFile !== undefined && !existsSync(resolve(cwd, mdsFile))) problems.push(`FIDO_MDS_FILE does not exist (got "${mdsFile}")`);
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mfa: {
       encryptionKey,
       tokenPrivateKeyPem: tokenPem,
+      tokenPreviousPublicKeyPem: previousTokenPem,
       tokenIssuer: str('MFA_TOKEN_ISSUER') ?? 'tessera',
       tokenAudience: str('MFA_TOKEN_AUDIENCE'),
       tokenTtlSeconds: int('MFA_TOKEN_TTL_SECONDS', 300, 30, 3600),

@@ -12,3 +12,5 @@ export * from './tokens/mfa-token.service.js';
 export * from './tokens/token-keys.service.js';
 export * from './totp/totp.js';
 export * from './crypto/encryption-key.js';
+export * from './step-up/step-up-proof.guard.js';
+export * from './step-up/api-step-up.decorator.js';

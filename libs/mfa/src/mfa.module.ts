@@ -21,6 +21,7 @@ import { ChallengesService } from './challenges/challenges.service.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
+import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
 
 @Module({
   providers: [
@@ -36,6 +37,7 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     MfaTokenService,
     TotpService,
     ChallengesService,
+    StepUpProofGuard,
   ],
   controllers: [
     WebAuthnEnrollmentController,
@@ -49,6 +51,6 @@ import { MfaVerificationController } from './challenges/mfa-verification.control
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}

@@ -18,6 +18,20 @@ import {
 
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 
+/** The baseline rule that asks for a fresh proof of an existing factor (policies/baseline.cedar). */
+export const STEP_UP_RULE_ID = 'baseline.step_up_to_change_factors';
+
+/** Where a client opens the step-up challenge whose MFA token goes into X-MFA-Token. */
+export const STEP_UP_CHALLENGE_PATH = '/v1/users/me/mfa/challenges';
+
+function stepUpRequired(maxAgeSeconds: number, determining: string[], notices: string[]): ApiError {
+  return new ApiError('step_up_required', 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.', {
+    details: { determining_policies: determining, max_age_seconds: maxAgeSeconds, challenge_path: STEP_UP_CHALLENGE_PATH },
+    notices,
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_user_authentication", max_age="${maxAgeSeconds}"` },
+  });
+}
+
 export interface AuthorizeInput {
   tenant: TenantContext;
   principal: TenantPrincipal;
@@ -50,7 +64,19 @@ export class PolicyService implements OnModuleInit {
       principal: { type: 'User', id: 'warmup', tenantId: 'warmup', attrs: { roles: [] } },
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: 'warmup', tenantId: 'warmup', attrs: {} },
-      context: { method_type: 'webauthn_passkey', amr: [], auth_age_seconds: 0, factor_count: 0, ip: '', tenant_requires_mfa: false },
+      context: {
+        method_type: 'webauthn_passkey',
+        amr: [],
+        auth_age_seconds: 0,
+        factor_count: 0,
+        has_mfa: false,
+        ip: '',
+        tenant_requires_mfa: false,
+        step_up_via: 'none',
+        step_up_age_seconds: 0,
+        step_up_amr: [],
+        step_up_max_age_seconds: 300,
+      },
     });
   }
 
@@ -67,7 +93,11 @@ export class PolicyService implements OnModuleInit {
     return decision;
   }
 
-  /** Authorizes or throws 403 policy_denied carrying the determining rules' notices; denials are audited. */
+  /**
+   * Authorizes or throws 403 carrying the determining rules' notices; denials are audited. A denial
+   * the baseline step-up rule takes part in is `step_up_required` (RFC 9470): a fresh proof of a
+   * factor can lift it, and the client learns where to get one.
+   */
   async enforce(input: AuthorizeInput): Promise<void> {
     const decision = await this.authorize(input);
     if (decision.allowed) return;
@@ -76,9 +106,10 @@ export class PolicyService implements OnModuleInit {
     }
     const ids = decision.determining.map((r) => r.id);
     const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
+    const stepUp = decision.errors.length === 0 && ids.includes(STEP_UP_RULE_ID);
     await this.audit.record(input.tenant.id, {
       ...actorOf(input.principal),
-      action: 'policy_denied',
+      action: stepUp ? 'step_up.required' : 'policy_denied',
       resourceType: input.resource.type,
       resourceId: input.resource.id,
       metadata: {
@@ -86,8 +117,10 @@ export class PolicyService implements OnModuleInit {
         principal: principalLabel(input.principal),
         determining_policies: ids,
         evaluation_error: decision.errors.length > 0,
+        ...(stepUp ? { step_up_via: input.context['step_up_via'] } : {}),
       },
     } as Parameters<AuditService['record']>[1]);
+    if (stepUp) throw stepUpRequired(input.tenant.stepUpMaxAgeSeconds, ids, notices);
     const message =
       decision.errors.length > 0
         ? 'The tenant policy could not be evaluated, so the action is denied.'

@@ -1,7 +1,21 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { ATTESTATION_CONVEYANCES, DEFAULT_TIMEOUT_MS, MAX_RELATED_ORIGIN_LABELS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, PASSKEY_HINTS, WEBAUTHN_ALGORITHMS, type AttestationConveyance, type PasskeyHint } from './webauthn-settings.js';
+import {
+  ATTESTATION_CONVEYANCES,
+  DEFAULT_STEP_UP_MAX_AGE_SECONDS,
+  MAX_STEP_UP_MAX_AGE_SECONDS,
+  MIN_STEP_UP_MAX_AGE_SECONDS,
+  DEFAULT_TIMEOUT_MS,
+  MAX_RELATED_ORIGIN_LABELS,
+  MAX_TIMEOUT_MS,
+  MIN_TIMEOUT_MS,
+  PASSKEY_HINTS,
+  WEBAUTHN_ALGORITHMS,
+  type AttestationConveyance,
+  type PasskeyHint,
+} from './webauthn-settings.js';
 
 export class AttestationConveyanceDto {
   @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
@@ -23,6 +37,26 @@ const ORIGINS_DOC =
 const HINTS_PASSKEY_DOC =
   'WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device\'s platform ' +
   'authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.';
+const STEP_UP_MAX_AGE_DOC =
+  'How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors ' +
+  '(an X-MFA-Token from a completed challenge, or the bearer token\'s amr and auth_time).';
+
+/** `step_up_max_age_seconds` as an optional input field (create and PATCH). */
+function StepUpMaxAgeProperty() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: MIN_STEP_UP_MAX_AGE_SECONDS,
+      maximum: MAX_STEP_UP_MAX_AGE_SECONDS,
+      default: DEFAULT_STEP_UP_MAX_AGE_SECONDS,
+      description: STEP_UP_MAX_AGE_DOC,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(MIN_STEP_UP_MAX_AGE_SECONDS),
+    Max(MAX_STEP_UP_MAX_AGE_SECONDS),
+  );
+}
 
 const RELATED_ORIGINS_DOC =
   'Origins on other sites (https). Browsers accept them only because https://<rp_id>/.well-known/webauthn lists them, which Tessera serves ' +
@@ -80,6 +114,8 @@ export class WebAuthnSettingsDto {
   @ArrayMaxSize(2)
   @IsIn(PASSKEY_HINTS, { each: true })
   hints_passkey?: PasskeyHint[];
+  @StepUpMaxAgeProperty()
+  step_up_max_age_seconds?: number;
 }
 
 /** PATCH /v1/tenants/{id}/webauthn: the fields to change. */
@@ -138,6 +174,8 @@ export class PatchWebAuthnSettingsDto {
   @ArrayMaxSize(2)
   @IsIn(PASSKEY_HINTS, { each: true })
   hints_passkey?: PasskeyHint[];
+  @StepUpMaxAgeProperty()
+  step_up_max_age_seconds?: number;
 }
 
 class EffectiveAttestationDto {
@@ -155,6 +193,7 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty({ type: [Number] }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
   @ApiProperty({ enum: PASSKEY_HINTS, isArray: true, description: HINTS_PASSKEY_DOC }) hints_passkey: PasskeyHint[];
+  @ApiProperty({ type: 'integer', minimum: MIN_STEP_UP_MAX_AGE_SECONDS, maximum: MAX_STEP_UP_MAX_AGE_SECONDS, description: STEP_UP_MAX_AGE_DOC }) step_up_max_age_seconds: number;
 }
 
 /** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */

@@ -5,6 +5,7 @@ import { ApiError, validationFailed } from '../../errors/src/index.js';
 import { ApiKeysService, type TenantContext } from '../../auth/src/index.js';
 import { AuditService } from '../../audit/src/index.js';
 import {
+  DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   effectiveSettings,
   normalizeSettings,
   relatedOriginsDocument,
@@ -143,6 +144,7 @@ export class TenantsService {
       name: row.name,
       status: row.status,
       requireMfa: row.requireMfa,
+      stepUpMaxAgeSeconds: row.webauthn?.step_up_max_age_seconds ?? DEFAULT_STEP_UP_MAX_AGE_SECONDS,
       policyVersion: row.policyVersion,
       webauthn: row.webauthn ? relyingPartyOf(effectiveSettings(row.webauthn)) : null,
     };

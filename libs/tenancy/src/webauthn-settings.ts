@@ -9,6 +9,10 @@ export const MIN_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 600_000;
 /** Passkeys ask for no attestation (platforms rarely give one); security keys are asked for it. */
 export const DEFAULT_ATTESTATION = { webauthn_passkey: 'none', webauthn_fido: 'direct' } as const satisfies Record<string, AttestationConveyance>;
+/** A change to a user's factors needs a proof of a factor at most this old (seconds). */
+export const DEFAULT_STEP_UP_MAX_AGE_SECONDS = 300;
+export const MIN_STEP_UP_MAX_AGE_SECONDS = 60;
+export const MAX_STEP_UP_MAX_AGE_SECONDS = 3600;
 /** WebAuthn Related Origin Requests: clients honour at least this many registrable-domain labels. */
 export const MAX_RELATED_ORIGIN_LABELS = 5;
 /** WebAuthn L3 hints a tenant may ask for when passkeys are used ("security-key" is for security keys). */
@@ -37,6 +41,7 @@ export interface WebAuthnSettingsInput {
   attestation?: { webauthn_passkey?: AttestationConveyance; webauthn_fido?: AttestationConveyance };
   /** Hints sent with passkey ceremonies, in order of preference; none by default. */
   hints_passkey?: PasskeyHint[];
+  step_up_max_age_seconds?: number;
 }
 
 /** The settings with every default filled in: what ceremonies use and the settings API shows. */
@@ -49,6 +54,7 @@ export interface EffectiveWebAuthnSettings {
   algorithms: number[];
   attestation: { webauthn_passkey: AttestationConveyance; webauthn_fido: AttestationConveyance };
   hints_passkey: PasskeyHint[];
+  step_up_max_age_seconds: number;
 }
 
 const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -111,6 +117,10 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
       errors.push({ field: `${path}.algorithms`, reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one` });
     }
   }
+  const maxAge = input.step_up_max_age_seconds;
+  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < MIN_STEP_UP_MAX_AGE_SECONDS || maxAge > MAX_STEP_UP_MAX_AGE_SECONDS)) {
+    errors.push({ field: `${path}.step_up_max_age_seconds`, reason: `must be an integer from ${MIN_STEP_UP_MAX_AGE_SECONDS} to ${MAX_STEP_UP_MAX_AGE_SECONDS} seconds` });
+  }
   for (const method of Object.keys(input.attestation ?? {})) {
     const value = (input.attestation as Record<string, unknown>)[method];
     if (!(method in DEFAULT_ATTESTATION)) errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
@@ -145,6 +155,7 @@ export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSetting
     ...(input.algorithms !== undefined ? { algorithms: [...input.algorithms] } : {}),
     ...(input.attestation !== undefined ? { attestation: { ...input.attestation } } : {}),
     ...(input.hints_passkey !== undefined ? { hints_passkey: [...input.hints_passkey] } : {}),
+    ...(input.step_up_max_age_seconds !== undefined ? { step_up_max_age_seconds: input.step_up_max_age_seconds } : {}),
   };
 }
 
@@ -158,6 +169,7 @@ export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAu
     algorithms: [...(stored.algorithms ?? WEBAUTHN_ALGORITHMS)],
     attestation: { ...DEFAULT_ATTESTATION, ...stored.attestation },
     hints_passkey: [...(stored.hints_passkey ?? [])],
+    step_up_max_age_seconds: stored.step_up_max_age_seconds ?? DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   };
 }
 

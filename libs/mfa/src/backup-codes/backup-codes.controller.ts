@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { BackupCodesService } from './backup-codes.service.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
@@ -22,7 +23,8 @@ export class BackupCodesController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Regenerate backup codes: every earlier code stops working. The codes are shown once.' })
   @ApiOkResponse({ type: BackupCodesDto })
-  @ApiErrorResponses('policy_denied')
+  @ApiErrorResponses('policy_denied', 'step_up_required')
+  @ApiStepUp()
   regenerate(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<BackupCodesDto> {
     return this.backupCodes.regenerate(tenant, user, ip);
   }

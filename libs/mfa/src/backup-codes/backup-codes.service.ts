@@ -3,7 +3,7 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '../../../config/src/index.js';
 import { BackupCodeEntity, TenantScopedRepository, newId } from '../../../persistence/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { DEFAULT_BACKUP_CODE_COUNT, generateBackupCodeSet, hashBackupCodeSet, type StoredBackupCode } from './backup-code.js';
 import { FactorsService } from '../factors/factors.service.js';
@@ -58,12 +58,13 @@ export class BackupCodesService {
   /** Replaces every earlier code of the user with a new set (through the policy). */
   async regenerate(tenant: TenantContext, principal: UserPrincipal, ip: string): Promise<BackupCodesResult> {
     const now = this.clock.now();
+    const summary = await this.factors.summary(tenant.id, principal.userId);
     await this.policy.enforce({
       tenant,
       principal,
       action: 'regenerate_backup_codes',
       resource: { type: 'BackupCodes', id: principal.userId, attrs: { owner: { type: 'User', id: principal.userId } } },
-      context: userContext({ principal, tenant, methodType: 'backup_code', factorCount: await this.factors.count(tenant.id, principal.userId), ip, now }),
+      context: userContext({ principal, tenant, methodType: 'backup_code', factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
     const prepared = await this.prepare();
     await this.dataSource.transaction(async (manager) => {

@@ -20,8 +20,10 @@ describe('acr rules', () => {
 
   it('amr/acr achieved per proof', () => {
     assert.deepEqual(authenticationMethod('webauthn_fido', { ...key({ attestationTrusted: true }), userVerified: false }), { amr: ['hwk'], acr: 'phrh' });
-    assert.deepEqual(authenticationMethod('webauthn_passkey', { ...passkey(), userVerified: true }), { amr: ['swk'], acr: 'phr' });
-    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key(), userVerified: false }), { amr: ['swk'], acr: 'mfa' });
+    assert.deepEqual(authenticationMethod('webauthn_passkey', { ...passkey(), userVerified: true }), { amr: ['hwk'], acr: 'phr' }, 'BE=0 but unattested');
+    assert.deepEqual(authenticationMethod('webauthn_passkey', { ...passkey({ backupEligible: true, attestationTrusted: true }), userVerified: true }), { amr: ['swk'], acr: 'phr' });
+    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key(), userVerified: false }), { amr: ['hwk'], acr: 'mfa' });
+    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key(), userVerified: true }), { amr: ['hwk'], acr: 'phr' });
     assert.deepEqual(authenticationMethod('totp'), { amr: ['otp'], acr: 'mfa' });
     assert.deepEqual(authenticationMethod('backup_code'), { amr: ['kba'], acr: 'mfa' });
   });

@@ -39,18 +39,21 @@ export function isAttestedDeviceBound(c: { attestationTrusted: boolean; backupEl
 
 /**
  * RFC 8176 `amr` and the `acr` a proof achieves.
- * - attested device-bound key (security key or passkey): `hwk` / `phrh`
- * - any other WebAuthn credential: `swk` (no proof that the key is bound to hardware); acr `phr`
- *   when the assertion verified the user, else `mfa`
- * - TOTP: `otp`; backup code: `kba` (a pre-shared secret the user keeps); acr `mfa` for both
+ * - `amr` says what kind of key answered: `hwk` for a security key or a passkey that reports
+ *   BE=0, `swk` for a backup-eligible (syncable) passkey; TOTP `otp`; backup code `kba`
+ * - `acr` is what Tessera vouches for: `phrh` only for an attested device-bound key
+ *   (isAttestedDeviceBound), else `phr` when the assertion verified the user (every passkey),
+ *   else `mfa` (a security key without UV, TOTP, backup codes)
  * Every token also says `method_type`, the exact method used.
  */
 export function authenticationMethod(method: ChallengeMethod, webauthn?: CredentialStrength & { userVerified: boolean }): { amr: string[]; acr: Acr } {
   switch (method) {
     case 'webauthn_fido':
-    case 'webauthn_passkey':
-      if (webauthn && isAttestedDeviceBound(webauthn)) return { amr: ['hwk'], acr: 'phrh' };
-      return { amr: ['swk'], acr: webauthn?.userVerified ? 'phr' : 'mfa' };
+    case 'webauthn_passkey': {
+      const amr = method === 'webauthn_passkey' && webauthn?.backupEligible ? ['swk'] : ['hwk'];
+      if (webauthn && isAttestedDeviceBound(webauthn)) return { amr, acr: 'phrh' };
+      return { amr, acr: webauthn?.userVerified ? 'phr' : 'mfa' };
+    }
     case 'totp':
       return { amr: ['otp'], acr: 'mfa' };
     case 'backup_code':

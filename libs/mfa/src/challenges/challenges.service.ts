@@ -4,7 +4,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal, type UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext, type AuthorizeInput } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import { TenantsService } from '../../../tenancy/src/index.js';
 import { MfaChallengeEntity, TenantScopedRepository, newId } from '../../../persistence/src/index.js';
@@ -238,7 +238,8 @@ export class ChallengesService {
   /** Cedar also sees `context.requested_acr`: the challenge's acr_values (empty when none). */
   async authorize(live: LiveChallenge, method: ChallengeMethod, resource: AuthorizeInput['resource'], ip: string): Promise<void> {
     const user = this.userOf(live);
-    const context = userContext({ principal: user, tenant: live.tenant, methodType: method, factorCount: await this.factors.count(live.tenant.id, user.userId), ip, now: this.clock.now() });
+    const summary = await this.factors.summary(live.tenant.id, user.userId);
+    const context = userContext({ principal: user, tenant: live.tenant, methodType: method, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now: this.clock.now() });
     await this.policy.enforce({
       tenant: live.tenant,
       principal: user,

@@ -4,7 +4,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import {
   BackupCodeEntity,
   MfaChallengeEntity,
@@ -44,7 +44,8 @@ export class FactorManagementService {
 
   async rename(tenant: TenantContext, user: UserPrincipal, id: string, deviceName: string, ip: string): Promise<FactorView> {
     const factor = await this.ownFactor(tenant, user, id);
-    await this.enforceOwner(tenant, user, 'rename_factor', factor, await this.factors.count(tenant.id, user.userId), ip);
+    const summary = await this.factors.summary(tenant.id, user.userId);
+    await this.enforceOwner(tenant, user, 'rename_factor', factor, { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) }, ip);
     await this.dataSource.transaction(async (manager) => {
       await this.repoOf(factor, manager).update(tenant.id, { id: factor.row.id }, { deviceName });
       await this.audit.record(
@@ -64,11 +65,11 @@ export class FactorManagementService {
    */
   async remove(tenant: TenantContext, user: UserPrincipal, id: string, ip: string): Promise<{ signals: CredentialSignals | null }> {
     const factor = await this.ownFactor(tenant, user, id);
-    const verified = await this.factors.count(tenant.id, user.userId);
+    const summary = await this.factors.summary(tenant.id, user.userId);
     // An unverified TOTP factor is an abandoned enrollment: count it, so keep_last_factor does not
     // hold it hostage to the user's one real factor.
-    const factorCount = isVerified(factor) ? verified : verified + 1;
-    await this.enforceOwner(tenant, user, 'remove_factor', factor, factorCount, ip);
+    const factorCount = isVerified(factor) ? summary.factorCount : summary.factorCount + 1;
+    await this.enforceOwner(tenant, user, 'remove_factor', factor, { factorCount, hasMfa: holdsMfa(summary) }, ip);
     await this.dataSource.transaction(async (manager) => {
       const codes = await this.deleteFactor(manager, tenant.id, user.userId, factor);
       await this.audit.record(
@@ -122,13 +123,20 @@ export class FactorManagementService {
     return factor;
   }
 
-  private async enforceOwner(tenant: TenantContext, user: UserPrincipal, action: 'rename_factor' | 'remove_factor', factor: FactorRow, factorCount: number, ip: string): Promise<void> {
+  private async enforceOwner(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    action: 'rename_factor' | 'remove_factor',
+    factor: FactorRow,
+    holdings: { factorCount: number; hasMfa: boolean },
+    ip: string,
+  ): Promise<void> {
     await this.policy.enforce({
       tenant,
       principal: user,
       action,
       resource: factorResource(factor, user.userId),
-      context: userContext({ principal: user, tenant, methodType: methodTypeOf(factor), factorCount, ip, now: this.clock.now() }),
+      context: userContext({ principal: user, tenant, methodType: methodTypeOf(factor), ...holdings, ip, now: this.clock.now() }),
     });
   }
 

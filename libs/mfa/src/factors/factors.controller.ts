@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { FactorsService } from './factors.service.js';
 import { FactorManagementService } from './factor-management.service.js';
@@ -52,7 +53,8 @@ export class FactorsController {
       'The answer carries `signals`: pass all_accepted_credentials to PublicKeyCredential.signalAllAcceptedCredentials so the removed passkey stops being offered.',
   })
   @ApiOkResponse({ type: FactorRemovedDto, description: 'Removed' })
-  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_found')
+  @ApiStepUp()
   remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<FactorRemovedDto> {
     return this.management.remove(tenant, user, params.id, ip);
   }

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { APP_CONFIG, type AppConfig, Clock } from '../../../config/src/index.js';
+import type { TesseraStepUp } from '../../../auth/src/index.js';
 import { MFA_TOKEN_ALG, TokenKeysService } from './token-keys.service.js';
+
+/** The JOSE `typ` of Tessera's MFA tokens (RFC 8725 §3.11): never mistaken for a session token. */
+export const MFA_TOKEN_TYPE = 'mfa+jwt';
 
 export interface MfaTokenClaims {
   tenantId: string;
@@ -30,9 +34,12 @@ export interface MfaToken {
  */
 @Injectable()
 export class MfaTokenService {
+  private verificationKeys?: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> };
+
   constructor(
     private readonly keys: TokenKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async issue(claims: MfaTokenClaims): Promise<MfaToken> {
@@ -50,7 +57,7 @@ export class MfaTokenService {
       purpose: claims.purpose,
       challenge_id: claims.challengeId,
     })
-      .setProtectedHeader({ alg: MFA_TOKEN_ALG, kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: MFA_TOKEN_ALG, kid, typ: MFA_TOKEN_TYPE })
       .setSubject(claims.userId)
       .setIssuer(this.config.mfa.tokenIssuer)
       .setIssuedAt(iat)
@@ -59,5 +66,36 @@ export class MfaTokenService {
       .setJti(randomUUID());
     if (this.config.mfa.tokenAudience) jwt.setAudience(this.config.mfa.tokenAudience);
     return { token: await jwt.sign(privateKey), expires_at: new Date(exp * 1000).toISOString() };
+  }
+
+  /**
+   * What a token presented as step-up proof proves, or null when it proves nothing: not one of
+   * ours (signature, typ, issuer, audience), expired, or issued for another user or tenant.
+   */
+  async verifyStepUp(token: string, expected: { tenantId: string; userId: string }): Promise<TesseraStepUp | null> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keySet(), {
+        algorithms: [MFA_TOKEN_ALG],
+        typ: MFA_TOKEN_TYPE,
+        issuer: this.config.mfa.tokenIssuer,
+        audience: this.config.mfa.tokenAudience,
+        currentDate: this.clock.now(),
+        requiredClaims: ['sub', 'exp', 'iat', 'auth_time'],
+      }));
+    } catch {
+      return null;
+    }
+    const amr = Array.isArray(payload.amr) ? payload.amr.filter((m): m is string => typeof m === 'string') : [];
+    if (payload.sub !== expected.userId || payload[this.config.auth.tenantClaim] !== expected.tenantId) return null;
+    if (typeof payload.auth_time !== 'number' || !Number.isInteger(payload.auth_time) || amr.length === 0) return null;
+    return { authTime: payload.auth_time, amr };
+  }
+
+  private keySet(): ReturnType<typeof createLocalJWKSet> {
+    const jwks = this.keys.jwks();
+    const kids = jwks.keys.map((k) => k.kid).join(',');
+    if (this.verificationKeys?.kids !== kids) this.verificationKeys = { kids, keySet: createLocalJWKSet(jwks) };
+    return this.verificationKeys.keySet;
   }
 }

@@ -25,6 +25,7 @@ export interface SigningKey {
 export class TokenKeysService implements OnModuleInit {
   private readonly logger = new Logger(TokenKeysService.name);
   private key?: SigningKey;
+  private previous?: JWK;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -36,6 +37,8 @@ export class TokenKeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const pem = this.config.mfa.tokenPrivateKeyPem ?? (await this.storedOrGenerated());
     this.key = await describe(parseP256PrivateKey(pem));
+    const previousPem = this.config.mfa.tokenPreviousPublicKeyPem;
+    if (previousPem !== undefined) this.previous = await publicJwkOf(parseP256PublicKey(previousPem));
   }
 
   signingKey(): SigningKey {
@@ -43,9 +46,10 @@ export class TokenKeysService implements OnModuleInit {
     return this.key;
   }
 
-  /** The public keys a verifier needs (one today; a rotation would publish old and new). */
+  /** The public keys a verifier needs: the current key, and the previous one during a rotation. */
   jwks(): { keys: JWK[] } {
-    return { keys: [this.signingKey().publicJwk] };
+    const current = this.signingKey().publicJwk;
+    return { keys: this.previous && this.previous.kid !== current.kid ? [current, this.previous] : [current] };
   }
 
   private async storedOrGenerated(): Promise<string> {
@@ -81,8 +85,21 @@ export function parseP256PrivateKey(pem: string | KeyObject): KeyObject {
   return key;
 }
 
-async function describe(privateKey: KeyObject): Promise<SigningKey> {
-  const jwk = await exportJWK(createPublicKey(privateKey));
+export function parseP256PublicKey(pem: string): KeyObject {
+  const key = createPublicKey(pem);
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error('The previous MFA token key must be an EC P-256 public key (ES256)');
+  }
+  return key;
+}
+
+async function publicJwkOf(publicKey: KeyObject): Promise<JWK> {
+  const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
-  return { kid, privateKey, publicJwk: { ...jwk, kid, alg: MFA_TOKEN_ALG, use: 'sig' } };
+  return { ...jwk, kid, alg: MFA_TOKEN_ALG, use: 'sig' };
+}
+
+async function describe(privateKey: KeyObject): Promise<SigningKey> {
+  const publicJwk = await publicJwkOf(createPublicKey(privateKey));
+  return { kid: publicJwk.kid!, privateKey, publicJwk };
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
 import { TotpService } from './totp.service.js';
@@ -21,7 +22,8 @@ export class TotpController {
     description: 'Creates an unverified factor (replacing an earlier unverified one) and returns its secret once. Policy action begin_enrollment with method_type "totp". RFC 6238: SHA-1, 6 digits, 30-second steps.',
   })
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
-  @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'unsupported_media_type', 'payload_too_large')
+  @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'step_up_required', 'unsupported_media_type', 'payload_too_large')
+  @ApiStepUp()
   enroll(@Body() body: StartTotpDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<TotpEnrollmentDto> {
     return this.totp.enroll(tenant, user, body.device_name, ip);
   }
@@ -34,7 +36,8 @@ export class TotpController {
     description: 'Accepts the code of the current 30-second step or one step either side; the code is spent. Policy action complete_enrollment. Returns backup codes when the user holds none.',
   })
   @ApiOkResponse({ type: BackupCodesDto, description: 'TOTP verified, backup codes returned' })
-  @ApiErrorResponses('validation_failed', 'invalid_json', 'verification_failed', 'policy_denied', 'not_found', 'unsupported_media_type', 'payload_too_large')
+  @ApiErrorResponses('validation_failed', 'invalid_json', 'verification_failed', 'policy_denied', 'step_up_required', 'not_found', 'unsupported_media_type', 'payload_too_large')
+  @ApiStepUp()
   verify(
     @Param() params: TotpIdParamsDto,
     @Body() body: VerifyTotpDto,

@@ -4,7 +4,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import { TenantScopedRepository, TotpFactorEntity, newId } from '../../../persistence/src/index.js';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
@@ -57,12 +57,13 @@ export class TotpService {
   async enroll(tenant: TenantContext, user: UserPrincipal, deviceName: string | undefined, ip: string): Promise<TotpEnrollment> {
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
+    const summary = await this.factors.summary(tenant.id, user.userId);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: await this.factors.count(tenant.id, user.userId), ip, now }),
+      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
     const id = newId();
     const secret = newTotpSecret();
@@ -94,15 +95,16 @@ export class TotpService {
     const step = matchTotp(this.secretOf(tenant.id, row), code, now, null);
     if (step === null) throw new ApiError('verification_failed', 'The code is not valid. Check the time on the device and try the current code.', { details: { reason: 'code' } });
 
+    const summary = await this.factors.summary(tenant.id, user.userId);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'complete_enrollment',
       resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
-      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: await this.factors.count(tenant.id, user.userId), ip, now }),
+      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
-    const remaining = await this.backupCodes.remaining(tenant.id, user.userId);
+    const remaining = summary.unusedBackupCodes;
     const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
     return this.dataSource.transaction(async (manager) => {
       // The code that confirmed the factor is spent: it cannot also complete a challenge.

@@ -1,6 +1,7 @@
 import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
 import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, RegistrationOptionsQueryDto } from './webauthn-enrollment.dto.js';
@@ -17,7 +18,8 @@ export class WebAuthnEnrollmentController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
   @ApiOkResponse({ type: RegistrationOptionsDto })
-  @ApiErrorResponses('validation_failed', 'policy_denied', 'not_implemented')
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_implemented')
+  @ApiStepUp()
   async begin(
     @Query() query: RegistrationOptionsQueryDto,
     @CurrentTenant() tenant: TenantContext,
@@ -32,7 +34,8 @@ export class WebAuthnEnrollmentController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Complete WebAuthn registration', description: 'Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.' })
   @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
-  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')
+  @ApiStepUp()
+  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'step_up_required', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')
   complete(
     @Body() body: CompleteRegistrationDto,
     @CurrentTenant() tenant: TenantContext,

@@ -6,7 +6,7 @@ import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserNames, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, userContext } from '../../../policy/src/index.js';
+import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import {
   PendingEnrollmentEntity,
@@ -59,16 +59,16 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
-    const [existing, factorCount] = await Promise.all([
+    const [existing, summary] = await Promise.all([
       this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } }),
-      this.factors.count(tenant.id, user.userId),
+      this.factors.summary(tenant.id, user.userId),
     ]);
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType, factorCount, ip, now }),
+      context: userContext({ principal: user, tenant, methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
     const names = user.names ?? { name: user.userId, displayName: user.userId };
@@ -124,13 +124,14 @@ export class WebAuthnEnrollmentService {
     const attestation = await this.assessAttestation(input.credential, verified);
 
     const now = this.clock.now();
-    const { factorCount, unusedBackupCodes: remaining } = await this.factors.summary(tenant.id, user.userId);
+    const summary = await this.factors.summary(tenant.id, user.userId);
+    const remaining = summary.unusedBackupCodes;
     await this.policy.enforce({
       tenant,
       principal: user,
       action: 'complete_enrollment',
       resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
-      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount, ip, now }),
+      context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
     const credentialRowId = newId();

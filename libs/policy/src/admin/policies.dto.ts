@@ -286,7 +286,26 @@ export class SimulateDto {
   @Type(() => SimulationEntityDto)
   resource: SimulationEntityDto;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'UserContext or AdminContext of the schema.', example: { method_type: 'webauthn_fido', amr: ['pwd'], auth_age_seconds: 60, factor_count: 1, ip: '203.0.113.9', tenant_requires_mfa: false } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'UserContext or AdminContext of the schema. A user action includes the step-up context: `step_up_via` ("tessera" | "idp" | "none"), ' +
+      '`step_up_age_seconds`, `step_up_amr` and `step_up_max_age_seconds`, beside `has_mfa`.',
+    example: {
+      method_type: 'webauthn_fido',
+      amr: ['pwd'],
+      auth_age_seconds: 60,
+      factor_count: 1,
+      has_mfa: true,
+      ip: '203.0.113.9',
+      tenant_requires_mfa: false,
+      step_up_via: 'tessera',
+      step_up_age_seconds: 20,
+      step_up_amr: ['hwk'],
+      step_up_max_age_seconds: 300,
+    },
+  })
   @IsObject()
   context: Record<string, unknown>;
 
@@ -304,4 +323,6 @@ export class SimulationResultDto {
   @ApiProperty({ type: [String], description: 'Deny: the forbids that matched. Allow: the permits that matched. Default deny: [].' }) determining_policies: string[];
   @ApiProperty({ type: [String], description: 'Notices of the determining rules, in evaluation order.' }) notices: string[];
   @ApiProperty({ type: [String], description: 'Evaluation errors (any error denies).' }) errors: string[];
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The context the decision was evaluated with (for a user action, including the step-up context).' })
+  context: Record<string, unknown>;
 }

@@ -83,6 +83,7 @@ export interface SimulationView {
   determining_policies: string[];
   notices: string[];
   errors: string[];
+  context: Record<string, unknown>;
 }
 
 /** A draft rule in a simulation is named by its place in the request. */
@@ -325,6 +326,7 @@ export class PoliciesService {
       determining_policies: decision.determining.map((r) => r.id),
       notices: decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0),
       errors: decision.errors,
+      context: input.context,
     };
   }
 

@@ -42,8 +42,13 @@ function context(over: Record<string, unknown> = {}): Record<string, unknown> {
     amr: ['pwd', 'mfa'],
     auth_age_seconds: 60,
     factor_count: 1,
+    has_mfa: true,
     ip: '203.0.113.9',
     tenant_requires_mfa: true,
+    step_up_via: 'tessera',
+    step_up_age_seconds: 20,
+    step_up_amr: ['hwk'],
+    step_up_max_age_seconds: 300,
     ...over,
   };
 }
@@ -65,6 +70,7 @@ const NOTICE = {
   max: engine.baselineRules().find((r) => r.id === 'baseline.max_authenticators')!.notice!,
   uv: engine.baselineRules().find((r) => r.id === 'baseline.passkey_user_verification')!.notice!,
   recent: engine.baselineRules().find((r) => r.id === 'baseline.recent_sign_in_to_add_factor')!.notice!,
+  stepUp: engine.baselineRules().find((r) => r.id === 'baseline.step_up_to_change_factors')!.notice!,
   last: engine.baselineRules().find((r) => r.id === 'baseline.keep_last_factor')!.notice!,
 };
 
@@ -161,13 +167,31 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'several forbids: all notices, baseline file order',
-      request: enroll(A, { user_verified: false }, { factor_count: 10, auth_age_seconds: 3600 }),
+      request: enroll(A, { user_verified: false }, { factor_count: 10, auth_age_seconds: 3600, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
       allowed: false,
       determining: [
         { id: 'baseline.max_authenticators', notice: NOTICE.max },
         { id: 'baseline.passkey_user_verification', notice: NOTICE.uv },
-        { id: 'baseline.recent_sign_in_to_add_factor', notice: NOTICE.recent },
+        { id: 'baseline.step_up_to_change_factors', notice: NOTICE.stepUp },
       ],
+    },
+    {
+      name: 'step-up: a proof older than the tenant allows is no proof',
+      request: enroll(A, {}, { step_up_via: 'idp', step_up_age_seconds: 301, step_up_amr: ['mfa'] }),
+      allowed: false,
+      determining: [{ id: 'baseline.step_up_to_change_factors', notice: NOTICE.stepUp }],
+    },
+    {
+      name: 'step-up: a proof within the tenant max age permits',
+      request: enroll(A, {}, { step_up_via: 'idp', step_up_age_seconds: 600, step_up_amr: ['mfa'], step_up_max_age_seconds: 900 }),
+      allowed: true,
+      determining: [{ id: 'baseline.user_use_authenticator' }],
+    },
+    {
+      name: 'first enrollment: no step-up, but a sign-in within 15 minutes',
+      request: enroll(A, {}, { factor_count: 0, has_mfa: false, auth_age_seconds: 900, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
+      allowed: false,
+      determining: [{ id: 'baseline.recent_sign_in_to_add_factor', notice: NOTICE.recent }],
     },
     {
       name: 'baseline forbid first, then tenant forbids in given order',
@@ -231,7 +255,7 @@ describe('PolicyEngine decisions', () => {
   }
 
   it('orders determining rules stably across repeated evaluations', async () => {
-    const request = enroll(A, { user_verified: false }, { factor_count: 12, auth_age_seconds: 5000 });
+    const request = enroll(A, { user_verified: false }, { factor_count: 12, auth_age_seconds: 5000, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] });
     const rules = [noPasskeys, { id: 'r2', text: 'forbid (principal, action, resource) when { context.factor_count > 5 };' }];
     const first = await engine.authorize(A, 7, () => rules, request);
     assert.equal(first.determining.length, 5);
@@ -242,7 +266,7 @@ describe('PolicyEngine decisions', () => {
     assert.deepEqual(first.determining.map((r) => r.id), [
       'baseline.max_authenticators',
       'baseline.passkey_user_verification',
-      'baseline.recent_sign_in_to_add_factor',
+      'baseline.step_up_to_change_factors',
       'rule-no-passkeys',
       'r2',
     ]);
