@@ -60,15 +60,15 @@ for (const dialect of await dialects()) {
       const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.method_type, 'webauthn_passkey');
-      // Device-bound (BE=0) but unattested: amr says what answered, acr what is proven (no phrh).
-      assert.deepEqual(res.body.amr, ['hwk']);
+      // Device-bound (BE=0) but without a trusted attestation: only its own claim, so swk/phr.
+      assert.deepEqual(res.body.amr, ['swk']);
       assert.equal(res.body.acr, 'phr');
       const { payload, protectedHeader } = await mfa.verifyToken(res.body.token);
       assert.equal(protectedHeader.alg, 'ES256');
       assert.ok(protectedHeader.kid);
       assert.equal(payload.sub, user);
       assert.equal(payload.tenant_id, tenant.id);
-      assert.deepEqual(payload.amr, ['hwk']);
+      assert.deepEqual(payload.amr, ['swk']);
       assert.equal(payload.acr, 'phr');
       assert.equal(payload.acr_values, undefined, 'no acr_values requested, none carried');
       assert.equal(payload.purpose, 'sign_in');
@@ -90,7 +90,7 @@ for (const dialect of await dialects()) {
       assert.ok((await auditActions(user)).includes('mfa.verified'));
     });
 
-    it('step-up with an unattested security key (UV preferred; acr mfa without UV) and a synced passkey (amr swk)', async () => {
+    it('step-up with a security key (UV preferred) and a synced passkey (amr swk)', async () => {
       const user = newUser();
       const key = new SoftAuthenticator({ alg: 'EdDSA', residentKey: false, userVerified: false, transports: ['usb'] });
       await mfa.enrollWebAuthn(tenant.id, user, key, 'webauthn_fido');
@@ -103,8 +103,9 @@ for (const dialect of await dialects()) {
       const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
       assert.equal(res.status, 200, res.text);
       const { payload } = await mfa.verifyToken(res.body.token);
-      assert.deepEqual(payload.amr, ['hwk']);
-      assert.equal(payload.acr, 'mfa', 'no user verification and no trusted attestation');
+      // A security key without a trusted attestation (no metadata here): swk/phr.
+      assert.deepEqual(payload.amr, ['swk']);
+      assert.equal(payload.acr, 'phr');
       assert.equal(payload.purpose, 'step_up');
       assert.equal(payload.method_type, 'webauthn_fido');
 

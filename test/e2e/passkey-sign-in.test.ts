@@ -107,7 +107,7 @@ for (const dialect of await dialects()) {
         assert.equal(payload.sub, user);
         assert.equal(payload.tenant_id, acme.id);
         assert.equal(payload.purpose, 'sign_in');
-        assert.deepEqual(payload.amr, ['hwk']);
+        assert.deepEqual(payload.amr, ['swk']);
         assert.equal(payload.acr, 'phr', 'unattested: no phrh');
       }
       const verified = await auditOf(acme.id, 'mfa.verified');

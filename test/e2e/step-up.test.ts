@@ -1,13 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SignJWT } from 'jose';
 import { Clock } from '../../libs/config/src/index.js';
 import { dialects, startTestApp, TEST_JWT_SECRET, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp, type TestResponse } from '../support/test-app.js';
 import { MfaFlows, totpCode, type Tenant } from '../support/mfa-flows.js';
-import { SoftAuthenticator } from '../support/soft-authenticator.js';
+import { SoftAuthenticator, type AttestationKey } from '../support/soft-authenticator.js';
+import { attestationKey, createRootCa, mdsPki, metadataEntry, signBlob } from '../support/fido-metadata.js';
 
 const STEP_UP_NOTICE = 'To change your security factors, first confirm it is you with one of the factors you already have.';
 const REGISTER = '/v1/users/me/mfa/webauthn/register';
@@ -28,14 +31,26 @@ for (const dialect of await dialects()) {
     const newUser = () => `su-user-${++seq}`;
     const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
 
+    // A security key model FIDO metadata vouches for: only its attestation earns amr hwk.
+    const KEY_AAGUID = 'a1c5e2f0-3b7d-4e59-8c21-6d0f9b4e7a13';
+    let trustedKey: AttestationKey;
+    let mdsDir: string;
+
     before(async () => {
-      t = await startTestApp(dialect);
+      const mds = await mdsPki();
+      const vendorRoot = await createRootCa('Acme Keys Attestation Root');
+      trustedKey = await attestationKey(vendorRoot, KEY_AAGUID);
+      mdsDir = mkdtempSync(join(tmpdir(), 'tessera-step-up-'));
+      writeFileSync(join(mdsDir, 'mds.jwt'), await signBlob({ signer: mds.signer, no: 1, entries: [metadataEntry({ aaguid: KEY_AAGUID, description: 'Acme Key 5', roots: [vendorRoot] })] }));
+      writeFileSync(join(mdsDir, 'mds-root.pem'), mds.root.pem);
+      t = await startTestApp(dialect, { FIDO_MDS_FILE: join(mdsDir, 'mds.jwt'), FIDO_MDS_ROOT_CERT: join(mdsDir, 'mds-root.pem') });
       mfa = new MfaFlows(t);
       tenant = await t.createTenant({ name: 'Acme' });
       other = await t.createTenant({ name: 'Globex' });
     });
     after(async () => {
       await t?.close();
+      if (mdsDir) rmSync(mdsDir, { recursive: true, force: true });
     });
 
     /** A user who holds a passkey and backup codes (first enrollment needs no step-up). */
@@ -303,7 +318,7 @@ for (const dialect of await dialects()) {
       assert.equal(create.status, 201, create.text);
       const [tesseraOnly, hardware] = create.body.rules.map((r: { id: string }) => r.id);
 
-      const key = new SoftAuthenticator();
+      const key = new SoftAuthenticator({ alg: 'ES256', attestation: 'packed', aaguid: KEY_AAGUID, attestationKey: trustedKey, residentKey: false, userVerified: false, attachment: 'cross-platform' });
       const user = newUser();
       await mfa.enrollWebAuthn(strict.id, user, key, 'webauthn_fido');
       const idp = await t.userHeaders(strict.id, user, { amr: ['pwd', 'mfa'], auth_time: Math.floor(Date.now() / 1000) });
@@ -313,10 +328,19 @@ for (const dialect of await dialects()) {
       assert.deepEqual(denied.body.notices, ['Confirm it is you with one of your Tessera factors before changing your security factors.']);
       assert.deepEqual(denied.body.details.determining_policies, [tesseraOnly]);
 
-      // A Tessera step-up with the security key (amr hwk) satisfies both rules.
+      // A Tessera step-up with the security key (trusted attestation: amr hwk) satisfies both rules.
       const viaKey = { ...(await t.userHeaders(strict.id, user, { amr: ['pwd'] })), 'X-MFA-Token': await stepUpWithPasskey(user, key, strict.id) };
       assert.equal((await t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: viaKey })).status, 200);
       assert.equal((await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: viaKey })).status, 200);
+
+      // A key without a trusted attestation proves no hardware (amr swk): it may not add an authenticator here.
+      const unattested = new SoftAuthenticator({ residentKey: false, userVerified: false, attachment: 'cross-platform' });
+      const second = newUser();
+      await mfa.enrollWebAuthn(strict.id, second, unattested, 'webauthn_fido');
+      const viaUnattested = { ...(await t.userHeaders(strict.id, second, { amr: ['pwd'] })), 'X-MFA-Token': await stepUpWithPasskey(second, unattested, strict.id) };
+      const refused = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: viaUnattested });
+      assert.equal(refused.status, 403, refused.text);
+      assert.deepEqual(refused.body.details.determining_policies, [hardware]);
 
       // A backup-code step-up (amr kba) may not add an authenticator here.
       const codes = (await t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: viaKey })).body.codes as string[];

@@ -37,6 +37,12 @@ describe('loadConfig', () => {
     assert.deepEqual(config.corsOrigins, []);
     assert.equal(config.logLevel, 'info');
     assert.ok(config.auth.clockToleranceSeconds <= 60);
+    assert.equal(config.attestationCrlFetch, false, 'registration never waits on the network by default');
+  });
+
+  it('ATTESTATION_CRL_FETCH turns revocation list fetching on, and must be a boolean', () => {
+    assert.equal(loadConfig({ ATTESTATION_CRL_FETCH: 'true' }, CWD).attestationCrlFetch, true);
+    assert.throws(() => loadConfig({ ATTESTATION_CRL_FETCH: 'maybe' }, CWD), /ATTESTATION_CRL_FETCH must be true or false/);
   });
 
   it('test env logs nothing by default', () => {

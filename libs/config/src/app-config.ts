@@ -68,6 +68,12 @@ export interface AppConfig {
     /** PEM file of the root the BLOB's x5c must chain to; the bundled MDS roots when absent. */
     rootCertFile?: string;
   };
+  /**
+   * Revocation lists named by attestation (and BLOB) certificates are fetched only when this is on
+   * (ATTESTATION_CRL_FETCH=true): each fetch is bounded to 2 s and cached. Off by default, so a
+   * registration never waits on the network.
+   */
+  attestationCrlFetch: boolean;
 }
 
 export class ConfigError extends Error {
@@ -255,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshSeconds: int('FIDO_MDS_REFRESH_SECONDS', 86_400, 60, 30 * 86_400),
       rootCertFile: mdsRoot === undefined ? undefined : resolve(cwd, mdsRoot),
     },
+    attestationCrlFetch: bool('ATTESTATION_CRL_FETCH', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

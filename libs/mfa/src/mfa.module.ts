@@ -21,6 +21,9 @@ import { ChallengesService } from './challenges/challenges.service.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
+import { CredentialTrustRejudger } from './authenticators/credential-trust.rejudger.js';
+import { AuthenticatorReportService } from './authenticators/authenticator-report.service.js';
+import { AuthenticatorReportController } from './authenticators/authenticator-report.controller.js';
 import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
 
 @Module({
@@ -37,9 +40,12 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     MfaTokenService,
     TotpService,
     ChallengesService,
+    CredentialTrustRejudger,
+    AuthenticatorReportService,
     StepUpProofGuard,
   ],
   controllers: [
+    AuthenticatorReportController,
     WebAuthnEnrollmentController,
     TotpController,
     BackupCodesController,

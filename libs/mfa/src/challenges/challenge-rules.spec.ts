@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptsPlainMfa, acrNeededNotice, authenticationMethod, credentialQualification, isAttestedDeviceBound, satisfiesAcr } from './challenge-rules.js';
+import { acceptsPlainMfa, acrNeededNotice, credentialQualification, hardwareBound, proofMeetsRequest, satisfiesAcr } from './challenge-rules.js';
 
 const key = (o: Partial<{ attestationTrusted: boolean; backupEligible: boolean; enrolledWithUv: boolean }> = {}) => ({
   method: 'webauthn_fido' as const,
@@ -13,19 +13,21 @@ const passkey = (o: Partial<{ attestationTrusted: boolean; backupEligible: boole
 
 describe('acr rules', () => {
   it('phrh needs trusted attestation and BE=0, nothing less', () => {
-    assert.equal(isAttestedDeviceBound({ attestationTrusted: true, backupEligible: false }), true);
-    assert.equal(isAttestedDeviceBound({ attestationTrusted: true, backupEligible: true }), false);
-    assert.equal(isAttestedDeviceBound({ attestationTrusted: false, backupEligible: false }), false);
+    assert.equal(hardwareBound({ attestationTrusted: true, backupEligible: false }), true);
+    assert.equal(hardwareBound({ attestationTrusted: true, backupEligible: true }), false);
+    assert.equal(hardwareBound({ attestationTrusted: false, backupEligible: false }), false);
   });
 
-  it('amr/acr achieved per proof', () => {
-    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key({ attestationTrusted: true }), userVerified: false }), { amr: ['hwk'], acr: 'phrh' });
-    assert.deepEqual(authenticationMethod('webauthn_passkey', { ...passkey(), userVerified: true }), { amr: ['hwk'], acr: 'phr' }, 'BE=0 but unattested');
-    assert.deepEqual(authenticationMethod('webauthn_passkey', { ...passkey({ backupEligible: true, attestationTrusted: true }), userVerified: true }), { amr: ['swk'], acr: 'phr' });
-    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key(), userVerified: false }), { amr: ['hwk'], acr: 'mfa' });
-    assert.deepEqual(authenticationMethod('webauthn_fido', { ...key(), userVerified: true }), { amr: ['hwk'], acr: 'phr' });
-    assert.deepEqual(authenticationMethod('totp'), { amr: ['otp'], acr: 'mfa' });
-    assert.deepEqual(authenticationMethod('backup_code'), { amr: ['kba'], acr: 'mfa' });
+  it('a proof meets the request by its acr; a "phr" request also needs user verification', () => {
+    const attested = { attestationTrusted: true, backupEligible: false };
+    assert.equal(proofMeetsRequest('webauthn_fido', { ...attested, userVerified: false }, ['phrh']), true);
+    assert.equal(proofMeetsRequest('webauthn_fido', { ...attested, userVerified: false }, ['phr']), true, 'phrh meets phr');
+    assert.equal(proofMeetsRequest('webauthn_fido', { attestationTrusted: false, backupEligible: false, userVerified: false }, ['phr']), false);
+    assert.equal(proofMeetsRequest('webauthn_fido', { attestationTrusted: false, backupEligible: false, userVerified: true }, ['phr']), true);
+    assert.equal(proofMeetsRequest('webauthn_fido', { attestationTrusted: false, backupEligible: false, userVerified: false }, ['mfa']), true);
+    assert.equal(proofMeetsRequest('webauthn_passkey', { attestationTrusted: false, backupEligible: true, userVerified: true }, ['phrh']), false);
+    assert.equal(proofMeetsRequest('totp', {}, ['phr']), false);
+    assert.equal(proofMeetsRequest('totp', {}, null), true);
   });
 
   it('a stronger acr meets a weaker request; nothing requested accepts anything', () => {

@@ -11,53 +11,70 @@ export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number];
 export const CHALLENGE_METHODS = ['webauthn_passkey', 'webauthn_fido', 'totp', 'backup_code'] as const;
 export type ChallengeMethod = (typeof CHALLENGE_METHODS)[number];
 
+/** What the token claims about a verified factor: the facts its `amr` and `acr` are decided from. */
+export interface FactorAssurance {
+  /** BE flag of the credential: it may be synced to a cloud keychain. */
+  backupEligible?: boolean;
+  /** The credential's attestation chains to a root FIDO metadata lists for its model (stored per credential). */
+  attestationTrusted?: boolean;
+}
+
 /**
  * The `acr` values of MFA tokens, strongest first; a challenge may ask for a subset in `acr_values`.
- * - `phrh` phishing-resistant, hardware: an attested, device-bound hardware key (see isAttestedDeviceBound)
- * - `phr`  phishing-resistant: any WebAuthn credential whose assertion verified the user
- * - `mfa`  any second factor (TOTP, backup code, a security key without user verification)
+ * - `phrh` phishing-resistant, hardware: an attested, device-bound hardware key (hardwareBound)
+ * - `phr`  phishing-resistant: a WebAuthn credential; a request for it also needs user verification
+ * - `mfa`  any factor
  */
 export const ACR_VALUES = ['phrh', 'phr', 'mfa'] as const;
 export type Acr = (typeof ACR_VALUES)[number];
 
-/** A WebAuthn credential as the acr rules judge it. */
+/** A stored WebAuthn credential as the acr_values rules judge it. */
 export interface CredentialStrength {
   method: 'webauthn_passkey' | 'webauthn_fido';
-  /** Enrollment's attestation chained to a root FIDO metadata lists for the model. */
   attestationTrusted: boolean;
-  /** BE flag: the key may be synced to other devices. */
   backupEligible: boolean;
 }
 
 /**
- * The `phrh` rule: an attested (attestation trusted by FIDO metadata) device-bound (BE=0) key.
- * BE=0 alone is only the authenticator's own claim; trusted attestation is what backs it.
+ * The `acr` a factor achieves. `phrh` (phishing-resistant, hardware-protected key) needs proof that
+ * the key lives in hardware: an attestation trusted through FIDO metadata, on a credential that is
+ * not backup-eligible. BE=0 alone is the authenticator's own claim, so an unattested device-bound
+ * passkey or security key is `phr`, like a synced passkey. TOTP and backup codes are `mfa`.
+ *
+ * | method                         | BE | attestation trusted | amr   | acr    |
+ * |--------------------------------|----|---------------------|-------|--------|
+ * | webauthn_fido / passkey        | 0  | yes                 | `hwk` | `phrh` |
+ * | webauthn_fido / passkey        | 0  | no                  | `swk` | `phr`  |
+ * | webauthn_fido / passkey        | 1  | either              | `swk` | `phr`  |
+ * | totp                           |    |                     | `otp` | `mfa`  |
+ * | backup_code                    |    |                     | `kba` | `mfa`  |
  */
-export function isAttestedDeviceBound(c: { attestationTrusted: boolean; backupEligible: boolean }): boolean {
-  return c.attestationTrusted && !c.backupEligible;
+export function achievedAcr(method: ChallengeMethod, assurance: FactorAssurance = {}): Acr {
+  if (method === 'totp' || method === 'backup_code') return 'mfa';
+  return hardwareBound(assurance) ? 'phrh' : 'phr';
+}
+
+/** The `phrh` rule: attested (attestation trusted by FIDO metadata) and device-bound (BE=0). */
+export function hardwareBound(assurance: FactorAssurance): boolean {
+  return assurance.attestationTrusted === true && assurance.backupEligible !== true;
 }
 
 /**
- * RFC 8176 `amr` and the `acr` a proof achieves.
- * - `amr` says what kind of key answered: `hwk` for a security key or a passkey that reports
- *   BE=0, `swk` for a backup-eligible (syncable) passkey; TOTP `otp`; backup code `kba`
- * - `acr` is what Tessera vouches for: `phrh` only for an attested device-bound key
- *   (isAttestedDeviceBound), else `phr` when the assertion verified the user (every passkey),
- *   else `mfa` (a security key without UV, TOTP, backup codes)
- * Every token also says `method_type`, the exact method used.
+ * RFC 8176 `amr` and the `acr` (achievedAcr) for each way a challenge can be completed: `hwk` only
+ * where acr is `phrh` (a key proven hardware-bound), `swk` for any other WebAuthn credential,
+ * `otp` for TOTP, `kba` for a backup code (a pre-shared secret the user keeps). Every token also
+ * says `method_type`, the exact method used.
  */
-export function authenticationMethod(method: ChallengeMethod, webauthn?: CredentialStrength & { userVerified: boolean }): { amr: string[]; acr: Acr } {
+export function authenticationMethod(method: ChallengeMethod, assurance: FactorAssurance = {}): { amr: string[]; acr: Acr } {
+  const acr = achievedAcr(method, assurance);
   switch (method) {
     case 'webauthn_fido':
-    case 'webauthn_passkey': {
-      const amr = method === 'webauthn_passkey' && webauthn?.backupEligible ? ['swk'] : ['hwk'];
-      if (webauthn && isAttestedDeviceBound(webauthn)) return { amr, acr: 'phrh' };
-      return { amr, acr: webauthn?.userVerified ? 'phr' : 'mfa' };
-    }
+    case 'webauthn_passkey':
+      return { amr: [acr === 'phrh' ? 'hwk' : 'swk'], acr };
     case 'totp':
-      return { amr: ['otp'], acr: 'mfa' };
+      return { amr: ['otp'], acr };
     case 'backup_code':
-      return { amr: ['kba'], acr: 'mfa' };
+      return { amr: ['kba'], acr };
   }
 }
 
@@ -66,6 +83,16 @@ export function satisfiesAcr(achieved: Acr, requested: readonly string[] | null)
   if (!requested || requested.length === 0) return true;
   const rank = (a: string) => ACR_VALUES.indexOf(a as Acr);
   return requested.some((r) => rank(r) >= 0 && rank(achieved) <= rank(r));
+}
+
+/**
+ * Whether a proof meets the challenge's acr_values. A request for `phr` also asks for user
+ * verification: a security key that only proved presence meets `mfa` (and `phrh` when it is
+ * attested and device-bound), not `phr`, although its token says `phr`.
+ */
+export function proofMeetsRequest(method: ChallengeMethod, assurance: FactorAssurance & { userVerified?: boolean }, requested: readonly string[] | null): boolean {
+  const acr = achievedAcr(method, assurance);
+  return satisfiesAcr(acr === 'phr' && assurance.userVerified === false ? 'mfa' : acr, requested);
 }
 
 /** Whether a method that always yields `mfa` (TOTP, backup code) may answer the challenge. */
@@ -80,7 +107,7 @@ export function acceptsPlainMfa(requested: readonly string[] | null): boolean {
  */
 export function credentialQualification(c: CredentialStrength & { enrolledWithUv: boolean }, requested: readonly string[] | null): { qualifies: boolean; needsUv: boolean } {
   const passkey = c.method === 'webauthn_passkey';
-  if (isAttestedDeviceBound(c) && satisfiesAcr('phrh', requested)) return { qualifies: true, needsUv: passkey };
+  if (hardwareBound(c) && satisfiesAcr('phrh', requested)) return { qualifies: true, needsUv: passkey };
   if (satisfiesAcr('mfa', requested)) return { qualifies: true, needsUv: passkey };
   return { qualifies: (passkey || c.enrolledWithUv) && satisfiesAcr('phr', requested), needsUv: true };
 }

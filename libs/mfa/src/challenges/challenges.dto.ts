@@ -180,7 +180,7 @@ export class MfaTokenDto {
   @ApiProperty({
     description:
       'ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, ' +
-      'amr (["hwk"] security key or device-bound passkey, ["swk"] synced passkey, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" only for an attested device-bound key, "phr" when the assertion verified the user, else "mfa"), ' +
+      'amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), ' +
       'acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to ' +
       '(for a usernameless sign-in, the owner of the passkey).',
   })

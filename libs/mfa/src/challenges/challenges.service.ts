@@ -17,11 +17,10 @@ import {
   acceptsPlainMfa,
   acrNeededNotice,
   authenticationMethod,
-  satisfiesAcr,
+  proofMeetsRequest,
   type Acr,
   type ChallengeMethod,
   type ChallengePurpose,
-  type CredentialStrength,
 } from './challenge-rules.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,8 +57,11 @@ export interface VerifiedFactor {
   method: ChallengeMethod;
   /** The factor row proven (credential, TOTP factor or backup code id). */
   factorId: string;
-  /** WebAuthn only: what the acr of the proof depends on. */
-  webauthn?: CredentialStrength & { userVerified: boolean };
+  backupEligible?: boolean;
+  /** Stored trust of the credential's attestation (achievedAcr). */
+  attestationTrusted?: boolean;
+  /** WebAuthn only: the assertion's UV flag (a request for "phr" needs it). */
+  userVerified?: boolean;
 }
 
 export interface MfaCompletion {
@@ -208,8 +210,8 @@ export class ChallengesService {
 
   /** A WebAuthn proof must reach one of the requested acr values. */
   async assertAcrMet(live: LiveChallenge, factor: VerifiedFactor): Promise<void> {
-    const { acr } = authenticationMethod(factor.method, factor.webauthn);
-    if (!satisfiesAcr(acr, live.row.acrValues)) throw await this.failure(live, factor.method, 'acr_not_met', { factor_id: factor.factorId, acr });
+    const { acr } = authenticationMethod(factor.method, factor);
+    if (!proofMeetsRequest(factor.method, factor, live.row.acrValues)) throw await this.failure(live, factor.method, 'acr_not_met', { factor_id: factor.factorId, acr });
   }
 
   async setWebAuthnChallenge(live: LiveChallenge, challenge: string): Promise<void> {
@@ -257,7 +259,7 @@ export class ChallengesService {
   async succeed(live: LiveChallenge, factor: VerifiedFactor, apply: (manager: EntityManager, now: Date) => Promise<boolean>): Promise<MfaCompletion> {
     const now = this.clock.now();
     const { userId } = this.userOf(live);
-    const { amr, acr } = authenticationMethod(factor.method, factor.webauthn);
+    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible, attestationTrusted: factor.attestationTrusted });
     try {
       await this.dataSource.transaction(async (manager) => {
         const consumed = await this.challenges

@@ -40,13 +40,18 @@ export class FactorsService {
     ]);
     const rows: FactorRow[] = [...credentials.map((row) => ({ kind: 'webauthn' as const, row })), ...totp.map((row) => ({ kind: 'totp' as const, row }))];
     rows.sort((a, b) => a.row.createdAt.getTime() - b.row.createdAt.getTime() || a.row.id.localeCompare(b.row.id));
-    return rows.map(toView).map((view) => this.withModelName(view));
+    return rows.map((row) => this.withModelName(row, toView(row)));
   }
 
-  /** Adds the authenticator model's name (FIDO metadata, else the shipped AAGUID list) when known. */
-  withModelName(view: FactorView): FactorView {
-    const model = view.authenticator ? this.metadata.describe(view.authenticator.aaguid) : null;
-    return model && view.authenticator ? { ...view, authenticator: { ...view.authenticator, name: model.name } } : view;
+  /**
+   * Adds the authenticator model's name when known, looked up as the assessor identifies the model
+   * (metadata by AAGUID or U2F key identifier, the name stored at enrollment, else the shipped list).
+   */
+  withModelName(factor: FactorRow, view: FactorView): FactorView {
+    if (factor.kind !== 'webauthn' || !view.authenticator) return view;
+    const { aaguid, attestationKeyId, model } = factor.row;
+    const described = this.metadata.describe({ aaguid, attestationKeyId, model });
+    return described ? { ...view, authenticator: { ...view.authenticator, name: described.name } } : view;
   }
 
   /** Verified factors the user holds now: the `factor_count` of policy decisions. */

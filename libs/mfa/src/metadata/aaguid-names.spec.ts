@@ -20,7 +20,17 @@ describe('aaguid names', () => {
     assert.equal(parseAaguidNames({ aaguids: 'x' }).size, 0);
   });
 
-  it('the shipped file parses', () => {
-    assert.ok(SHIPPED_AAGUID_NAMES instanceof Map);
+  it('never names the all-zero AAGUID (it is no model)', () => {
+    assert.equal(parseAaguidNames({ aaguids: { '00000000-0000-0000-0000-000000000000': { name: 'Anything' } } }).size, 0);
+  });
+
+  it('the shipped file names the common passkey providers (community list)', () => {
+    const named = (aaguid: string) => SHIPPED_AAGUID_NAMES.get(aaguid)?.name;
+    assert.equal(named('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'), 'Google Password Manager');
+    assert.equal(named('08987058-cadc-4b81-b6e1-30de50dcbe96'), 'Windows Hello');
+    assert.equal(named('bada5566-a7aa-401f-bd96-45619a55120d'), '1Password');
+    assert.equal(named('d548826e-79b4-db40-a3d8-11116f7e8349'), 'Bitwarden');
+    assert.equal(named('fbfc3007-154e-4ecc-8c0b-6e020557d7bd'), 'Apple Passwords');
+    assert.ok(SHIPPED_AAGUID_NAMES.size >= 40);
   });
 });

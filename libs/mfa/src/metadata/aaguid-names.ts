@@ -7,7 +7,6 @@ export interface AuthenticatorModelName {
 }
 
 interface AaguidNamesFile {
-  source: string | null;
   aaguids: Record<string, { name: string; icon?: string }>;
 }
 
@@ -20,7 +19,7 @@ export function parseAaguidNames(file: unknown): Map<string, AuthenticatorModelN
   if (!aaguids || typeof aaguids !== 'object') return out;
   for (const [aaguid, value] of Object.entries(aaguids)) {
     const key = aaguid.toLowerCase();
-    if (!UUID.test(key) || typeof value?.name !== 'string' || value.name.trim() === '') continue;
+    if (!UUID.test(key) || key === '00000000-0000-0000-0000-000000000000' || typeof value?.name !== 'string' || value.name.trim() === '') continue;
     out.set(key, { name: value.name.trim(), ...(typeof value.icon === 'string' && value.icon.startsWith('data:') ? { icon: value.icon } : {}) });
   }
   return out;

@@ -41,7 +41,7 @@ const ALG_SIGN_COSE: Record<string, number> = {
   rsassa_pkcsv15_sha1_der: -65535,
 };
 
-const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
+export const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
 /** Looks metadata entries up; backed by a verified MDS BLOB. */
 export interface MetadataLookup {
@@ -62,6 +62,8 @@ export interface AttestationAssessment {
   certificationLevel?: string;
   /** Set when metadata reports the model revoked or compromised: enrollment must be refused. */
   compromisedStatus?: AuthenticatorStatus;
+  /** The attestation key identifier (hex) by which metadata listed a model without AAGUID. */
+  keyIdentifier?: string;
 }
 
 export interface AttestationInput {
@@ -83,17 +85,15 @@ export async function assessAttestation(input: AttestationInput, metadata: Metad
   const decoded = decodeAttestationObject(isoBase64URL.toBuffer(input.attestationObject));
   const fmt = decoded.get('fmt');
   const x5c = fmt === 'none' ? undefined : decoded.get('attStmt').get('x5c');
-  let entry = input.aaguid !== ZERO_AAGUID ? metadata.byAaguid(input.aaguid) : undefined;
-  if (!entry && x5c?.[0] && input.aaguid === ZERO_AAGUID) entry = metadata.byKeyIdentifier(await keyIdentifierOf(x5c[0]));
-  if (!entry) return { trusted: false, untrustedReason: x5c?.length ? 'no_metadata' : 'no_attestation' };
+  const found = await findEntry(input.aaguid, x5c, metadata);
+  if (!found) return { trusted: false, untrustedReason: x5c?.length ? 'no_metadata' : 'no_attestation' };
+  const { entry, keyIdentifier } = found;
 
-  const compromised = entry.statusReports.find((r) => COMPROMISED_STATUSES.has(r.status));
   const statement = entry.metadataStatement;
   const described: AttestationAssessment = {
     trusted: false,
-    ...(statement?.description ? { model: statement.description } : {}),
-    ...certificationOf(entry.statusReports),
-    ...(compromised ? { compromisedStatus: compromised.status } : {}),
+    ...describeEntry(entry),
+    ...(keyIdentifier ? { keyIdentifier } : {}),
   };
   if (!x5c || x5c.length === 0) return { ...described, untrustedReason: 'no_attestation' };
   if (!statement || statement.attestationRootCertificates.length === 0) return { ...described, untrustedReason: 'no_metadata' };
@@ -101,16 +101,60 @@ export async function assessAttestation(input: AttestationInput, metadata: Metad
   return (await chainsToMetadataRoots(x5c, statement)) ? { ...described, trusted: true } : { ...described, untrustedReason: 'chain' };
 }
 
+/** What metadata says of a model now: its description, certification level and any compromised status. */
+export function describeEntry(entry: MetadataBLOBPayloadEntry): Pick<AttestationAssessment, 'model' | 'certificationLevel' | 'compromisedStatus'> {
+  const compromised = entry.statusReports.find((r) => COMPROMISED_STATUSES.has(r.status));
+  const description = entry.metadataStatement?.description;
+  return {
+    ...(description ? { model: description } : {}),
+    ...certificationOf(entry.statusReports),
+    ...(compromised ? { compromisedStatus: compromised.status } : {}),
+  };
+}
+
+/**
+ * The metadata entry of the authenticator model: by AAGUID, or, for the all-zero AAGUID (FIDO U2F,
+ * Apple anonymous attestation), by the key identifier of a certificate of the chain — the leaf
+ * first, as MDS lists U2F keys, then its issuers, so a model whose leaf is unique per credential
+ * (Apple) is found by its issuing CA. The zero AAGUID itself never names a model.
+ */
+async function findEntry(aaguid: string, x5c: Uint8Array[] | undefined, metadata: MetadataLookup): Promise<{ entry: MetadataBLOBPayloadEntry; keyIdentifier?: string } | undefined> {
+  if (aaguid !== ZERO_AAGUID) {
+    const entry = metadata.byAaguid(aaguid);
+    return entry ? { entry } : undefined;
+  }
+  for (const der of x5c ?? []) {
+    const keyIdentifier = await keyIdentifierOf(der);
+    const entry = keyIdentifier ? metadata.byKeyIdentifier(keyIdentifier) : undefined;
+    if (entry) return { entry, keyIdentifier };
+  }
+  return undefined;
+}
+
 async function chainsToMetadataRoots(x5c: Uint8Array[], statement: MetadataStatement): Promise<boolean> {
+  let chain: string[];
+  let roots: string[];
   try {
-    const chain = x5c.map((der) => new X509Certificate(der).toString('pem'));
-    const roots = statement.attestationRootCertificates.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')).toString('pem'));
-    // A single certificate that is itself listed in metadata is trusted as is (MDS "self-referencing").
-    if (chain.length === 1 && roots.includes(chain[0]!)) return true;
-    return await validateCertificatePath(chain, roots);
+    chain = x5c.map((der) => new X509Certificate(der).toString('pem'));
+    roots = statement.attestationRootCertificates.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')).toString('pem'));
   } catch {
     return false;
   }
+  // A single certificate that is itself listed in metadata is trusted as is (MDS "self-referencing").
+  if (chain.length === 1 && roots.includes(chain[0]!)) return true;
+  // Authenticators often send the root (android-key always does) or the listed intermediate in
+  // x5c; the path check wants each anchor only once, as the anchor, so it is tried per root with
+  // that root (and anything after it) removed from the chain. The leaf always stays.
+  for (const root of roots) {
+    const at = chain.indexOf(root);
+    const path = at > 0 ? chain.slice(0, at) : chain;
+    try {
+      if (await validateCertificatePath(path, [root])) return true;
+    } catch {
+      // not this root: try the next one
+    }
+  }
+  return false;
 }
 
 /** RFC 5280 key identifier (SHA-1 of the subject public key), as MDS lists U2F attestation keys. */

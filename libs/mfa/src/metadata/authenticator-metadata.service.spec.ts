@@ -35,13 +35,13 @@ describe('AuthenticatorMetadataService', () => {
     const service = new AuthenticatorMetadataService(configWith({ file, rootCertFile: rootFile, refreshSeconds: 3600 }));
     await service.onModuleInit();
     assert.equal(service.blobNumber, 5);
-    assert.deepEqual(service.describe(A.toUpperCase()), { name: 'Model A' });
-    assert.equal(service.describe(B), null);
+    assert.deepEqual(service.describe({ aaguid: A.toUpperCase() }), { name: 'Model A' });
+    assert.equal(service.describe({ aaguid: B }), null);
     assert.equal(await service.load(await signBlob({ signer, no: 4, entries: [] }), 'test'), false);
     assert.equal(service.blobNumber, 5);
     assert.equal(await service.load(await signBlob({ signer, no: 6, entries: [metadataEntry({ aaguid: B, description: 'Model B' })] }), 'test'), true);
-    assert.equal(service.describe(A), null);
-    assert.equal(service.describe(B)?.name, 'Model B');
+    assert.equal(service.describe({ aaguid: A }), null);
+    assert.equal(service.describe({ aaguid: B })?.name, 'Model B');
   });
 
   it('fails fast on a BLOB file that does not verify', async () => {
@@ -74,7 +74,7 @@ describe('AuthenticatorMetadataService', () => {
       status = 200;
       blob = await signBlob({ signer, no: 2, entries: [metadataEntry({ aaguid: A, description: 'Model A v2' })] });
       await service.refresh();
-      assert.equal(service.describe(A)?.name, 'Model A v2');
+      assert.equal(service.describe({ aaguid: A })?.name, 'Model A v2');
       service.onModuleDestroy();
     } finally {
       await new Promise((resolve) => server.close(resolve));

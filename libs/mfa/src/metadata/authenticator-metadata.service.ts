@@ -2,12 +2,25 @@ import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SettingsService, type MetadataBLOBPayloadEntry } from '@simplewebauthn/server';
 import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
-import { assessAttestation, type AttestationAssessment, type AttestationInput, type MetadataLookup } from './attestation.assessor.js';
+import { assessAttestation, ZERO_AAGUID, type AttestationAssessment, type AttestationInput, type MetadataLookup } from './attestation.assessor.js';
+import { configureAttestationLibrary } from './revocation-fetch.js';
 import { SHIPPED_AAGUID_NAMES, type AuthenticatorModelName } from './aaguid-names.js';
 import { verifyMdsBlob } from './mds-blob.verifier.js';
 
 const FETCH_TIMEOUT_MS = 30_000;
 const MAX_BLOB_BYTES = 64 * 1024 * 1024;
+
+/** A stored credential's model, as the factor list and re-judging look it up. */
+export interface ModelRef {
+  aaguid: string;
+  /** Key identifier by which metadata listed a zero-AAGUID model at enrollment. */
+  attestationKeyId?: string | null;
+  /** The model name stored with the credential. */
+  model?: string | null;
+}
+
+/** Called after a newer BLOB is installed (re-judging of stored credentials listens). */
+export type BlobChangeListener = (blobNo: number) => Promise<void>;
 
 interface LoadedBlob {
   no: number;
@@ -34,12 +47,15 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
   private roots: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private readonly listeners: BlobChangeListener[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** A configured file must load: a bad BLOB or root stops the process at start (fail fast). */
   async onModuleInit(): Promise<void> {
     const { file, rootCertFile } = this.config.fidoMds;
+    // Before anything verifies a chain: trust from metadata, revocation lists only when enabled.
+    await configureAttestationLibrary({ enabled: this.config.attestationCrlFetch });
     this.roots = rootCertFile ? splitPem(readFileSync(rootCertFile, 'utf8')) : SettingsService.getRootCertificates({ identifier: 'mds' });
     if (rootCertFile && this.roots.length === 0) throw new Error(`FIDO_MDS_ROOT_CERT (${rootCertFile}) holds no PEM certificate`);
     if (file) await this.load(readFileSync(file, 'utf8'), `file:${file}`);
@@ -74,7 +90,19 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
     this.blob = { no: verified.no, nextUpdate: verified.nextUpdate, source, byAaguid, byKeyId };
     if (verified.nextUpdate.getTime() < Date.now()) this.logger.warn(`MDS BLOB no. ${verified.no} is past its nextUpdate (${verified.nextUpdate.toISOString().slice(0, 10)})`);
     this.logger.log(`Loaded MDS BLOB no. ${verified.no} from ${source}: ${byAaguid.size} AAGUIDs, ${byKeyId.size} U2F key ids`);
+    for (const listener of this.listeners) {
+      try {
+        await listener(verified.no);
+      } catch (err) {
+        this.logger.error(`Re-judging against MDS BLOB no. ${verified.no} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     return true;
+  }
+
+  /** Runs `listener` after each newer BLOB is installed. */
+  onBlobChange(listener: BlobChangeListener): void {
+    this.listeners.push(listener);
   }
 
   /** Fetches FIDO_MDS_URL once; concurrent calls share one fetch. Failures are logged, never thrown. */
@@ -117,11 +145,23 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
     return assessAttestation(input, this);
   }
 
-  /** The model's name (and icon) from the BLOB, else from the shipped list; null when unknown. */
-  describe(aaguid: string): AuthenticatorModelName | null {
-    const statement = this.byAaguid(aaguid)?.metadataStatement;
+  /** The metadata entry of a stored credential's model: by AAGUID, or by key identifier for the zero AAGUID. */
+  entryOf(ref: ModelRef): MetadataBLOBPayloadEntry | undefined {
+    if (ref.aaguid.toLowerCase() !== ZERO_AAGUID) return this.byAaguid(ref.aaguid);
+    return ref.attestationKeyId ? this.byKeyIdentifier(ref.attestationKeyId) : undefined;
+  }
+
+  /**
+   * The model's name (and icon), looked up as the assessor identifies models: the BLOB's entry (by
+   * AAGUID, or by key identifier for the zero AAGUID), else the name stored at enrollment, else the
+   * shipped list (never for the zero AAGUID, which names no model). Null when unknown.
+   */
+  describe(ref: ModelRef): AuthenticatorModelName | null {
+    const statement = this.entryOf(ref)?.metadataStatement;
     if (statement?.description) return { name: statement.description, ...(statement.icon ? { icon: statement.icon } : {}) };
-    return SHIPPED_AAGUID_NAMES.get(aaguid.toLowerCase()) ?? null;
+    if (ref.model) return { name: ref.model };
+    if (ref.aaguid.toLowerCase() === ZERO_AAGUID) return null;
+    return SHIPPED_AAGUID_NAMES.get(ref.aaguid.toLowerCase()) ?? null;
   }
 }
 

@@ -1,5 +1,5 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
-import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import { PQCNotSupportedError, SimpleWebAuthnError, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { ApiError } from '../../../errors/src/index.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
@@ -15,6 +15,8 @@ export interface VerifiedAuthenticator {
   backedUp: boolean;
   attestationFormat: string;
   attachment: string;
+  /** clientExtensionResults.credProps.rk as the client reported it; null when it reported nothing. */
+  credPropsRk: boolean | null;
 }
 
 export interface RegistrationExpectations {
@@ -54,6 +56,13 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   if (clientData.challenge !== expected.challenge) fail('The challenge does not match the pending enrollment.', 'challenge');
   if (!expected.origins.includes(clientData.origin as string)) fail("The origin is not one of the tenant's origins.", 'origin');
 
+  // A passkey must be discoverable; a client that says the credential is not (credProps.rk false)
+  // made a server-side credential the user cannot sign in with by choosing it. Silence is accepted.
+  const credPropsRk = credPropsResidentKey(response);
+  if (expected.methodType === 'webauthn_passkey' && credPropsRk === false) {
+    fail('This device created a credential it cannot offer at sign-in, not a passkey. Use a device or browser that can save a passkey (for example your phone, a password manager, or a current browser).', 'not_discoverable');
+  }
+
   let result;
   try {
     result = await verifyRegistrationResponse({
@@ -67,9 +76,10 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
       supportedAlgorithmIDs: expected.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
     });
   } catch (err) {
-    return fail(classifyLibraryError(err, expected.methodType), 'attestation');
+    const { message, reason } = classifyRegistrationError(err, expected.methodType);
+    return fail(message, reason);
   }
-  if (!result.verified) return fail('The attestation could not be verified.', 'attestation');
+  if (!result.verified) return fail('The attestation signature is not valid.', 'attestation_signature');
   const info = result.registrationInfo;
   if (info.credential.id !== response.id) fail('The credential id does not match the authenticator data.', 'credential_id');
 
@@ -84,7 +94,13 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     backedUp: info.credentialBackedUp,
     attestationFormat: info.fmt,
     attachment: response.authenticatorAttachment ?? 'unknown',
+    credPropsRk,
   };
+}
+
+function credPropsResidentKey(response: RegistrationResponseJSON): boolean | null {
+  const rk = (response.clientExtensionResults as { credProps?: { rk?: unknown } } | undefined)?.credProps?.rk;
+  return typeof rk === 'boolean' ? rk : null;
 }
 
 function decodeLength(b64url: string): number {
@@ -126,17 +142,52 @@ function parseClientData(value: unknown): Record<string, unknown> | null {
   }
 }
 
-/** Maps the library's failure to a message that names the check, not the expected value. */
-function classifyLibraryError(err: unknown, methodType: WebAuthnMethodType): string {
-  const text = err instanceof Error ? err.message : '';
-  if (/RP ID/i.test(text)) return 'The authenticator data is not for this relying party.';
-  if (/user verification/i.test(text) || /User verification/.test(text)) {
-    return methodType === 'webauthn_passkey'
-      ? 'A passkey must verify the user (PIN or biometric), and this authenticator did not.'
-      : 'User verification was required but not performed.';
-  }
-  if (/user presen/i.test(text) || /User not present/i.test(text)) return 'The authenticator did not confirm user presence.';
-  if (/algorithm/i.test(text)) return 'The credential uses an algorithm that is not accepted (ES256, EdDSA or RS256).';
-  if (/signature/i.test(text)) return 'The attestation signature is not valid.';
-  return 'The attestation could not be verified.';
+export interface ClassifiedError {
+  message: string;
+  /** `details.reason` of the 400 verification_failed answer. */
+  reason: string;
 }
+
+const ALGORITHMS_ACCEPTED = 'The credential uses an algorithm that is not accepted (ES256, EdDSA or RS256).';
+const CHAIN_INVALID = 'The attestation certificate chain is not valid (expired, broken or revoked).';
+
+/**
+ * Maps a failure of @simplewebauthn/server to a message that names the check, never the expected
+ * value. By class and code where the library has them; its other failures are plain Errors, told
+ * apart by the fixed start of their messages (pinned by the spec beside this file).
+ */
+export function classifyRegistrationError(err: unknown, methodType: WebAuthnMethodType): ClassifiedError {
+  if (err instanceof PQCNotSupportedError) return { message: ALGORITHMS_ACCEPTED, reason: 'unsupported_algorithm' };
+  // Format verifiers wrap the path check's error in a plain Error with it as the cause.
+  const coded = err instanceof SimpleWebAuthnError ? err : err instanceof Error && err.cause instanceof SimpleWebAuthnError ? err.cause : undefined;
+  if (coded?.code === 'CERTIFICATE_PATH_VERIFICATION_FAILED') return { message: CHAIN_INVALID, reason: 'attestation_chain' };
+  if (err instanceof Error && err.name === 'UnexpectedRPIDHash') return { message: 'The authenticator data is not for this relying party.', reason: 'rp_id' };
+  if (err instanceof Error && err.name === 'InvalidBackupFlags') return { message: 'The authenticator data has inconsistent backup flags.', reason: 'backup_flags' };
+  const text = err instanceof Error ? err.message : '';
+  for (const [pattern, classified] of LIBRARY_MESSAGES) {
+    if (pattern.test(text)) return typeof classified === 'function' ? classified(methodType) : classified;
+  }
+  return { message: 'The attestation could not be verified.', reason: 'attestation' };
+}
+
+const LIBRARY_MESSAGES: [RegExp, ClassifiedError | ((m: WebAuthnMethodType) => ClassifiedError)][] = [
+  [/^Unexpected public key alg\b/, { message: ALGORITHMS_ACCEPTED, reason: 'unsupported_algorithm' }],
+  [/^Credential public key was missing numeric alg/, { message: ALGORITHMS_ACCEPTED, reason: 'unsupported_algorithm' }],
+  [/^Unexpected RP ID hash/, { message: 'The authenticator data is not for this relying party.', reason: 'rp_id' }],
+  [
+    /^User verification was required/,
+    (m) => ({
+      message: m === 'webauthn_passkey' ? 'A passkey must verify the user (PIN or biometric), and this authenticator did not.' : 'User verification was required but not performed.',
+      reason: 'user_verification',
+    }),
+  ],
+  [/^User presence was required/, { message: 'The authenticator did not confirm user presence.', reason: 'user_presence' }],
+  [/^Unsupported Attestation Format/, { message: 'The attestation format is not supported.', reason: 'attestation_format' }],
+  [/^No credential ID was provided|^No public key was provided|^No AAGUID was present/, { message: 'The authenticator data has no attested credential.', reason: 'authenticator_data' }],
+  [/certificate out of validity period|Certificate (not good|is not yet valid)|not good (before|after)/i, { message: CHAIN_INVALID, reason: 'attestation_chain' }],
+  [/root certificate was not a known root|could not be chained|trust anchor|revoked certificate|revocation status/i, { message: CHAIN_INVALID, reason: 'attestation_chain' }],
+  [/id-fido-gen-ce-aaguid/, { message: "The attestation certificate names another authenticator model than the authenticator data.", reason: 'attestation_aaguid' }],
+  [/signature/i, { message: 'The attestation signature is not valid.', reason: 'attestation_signature' }],
+  // Any other check of a format's statement (TPM structures, U2F AAGUID, Apple nonce, …).
+  [/\((TPM|TPM\|RSA|TPM\|ECC|Packed|Packed\|Full|Android Key|Apple|FIDOU2F|SafetyNet)\)$|^AAGUID .* was not expected value/, { message: 'The attestation statement is not valid for its format.', reason: 'attestation_statement' }],
+];

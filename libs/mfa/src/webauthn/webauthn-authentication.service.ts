@@ -11,6 +11,7 @@ import { CHALLENGE_TTL_MS, credentialQualification } from '../challenges/challen
 import { strengthOf } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
+import { storedAuthenticatorAttrs } from './authenticator-attributes.js';
 
 type RelyingParty = NonNullable<LiveChallenge['tenant']['webauthn']>;
 
@@ -34,7 +35,7 @@ export class WebAuthnAuthenticationService {
   private readonly handles: TenantScopedRepository<UserHandleEntity>;
 
   constructor(
-    @Inject(DataSource) dataSource: DataSource,
+    @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly challenges: ChallengesService,
     private readonly audit: AuditService,
@@ -107,29 +108,12 @@ export class WebAuthnAuthenticationService {
       });
       throw await this.challenges.failure(live, method, 'counter_regression', { factor_id: credential.id });
     }
-    const factor = { method, factorId: credential.id, webauthn: { ...strength, userVerified: result.userVerified } };
+    const factor = { method, factorId: credential.id, backupEligible: credential.backupEligible, attestationTrusted: credential.attestationTrusted, userVerified: result.userVerified };
     await this.challenges.assertAcrMet(live, factor);
 
-    await this.challenges.authorize(
-      live,
-      method,
-      {
-        type: 'Authenticator',
-        id: credential.credentialId,
-        attrs: {
-          method_type: method,
-          aaguid: credential.aaguid,
-          user_verified: result.userVerified,
-          backup_eligible: credential.backupEligible,
-          backed_up: result.backedUp,
-          attachment: credential.attachment === 'unknown' ? '' : credential.attachment,
-          attestation_format: credential.attestationFormat,
-          transports: credential.transports,
-        },
-      },
-      ip,
-    );
+    if (result.backedUp && !credential.backedUp) await this.recordBackupDrift(tenantId, userId, credential);
 
+    await this.challenges.authorize(live, method, { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) }, ip);
     return this.challenges.succeed(live, factor, async (manager, now) => {
       // Compare-and-set on the counter: of two assertions racing on one credential, one wins.
       const updated = await this.credentials
@@ -177,6 +161,31 @@ export class WebAuthnAuthenticationService {
     if (handle.length > 64) return null;
     const row = await this.handles.findOne(tenantId, { handle });
     return row?.userId ?? null;
+  }
+
+  /**
+   * A credential enrolled device-bound (BS=0) that now says it is backed up (BS=1) has been synced
+   * to a cloud keychain since. Recorded before the policy decides, so the stored flag, the audit
+   * log and `resource.backed_up` agree even when a rule then refuses the synced passkey.
+   */
+  private async recordBackupDrift(tenantId: string, userId: string, credential: WebAuthnCredentialEntity): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await this.credentials.withManager(manager).update(tenantId, { id: credential.id, backedUp: false }, { backedUp: true });
+      if (updated !== 1) return;
+      await this.audit.record(
+        tenantId,
+        {
+          actorType: 'system',
+          actorId: 'tessera',
+          action: 'factor.backup_state_changed',
+          resourceType: 'factor',
+          resourceId: credential.id,
+          metadata: { user_id: userId, method_type: credential.methodType, aaguid: credential.aaguid, backed_up: true, enrolled_backed_up: false },
+        },
+        manager,
+      );
+    });
+    credential.backedUp = true;
   }
 }
 

@@ -32,7 +32,12 @@ export class WebAuthnEnrollmentController {
   @Post('complete')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Complete WebAuthn registration', description: 'Verifies the attestation against the pending enrollment, applies the tenant policy, stores the credential and returns backup codes when the user has none.' })
+  @ApiOperation({
+    summary: 'Complete WebAuthn registration',
+    description:
+      'Verifies the attestation against the pending enrollment, judges its trust from FIDO metadata (stored with the credential), applies the tenant policy, stores the credential and returns backup codes when the user has none. ' +
+      'A 400 verification_failed names the failed check in details.reason, e.g. not_discoverable (a passkey whose clientExtensionResults.credProps.rk is false), unsupported_algorithm, user_verification, rp_id, attestation_chain, attestation_signature, authenticator_status.',
+  })
   @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
   @ApiStepUp()
   @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'step_up_required', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')

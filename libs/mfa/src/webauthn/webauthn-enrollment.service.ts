@@ -24,6 +24,7 @@ import { verifyRegistration, type VerifiedAuthenticator } from './registration.v
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
 
 export interface CompleteRegistrationInput {
   credential: RegistrationResponseJSON;
@@ -130,7 +131,7 @@ export class WebAuthnEnrollmentService {
       tenant,
       principal: user,
       action: 'complete_enrollment',
-      resource: { type: 'Authenticator', id: verified.credentialId, attrs: authenticatorAttrs(verified, input.methodType, attestation) },
+      resource: { type: 'Authenticator', id: verified.credentialId, attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation) },
       context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
@@ -147,10 +148,17 @@ export class WebAuthnEnrollmentService {
       backupEligible: verified.backupEligible,
       backedUp: verified.backedUp,
       attestationFormat: verified.attestationFormat,
-      attestationTrusted: attestation.trusted,
       attachment: verified.attachment,
       methodType: input.methodType,
       deviceName: input.deviceName,
+      credPropsRk: verified.credPropsRk,
+      attestationTrusted: attestation.trusted,
+      untrustedReason: attestation.untrustedReason ?? null,
+      model: attestation.model ?? null,
+      certificationLevel: attestation.certificationLevel ?? null,
+      modelStatus: null,
+      attestationKeyId: attestation.keyIdentifier ?? null,
+      metadataBlobNo: this.metadata.blobNumber,
       createdAt: now,
       lastUsedAt: null,
     };
@@ -168,6 +176,9 @@ export class WebAuthnEnrollmentService {
         attestation_trusted: attestation.trusted,
         ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
         ...(attestation.model ? { model: attestation.model } : {}),
+        ...(attestation.certificationLevel ? { certification_level: attestation.certificationLevel } : {}),
+        ...(verified.credPropsRk !== null ? { cred_props_rk: verified.credPropsRk } : {}),
+        ...(this.metadata.blobNumber !== null ? { metadata_blob_no: this.metadata.blobNumber } : {}),
         backup_codes_issued: codesIssued,
       },
     });
@@ -245,20 +256,4 @@ export class WebAuthnEnrollmentService {
 function relyingParty(tenant: TenantContext): RelyingParty {
   if (!tenant.webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
   return tenant.webauthn;
-}
-
-function authenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType, a: AttestationAssessment) {
-  return {
-    method_type: methodType,
-    aaguid: v.aaguid,
-    user_verified: v.userVerified,
-    backup_eligible: v.backupEligible,
-    backed_up: v.backedUp,
-    attachment: v.attachment,
-    attestation_format: v.attestationFormat,
-    transports: v.transports,
-    attestation_trusted: a.trusted,
-    ...(a.certificationLevel ? { certification_level: a.certificationLevel } : {}),
-    ...(a.model ? { model: a.model } : {}),
-  };
 }

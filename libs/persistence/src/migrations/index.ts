@@ -3,8 +3,10 @@ import { Initial1795873487441 as SqliteInitial } from './sqlite/1795873487441-In
 import { Initial1795873487441 as PostgresInitial } from './postgres/1795873487441-Initial.js';
 import { MfaChallenges1795874149885 as SqliteMfaChallenges } from './sqlite/1795874149885-MfaChallenges.js';
 import { MfaChallenges1795874149885 as PostgresMfaChallenges } from './postgres/1795874149885-MfaChallenges.js';
-import { UsernamelessAndAcr1796110353555 as SqliteUsernamelessAndAcr } from './sqlite/1796110353555-UsernamelessAndAcr.js';
-import { UsernamelessAndAcr1796110353555 as PostgresUsernamelessAndAcr } from './postgres/1796110353555-UsernamelessAndAcr.js';
+import { CredentialTrust1796110370718 as SqliteCredentialTrust } from './sqlite/1796110370718-CredentialTrust.js';
+import { CredentialTrust1796110370718 as PostgresCredentialTrust } from './postgres/1796110370718-CredentialTrust.js';
+import { UsernamelessAndAcr1796113303364 as SqliteUsernamelessAndAcr } from './sqlite/1796113303364-UsernamelessAndAcr.js';
+import { UsernamelessAndAcr1796113303364 as PostgresUsernamelessAndAcr } from './postgres/1796113303364-UsernamelessAndAcr.js';
 
-export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteUsernamelessAndAcr];
-export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresUsernamelessAndAcr];
+export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust, SqliteUsernamelessAndAcr];
+export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust, PostgresUsernamelessAndAcr];

@@ -12,6 +12,7 @@ export const POLICY_ACTIONS = [
   'manage_api_keys',
   'read_audit_log',
   'manage_user_factors',
+  'read_authenticator_report',
 ] as const;
 
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];

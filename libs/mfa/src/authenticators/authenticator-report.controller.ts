@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
+import { AuthenticatorReportService } from './authenticator-report.service.js';
+import { AuthenticatorReportDto } from './authenticator-report.dto.js';
+
+/** The tenant's authenticator fleet (API key): policy action read_authenticator_report. */
+@ApiTags('factor administration')
+@Controller('v1/authenticators')
+@AdminRoute()
+@ApiAdminRoute()
+export class AuthenticatorReportController {
+  constructor(private readonly reports: AuthenticatorReportService) {}
+
+  @Get('report')
+  @ApiOperation({
+    operationId: 'getAuthenticatorReport',
+    summary: "The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised",
+  })
+  @ApiOkResponse({ type: AuthenticatorReportDto })
+  @ApiErrorResponses('policy_denied')
+  report(@CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<AuthenticatorReportDto> {
+    return this.reports.report(tenant, key, ip);
+  }
+}

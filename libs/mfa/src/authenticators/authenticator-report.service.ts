@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { Clock } from '../../../config/src/index.js';
+import type { ApiKeyPrincipal, TenantContext } from '../../../auth/src/index.js';
+import { PolicyService } from '../../../policy/src/index.js';
+import { TenantScopedRepository, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
+
+export interface AuthenticatorReport {
+  generated_at: string;
+  metadata_blob_no: number | null;
+  total: number;
+  by_method_type: { method_type: string; count: number }[];
+  by_model: { aaguid: string; name: string | null; model_status: string | null; count: number }[];
+  by_certification_level: { certification_level: string | null; count: number }[];
+  attestation: { trusted: number; untrusted: number };
+  backup: { device_bound: number; synced: number };
+  compromised_total: number;
+  compromised: { factor_id: string; user_id: string; method_type: string; aaguid: string; name: string | null; model_status: string; device_name: string; created_at: string; last_used_at: string | null }[];
+}
+
+/** The report lists at most this many compromised credentials (compromised_total counts them all). */
+export const COMPROMISED_LISTED = 1000;
+
+type Count = { n: string | number };
+const num = (row: Count) => Number(row.n);
+
+/**
+ * The tenant's WebAuthn fleet, as a security team asks about it: how many credentials of which
+ * model and certification level, attested or not, device-bound or synced, and which credentials
+ * are of a model that FIDO metadata now reports compromised. Counts are computed in the database.
+ */
+@Injectable()
+export class AuthenticatorReportService {
+  private readonly credentials: TenantScopedRepository<WebAuthnCredentialEntity>;
+
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly policy: PolicyService,
+    private readonly metadata: AuthenticatorMetadataService,
+  ) {
+    this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
+  }
+
+  async report(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): Promise<AuthenticatorReport> {
+    await this.policy.enforce({ tenant, principal: key, action: 'read_authenticator_report', resource: { type: 'Tenant', id: tenant.id }, context: { ip } });
+    const grouped = (...columns: (keyof WebAuthnCredentialEntity)[]) => {
+      const q = this.credentials.query(tenant.id, 'c').select('COUNT(*)', 'n');
+      for (const c of columns) q.addSelect(`c.${c}`, c).addGroupBy(`c.${c}`);
+      return q.getRawMany<Count & Record<string, unknown>>();
+    };
+    const [methods, models, levels, trust, backup, compromised] = await Promise.all([
+      grouped('methodType'),
+      grouped('aaguid', 'attestationKeyId', 'model', 'modelStatus'),
+      grouped('certificationLevel'),
+      grouped('attestationTrusted'),
+      grouped('backedUp'),
+      this.credentials.find(tenant.id, { modelStatus: Not(IsNull()) }, { order: { createdAt: 'ASC', id: 'ASC' }, take: COMPROMISED_LISTED }),
+    ]);
+    const nameOf = (row: { aaguid: string; attestationKeyId: string | null; model: string | null }) => this.metadata.describe(row)?.name ?? null;
+    const byModel = models
+      .map((r) => ({ aaguid: r.aaguid as string, name: nameOf({ aaguid: r.aaguid as string, attestationKeyId: r.attestationKeyId as string | null, model: r.model as string | null }), model_status: (r.modelStatus as string | null) ?? null, count: num(r) }))
+      .sort((a, b) => b.count - a.count || a.aaguid.localeCompare(b.aaguid));
+    const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true';
+    const sum = (rows: (Count & Record<string, unknown>)[], column: string, want: boolean) => rows.filter((r) => truthy(r[column]) === want).reduce((acc, r) => acc + num(r), 0);
+    return {
+      generated_at: this.clock.now().toISOString(),
+      metadata_blob_no: this.metadata.blobNumber,
+      total: methods.reduce((acc, r) => acc + num(r), 0),
+      by_method_type: methods.map((r) => ({ method_type: r.methodType as string, count: num(r) })).sort((a, b) => a.method_type.localeCompare(b.method_type)),
+      by_model: byModel,
+      by_certification_level: levels
+        .map((r) => ({ certification_level: (r.certificationLevel as string | null) ?? null, count: num(r) }))
+        .sort((a, b) => b.count - a.count || String(a.certification_level).localeCompare(String(b.certification_level))),
+      attestation: { trusted: sum(trust, 'attestationTrusted', true), untrusted: sum(trust, 'attestationTrusted', false) },
+      backup: { device_bound: sum(backup, 'backedUp', false), synced: sum(backup, 'backedUp', true) },
+      compromised_total: byModel.filter((m) => m.model_status !== null).reduce((acc, m) => acc + m.count, 0),
+      compromised: compromised.map((c) => ({
+        factor_id: c.id,
+        user_id: c.userId,
+        method_type: c.methodType,
+        aaguid: c.aaguid,
+        name: nameOf(c),
+        model_status: c.modelStatus!,
+        device_name: c.deviceName,
+        created_at: c.createdAt.toISOString(),
+        last_used_at: c.lastUsedAt?.toISOString() ?? null,
+      })),
+    };
+  }
+}
