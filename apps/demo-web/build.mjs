@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the dev-only demo page into dist/apps/demo-web/, where the API's DemoModule serves it:
-// the page's own files, plus @simplewebauthn/browser's ES modules copied from node_modules
-// (served from this origin under /demo/assets/vendor/: no CDN, no bundler needed).
+// the page's own files, plus the ES modules it runs on, copied under /demo/assets/vendor/ and named
+// by the page's import map (served from this origin: no CDN, no bundler needed): @tessera/sdk from
+// libs/sdk/dist (built just before), openapi-fetch and @simplewebauthn/browser from node_modules.
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -40,3 +41,17 @@ if (!existsSync(join(vendor, 'index.js')) || copied < 5) {
   console.error(`demo-web: @simplewebauthn/browser's ES modules were not found under ${esm}`);
   process.exit(1);
 }
+
+// @tessera/sdk, as `npm run build` compiled it (libs/sdk/dist).
+const sdk = join(root, 'libs', 'sdk', 'dist');
+if (!existsSync(join(sdk, 'browser.js'))) {
+  console.error('demo-web: libs/sdk/dist is missing: the SDK is built before the demo page (npm run build)');
+  process.exit(1);
+}
+copyJs(sdk, join(out, 'vendor', 'tessera-sdk'));
+
+// openapi-fetch ships one dependency-free ES module.
+const fetchPkg = dirname(dirname(require.resolve('openapi-fetch')));
+mkdirSync(join(out, 'vendor', 'openapi-fetch'), { recursive: true });
+cpSync(join(fetchPkg, 'dist', 'index.mjs'), join(out, 'vendor', 'openapi-fetch', 'index.js'));
+cpSync(join(fetchPkg, 'LICENSE'), join(out, 'vendor', 'openapi-fetch', 'LICENSE.md'));

@@ -88,9 +88,13 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.match(csp, /script-src 'self'/);
     const html = await page.text();
     assert.doesNotMatch(html, /https?:\/\//, 'no third-party script or style');
-    const lib = await fetch(`${h.baseUrl}/demo/assets/vendor/simplewebauthn/index.js`);
-    assert.equal(lib.status, 200);
-    assert.match(lib.headers.get('content-type') ?? '', /javascript/);
+    // The page runs on @tessera/sdk: its import map names the SDK and what it builds on, all served here.
+    assert.match(html, /"@tessera\/sdk\/browser": "\/demo\/assets\/vendor\/tessera-sdk\/browser\.js"/);
+    for (const module of ['simplewebauthn/index.js', 'tessera-sdk/index.js', 'tessera-sdk/browser.js', 'tessera-sdk/client.js', 'openapi-fetch/index.js']) {
+      const lib = await fetch(`${h.baseUrl}/demo/assets/vendor/${module}`);
+      assert.equal(lib.status, 200, module);
+      assert.match(lib.headers.get('content-type') ?? '', /javascript/, module);
+    }
     assert.equal((await fetch(`${h.baseUrl}/demo/assets/..%2F..%2Fpackage.json`)).status, 404);
     assert.equal((await fetch(`${h.baseUrl}/demo/assets/nope.js`)).status, 404);
     const session = await fetch(`${h.baseUrl}/demo/session`);

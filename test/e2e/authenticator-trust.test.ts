@@ -189,6 +189,40 @@ when { resource has attestation_trusted && resource.attestation_trusted
       assert.equal(bound.status, 200, bound.text);
     });
 
+    it('a passkey the client reports as not discoverable (credProps.rk false) is refused; credProps.rk is stored with the credential', async () => {
+      // The client's report (unsigned, as Chrome on Android sends it for a credential it could not make discoverable).
+      const user = newUser();
+      const headers = await t.userHeaders(plain.id, user);
+      const options = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers });
+      assert.equal(options.status, 200, options.text);
+      const credential = new SoftAuthenticator().createCredential(options.body.options, { origin: TEST_ORIGIN });
+      assert.deepEqual(credential.clientExtensionResults, { credProps: { rk: true } });
+      const refused = await t.request('POST', COMPLETE, { headers, json: { credential: { ...credential, clientExtensionResults: { credProps: { rk: false } } }, device_name: 'Phone', method_type: 'webauthn_passkey' } });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.code, 'verification_failed');
+      assert.equal(refused.body.details.reason, 'not_discoverable');
+      assert.match(refused.body.message, /save a passkey/);
+      assert.equal(await storedCredentials(plain.id, user), 0);
+
+      const p = dialect === 'postgres' ? '$1' : '?';
+      const stored = async (u: string) => (await t.app.get(DataSource).query(`SELECT cred_props_rk, attestation_trusted, model, metadata_blob_no FROM webauthn_credentials WHERE user_id = ${p}`, [u]))[0];
+      const passkeyUser = newUser();
+      assert.equal((await enroll(plain, passkeyUser, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID }))).status, 200);
+      const passkeyRow = await stored(passkeyUser);
+      assert.equal(Boolean(passkeyRow.cred_props_rk), true);
+      assert.equal(Boolean(passkeyRow.attestation_trusted), false);
+      assert.equal(passkeyRow.model, 'Example Passkey Provider');
+      assert.equal(Number(passkeyRow.metadata_blob_no), 42);
+      assert.equal((await enrolledEvent(plain, passkeyUser))['cred_props_rk'], true);
+
+      const keyUser = newUser();
+      assert.equal((await enroll(plain, keyUser, 'webauthn_fido', securityKey({ key: trusted }))).status, 200);
+      const keyRow = await stored(keyUser);
+      assert.equal(Boolean(keyRow.cred_props_rk), false);
+      assert.equal(Boolean(keyRow.attestation_trusted), true);
+      assert.equal(keyRow.model, 'Acme Key 5');
+    });
+
     it('GET /v1/users/me/mfa names the authenticator model from metadata', async () => {
       const user = newUser();
       assert.equal((await enroll(plain, user, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID }), 'Laptop')).status, 200);

@@ -6,7 +6,7 @@ import { TENANT_HEADER_DOC } from '../../libs/auth/src/index.js';
 import { dialects, startTestApp, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 
 const STATIC_ORIGIN = 'https://console.example.com';
-const ERROR_REF = '#/components/schemas/ErrorBodyDto';
+const ERROR_REF = '#/components/schemas/Error';
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -101,7 +101,7 @@ for (const dialect of await dialects()) {
         { type: doc.components.securitySchemes.apiKey.type, in: doc.components.securitySchemes.apiKey.in, name: doc.components.securitySchemes.apiKey.name },
         { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       );
-      const error = doc.components.schemas.ErrorBodyDto;
+      const error = doc.components.schemas.Error;
       assert.deepEqual([...error.required].sort(), ['code', 'message']);
       assert.ok(error.properties.code.enum.includes('tenant_mismatch'));
     });

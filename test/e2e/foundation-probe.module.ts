@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
-import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import {
   AdminRoute,
@@ -32,8 +32,9 @@ class ProbeBodyDto {
 /**
  * Test-only routes, mounted only by the e2e suites through startTestApp's `modules` option:
  * a user route, an admin route, a route that fails unexpectedly, and a validated body.
- * The product has none of them.
+ * The product has none of them, and its OpenAPI document does not list them.
  */
+@ApiExcludeController()
 @Controller('__probe')
 class ProbeController {
   @Get('user')

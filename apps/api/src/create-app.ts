@@ -62,7 +62,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalFilters(new HttpErrorFilter(logger, (path) => allowedMethods(path), isConnectionError));
   app.useGlobalPipes(createValidationPipe());
 
-  mountOpenApi(app, buildOpenApiDocument(app));
+  mountOpenApi(app, buildOpenApiDocument(app, config), config);
   await app.init();
   allowedMethods = buildRouteIndex(app);
   return { app, logger };

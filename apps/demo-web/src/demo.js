@@ -1,6 +1,8 @@
 // Tessera demo page: acts as the demo user of the demo tenant through the public API, exactly as
-// a tenant's web front end would. Every API error shows its `message` and each of its `notices`.
-import { startAuthentication, startRegistration, WebAuthnError } from './vendor/simplewebauthn/index.js';
+// a tenant's web front end would, with @tessera/sdk (the typed client generated from the OpenAPI
+// document, and its WebAuthn ceremonies). Every API error shows its `message` and each of its `notices`.
+import { createTesseraClient, outcomeOf } from '@tessera/sdk';
+import * as ceremonies from '@tessera/sdk/browser';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,18 +20,23 @@ const WEBAUTHN_MESSAGES = {
 const NOT_ALLOWED_MESSAGE =
   'The browser did not complete the request: it was cancelled or timed out, or no authenticator could do what was required (for a passkey: user verification with a PIN or biometric).';
 
+/** An SDK error value (the API's `{code, message, details, notices}`, or a browser-side failure), thrown to the action that ran it. */
 class ApiFailure extends Error {
-  constructor(status, body) {
-    super(typeof body?.message === 'string' ? body.message : `The request failed (HTTP ${status}).`);
+  constructor(error, status) {
+    super(typeof error?.message === 'string' && error.message ? error.message : `The request failed${status ? ` (HTTP ${status})` : ''}.`);
     this.name = 'ApiFailure';
     this.status = status;
-    this.code = typeof body?.code === 'string' ? body.code : undefined;
-    this.notices = Array.isArray(body?.notices) ? body.notices.filter((n) => typeof n === 'string') : [];
-    this.details = body?.details && typeof body.details === 'object' ? body.details : undefined;
+    this.code = typeof error?.code === 'string' ? error.code : undefined;
+    this.notices = Array.isArray(error?.notices) ? error.notices.filter((n) => typeof n === 'string') : [];
+    this.details = error?.details && typeof error.details === 'object' ? error.details : undefined;
   }
 }
 
 let session = null;
+// The SDK clients: the user's own calls (bearer, and the step-up proof while it is valid), and the
+// challenge endpoints, where the challenge id is the capability.
+let user = null;
+let anonymous = null;
 let challenge = null;
 // The MFA token of the last step-up, sent as X-MFA-Token with factor changes while it is valid.
 let stepUp = null;
@@ -43,28 +50,31 @@ let shownCodes = [];
 async function loadSession() {
   const res = await fetch('/demo/session', { cache: 'no-store' });
   const body = await readJson(res);
-  if (!res.ok) throw new ApiFailure(res.status, body);
+  if (!res.ok) throw new ApiFailure(body, res.status);
   session = body;
+  const base = { baseUrl: location.origin, tenantId: session.tenant_id };
+  user = createTesseraClient({ ...base, token: () => session.token, mfaToken: () => currentStepUpToken() ?? undefined });
+  anonymous = createTesseraClient(base);
   $('who').textContent = `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;
 }
 
-/** A call to the API; `user: false` for the challenge endpoints, where the challenge id is the capability. */
-async function api(method, path, body, { user = true, retried = false } = {}) {
-  const headers = { 'X-Tenant-ID': session.tenant_id };
-  if (user) headers.Authorization = `Bearer ${session.token}`;
-  const mfaToken = user && method !== 'GET' ? currentStepUpToken() : null;
-  if (mfaToken) headers['X-MFA-Token'] = mfaToken;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await readJson(res);
-  if (res.status === 401 && user && !retried) {
-    // The dev token lasts an hour: fetch a fresh one once and retry.
+/**
+ * Runs an SDK step that answers `{ data } | { error }` and returns its data; its error is thrown
+ * as an ApiFailure. The dev token lasts an hour: on `unauthenticated` a fresh one is fetched once
+ * and the step runs again.
+ */
+async function call(step, retried = false) {
+  const outcome = await step();
+  if (outcome.error?.code === 'unauthenticated' && !retried) {
     await loadSession();
-    return api(method, path, body, { user, retried: true });
+    return call(step, true);
   }
-  if (!res.ok) throw new ApiFailure(res.status, data);
-  return data;
+  if (outcome.error) throw new ApiFailure(outcome.error, outcome.status);
+  return outcome.data;
 }
+
+/** One typed client request, e.g. `api(() => user.GET('/v1/users/me/mfa'))`. */
+const api = (request) => call(() => outcomeOf(request()));
 
 async function readJson(res) {
   const text = await res.text();
@@ -115,17 +125,16 @@ function showError(err) {
   let message;
   let notices = [];
   let meta = '';
-  if (err instanceof ApiFailure) {
+  if (err instanceof ApiFailure && err.code === 'ceremony_failed') {
+    // The browser's side of a WebAuthn ceremony: the SDK names the error and @simplewebauthn's reason.
+    const { name, reason } = err.details ?? {};
+    message = WEBAUTHN_MESSAGES[reason] ?? (name === 'NotAllowedError' ? NOT_ALLOWED_MESSAGE : err.message);
+    meta = `browser: ${reason ?? name ?? 'error'}${reason && name ? ` (${name})` : ''}`;
+  } else if (err instanceof ApiFailure) {
     message = err.message;
     notices = err.notices;
     const fields = Array.isArray(err.details?.fields) ? err.details.fields.map((f) => `${f.field}: ${f.reason}`) : [];
     meta = [err.code ? `${err.code} (HTTP ${err.status})` : `HTTP ${err.status}`, ...fields].join(' · ');
-  } else if (err instanceof WebAuthnError) {
-    message = WEBAUTHN_MESSAGES[err.code] ?? (err.cause?.name === 'NotAllowedError' ? NOT_ALLOWED_MESSAGE : err.message);
-    meta = `browser: ${err.code}${err.cause?.name ? ` (${err.cause.name})` : ''}`;
-  } else if (err?.name === 'NotAllowedError') {
-    message = NOT_ALLOWED_MESSAGE;
-    meta = 'browser: NotAllowedError';
   } else {
     message = err?.message || String(err);
     meta = err?.name && err.name !== 'Error' ? err.name : '';
@@ -182,7 +191,7 @@ function formatTime(iso) {
 // ---- Factors -----------------------------------------------------------------------------
 
 async function refresh() {
-  const [{ methods, signals }, { remaining }] = await Promise.all([api('GET', '/v1/users/me/mfa'), api('GET', '/v1/users/me/mfa/backup-codes')]);
+  const [{ methods, signals }, { remaining }] = await Promise.all([api(() => user.GET('/v1/users/me/mfa')), api(() => user.GET('/v1/users/me/mfa/backup-codes'))]);
   sendSignals(signals);
   $('factors-body').replaceChildren(...methods.map(factorRow));
   $('factors-empty').hidden = methods.length > 0;
@@ -206,7 +215,7 @@ function factorRow(factor) {
   remove.addEventListener('click', () =>
     armed(remove, 'Click again to remove', () =>
       changeFactors(async () => {
-        const removed = await api('DELETE', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`);
+        const removed = await api(() => user.DELETE('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } } }));
         sendSignals(removed?.signals);
         showStatus(`“${factor.device_name}” was removed.`);
         await refresh();
@@ -238,7 +247,7 @@ function startRename(cell, factor) {
     e.preventDefault();
     act(save, async () => {
       const name = input.value.trim();
-      await api('PATCH', `/v1/users/me/mfa/${encodeURIComponent(factor.id)}`, { device_name: name });
+      await api(() => user.PATCH('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } }, body: { device_name: name } }));
       showStatus(`Renamed to “${name}”.`);
       await refresh();
     });
@@ -251,9 +260,8 @@ function startRename(cell, factor) {
 // ---- Enrollment ----------------------------------------------------------------------------
 
 async function enroll(methodType, deviceName) {
-  const { options } = await api('POST', `/v1/users/me/mfa/webauthn/register?method_type=${encodeURIComponent(methodType)}`);
-  const credential = await startRegistration({ optionsJSON: options });
-  const result = await api('POST', '/v1/users/me/mfa/webauthn/register/complete', { credential, device_name: deviceName, method_type: methodType });
+  // Options → navigator.credentials.create() → completion, in one SDK call.
+  const result = await call(() => ceremonies.enroll(user, { methodType, deviceName }));
   afterEnrollment(`${METHOD_LABELS[methodType]} “${deviceName}” enrolled.`, result);
   await refresh();
 }
@@ -268,8 +276,7 @@ function afterEnrollment(text, result) {
 }
 
 async function startTotp(deviceName) {
-  const body = deviceName ? { device_name: deviceName } : undefined;
-  pendingTotp = await api('POST', '/v1/users/me/mfa/totp', body);
+  pendingTotp = await api(() => user.POST('/v1/users/me/mfa/totp', { body: deviceName ? { device_name: deviceName } : {} }));
   $('totp-secret').textContent = pendingTotp.secret;
   $('totp-uri').textContent = pendingTotp.qr_uri;
   $('totp-uri').href = pendingTotp.qr_uri;
@@ -280,7 +287,7 @@ async function startTotp(deviceName) {
 
 async function verifyTotp(code) {
   if (!pendingTotp) throw new Error('Create a secret first.');
-  const result = await api('POST', `/v1/users/me/mfa/totp/${encodeURIComponent(pendingTotp.id)}/verify`, { code });
+  const result = await api(() => user.POST('/v1/users/me/mfa/totp/{id}/verify', { params: { path: { id: pendingTotp.id } }, body: { code } }));
   pendingTotp = null;
   $('totp-pending').hidden = true;
   $('totp-verify-code').value = '';
@@ -336,7 +343,7 @@ function downloadCodes() {
 
 /** Opens a step-up challenge; `reason` is the step_up_required answer that asked for it, if any. */
 async function startChallenge(reason) {
-  challenge = await api('POST', '/v1/users/me/mfa/challenges');
+  challenge = await api(() => user.POST('/v1/users/me/mfa/challenges'));
   $('stepup-reason').hidden = !reason;
   $('stepup-reason-message').textContent = reason?.message ?? '';
   $('stepup-notices').replaceChildren(...(reason?.notices ?? []).map((n) => el('li', { className: 'notice' }, n)));
@@ -347,9 +354,10 @@ async function startChallenge(reason) {
   $('token-panel').hidden = true;
 }
 
-async function completeChallenge(kind, payload) {
+/** Completes the open challenge with `complete(challengeId)`, which answers the MFA token. */
+async function completeChallenge(complete) {
   if (!challenge) throw new Error('Start a challenge first.');
-  const result = await api('POST', `/v1/auth/mfa/${kind}/complete`, { challenge_id: challenge.challenge_id, ...payload }, { user: false });
+  const result = await complete(challenge.challenge_id);
   challenge = null;
   stepUp = { token: result.token, expires_at: result.expires_at };
   $('stepup-panel').hidden = true;
@@ -364,11 +372,13 @@ async function completeChallenge(kind, payload) {
 }
 
 async function stepUpWithWebAuthn() {
-  if (!challenge) throw new Error('Start a challenge first.');
-  const { options } = await api('POST', '/v1/auth/mfa/webauthn/begin', { challenge_id: challenge.challenge_id }, { user: false });
-  const credential = await startAuthentication({ optionsJSON: options });
-  await completeChallenge('webauthn', { credential });
+  // Request options → navigator.credentials.get() → the MFA token, in one SDK call.
+  await completeChallenge((challengeId) => call(() => ceremonies.stepUp(user, { challengeId })));
 }
+
+const completeWithTotp = (code) => completeChallenge((challenge_id) => api(() => anonymous.POST('/v1/auth/mfa/totp/complete', { body: { challenge_id, code } })));
+const completeWithBackupCode = (code) =>
+  completeChallenge((challenge_id) => api(() => anonymous.POST('/v1/auth/mfa/backup-codes/complete', { body: { challenge_id, code } })));
 
 function decodeJwtPart(part) {
   const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
@@ -445,11 +455,9 @@ function recordSignal(name, outcome) {
  */
 async function passkeySignIn({ autofill }) {
   const opened = await fetchJson('POST', '/demo/passkey-sign-in');
-  const { options } = await api('POST', '/v1/auth/mfa/webauthn/begin', { challenge_id: opened.challenge_id }, { user: false });
-  const credential = await startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill });
   try {
-    const result = await api('POST', '/v1/auth/mfa/webauthn/complete', { challenge_id: opened.challenge_id, credential }, { user: false });
-    showSignInResult(result);
+    // begin → navigator.credentials.get() (conditional when autofill) → complete, in one SDK call.
+    showSignInResult(await call(() => ceremonies.signIn(anonymous, opened.challenge_id, { useBrowserAutofill: autofill })));
   } catch (err) {
     sendUnknownCredentialSignal(err);
     throw err;
@@ -459,7 +467,7 @@ async function passkeySignIn({ autofill }) {
 async function fetchJson(method, path) {
   const res = await fetch(path, { method, cache: 'no-store' });
   const body = await readJson(res);
-  if (!res.ok) throw new ApiFailure(res.status, body);
+  if (!res.ok) throw new ApiFailure(body, res.status);
   return body;
 }
 
@@ -485,8 +493,8 @@ async function startConditionalSignIn() {
   try {
     await passkeySignIn({ autofill: true });
   } catch (err) {
-    if (err instanceof ApiFailure) showError(err);
-    // Aborted or dismissed conditional requests end quietly.
+    // Aborted or dismissed conditional requests (ceremony_failed) end quietly; the API's answers are shown.
+    if (err instanceof ApiFailure && err.code !== 'ceremony_failed') showError(err);
   }
 }
 
@@ -531,7 +539,7 @@ function wire() {
   $('codes-regenerate').addEventListener('click', (e) =>
     armed(e.currentTarget, 'Earlier codes stop working: click again', () =>
       changeFactors(async () => {
-        const result = await api('POST', '/v1/users/me/mfa/backup-codes');
+        const result = await api(() => user.POST('/v1/users/me/mfa/backup-codes'));
         showStatus('New backup codes issued; earlier codes no longer work.');
         showCodes(result.codes);
         await refresh();
@@ -543,11 +551,11 @@ function wire() {
   $('stepup-webauthn').addEventListener('click', (e) => act(e.currentTarget, stepUpWithWebAuthn));
   $('stepup-totp-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act($('stepup-totp'), () => completeChallenge('totp', { code: $('stepup-totp-code').value.trim() }));
+    act($('stepup-totp'), () => completeWithTotp($('stepup-totp-code').value.trim()));
   });
   $('stepup-backup-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act($('stepup-backup'), () => completeChallenge('backup-codes', { code: $('stepup-backup-code').value.trim() }));
+    act($('stepup-backup'), () => completeWithBackupCode($('stepup-backup-code').value.trim()));
   });
 }
 

@@ -13,7 +13,7 @@ export class AuditLogController {
   constructor(private readonly auditLog: AuditLogService) {}
 
   @Get()
-  @ApiOperation({ summary: "The tenant's audit events, newest first (cursor pagination)", description: 'Filters combine with AND. Authorized with `read_audit_log`.' })
+  @ApiOperation({ operationId: 'listAuditEvents', summary: "The tenant's audit events, newest first (cursor pagination)", description: 'Filters combine with AND. Authorized with `read_audit_log`.' })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
   read(@Query() query: AuditLogQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<AuditEventPageDto> {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 import { PageQueryDto } from './page-query.dto.js';
 
@@ -39,6 +39,7 @@ export class AuditLogQueryDto extends PageQueryDto {
   to?: string;
 }
 
+@ApiSchema({ name: 'AuditEvent' })
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid', description: 'UUIDv7: time-ordered.' }) id: string;
   @ApiProperty() actor_id: string;
@@ -51,6 +52,7 @@ export class AuditEventDto {
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
+@ApiSchema({ name: 'AuditEventPage' })
 export class AuditEventPageDto {
   @ApiProperty({ type: [AuditEventDto] }) data: AuditEventDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;

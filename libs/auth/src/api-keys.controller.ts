@@ -19,7 +19,7 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Create a tenant admin API key', description: 'The key is in the response once and stored only as a hash.' })
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create a tenant admin API key', description: 'The key is in the response once and stored only as a hash.' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'policy_denied')
   create(@Body() body: CreateApiKeyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<CreatedApiKeyDto> {
@@ -27,7 +27,7 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the tenant's API keys, revoked ones included (never the keys themselves)" })
+  @ApiOperation({ operationId: 'listApiKeys', summary: "List the tenant's API keys, revoked ones included (never the keys themselves)" })
   @ApiOkResponse({ type: ApiKeyListDto })
   @ApiErrorResponses('policy_denied')
   async list(@CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<ApiKeyListDto> {
@@ -37,6 +37,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({
+    operationId: 'revokeApiKey',
     summary: 'Revoke an API key',
     description: 'The key is refused (401) from the next request. A key cannot revoke itself (409 `conflict`): use another key, so a tenant always keeps one. Revoking a revoked key is a no-op.',
   })

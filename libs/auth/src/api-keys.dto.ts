@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 
+@ApiSchema({ name: 'NewApiKey' })
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI deploy key', maxLength: 200 })
   @IsString()
@@ -8,6 +9,7 @@ export class CreateApiKeyDto {
   name: string;
 }
 
+@ApiSchema({ name: 'ApiKey' })
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
@@ -18,10 +20,12 @@ export class ApiKeyDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: string | null;
 }
 
+@ApiSchema({ name: 'CreatedApiKey' })
 export class CreatedApiKeyDto extends ApiKeyDto {
   @ApiProperty({ description: 'The whole key. Shown once, stored only as a hash: keep it now.' }) key: string;
 }
 
+@ApiSchema({ name: 'ApiKeyList' })
 export class ApiKeyListDto {
   @ApiProperty({ type: [ApiKeyDto] }) data: ApiKeyDto[];
 }

@@ -67,6 +67,7 @@ describe('loadConfig', () => {
       {
         PORT: '8080',
         HOST: '127.0.0.1',
+        PUBLIC_URL: 'https://mfa.example.com/tessera/',
         AUTH_JWT_SECRET: SECRET,
         AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
         AUTH_ISSUER: 'https://idp.example.com/',
@@ -86,6 +87,7 @@ describe('loadConfig', () => {
     );
     assert.equal(config.port, 8080);
     assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.publicUrl, 'https://mfa.example.com/tessera', 'the trailing slash is dropped');
     assert.deepEqual(config.auth.jwtSecret, new TextEncoder().encode(SECRET));
     assert.equal(config.auth.jwksUrl?.href, 'https://idp.example.com/.well-known/jwks.json');
     assert.equal(config.auth.issuer, 'https://idp.example.com/');
@@ -121,6 +123,9 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://a.example.com/app' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/app" must be a bare origin/],
     ['CORS_ORIGINS not a URL', { CORS_ORIGINS: 'a.example.com' }, /CORS_ORIGINS entry "a.example.com" is not a URL/],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    ['PUBLIC_URL not a URL', { PUBLIC_URL: 'mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
+    ['PUBLIC_URL another scheme', { PUBLIC_URL: 'ftp://mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
+    ['PUBLIC_URL with a query', { PUBLIC_URL: 'https://mfa.example.com/?x=1' }, /PUBLIC_URL must be an http\(s\) base URL/],
     ['MIGRATE_ON_START not a boolean', { MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START must be true or false/],
   ];
   for (const [name, env, expected] of bad) {

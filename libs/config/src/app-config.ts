@@ -11,6 +11,8 @@ export interface AppConfig {
   devMode: boolean;
   port: number;
   host: string;
+  /** The base URL clients reach the API at (OpenAPI `servers`); the listen address when unset. */
+  publicUrl?: string;
   database: DatabaseConfig;
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
@@ -217,11 +219,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
   }
 
+  let publicUrl: string | undefined;
+  const publicUrlRaw = str('PUBLIC_URL');
+  if (publicUrlRaw !== undefined) {
+    try {
+      const url = new URL(publicUrlRaw);
+      if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) throw new Error('not a base URL');
+      publicUrl = url.href.replace(/\/+$/, '');
+    } catch {
+      problems.push(`PUBLIC_URL must be an http(s) base URL without query, fragment or credentials, like https://mfa.example.com (got "${publicUrlRaw}")`);
+    }
+  }
+
   const config: AppConfig = {
     env: envName,
     devMode: !production,
     port: int('PORT', 3000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
+    publicUrl,
     database,
     migrateOnStart: bool('MIGRATE_ON_START', !production),
     auth: {

@@ -14,3 +14,4 @@ export * from './totp/totp.js';
 export * from './crypto/encryption-key.js';
 export * from './step-up/step-up-proof.guard.js';
 export * from './step-up/api-step-up.decorator.js';
+export { WEBAUTHN_JSON_SCHEMAS } from './webauthn/webauthn-json.schemas.js';

@@ -16,7 +16,7 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness: the process is up' })
   @ApiResponse({ status: 200, schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   @ApiErrorResponses()
   healthz() {
@@ -24,7 +24,7 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ summary: 'Readiness: the database is reachable' })
+  @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness: the database is reachable' })
   @ApiResponse({ status: 200, schema: { type: 'object', properties: { status: { type: 'string', example: 'ready' } } } })
   @ApiErrorResponses('service_unavailable')
   async readyz() {

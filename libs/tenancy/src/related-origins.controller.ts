@@ -22,6 +22,7 @@ export class RelatedOriginsController {
   @Get('webauthn')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({
+    operationId: 'getRelatedOrigins',
     summary: 'Related origins of the relying party served by this host',
     description:
       'The origins of the active tenants whose rp id equals the request host (origins, then related origins), ' +

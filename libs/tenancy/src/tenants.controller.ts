@@ -14,7 +14,7 @@ export class TenantsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a tenant and its first admin API key (shown once)' })
+  @ApiOperation({ operationId: 'createTenant', summary: 'Create a tenant and its first admin API key (shown once)' })
   @ApiResponse({ status: 201, type: CreatedTenantDto })
   @ApiErrorResponses('validation_failed', 'conflict', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
   async create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
@@ -23,7 +23,7 @@ export class TenantsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a tenant' })
+  @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant' })
   @ApiResponse({ status: 200, type: TenantDto })
   @ApiErrorResponses('validation_failed', 'not_found')
   get(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<TenantDto> {
@@ -31,7 +31,7 @@ export class TenantsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Update a tenant: name, status, WebAuthn settings, require_mfa' })
+  @ApiOperation({ operationId: 'updateTenant', summary: 'Update a tenant: name, status, WebAuthn settings, require_mfa' })
   @ApiResponse({ status: 200, type: TenantDto })
   @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
   update(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
@@ -39,7 +39,7 @@ export class TenantsController {
   }
 
   @Get(':id/webauthn')
-  @ApiOperation({ summary: "Get a tenant's WebAuthn settings, defaults filled in", description: '404 `not_found` when the tenant does not exist or has no WebAuthn settings (details.reason `webauthn_not_configured`).' })
+  @ApiOperation({ operationId: 'getTenantWebAuthnSettings', summary: "Get a tenant's WebAuthn settings, defaults filled in", description: '404 `not_found` when the tenant does not exist or has no WebAuthn settings (details.reason `webauthn_not_configured`).' })
   @ApiResponse({ status: 200, type: EffectiveWebAuthnSettingsDto })
   @ApiErrorResponses('validation_failed', 'not_found')
   getWebAuthn(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<EffectiveWebAuthnSettingsDto> {
@@ -48,6 +48,7 @@ export class TenantsController {
 
   @Patch(':id/webauthn')
   @ApiOperation({
+    operationId: 'updateTenantWebAuthnSettings',
     summary: "Change some of a tenant's WebAuthn settings",
     description:
       'Only the given fields change; the result is validated as a whole: origins https (http only for localhost) on the rp id or its subdomains, ' +

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import {
@@ -17,6 +17,7 @@ import {
   type PasskeyHint,
 } from './webauthn-settings.js';
 
+@ApiSchema({ name: 'AttestationConveyance' })
 export class AttestationConveyanceDto {
   @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
   @IsOptional()
@@ -62,6 +63,7 @@ const RELATED_ORIGINS_DOC =
   'Origins on other sites (https). Browsers accept them only because https://<rp_id>/.well-known/webauthn lists them, which Tessera serves ' +
   `when that host is routed to it; all origins together may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels.`;
 
+@ApiSchema({ name: 'WebAuthnSettings' })
 export class WebAuthnSettingsDto {
   @ApiProperty({ example: 'example.com', description: 'Relying party id: the registrable domain credentials are scoped to.' })
   @IsString()
@@ -87,14 +89,14 @@ export class WebAuthnSettingsDto {
   @IsString({ each: true })
   related_origins?: string[];
 
-  @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds.' })
   @IsOptional()
   @IsInt()
   @Min(MIN_TIMEOUT_MS)
   @Max(MAX_TIMEOUT_MS)
   timeout_ms?: number;
 
-  @ApiPropertyOptional({ type: [Number], example: [...WEBAUTHN_ALGORITHMS], description: 'COSE algorithms offered, in order of preference: -7 ES256, -8 EdDSA, -257 RS256.' })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] }, minItems: 1, maxItems: 3, example: [...WEBAUTHN_ALGORITHMS], description: 'COSE algorithms offered, in order of preference: -7 ES256, -8 EdDSA, -257 RS256.' })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -119,6 +121,7 @@ export class WebAuthnSettingsDto {
 }
 
 /** PATCH /v1/tenants/{id}/webauthn: the fields to change. */
+@ApiSchema({ name: 'WebAuthnSettingsUpdate' })
 export class PatchWebAuthnSettingsDto {
   @ApiPropertyOptional({ example: 'example.com' })
   @IsOptional()
@@ -147,14 +150,14 @@ export class PatchWebAuthnSettingsDto {
   @IsString({ each: true })
   related_origins?: string[];
 
-  @ApiPropertyOptional({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS })
+  @ApiPropertyOptional({ type: 'integer', minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS })
   @IsOptional()
   @IsInt()
   @Min(MIN_TIMEOUT_MS)
   @Max(MAX_TIMEOUT_MS)
   timeout_ms?: number;
 
-  @ApiPropertyOptional({ type: [Number], example: [...WEBAUTHN_ALGORITHMS] })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] }, minItems: 1, maxItems: 3, example: [...WEBAUTHN_ALGORITHMS] })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -178,29 +181,33 @@ export class PatchWebAuthnSettingsDto {
   step_up_max_age_seconds?: number;
 }
 
+@ApiSchema({ name: 'EffectiveAttestation' })
 class EffectiveAttestationDto {
   @ApiProperty({ enum: ATTESTATION_CONVEYANCES }) webauthn_passkey: AttestationConveyance;
   @ApiProperty({ enum: ATTESTATION_CONVEYANCES }) webauthn_fido: AttestationConveyance;
 }
 
 /** The WebAuthn settings in force, defaults filled in. */
+@ApiSchema({ name: 'EffectiveWebAuthnSettings' })
 export class EffectiveWebAuthnSettingsDto {
   @ApiProperty() rp_id: string;
   @ApiProperty() rp_name: string;
   @ApiProperty({ type: [String] }) origins: string[];
   @ApiProperty({ type: [String], description: RELATED_ORIGINS_DOC }) related_origins: string[];
-  @ApiProperty() timeout_ms: number;
-  @ApiProperty({ type: [Number] }) algorithms: number[];
+  @ApiProperty({ type: 'integer', minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS }) timeout_ms: number;
+  @ApiProperty({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] } }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
   @ApiProperty({ enum: PASSKEY_HINTS, isArray: true, description: HINTS_PASSKEY_DOC }) hints_passkey: PasskeyHint[];
   @ApiProperty({ type: 'integer', minimum: MIN_STEP_UP_MAX_AGE_SECONDS, maximum: MAX_STEP_UP_MAX_AGE_SECONDS, description: STEP_UP_MAX_AGE_DOC }) step_up_max_age_seconds: number;
 }
 
 /** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */
+@ApiSchema({ name: 'RelatedOrigins' })
 export class RelatedOriginsDto {
   @ApiProperty({ type: [String], example: ['https://app.example.com', 'https://example.co.uk'] }) origins: string[];
 }
 
+@ApiSchema({ name: 'NewTenant' })
 export class CreateTenantDto {
   @ApiProperty({ example: 'Acme Corp' })
   @IsString()
@@ -224,6 +231,7 @@ export class CreateTenantDto {
   require_mfa?: boolean;
 }
 
+@ApiSchema({ name: 'TenantUpdate' })
 export class UpdateTenantDto {
   @ApiPropertyOptional()
   @IsOptional()
@@ -248,6 +256,7 @@ export class UpdateTenantDto {
   require_mfa?: boolean;
 }
 
+@ApiSchema({ name: 'Tenant' })
 export class TenantDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
@@ -258,6 +267,7 @@ export class TenantDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+@ApiSchema({ name: 'CreatedTenant' })
 export class CreatedTenantDto extends TenantDto {
   @ApiProperty({ description: 'A first tenant-admin API key. Shown once; store it now.' })
   api_key: string;

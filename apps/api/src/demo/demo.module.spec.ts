@@ -72,6 +72,8 @@ describe('demo module', () => {
       if (assets.size > 0) {
         assert.ok(assets.has('index.html'));
         assert.ok(assets.has('vendor/simplewebauthn/index.js'));
+        assert.ok(assets.has('vendor/tessera-sdk/browser.js'));
+        assert.ok(assets.has('vendor/openapi-fetch/index.js'));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

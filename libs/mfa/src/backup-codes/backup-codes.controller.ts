@@ -1,13 +1,14 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { BackupCodesService } from './backup-codes.service.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
 
+@ApiSchema({ name: 'BackupCodesRemaining' })
 class BackupCodesRemainingDto {
-  @ApiProperty({ description: 'Unused backup codes the user holds.' })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds.' })
   remaining: number;
 }
 
@@ -21,7 +22,7 @@ export class BackupCodesController {
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Regenerate backup codes: every earlier code stops working. The codes are shown once.' })
+  @ApiOperation({ operationId: 'regenerateBackupCodes', summary: 'Regenerate backup codes: every earlier code stops working. The codes are shown once.' })
   @ApiOkResponse({ type: BackupCodesDto })
   @ApiErrorResponses('policy_denied', 'step_up_required')
   @ApiStepUp()
@@ -30,7 +31,7 @@ export class BackupCodesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'How many unused backup codes the user holds' })
+  @ApiOperation({ operationId: 'getRemainingBackupCodes', summary: 'How many unused backup codes the user holds' })
   @ApiOkResponse({ type: BackupCodesRemainingDto })
   async remaining(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<BackupCodesRemainingDto> {
     return { remaining: await this.backupCodes.remaining(tenant.id, user.userId) };

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -59,6 +59,7 @@ export class ChallengeStrengthDto {
   max_age?: number;
 }
 
+@ApiSchema({ name: 'NewSignInChallenge' })
 export class OpenSignInChallengeDto extends ChallengeStrengthDto {
   @ApiPropertyOptional({
     maxLength: 255,
@@ -73,8 +74,10 @@ export class OpenSignInChallengeDto extends ChallengeStrengthDto {
   user_id?: string;
 }
 
+@ApiSchema({ name: 'NewStepUpChallenge' })
 export class OpenStepUpChallengeDto extends ChallengeStrengthDto {}
 
+@ApiSchema({ name: 'Challenge' })
 export class ChallengeDto {
   @ApiProperty({ format: 'uuid', description: 'The capability that completes the challenge: give it only to the user being verified.' })
   challenge_id: string;
@@ -105,6 +108,7 @@ export class UnknownCredentialSignalDto {
   @ApiProperty({ description: 'base64url credential id the assertion used.' }) credential_id: string;
 }
 
+@ApiSchema({ name: 'ChallengeRef' })
 export class ChallengeIdDto {
   @ApiProperty({ format: 'uuid' })
   @IsString()
@@ -139,14 +143,19 @@ class AuthenticationResponseConstraint implements ValidatorConstraintInterface {
   }
 }
 
+@ApiSchema({ name: 'WebAuthnChallengeAnswer' })
 export class WebAuthnCompleteDto extends ChallengeIdDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).' })
+  @ApiProperty({
+    allOf: [{ $ref: '#/components/schemas/AuthenticationResponseJSON' }],
+    description: 'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).',
+  })
   @IsDefined()
   @IsObject()
   @Validate(AuthenticationResponseConstraint)
   credential: AuthenticationResponseJSON;
 }
 
+@ApiSchema({ name: 'TotpChallengeAnswer' })
 export class TotpCompleteDto extends ChallengeIdDto {
   @ApiProperty({ example: '123456', description: 'The 6-digit code of the authenticator app (spaces ignored).' })
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))
@@ -155,6 +164,7 @@ export class TotpCompleteDto extends ChallengeIdDto {
   code: string;
 }
 
+@ApiSchema({ name: 'BackupCodeChallengeAnswer' })
 export class BackupCodeCompleteDto extends ChallengeIdDto {
   @ApiProperty({ example: 'abcd-efgh-jkmn-p', description: 'One unused backup code; case, spaces and hyphens do not matter.' })
   @IsString()
@@ -163,10 +173,10 @@ export class BackupCodeCompleteDto extends ChallengeIdDto {
   code: string;
 }
 
+@ApiSchema({ name: 'AuthenticationOptions' })
 export class AuthenticationOptionsDto {
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    allOf: [{ $ref: '#/components/schemas/PublicKeyCredentialRequestOptionsJSON' }],
     description:
       'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user\'s credentials that meet the challenge\'s ' +
       'acr_values in allowCredentials (empty for a usernameless challenge, with userVerification "required"); userVerification "required" when every one of them must verify the ' +
@@ -176,6 +186,7 @@ export class AuthenticationOptionsDto {
   options: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'MfaToken' })
 export class MfaTokenDto {
   @ApiProperty({
     description:
@@ -199,7 +210,8 @@ export class MfaTokenDto {
   acr: Acr;
 }
 
+@ApiSchema({ name: 'BackupCodeMfaToken' })
 export class BackupCodeTokenDto extends MfaTokenDto {
-  @ApiProperty({ description: 'Unused backup codes left after this one.', example: 9 })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes left after this one.', example: 9 })
   backup_codes_remaining: number;
 }

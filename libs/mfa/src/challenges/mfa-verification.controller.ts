@@ -29,7 +29,7 @@ export class MfaVerificationController {
   @Post('webauthn/begin')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'WebAuthn request options for a challenge (a later call replaces the earlier options)' })
+  @ApiOperation({ operationId: 'beginWebAuthnAuthentication', summary: 'WebAuthn request options for a challenge (a later call replaces the earlier options)' })
   @ApiOkResponse({ type: AuthenticationOptionsDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'invalid_tenant_header', 'not_found', 'not_implemented', 'unsupported_media_type', 'payload_too_large', 'service_unavailable')
   async begin(@Body() body: ChallengeIdDto, @OptionalTenantHeader() tenantHeader?: string): Promise<AuthenticationOptionsDto> {
@@ -40,6 +40,7 @@ export class MfaVerificationController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'completeWebAuthnAuthentication',
     summary: 'Complete a challenge with a WebAuthn assertion',
     description: 'Verifies the assertion against the options of the latest begin (challenge, origin, rp id, user presence; user verification for passkeys), refuses a signature counter that did not advance (audited as factor.counter_regression; authenticators that always report 0 are fine), authorizes verify_factor, updates the counter and last_used_at, and returns the MFA token.',
   })
@@ -52,7 +53,7 @@ export class MfaVerificationController {
   @Post('totp/complete')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Complete a challenge with a TOTP code', description: 'A code of the current step or one step either side, never one already accepted for this factor.' })
+  @ApiOperation({ operationId: 'completeTotpAuthentication', summary: 'Complete a challenge with a TOTP code', description: 'A code of the current step or one step either side, never one already accepted for this factor.' })
   @ApiOkResponse({ type: MfaTokenDto })
   @ApiErrorResponses(...COMPLETE_ERRORS)
   completeTotp(@Body() body: TotpCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<MfaTokenDto> {
@@ -62,7 +63,7 @@ export class MfaVerificationController {
   @Post('backup-codes/complete')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Complete a challenge with a backup code', description: 'Each code works once, also under concurrent redemption.' })
+  @ApiOperation({ operationId: 'completeBackupCodeAuthentication', summary: 'Complete a challenge with a backup code', description: 'Each code works once, also under concurrent redemption.' })
   @ApiOkResponse({ type: BackupCodeTokenDto })
   @ApiErrorResponses(...COMPLETE_ERRORS)
   completeBackupCode(@Body() body: BackupCodeCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<BackupCodeTokenDto> {

@@ -16,6 +16,7 @@ export class SignInChallengesController {
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'openSignInChallenge',
     summary: 'Open a sign-in MFA challenge for a user, or a usernameless passkey sign-in (trusted service, tenant API key)',
     description:
       'The challenge id is the capability: hand it to the user\'s client, which completes it under /v1/auth/mfa without a bearer. 5-minute expiry (sooner with max_age), one success, dead after 5 wrong answers. ' +

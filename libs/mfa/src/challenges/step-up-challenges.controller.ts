@@ -16,6 +16,7 @@ export class StepUpChallengesController {
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'openStepUpChallenge',
     summary: 'Open a step-up MFA challenge for yourself',
     description:
       'Completed under /v1/auth/mfa like a sign-in challenge; the resulting token has purpose "step_up". The roles and amr of this bearer are what verify_factor decisions see. ' +

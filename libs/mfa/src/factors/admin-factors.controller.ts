@@ -14,7 +14,7 @@ export class AdminFactorsController {
   constructor(private readonly management: FactorManagementService) {}
 
   @Get()
-  @ApiOperation({ summary: "List a user's factors and how many backup codes they hold" })
+  @ApiOperation({ operationId: 'listUserFactors', summary: "List a user's factors and how many backup codes they hold" })
   @ApiOkResponse({ type: UserFactorsDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
   list(@Param() params: UserIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<UserFactorsDto> {
@@ -23,7 +23,7 @@ export class AdminFactorsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: "Remove one of a user's factors", description: 'Not subject to keep_last_factor (an administrator may remove the last factor). Removing the last factor also removes the backup codes.' })
+  @ApiOperation({ operationId: 'removeUserFactor', summary: "Remove one of a user's factors", description: 'Not subject to keep_last_factor (an administrator may remove the last factor). Removing the last factor also removes the backup codes.' })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
   async remove(@Param() params: UserFactorParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
@@ -32,6 +32,7 @@ export class AdminFactorsController {
 
   @Delete()
   @ApiOperation({
+    operationId: 'resetUserFactors',
     summary: "Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed",
     description: 'The answer carries `signals` (all_accepted_credentials now lists none) for the user\'s browser, so passkey managers stop offering the removed passkeys.',
   })

@@ -21,6 +21,7 @@ export class FactorsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listFactors',
     summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)",
     description: 'With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.',
   })
@@ -31,7 +32,7 @@ export class FactorsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename one of your factors (policy action rename_factor)' })
+  @ApiOperation({ operationId: 'renameFactor', summary: 'Rename one of your factors (policy action rename_factor)' })
   @ApiOkResponse({ type: FactorDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'not_found', 'unsupported_media_type', 'payload_too_large')
   rename(
@@ -47,6 +48,7 @@ export class FactorsController {
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'removeFactor',
     summary: 'Remove one of your factors (policy action remove_factor)',
     description:
       'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes. ' +

@@ -1,15 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, IsUUID, Matches, Validate } from 'class-validator';
 import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
 import { USER_ID_PATTERN } from '../challenges/challenges.dto.js';
 
+@ApiSchema({ name: 'AuthenticatorInfo' })
 export class AuthenticatorInfoDto {
   @ApiProperty({ description: 'AAGUID of the authenticator model (all zeros when not disclosed)' }) aaguid: string;
   @ApiPropertyOptional({ description: 'Human name of the authenticator model, when known' }) name?: string;
   @ApiProperty({ description: 'The credential is synced (backed up)' }) backed_up: boolean;
 }
 
+@ApiSchema({ name: 'Factor' })
 export class FactorDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['webauthn_passkey', 'webauthn_fido', 'totp'] }) method_type: string;
@@ -20,6 +22,7 @@ export class FactorDto {
   @ApiProperty({ type: AuthenticatorInfoDto, nullable: true, description: 'WebAuthn factors only' }) authenticator: AuthenticatorInfoDto | null;
 }
 
+@ApiSchema({ name: 'AllAcceptedCredentialsSignal' })
 export class AllAcceptedCredentialsSignalDto {
   @ApiProperty({ example: 'example.com', description: 'The tenant\'s rp id.' }) rp_id: string;
   @ApiProperty({ description: 'The user handle (WebAuthn user.id, base64url) the credentials were registered under.' }) user_id: string;
@@ -27,6 +30,7 @@ export class AllAcceptedCredentialsSignalDto {
   all_accepted_credential_ids: string[];
 }
 
+@ApiSchema({ name: 'CurrentUserDetailsSignal' })
 export class CurrentUserDetailsSignalDto {
   @ApiProperty({ example: 'example.com' }) rp_id: string;
   @ApiProperty({ description: 'The user handle (base64url).' }) user_id: string;
@@ -34,6 +38,7 @@ export class CurrentUserDetailsSignalDto {
   @ApiProperty({ description: 'The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters.' }) display_name: string;
 }
 
+@ApiSchema({ name: 'CredentialSignals' })
 export class CredentialSignalsDto {
   @ApiProperty({ type: AllAcceptedCredentialsSignalDto, description: 'Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}).' })
   all_accepted_credentials: AllAcceptedCredentialsSignalDto;
@@ -46,25 +51,29 @@ const SIGNALS_DOC =
   'WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. ' +
   'Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential.';
 
+@ApiSchema({ name: 'FactorList' })
 export class FactorListDto {
   @ApiProperty({ type: [FactorDto] }) methods: FactorDto[];
   @ApiProperty({ type: CredentialSignalsDto, nullable: true, description: SIGNALS_DOC }) signals: CredentialSignalsDto | null;
 }
 
+@ApiSchema({ name: 'FactorRemoved' })
 export class FactorRemovedDto {
   @ApiProperty({ type: CredentialSignalsDto, nullable: true, description: `${SIGNALS_DOC} Sent after the removal: the removed credential is no longer listed.` })
   signals: CredentialSignalsDto | null;
 }
 
+@ApiSchema({ name: 'UserFactors' })
 export class UserFactorsDto {
   @ApiProperty({ type: [FactorDto] }) methods: FactorDto[];
   @ApiProperty() user_id: string;
-  @ApiProperty({ description: 'Unused backup codes the user holds.' }) backup_codes_remaining: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds.' }) backup_codes_remaining: number;
 }
 
+@ApiSchema({ name: 'FactorReset' })
 export class ResetFactorsDto {
-  @ApiProperty({ description: 'WebAuthn and TOTP factors removed.' }) removed_factors: number;
-  @ApiProperty({ description: 'Backup codes removed (used ones included).' }) removed_backup_codes: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'WebAuthn and TOTP factors removed.' }) removed_factors: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Backup codes removed (used ones included).' }) removed_backup_codes: number;
   @ApiProperty({
     type: CredentialSignalsDto,
     nullable: true,
@@ -73,6 +82,7 @@ export class ResetFactorsDto {
   signals: CredentialSignalsDto | null;
 }
 
+@ApiSchema({ name: 'FactorRename' })
 export class RenameFactorDto {
   @ApiProperty({ maxLength: 100, example: 'Work laptop', description: 'A name the user recognises, 1–100 characters.' })
   @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))

@@ -1,9 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../../auth/src/index.js';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { TokenKeysService } from './token-keys.service.js';
 
+@ApiSchema({ name: 'Jwk' })
 class JwkDto {
   @ApiProperty({ example: 'EC' }) kty: string;
   @ApiProperty({ example: 'P-256' }) crv: string;
@@ -14,6 +15,7 @@ class JwkDto {
   @ApiProperty({ example: 'sig' }) use: string;
 }
 
+@ApiSchema({ name: 'Jwks' })
 class JwksDto {
   @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
 }
@@ -26,7 +28,7 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Public keys that verify MFA tokens (JWKS)', description: 'MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.' })
+  @ApiOperation({ operationId: 'getJwks', summary: 'Public keys that verify MFA tokens (JWKS)', description: 'MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.' })
   @ApiOkResponse({ type: JwksDto })
   @ApiErrorResponses()
   jwks(): JwksDto {

@@ -18,6 +18,7 @@ export class TotpController {
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'beginTotpEnrollment',
     summary: 'Start a TOTP (authenticator app) enrollment',
     description: 'Creates an unverified factor (replacing an earlier unverified one) and returns its secret once. Policy action begin_enrollment with method_type "totp". RFC 6238: SHA-1, 6 digits, 30-second steps.',
   })
@@ -32,6 +33,7 @@ export class TotpController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'verifyTotpEnrollment',
     summary: 'Confirm a TOTP enrollment with a current code',
     description: 'Accepts the code of the current 30-second step or one step either side; the code is spent. Policy action complete_enrollment. Returns backup codes when the user holds none.',
   })

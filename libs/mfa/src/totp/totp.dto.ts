@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Matches, Validate } from 'class-validator';
 import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
 
+@ApiSchema({ name: 'NewTotpFactor' })
 export class StartTotpDto {
   @ApiPropertyOptional({ maxLength: 100, example: 'Phone', description: 'A name the user recognises, 1–100 characters (default "Authenticator app").' })
   @IsOptional()
@@ -12,6 +13,7 @@ export class StartTotpDto {
   device_name?: string;
 }
 
+@ApiSchema({ name: 'TotpEnrollment' })
 export class TotpEnrollmentDto {
   @ApiProperty({ format: 'uuid', description: 'The factor id; unverified until /verify succeeds.' })
   id: string;
@@ -23,6 +25,7 @@ export class TotpEnrollmentDto {
   qr_uri: string;
 }
 
+@ApiSchema({ name: 'TotpVerification' })
 export class VerifyTotpDto {
   @ApiProperty({ example: '123456', description: 'The current 6-digit code of the authenticator app (spaces ignored).' })
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))

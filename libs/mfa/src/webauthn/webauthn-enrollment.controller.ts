@@ -3,7 +3,10 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
-import { WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
+import { NO_PENDING_ENROLLMENT, WEBAUTHN_NOT_CONFIGURED, WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
+
+const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
+const NOT_CONFIGURED = { code: 'not_implemented', message: WEBAUTHN_NOT_CONFIGURED } as const;
 import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, RegistrationOptionsQueryDto } from './webauthn-enrollment.dto.js';
 
 @ApiTags('enrollment')
@@ -16,9 +19,9 @@ export class WebAuthnEnrollmentController {
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
+  @ApiOperation({ operationId: 'beginWebAuthnRegistration', summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
   @ApiOkResponse({ type: RegistrationOptionsDto })
-  @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_implemented')
+  @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', NOT_CONFIGURED)
   @ApiStepUp()
   async begin(
     @Query() query: RegistrationOptionsQueryDto,
@@ -33,6 +36,7 @@ export class WebAuthnEnrollmentController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
+    operationId: 'completeWebAuthnRegistration',
     summary: 'Complete WebAuthn registration',
     description:
       'Verifies the attestation against the pending enrollment, judges its trust from FIDO metadata (stored with the credential), applies the tenant policy, stores the credential and returns backup codes when the user has none. ' +
@@ -40,7 +44,7 @@ export class WebAuthnEnrollmentController {
   })
   @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
   @ApiStepUp()
-  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'step_up_required', 'not_found', 'credential_exists', 'payload_too_large', 'unsupported_media_type', 'not_implemented')
+  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'step_up_required', NOTHING_PENDING, 'credential_exists', 'payload_too_large', 'unsupported_media_type', NOT_CONFIGURED)
   complete(
     @Body() body: CompleteRegistrationDto,
     @CurrentTenant() tenant: TenantContext,

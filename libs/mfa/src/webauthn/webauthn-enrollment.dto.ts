@@ -1,7 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsString, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
-import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { FORBIDDEN_NAME_CHARS } from '../../../auth/src/index.js';
 import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.js';
 
@@ -26,10 +26,14 @@ export class RegistrationOptionsQueryDto {
   method_type: WebAuthnMethodType;
 }
 
+@ApiSchema({ name: 'RegistrationCompletion' })
 export class CompleteRegistrationDto {
   // Only "an object" here: the seed's own example sends `{}` and expects 404 when nothing is
   // pending. Its members are checked by the verifier, after the pending enrollment is taken.
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed.' })
+  @ApiProperty({
+    allOf: [{ $ref: '#/components/schemas/RegistrationResponseJSON' }],
+    description: 'The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed.',
+  })
   @IsDefined()
   @IsObject()
   credential: RegistrationResponseJSON;
@@ -46,15 +50,20 @@ export class CompleteRegistrationDto {
   method_type: WebAuthnMethodType;
 }
 
+@ApiSchema({ name: 'RegistrationOptions' })
 export class RegistrationOptionsDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration).' })
-  options: Record<string, unknown>;
+  @ApiProperty({
+    allOf: [{ $ref: '#/components/schemas/PublicKeyCredentialCreationOptionsJSON' }],
+    description: 'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration).',
+  })
+  options: PublicKeyCredentialCreationOptionsJSON;
 }
 
+@ApiSchema({ name: 'BackupCodes' })
 export class BackupCodesDto {
   @ApiProperty({ type: [String], description: 'Backup codes issued by this call, shown once (empty when the user already holds unused codes).', example: ['example'] })
   codes: string[];
 
-  @ApiProperty({ description: 'Unused backup codes the user holds now.', example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds now.', example: 10 })
   remaining: number;
 }

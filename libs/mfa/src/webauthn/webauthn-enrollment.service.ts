@@ -26,6 +26,10 @@ import type { AttestationAssessment } from '../metadata/attestation.assessor.js'
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
 
+/** The seed contract's 404, and the 501 of a tenant without WebAuthn settings (documented with these words). */
+export const NO_PENDING_ENROLLMENT = 'No pending enrollment found';
+export const WEBAUTHN_NOT_CONFIGURED = 'WebAuthn is not configured for this tenant.';
+
 export interface CompleteRegistrationInput {
   credential: RegistrationResponseJSON;
   deviceName: string;
@@ -225,7 +229,7 @@ export class WebAuthnEnrollmentService {
    */
   private async takePending(tenantId: string, userId: string, methodType: string): Promise<PendingEnrollmentEntity> {
     const [row] = await this.pending.deleteReturning(tenantId, { userId, methodType });
-    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime()) throw new ApiError('not_found', 'No pending enrollment found');
+    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime()) throw new ApiError('not_found', NO_PENDING_ENROLLMENT);
     return row;
   }
 
@@ -254,6 +258,6 @@ export class WebAuthnEnrollmentService {
 }
 
 function relyingParty(tenant: TenantContext): RelyingParty {
-  if (!tenant.webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
+  if (!tenant.webauthn) throw new ApiError('not_implemented', WEBAUTHN_NOT_CONFIGURED);
   return tenant.webauthn;
 }

@@ -35,7 +35,7 @@ export class PoliciesController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a tenant policy, optionally with its rules as Cedar text', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({ operationId: 'createPolicy', summary: 'Create a tenant policy, optionally with its rules as Cedar text', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
   @ApiCreatedResponse({ type: PolicyDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
   create(@Body() body: CreatePolicyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
@@ -43,7 +43,7 @@ export class PoliciesController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the tenant's policies with their rules (oldest first, cursor pagination)" })
+  @ApiOperation({ operationId: 'listPolicies', summary: "List the tenant's policies with their rules (oldest first, cursor pagination)" })
   @ApiOkResponse({ type: PolicyPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
   list(@Query() query: PageQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<Page<PolicyView>> {
@@ -53,6 +53,7 @@ export class PoliciesController {
   @Post('simulate')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'simulatePolicyDecision',
     summary: 'Decide a request under the baseline, your enabled rules and optional draft rules, without side effects',
     description: 'Principal and resource are entities of your tenant. Use it to test a rule before enabling it.',
   })
@@ -63,7 +64,7 @@ export class PoliciesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a policy with its rules' })
+  @ApiOperation({ operationId: 'getPolicy', summary: 'Get a policy with its rules' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
@@ -72,7 +73,7 @@ export class PoliciesController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Update a policy: name, description, enabled, priority, or replace its rules', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({ operationId: 'updatePolicy', summary: 'Update a policy: name, description, enabled, priority, or replace its rules', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
@@ -82,7 +83,7 @@ export class PoliciesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a policy and its rules' })
+  @ApiOperation({ operationId: 'deletePolicy', summary: 'Delete a policy and its rules' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
@@ -92,7 +93,7 @@ export class PoliciesController {
 
   @Post(':id/rules')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Add a rule: one Cedar statement as `policy_text`, or structured fields', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({ operationId: 'createPolicyRule', summary: 'Add a rule: one Cedar statement as `policy_text`, or structured fields', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: RuleDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
@@ -101,7 +102,7 @@ export class PoliciesController {
   }
 
   @Get(':id/rules')
-  @ApiOperation({ summary: "List a policy's rules in evaluation order" })
+  @ApiOperation({ operationId: 'listPolicyRules', summary: "List a policy's rules in evaluation order" })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RuleListDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
@@ -110,7 +111,7 @@ export class PoliciesController {
   }
 
   @Get(':id/rules/:rule_id')
-  @ApiOperation({ summary: 'Get a rule' })
+  @ApiOperation({ operationId: 'getPolicyRule', summary: 'Get a rule' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiOkResponse({ type: RuleDto })
@@ -120,7 +121,7 @@ export class PoliciesController {
   }
 
   @Patch(':id/rules/:rule_id')
-  @ApiOperation({ summary: 'Change a rule: its text or structured fields, notice or position', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({ operationId: 'updatePolicyRule', summary: 'Change a rule: its text or structured fields, notice or position', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiOkResponse({ type: RuleDto })
@@ -138,7 +139,7 @@ export class PoliciesController {
 
   @Delete(':id/rules/:rule_id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a rule' })
+  @ApiOperation({ operationId: 'deletePolicyRule', summary: 'Delete a rule' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -28,6 +28,7 @@ export const RESTRICT_ONLY_DOC =
   "could grant what the baseline deliberately does not (such as acting on another user's factors), so tenants tighten, never loosen.";
 
 
+@ApiSchema({ name: 'NewPolicy' })
 export class CreatePolicyDto {
   @ApiProperty({ example: 'Security keys for finance', maxLength: 200 })
   @IsString()
@@ -44,7 +45,7 @@ export class CreatePolicyDto {
   @IsBoolean()
   enabled: boolean;
 
-  @ApiPropertyOptional({ default: 0, minimum: -1000, maximum: 1000, description: 'Higher priority policies are evaluated (and their notices listed) first.' })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: -1000, maximum: 1000, description: 'Higher priority policies are evaluated (and their notices listed) first.' })
   @IsOptional()
   @IsInt()
   @Min(-1000)
@@ -62,6 +63,7 @@ export class CreatePolicyDto {
   cedar_policy_set?: string;
 }
 
+@ApiSchema({ name: 'PolicyUpdate' })
 export class UpdatePolicyDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
@@ -80,7 +82,7 @@ export class UpdatePolicyDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ minimum: -1000, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: -1000, maximum: 1000 })
   @IsOptional()
   @IsInt()
   @Min(-1000)
@@ -94,6 +96,7 @@ export class UpdatePolicyDto {
   cedar_policy_set?: string;
 }
 
+@ApiSchema({ name: 'EntityRef' })
 export class EntityRefDto {
   @ApiProperty({ enum: POLICY_ENTITY_TYPES })
   @IsIn(POLICY_ENTITY_TYPES)
@@ -105,6 +108,7 @@ export class EntityRefDto {
   id: string;
 }
 
+@ApiSchema({ name: 'RuleScope' })
 export class ScopeDto {
   @ApiPropertyOptional({ enum: POLICY_ENTITY_TYPES, description: '`principal is Tessera::<is>`' })
   @IsOptional()
@@ -191,10 +195,12 @@ export class RuleInputDto {
   notice?: string | null;
 }
 
+@ApiSchema({ name: 'NewRule' })
 export class CreateRuleDto extends RuleInputDto {}
 
+@ApiSchema({ name: 'RuleUpdate' })
 export class UpdateRuleDto extends RuleInputDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 100000, description: 'Evaluation order within the policy (ascending).' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100000, description: 'Evaluation order within the policy (ascending).' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -202,10 +208,11 @@ export class UpdateRuleDto extends RuleInputDto {
   position?: number;
 }
 
+@ApiSchema({ name: 'Rule' })
 export class RuleDto {
   @ApiProperty({ format: 'uuid', description: 'The id listed in `details.determining_policies` when this rule denies.' }) id: string;
   @ApiProperty({ format: 'uuid' }) policy_id: string;
-  @ApiProperty() position: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 100000 }) position: number;
   @ApiProperty({ enum: ['forbid', 'permit'] }) effect: 'forbid' | 'permit';
   @ApiProperty({ description: 'The Cedar statement as stored (assembled when given as structured fields).' }) policy_text: string;
   @ApiProperty({ nullable: true, type: String }) notice: string | null;
@@ -213,27 +220,31 @@ export class RuleDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+@ApiSchema({ name: 'RuleList' })
 export class RuleListDto {
   @ApiProperty({ type: [RuleDto] }) data: RuleDto[];
 }
 
+@ApiSchema({ name: 'Policy' })
 export class PolicyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty() enabled: boolean;
-  @ApiProperty() priority: number;
+  @ApiProperty({ type: 'integer', minimum: -1000, maximum: 1000 }) priority: number;
   @ApiProperty({ type: [RuleDto] }) rules: RuleDto[];
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+@ApiSchema({ name: 'PolicyPage' })
 export class PolicyPageDto {
   @ApiProperty({ type: [PolicyDto] }) data: PolicyDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Cursor of the next page; null on the last page.' }) next_cursor: string | null;
   @ApiProperty() has_more: boolean;
 }
 
+@ApiSchema({ name: 'SimulationEntity' })
 export class SimulationEntityDto {
   @ApiProperty({ enum: POLICY_ENTITY_TYPES, description: 'Entity type without namespace, e.g. "User".' })
   @IsIn(POLICY_ENTITY_TYPES)
@@ -255,6 +266,7 @@ export class SimulationEntityDto {
   attrs?: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'SimulationPrincipal' })
 export class SimulatePrincipalDto {
   @ApiProperty({ enum: ['User', 'ApiKey'] })
   @IsIn(['User', 'ApiKey'])
@@ -271,6 +283,7 @@ export class SimulatePrincipalDto {
   attrs?: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'Simulation' })
 export class SimulateDto {
   @ApiProperty({ type: SimulatePrincipalDto })
   @ValidateNested()
@@ -318,6 +331,7 @@ export class SimulateDto {
   rules?: string[];
 }
 
+@ApiSchema({ name: 'SimulationResult' })
 export class SimulationResultDto {
   @ApiProperty({ enum: ['allow', 'deny'] }) decision: 'allow' | 'deny';
   @ApiProperty({ type: [String], description: 'Deny: the forbids that matched. Allow: the permits that matched. Default deny: [].' }) determining_policies: string[];
