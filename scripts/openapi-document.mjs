@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
-const ERROR_CODE = /^[a-z_]+$/;
 
 /** The served document; `env` adds configuration (PUBLIC_URL, …). */
 export async function servedOpenApiDocument(env = {}) {
@@ -52,5 +51,3 @@ export function redoclyLint(file) {
   const report = totals.errors + totals.warnings > 0 ? spawnSync(process.execPath, [...args, '--format', 'stylish'], { env, encoding: 'utf8' }).stdout : '';
   return { errors: totals.errors, warnings: totals.warnings, report };
 }
-
-export { ERROR_CODE };

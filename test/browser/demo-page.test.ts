@@ -371,9 +371,13 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
       const completion = tab.page.waitForResponse((r) => r.url().endsWith('/webauthn/register/complete'));
       await assertStepUpAsked(tab.page, await enrollThroughPage(tab.page, 'Blocked key', 'webauthn_fido'));
       const feedback = await stepUpWithBackupCode(tab.page, backupCodes[1]!);
-      const api = (await (await completion).json()) as { code: string; message: string; notices?: string[] };
+      const response = await completion;
+      const api = (await response.json()) as { code: string; message: string; notices?: string[] };
       assert.equal(api.code, 'policy_denied');
       assert.deepEqual(api.notices, [notice]);
+      const languages = await tab.page.evaluate(() => [...navigator.languages]);
+      assert.equal(response.request().headers()['accept-language']?.split(',')[0], languages[0], "the page sends the browser's language");
+      assert.equal(response.headers()['content-language'], 'en');
       assert.equal(feedback.kind, 'error');
       assert.equal(feedback.message, api.message);
       assert.deepEqual(feedback.notices, [notice]);

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { dialects, startTestApp, type TestApp } from '../support/test-app.js';
 
 type Tenant = { id: string; apiKey: string };
-type Event = { id: string; actor_id: string; actor_type: string; action: string; resource_type: string; resource_id: string | null; metadata: Record<string, unknown>; created_at: string };
+type Event = { id: string; actor_id: string; actor_type: string; action: string; resource_type: string; resource_id: string | null; metadata: Record<string, unknown>; request_id: string | null; ip: string | null; user_agent: string | null; created_at: string };
 
 for (const dialect of await dialects()) {
   describe(`Audit log (${dialect})`, () => {
@@ -56,7 +56,7 @@ for (const dialect of await dialects()) {
       assert.deepEqual([...ids].sort(), stored.map((r: { id: string }) => r.id).sort(), 'every event, and only this tenant’s');
       assert.ok(ids.length >= 9);
       for (const e of events) {
-        assert.deepEqual(Object.keys(e).sort(), ['action', 'actor_id', 'actor_type', 'created_at', 'id', 'metadata', 'resource_id', 'resource_type']);
+        assert.deepEqual(Object.keys(e).sort(), ['action', 'actor_id', 'actor_type', 'created_at', 'id', 'ip', 'metadata', 'request_id', 'resource_id', 'resource_type', 'user_agent']);
         assert.ok(!Number.isNaN(Date.parse(e.created_at)));
       }
       const times = events.map((e) => Date.parse(e.created_at));
@@ -98,6 +98,43 @@ for (const dialect of await dialects()) {
         assert.equal(res.status, 400, q);
         assert.equal(res.body.code, 'validation_failed');
       }
+    });
+
+    it('events written during a request carry its request id, client address and user agent', async () => {
+      const res = await t.request('POST', '/v1/api-keys', { headers: { ...admin(acme), 'X-Request-ID': 'siem-req-1', 'User-Agent': 'audit-test/2' }, json: { name: 'facts' } });
+      assert.equal(res.status, 201);
+      const [event] = (await read(acme, `resource_id=${res.body.id}`)).body.data;
+      assert.deepEqual([event!.action, event!.request_id, event!.ip, event!.user_agent], ['api_key.created', 'siem-req-1', '127.0.0.1', 'audit-test/2']);
+      const generated = await t.request('POST', '/v1/api-keys', { headers: admin(acme), json: { name: 'facts 2' } });
+      const [second] = (await read(acme, `resource_id=${generated.body.id}`)).body.data;
+      assert.equal(second!.request_id, generated.headers.get('x-request-id'), 'the id the response carried');
+    });
+
+    it('limit up to 1000; export streams NDJSON for a time range, oldest first', async () => {
+      assert.equal((await read(acme, 'limit=1000')).status, 200);
+      assert.equal((await read(acme, 'limit=1001')).status, 400);
+      const all = await walk(acme, '', 1000);
+      const exported = await t.request('GET', '/v1/audit-log/export', { headers: admin(acme) });
+      assert.equal(exported.status, 200, exported.text);
+      assert.match(exported.headers.get('content-type') ?? '', /^application\/x-ndjson/);
+      const lines = exported.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Event);
+      assert.deepEqual(lines.map((e) => e.id), all.map((e) => e.id).reverse(), 'every event once, oldest first');
+      assert.deepEqual(lines[0], [...all].reverse()[0], 'the same fields as the list');
+
+      const middle = lines[Math.floor(lines.length / 2)]!.created_at;
+      const ranged = await t.request('GET', `/v1/audit-log/export?from=${encodeURIComponent(middle)}&to=${encodeURIComponent(new Date().toISOString())}`, { headers: admin(acme) });
+      const inRange = ranged.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Event);
+      assert.ok(inRange.length > 0 && inRange.length < lines.length);
+      assert.ok(inRange.every((e) => e.created_at >= middle));
+      const empty = await t.request('GET', `/v1/audit-log/export?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { headers: admin(acme) });
+      assert.deepEqual([empty.status, empty.text], [200, '']);
+      for (const q of ['from=yesterday', `from=${encodeURIComponent(new Date().toISOString())}&to=${encodeURIComponent(new Date(0).toISOString())}`, 'limit=5']) {
+        const bad = await t.request('GET', `/v1/audit-log/export?${q}`, { headers: admin(acme) });
+        assert.equal(bad.status, 400, q);
+        assert.equal(bad.body.code, 'validation_failed');
+      }
+      const foreign = await t.request('GET', '/v1/audit-log/export', { headers: admin(globex) });
+      assert.ok(!lines.some((e) => foreign.text.includes(e.id)), "another tenant's export has none of these");
     });
 
     it("one tenant's log never shows another's events", async () => {

@@ -179,7 +179,7 @@ for (const dialect of await dialects()) {
       assert.deepEqual(await methods(strict.id, user), []);
       assert.equal((await mfa.begin(challenge)).status, 404);
       assert.equal((await t.request('DELETE', `/v1/users/${user}/mfa`, { headers: admin })).body.removed_factors, 0);
-      const events = await audit(strict.id, 'factors.reset');
+      const events = await audit(strict.id, 'factor.reset_by_admin');
       assert.equal(events.length, 2);
       assert.equal(events[0]!.resource_id, user);
       assert.equal((await audit(strict.id, 'factor.removed')).filter((e) => String(e.metadata).includes(`"user_id":"${user}"`)).length, 1, 'admin removal');

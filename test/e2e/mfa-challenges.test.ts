@@ -151,6 +151,9 @@ for (const dialect of await dialects()) {
       assert.deepEqual([again.status, again.body], [401, MFA_FAILED]);
       const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers: await t.userHeaders(tenant.id, user) });
       assert.equal(remaining.body.remaining, 9);
+      assert.deepEqual((await auditActions(user)).filter((x) => x.startsWith('backup_codes.')), ['backup_codes.issued'], 'issued at enrollment; not low yet');
+      for (const code of codes.slice(1, 8)) assert.equal((await mfa.backupCode(await mfa.openSignInId(tenant, user), code)).status, 200);
+      assert.deepEqual((await auditActions(user)).filter((x) => x === 'backup_codes.low').length, 1, 'low once 2 are left');
     });
 
     it('20 concurrent redemptions of one backup code: exactly one succeeds', async () => {
@@ -192,6 +195,7 @@ for (const dialect of await dialects()) {
       assert.equal((await mfa.begin(challenge)).status, 404);
       const actions = await auditActions(user);
       assert.ok(actions.filter((a) => a === 'mfa.failed').length >= 5);
+      assert.equal(actions.filter((a) => a === 'mfa.locked').length, 1, 'the fifth failure locked the challenge, once');
     });
 
     it('a passkey assertion without user verification fails', async () => {
@@ -210,6 +214,8 @@ for (const dialect of await dialects()) {
       }
       const opened = await mfa.openSignIn(tenant, user);
       assert.equal(opened.status, 429);
+      // The first challenge died (locked), then the tenth failure put the user over the limit (locked).
+      assert.equal((await auditActions(user)).filter((x) => x === 'mfa.locked').length, 2);
       assert.equal(opened.body.code, 'rate_limited');
       assert.ok(Number(opened.headers.get('retry-after')) > 0);
       // A challenge opened before the lockout cannot be used either, even with a right answer.

@@ -25,6 +25,15 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/api-keys': 'listApiKeys',
   'DELETE /v1/api-keys/{id}': 'revokeApiKey',
   'GET /v1/audit-log': 'listAuditEvents',
+  'GET /v1/audit-log/export': 'exportAuditLog',
+  'POST /v1/webhooks': 'createWebhook',
+  'GET /v1/webhooks': 'listWebhooks',
+  'GET /v1/webhooks/{id}': 'getWebhook',
+  'PATCH /v1/webhooks/{id}': 'updateWebhook',
+  'DELETE /v1/webhooks/{id}': 'deleteWebhook',
+  'POST /v1/webhooks/{id}/rotate-secret': 'rotateWebhookSecret',
+  'POST /v1/webhooks/{id}/test': 'testWebhook',
+  'GET /v1/webhooks/{id}/deliveries': 'listWebhookDeliveries',
   'POST /v1/policies': 'createPolicy',
   'GET /v1/policies': 'listPolicies',
   'POST /v1/policies/simulate': 'simulatePolicyDecision',
@@ -69,7 +78,7 @@ const PUBLIC_OPERATIONS = [
   'completeBackupCodeAuthentication',
 ];
 
-const VERBS = ['get', 'list', 'create', 'update', 'delete', 'remove', 'revoke', 'reset', 'rename', 'regenerate', 'begin', 'complete', 'verify', 'open', 'simulate', 'check'];
+const VERBS = ['get', 'list', 'create', 'update', 'delete', 'remove', 'revoke', 'reset', 'rename', 'regenerate', 'begin', 'complete', 'verify', 'open', 'simulate', 'check', 'rotate', 'test', 'export'];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
 
 interface Example {
@@ -151,7 +160,9 @@ describe('the OpenAPI document: a contract clients can build on', () => {
       example: 10,
     });
     const limit = (doc.paths['/v1/audit-log']!.get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }).parameters.find((p) => p.name === 'limit')!;
-    assert.deepEqual([limit.schema.type, limit.schema.minimum, limit.schema.maximum], ['integer', 1, 100]);
+    assert.deepEqual([limit.schema.type, limit.schema.minimum, limit.schema.maximum], ['integer', 1, 1000], 'the audit log pages up to 1000');
+    const webhookLimit = (doc.paths['/v1/webhooks']!.get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }).parameters.find((p) => p.name === 'limit')!;
+    assert.deepEqual([webhookLimit.schema.type, webhookLimit.schema.minimum, webhookLimit.schema.maximum], ['integer', 1, 100]);
     assert.deepEqual(doc.components.schemas.WebAuthnSettings!.properties!.timeout_ms!.type, 'integer');
   });
 
@@ -241,6 +252,7 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     assert.equal(doc.info.version, packageVersion);
     assert.equal(doc.info.license.name, 'Apache-2.0');
     assert.equal(doc.info.license.identifier, 'Apache-2.0');
+    assert.ok(!('contact' in doc.info), 'no empty contact object');
     assert.deepEqual(doc.servers.map((s) => s.url), [t.baseUrl]);
   });
 

@@ -203,19 +203,20 @@ for (const dialect of await dialects()) {
       assert.equal(end.rules, start.rules, 'the policy took its rules with it');
       const log = await t.request('GET', `/v1/audit-log?limit=100&from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`, { headers: admin(acme) });
       const mine = log.body.data.filter((e: { resource_id: string; metadata: { policy_id?: string } }) => e.resource_id === policy.id || e.metadata.policy_id === policy.id);
-      assert.deepEqual(mine.map((e: { action: string }) => e.action).reverse(), [
-        'policy.created',
-        'policy.updated',
-        'policy_rule.created',
-        'policy_rule.updated',
-        'policy_rule.deleted',
-        'policy.deleted',
+      assert.ok(mine.every((e: { action: string }) => e.action === 'policy.changed'), 'one event type for every change');
+      assert.deepEqual(mine.map((e: { metadata: { change: string } }) => e.metadata.change).reverse(), [
+        'policy_created',
+        'policy_updated',
+        'rule_created',
+        'rule_updated',
+        'rule_deleted',
+        'policy_deleted',
       ]);
       for (const e of mine) {
         assert.equal(e.actor_type, 'api_key');
         assert.ok(!JSON.stringify(e).includes(acme.apiKey), 'never the key');
       }
-      assert.deepEqual(mine.find((e: { action: string }) => e.action === 'policy.deleted').metadata.rule_ids, patched.body.rules.map((r: { id: string }) => r.id));
+      assert.deepEqual(mine.find((e: { metadata: { change: string } }) => e.metadata.change === 'policy_deleted').metadata.rule_ids, patched.body.rules.map((r: { id: string }) => r.id));
     });
 
     it("another tenant's policies and rules are 404, and untouched", async () => {

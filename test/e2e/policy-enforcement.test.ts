@@ -87,11 +87,11 @@ for (const dialect of await dialects()) {
       assert.ok(!other.text.includes(NO_KEYS_NOTICE));
 
       // The denial and the enrollment are in Acme's audit log; Globex's has neither.
-      const denials = await auditLog(acme, 'action=policy_denied');
+      const denials = await auditLog(acme, 'action=policy.denied');
       const denial = denials.find((e) => e.metadata['cedar_action'] === 'complete_enrollment');
       assert.ok(denial, JSON.stringify(denials));
       assert.equal(denial.actor_id, blockedUser);
-      assert.equal(denial.resource_type, 'Authenticator');
+      assert.equal(denial.resource_type, 'authenticator', 'lower case, like every resource type');
       assert.equal(denial.metadata['principal'], `User::"${blockedUser}"`);
       assert.deepEqual(denial.metadata['determining_policies'], [ruleId]);
       const enrolled = await auditLog(acme, `action=factor.enrolled&actor_id=${passkeyUser}`);
@@ -99,7 +99,7 @@ for (const dialect of await dialects()) {
       assert.equal(enrolled[0]!.metadata['method_type'], 'webauthn_passkey');
       const globexLog = await t.request('GET', '/v1/audit-log?limit=100', { headers: admin(globex) });
       assert.equal(globexLog.status, 200);
-      assert.ok(!globexLog.body.data.some((e: { action: string }) => e.action === 'policy_denied'));
+      assert.ok(!globexLog.body.data.some((e: { action: string }) => e.action === 'policy.denied'));
       assert.ok(!globexLog.text.includes(ruleId) && !globexLog.text.includes(NO_KEYS_NOTICE));
     });
 

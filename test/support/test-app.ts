@@ -104,8 +104,10 @@ export async function startTestApp(
   options: CreateAppOptions = {},
   /** Rewrites the scratch database's URL for the app (e.g. through a proxy the test controls). */
   databaseUrlFor: (url: string) => string = (url) => url,
+  /** Another node, or a restart: run on this database, and leave it to its owner to drop. */
+  shared?: ScratchDatabase,
 ): Promise<TestApp> {
-  const db = await scratchDatabase(dialect);
+  const db = shared ?? (await scratchDatabase(dialect));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrlFor(db.url),
@@ -175,7 +177,7 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

@@ -11,6 +11,7 @@ import { MfaModule, StepUpProofGuard } from '../../../libs/mfa/src/index.js';
 import { MetadataModule } from '../../../libs/mfa/src/metadata/index.js';
 import { HousekeepingModule } from '../../../libs/mfa/src/housekeeping/housekeeping.module.js';
 import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
+import { WebhooksModule } from '../../../libs/webhooks/src/index.js';
 import { DemoModule } from './demo/demo.module.js';
 
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         MetadataModule,
         MfaModule,
         HousekeepingModule,
+        WebhooksModule,
         // The demo page (/demo) exists in dev mode only: in production its routes are plain 404s.
         ...(config.devMode ? [DemoModule] : []),
       ],

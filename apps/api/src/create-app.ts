@@ -8,6 +8,8 @@ import type { AppConfig } from '../../../libs/config/src/index.js';
 import { HttpErrorFilter, createValidationPipe } from '../../../libs/errors/src/index.js';
 import { isConnectionError } from '../../../libs/persistence/src/index.js';
 import { TenantsService } from '../../../libs/tenancy/src/index.js';
+import { requestFacts, runInRequestScope } from '../../../libs/audit/src/index.js';
+import type { TesseraRequest } from '../../../libs/auth/src/index.js';
 import { Metrics, PinoNestLogger, createLogger, requestLogging } from '../../../libs/observability/src/index.js';
 import { AppModule } from './app.module.js';
 import { jsonBodyParsing } from './body-parsing.middleware.js';
@@ -45,6 +47,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   app.use(drainOnShutdown(app.getHttpServer()));
   app.use(requestLogging(logger, metrics));
+  // Audit events written while serving this request carry its id, client address and user agent.
+  app.use((req: TesseraRequest, _res: unknown, next: () => void) => runInRequestScope(requestFacts(req.id, req.ip, req.headers['user-agent']), next));
   app.use(
     helmet({
       // The API answers JSON; /docs and /demo need their own scripts and styles from this origin only.

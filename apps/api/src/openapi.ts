@@ -27,6 +27,7 @@ export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConf
     .build();
   // The license is named by its SPDX identifier (OpenAPI 3.1 `identifier`), not only by its URL.
   base.info.license = { name: 'Apache-2.0', identifier: 'Apache-2.0' } as OpenAPIObject['info']['license'];
+  delete base.info.contact; // DocumentBuilder's empty placeholder
   const document = SwaggerModule.createDocument(app, base, {
     extraModels: [ErrorBodyDto],
     operationIdFactory: (controller, method) => `${UNSET_OPERATION_ID}${controller}.${method}`,

@@ -47,12 +47,24 @@ let shownCodes = [];
 
 // ---- API ---------------------------------------------------------------------------------
 
+/**
+ * The browser's languages, best first, as an Accept-Language value with q-values, so notices and
+ * messages come back in the user's language (German, or the default English).
+ */
+function acceptLanguage() {
+  const languages = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
+  return languages
+    .slice(0, 10)
+    .map((tag, i) => (i === 0 ? tag : `${tag};q=${Math.max(0.1, 1 - i * 0.1).toFixed(1)}`))
+    .join(', ');
+}
+
 async function loadSession() {
   const res = await fetch('/demo/session', { cache: 'no-store' });
   const body = await readJson(res);
   if (!res.ok) throw new ApiFailure(body, res.status);
   session = body;
-  const base = { baseUrl: location.origin, tenantId: session.tenant_id };
+  const base = { baseUrl: location.origin, tenantId: session.tenant_id, headers: { 'Accept-Language': acceptLanguage() } };
   user = createTesseraClient({ ...base, token: () => session.token, mfaToken: () => currentStepUpToken() ?? undefined });
   anonymous = createTesseraClient(base);
   $('who').textContent = `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;

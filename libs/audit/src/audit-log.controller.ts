@@ -1,9 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../errors/src/index.js';
 import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../auth/src/index.js';
 import { AuditLogService } from './audit-log.service.js';
-import { AuditEventPageDto, AuditLogQueryDto } from './audit-log.dto.js';
+import { AuditEventDto, AuditEventPageDto, AuditLogExportQueryDto, AuditLogQueryDto } from './audit-log.dto.js';
 
 @ApiTags('audit')
 @Controller('v1/audit-log')
@@ -18,5 +19,21 @@ export class AuditLogController {
   @ApiErrorResponses('validation_failed', 'policy_denied')
   read(@Query() query: AuditLogQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<AuditEventPageDto> {
     return this.auditLog.read({ tenant, key, ip }, query);
+  }
+
+  @Get('export')
+  @ApiOperation({
+    operationId: 'exportAuditLog',
+    summary: "Stream the tenant's audit events of a time range as NDJSON, oldest first",
+    description:
+      'One JSON object per line (`application/x-ndjson`), the same fields as `GET /v1/audit-log`, streamed in batches so any range can be exported. Authorized with `read_audit_log`.',
+  })
+  @ApiExtraModels(AuditEventDto)
+  // Only the 200 is NDJSON; errors keep the JSON error body.
+  @ApiOkResponse({ description: 'One audit event (AuditEventDto) per line.', content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditEventDto) } } } })
+  @ApiErrorResponses('validation_failed', 'policy_denied')
+  async export(@Query() query: AuditLogExportQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<StreamableFile> {
+    const lines = await this.auditLog.exportLines({ tenant, key, ip }, query);
+    return new StreamableFile(Readable.from(lines), { type: 'application/x-ndjson; charset=utf-8', disposition: 'attachment; filename="audit-log.ndjson"' });
   }
 }

@@ -60,6 +60,16 @@ export interface AppConfig {
   purgeIntervalSeconds: number;
   /** Tenants whose Cedar policy sets stay preparsed (LRU). */
   policyCacheTenants: number;
+  webhooks: {
+    /** Let webhook URLs reach loopback, private and link-local addresses (tests, on-premises receivers). */
+    allowPrivateNetworks: boolean;
+    /** Delay before the first retry of a failed delivery (0–10 s; later retries back off to hours). */
+    firstRetrySeconds: number;
+    /** How often the dispatcher looks for new events and due retries. */
+    pollIntervalMs: number;
+    /** Run the dispatcher on this node (one node of a cluster delivers at a time, by lease). */
+    dispatcher: boolean;
+  };
   /** FIDO Metadata Service (MDS3): where the signed BLOB comes from and which root it must chain to. */
   fidoMds: {
     /** A BLOB (JWT) on disk, loaded at start: no network needed. */
@@ -270,6 +280,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     purgeIntervalSeconds: int('PURGE_INTERVAL_SECONDS', 60, 1, 86_400),
     policyCacheTenants: int('POLICY_CACHE_TENANTS', 1000, 1, 1_000_000),
+    webhooks: {
+      allowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      firstRetrySeconds: int('WEBHOOK_FIRST_RETRY_SECONDS', 5, 0, 10),
+      pollIntervalMs: int('WEBHOOK_POLL_INTERVAL_MS', 1000, 50, 60_000),
+      dispatcher: bool('WEBHOOK_DISPATCHER', true),
+    },
     fidoMds: {
       file: mdsFile === undefined ? undefined : resolve(cwd, mdsFile),
       url: mdsUrl,

@@ -83,6 +83,36 @@ export const ERROR_MESSAGES = {
   service_unavailable: 'The service is temporarily unavailable.',
 } as const satisfies Record<ErrorCode, string>;
 
+/** The catalogue's messages in German (the service ships English and German). */
+export const ERROR_MESSAGES_DE = {
+  validation_failed: 'Die Anfrage ist ungültig.',
+  invalid_json: 'Der Inhalt der Anfrage ist kein gültiges JSON.',
+  invalid_tenant_header: 'Der Header X-Tenant-ID fehlt oder ist keine UUID.',
+  verification_failed: 'Die Anmeldedaten konnten nicht überprüft werden.',
+  policy_invalid: 'Die Richtlinie ist ungültig.',
+  unauthenticated: 'Eine Anmeldung ist erforderlich.',
+  mfa_failed: 'Die MFA-Anfrage konnte nicht abgeschlossen werden.',
+  forbidden: 'Das ist Ihnen nicht erlaubt.',
+  tenant_mismatch: 'X-Tenant-ID passt nicht zum Mandanten der Anmeldedaten.',
+  tenant_unavailable: 'Der Mandant existiert nicht oder ist deaktiviert.',
+  policy_denied: 'Die Richtlinie des Mandanten erlaubt das nicht.',
+  step_up_required: 'Bestätigen Sie mit einem Ihrer vorhandenen Faktoren, dass Sie es sind, und wiederholen Sie die Anfrage mit dem Header X-MFA-Token.',
+  step_up_unavailable: 'Keiner der Faktoren des Benutzers erreicht die verlangte Stärke des Nachweises.',
+  not_found: 'Nicht gefunden.',
+  method_not_allowed: 'Methode nicht erlaubt.',
+  credential_exists: 'Diese Anmeldedaten sind bereits registriert.',
+  conflict: 'Die Ressource wurde gleichzeitig geändert.',
+  payload_too_large: 'Der Inhalt der Anfrage ist zu groß.',
+  unsupported_media_type: 'Der Inhalt der Anfrage muss application/json sein.',
+  rate_limited: 'Zu viele Anfragen.',
+  internal: 'Ein unerwarteter Fehler ist aufgetreten.',
+  not_implemented: 'Nicht implementiert.',
+  service_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar.',
+} as const satisfies Record<ErrorCode, string>;
+
+/** Catalogue messages by language; English is the default. */
+export const ERROR_MESSAGES_BY_LANGUAGE: Readonly<Record<string, Readonly<Record<ErrorCode, string>>>> = { en: ERROR_MESSAGES, de: ERROR_MESSAGES_DE };
+
 export function statusOf(code: ErrorCode): number {
   return ERROR_STATUS[code];
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { ApiError } from './api-error.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+import { negotiateLanguage } from './accept-language.js';
 
 /** Answers the methods a path supports, for 405 vs 404 (filled once routes are registered). */
 export type AllowedMethods = (path: string) => string[];
@@ -76,7 +77,10 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
-/** Writes an ApiError as the response (also used by Express-level middleware). */
+/**
+ * Writes an ApiError as the response (also used by Express-level middleware), in the language
+ * the request's Accept-Language prefers among those its texts exist in, named in Content-Language.
+ */
 export function writeError(res: Response, error: ApiError, logger?: PinoLogger): void {
   if (res.headersSent) {
     logger?.warn({ code: error.code }, 'error after headers were sent');
@@ -86,7 +90,10 @@ export function writeError(res: Response, error: ApiError, logger?: PinoLogger):
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
   res.locals.errorCode = error.code;
   if (!ERROR_CODES.includes(error.code)) throw new Error(`unknown error code ${error.code}`);
-  res.status(error.status).json(error.toBody());
+  const language = negotiateLanguage(res.req?.headers['accept-language'], error.languages());
+  res.setHeader('Content-Language', language);
+  res.vary('Accept-Language');
+  res.status(error.status).json(error.toBody(language));
 }
 
 function describe(err: unknown): string {

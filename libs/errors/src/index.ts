@@ -3,3 +3,4 @@ export * from './api-error.js';
 export * from './api-error-responses.decorator.js';
 export * from './http-error.filter.js';
 export * from './validation.js';
+export * from './accept-language.js';

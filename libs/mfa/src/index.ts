@@ -12,6 +12,7 @@ export * from './tokens/mfa-token.service.js';
 export * from './tokens/token-keys.service.js';
 export * from './totp/totp.js';
 export * from './crypto/encryption-key.js';
+export * from './crypto/secret-box.js';
 export * from './step-up/step-up-proof.guard.js';
 export * from './step-up/api-step-up.decorator.js';
 export { WEBAUTHN_JSON_SCHEMAS } from './webauthn/webauthn-json.schemas.js';

@@ -57,6 +57,6 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [MFA_ENCRYPTION_KEY, StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
 })
 export class MfaModule {}

@@ -18,9 +18,12 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
   if (inserts.length === 0) return;
   const connection = manager.connection;
   if (connection.options.type !== 'postgres') {
-    await manager.transaction(async (tx) => {
+    const insertAll = async (tx: EntityManager) => {
       for (const i of inserts) await tx.getRepository(i.target).insert({ ...i.row, tenantId: i.tenantId } as never);
-    });
+    };
+    // Inside a caller's transaction the rows commit with it; no savepoint needed.
+    if (manager.queryRunner?.isTransactionActive) await insertAll(manager);
+    else await manager.transaction(insertAll);
     return;
   }
   const driver = connection.driver;

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ApiError } from '../../errors/src/index.js';
+import { ApiError, type LocalizedText } from '../../errors/src/index.js';
 import { actorOf, type TenantContext, type TenantPrincipal } from '../../auth/src/index.js';
 // The service file, not the index: libs/audit's admin routes depend on this service.
 import { AuditService } from '../../audit/src/audit.service.js';
+import { resourceTypeOf } from '../../audit/src/event-types.js';
 import { PolicyEntity, PolicyRuleEntity } from '../../persistence/src/index.js';
 import { Metrics } from '../../observability/src/index.js';
 import {
@@ -24,10 +25,10 @@ export const STEP_UP_RULE_ID = 'baseline.step_up_to_change_factors';
 /** Where a client opens the step-up challenge whose MFA token goes into X-MFA-Token. */
 export const STEP_UP_CHALLENGE_PATH = '/v1/users/me/mfa/challenges';
 
-function stepUpRequired(maxAgeSeconds: number, determining: string[], notices: string[]): ApiError {
+function stepUpRequired(maxAgeSeconds: number, determining: string[], notices: LocalizedText[]): ApiError {
   return new ApiError('step_up_required', 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.', {
     details: { determining_policies: determining, max_age_seconds: maxAgeSeconds, challenge_path: STEP_UP_CHALLENGE_PATH },
-    notices,
+    localizedNotices: notices,
     headers: { 'WWW-Authenticate': `Bearer error="insufficient_user_authentication", max_age="${maxAgeSeconds}"` },
   });
 }
@@ -105,12 +106,14 @@ export class PolicyService implements OnModuleInit {
       this.logger.warn(`policy evaluation error for ${input.action} in tenant ${input.tenant.id}: ${decision.errors.join('; ')}`);
     }
     const ids = decision.determining.map((r) => r.id);
-    const notices = decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0);
+    const notices = decision.determining
+      .filter((r) => typeof r.notice === 'string' && r.notice.length > 0)
+      .map((r) => ({ text: r.notice!, ...(r.noticeTranslations ? { translations: r.noticeTranslations } : {}) }));
     const stepUp = decision.errors.length === 0 && ids.includes(STEP_UP_RULE_ID);
     await this.audit.record(input.tenant.id, {
-      ...actorOf(input.principal),
-      action: stepUp ? 'step_up.required' : 'policy_denied',
-      resourceType: input.resource.type,
+      ...(actorOf(input.principal) as { actorType: 'user' | 'api_key'; actorId: string }),
+      action: stepUp ? 'step_up.required' : 'policy.denied',
+      resourceType: resourceTypeOf(input.resource.type),
       resourceId: input.resource.id,
       metadata: {
         cedar_action: input.action,
@@ -119,7 +122,7 @@ export class PolicyService implements OnModuleInit {
         evaluation_error: decision.errors.length > 0,
         ...(stepUp ? { step_up_via: input.context['step_up_via'] } : {}),
       },
-    } as Parameters<AuditService['record']>[1]);
+    });
     if (stepUp) throw stepUpRequired(input.tenant.stepUpMaxAgeSeconds, ids, notices);
     const message =
       decision.errors.length > 0
@@ -127,7 +130,7 @@ export class PolicyService implements OnModuleInit {
         : ids.length > 0
           ? 'The tenant policy does not allow this.'
           : 'No tenant policy permits this action.';
-    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, notices });
+    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, localizedNotices: notices });
   }
 
   /**

@@ -41,9 +41,12 @@ export class RateLimitService implements OnApplicationShutdown {
     if (w.count >= limit) throw limited(w, 'Too many failed verification attempts. Try again later.');
   }
 
-  async recordMfaFailure(tenantId: string, userId: string): Promise<void> {
-    if (this.config.rateLimits.mfaFailures === 0) return;
-    await this.count('increment', `mfa-fail:${tenantId}:${userId}`, MFA_FAILURE_WINDOW);
+  /** Counts a failure; true when this one reached the limit (the user is locked out from now on). */
+  async recordMfaFailure(tenantId: string, userId: string): Promise<boolean> {
+    const limit = this.config.rateLimits.mfaFailures;
+    if (limit === 0) return false;
+    const w = await this.count('increment', `mfa-fail:${tenantId}:${userId}`, MFA_FAILURE_WINDOW);
+    return w.count === limit;
   }
 
   /** RATE_LIMIT_IP_PER_MINUTE per client address; off by default. */

@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository } from '../../../persistence/src/index.js';
+import { AuditService } from '../../../audit/src/index.js';
 import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
 import { backupCodeLookup, verifyBackupCode, verifyBackupCodeDummy } from './backup-code.js';
+
+/** At or below this many unused codes after a redemption, `backup_codes.low` tells the host application. */
+export const LOW_BACKUP_CODES = 2;
 
 export interface BackupCodeCompletion extends MfaCompletion {
   backup_codes_remaining: number;
@@ -16,6 +20,7 @@ export class BackupCodeRedemptionService {
   constructor(
     @Inject(DataSource) dataSource: DataSource,
     private readonly challenges: ChallengesService,
+    private readonly audit: AuditService,
   ) {
     this.codes = TenantScopedRepository.of(dataSource, BackupCodeEntity);
   }
@@ -43,8 +48,14 @@ export class BackupCodeRedemptionService {
     await this.challenges.authorize(live, 'backup_code', { type: 'Factor', id: `backup_codes:${userId}`, attrs: { owner: { type: 'User', id: userId }, method_type: 'backup_code' } }, ip);
     const completion = await this.challenges.succeed(live, { method: 'backup_code', factorId: codeId }, async (manager, now) => {
       // Conditional on used_at IS NULL: of concurrent redemptions exactly one changes the row.
-      const redeemed = await this.codes.withManager(manager).update(tenantId, { id: codeId, usedAt: IsNull() }, { usedAt: now });
-      return redeemed === 1;
+      const codes = this.codes.withManager(manager);
+      const redeemed = await codes.update(tenantId, { id: codeId, usedAt: IsNull() }, { usedAt: now });
+      if (redeemed !== 1) return false;
+      const left = await codes.count(tenantId, { userId, usedAt: IsNull() });
+      if (left <= LOW_BACKUP_CODES) {
+        await this.audit.record(tenantId, { actorType: 'user', actorId: userId, action: 'backup_codes.low', resourceType: 'backup_codes', resourceId: userId, metadata: { remaining: left } }, manager);
+      }
+      return true;
     });
     return { ...completion, backup_codes_remaining: await this.codes.count(tenantId, { userId, usedAt: IsNull() }) };
   }

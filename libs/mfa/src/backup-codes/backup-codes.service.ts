@@ -55,6 +55,12 @@ export class BackupCodesService {
     return { codes: prepared.codes, remaining: prepared.codes.length };
   }
 
+  /** Inside the issuing transaction: `backup_codes.issued`, when a set was issued. */
+  async recordIssued(manager: EntityManager, tenantId: string, userId: string, count: number): Promise<void> {
+    if (count === 0) return;
+    await this.audit.record(tenantId, { actorType: 'user', actorId: userId, action: 'backup_codes.issued', resourceType: 'backup_codes', resourceId: userId, metadata: { count } }, manager);
+  }
+
   /** Replaces every earlier code of the user with a new set (through the policy). */
   async regenerate(tenant: TenantContext, principal: UserPrincipal, ip: string): Promise<BackupCodesResult> {
     const now = this.clock.now();

@@ -224,15 +224,21 @@ export class ChallengesService {
    */
   async failure(live: LiveChallenge, method: ChallengeMethod | 'webauthn', reason: string, metadata: Record<string, unknown> = {}, details?: Record<string, unknown>): Promise<ApiError> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { failedAttempts: () => 'failed_attempts + 1' });
-    if (live.user) await this.limits.recordMfaFailure(live.tenant.id, live.user.userId);
-    await this.audit.record(live.tenant.id, {
-      // A usernameless challenge that never learnt its user has no user to blame.
-      ...(live.user ? { actorType: 'user' as const, actorId: live.user.userId } : { actorType: 'system' as const, actorId: 'anonymous' }),
-      action: 'mfa.failed',
-      resourceType: 'mfa_challenge',
-      resourceId: live.row.id,
-      metadata: { method_type: method, reason, purpose: live.row.purpose, ...(live.row.userId === null ? { usernameless: true } : {}), ...metadata },
-    });
+    const userLocked = live.user ? await this.limits.recordMfaFailure(live.tenant.id, live.user.userId) : false;
+    // A usernameless challenge that never learnt its user has no user to blame.
+    const actor = live.user ? { actorType: 'user' as const, actorId: live.user.userId } : { actorType: 'system' as const, actorId: 'anonymous' };
+    const event = { ...actor, resourceType: 'mfa_challenge' as const, resourceId: live.row.id };
+    const usernameless = live.row.userId === null ? { usernameless: true } : {};
+    await this.audit.record(live.tenant.id, { ...event, action: 'mfa.failed', metadata: { method_type: method, reason, purpose: live.row.purpose, ...usernameless, ...metadata } });
+    // Locked: this failure killed the challenge, or put the user over the failure limit.
+    const challengeDead = live.row.failedAttempts + 1 >= MAX_CHALLENGE_FAILURES;
+    if (userLocked || challengeDead) {
+      await this.audit.record(live.tenant.id, {
+        ...event,
+        action: 'mfa.locked',
+        metadata: { user_id: live.user?.userId ?? null, reason: userLocked ? 'user_failure_limit' : 'challenge_failure_limit', purpose: live.row.purpose, ...usernameless },
+      });
+    }
     return new ApiError('mfa_failed', 'The MFA challenge could not be completed.', details ? { details } : {});
   }
 

@@ -111,7 +111,7 @@ export class FactorManagementService {
       await TenantScopedRepository.of(manager, MfaChallengeEntity).delete(tenant.id, { userId });
       await TenantScopedRepository.of(manager, PendingEnrollmentEntity).delete(tenant.id, { userId });
       const result = { removed_factors: credentials + totp, removed_backup_codes: codes };
-      await this.audit.record(tenant.id, { actorType: 'api_key', actorId: key.keyId, action: 'factors.reset', resourceType: 'user', resourceId: userId, metadata: { ...result } }, manager);
+      await this.audit.record(tenant.id, { actorType: 'api_key', actorId: key.keyId, action: 'factor.reset_by_admin', resourceType: 'user', resourceId: userId, metadata: { ...result } }, manager);
       return result;
     });
     return { ...removed, signals: await this.signals.forUser(tenant, userId) };

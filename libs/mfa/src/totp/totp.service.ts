@@ -116,6 +116,7 @@ export class TotpService {
         { actorType: 'user', actorId: user.userId, action: 'factor.enrolled', resourceType: 'factor', resourceId: row.id, metadata: { method_type: 'totp', backup_codes_issued: codes.codes.length } },
         manager,
       );
+      await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
       return codes;
     });
   }

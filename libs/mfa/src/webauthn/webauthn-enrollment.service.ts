@@ -5,7 +5,7 @@ import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSO
 import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import type { TenantContext, UserNames, UserPrincipal } from '../../../auth/src/index.js';
-import { AuditService } from '../../../audit/src/index.js';
+import { AuditService, type AuditEventInput } from '../../../audit/src/index.js';
 import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
 import {
@@ -166,8 +166,8 @@ export class WebAuthnEnrollmentService {
       createdAt: now,
       lastUsedAt: null,
     };
-    const enrolled = (codesIssued: number) => ({
-      actorType: 'user' as const,
+    const enrolled = (codesIssued: number): AuditEventInput => ({
+      actorType: 'user',
       actorId: user.userId,
       action: 'factor.enrolled',
       resourceType: 'factor',
@@ -191,7 +191,7 @@ export class WebAuthnEnrollmentService {
         // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
         await insertAtomically(this.dataSource.manager, [
           { target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential },
-          this.audit.insertFor(tenant.id, enrolled(0)),
+          ...this.audit.insertFor(tenant.id, enrolled(0)),
         ]);
         return { codes: [], remaining };
       }
@@ -201,6 +201,7 @@ export class WebAuthnEnrollmentService {
         await this.credentials.withManager(manager).insert(tenant.id, credential);
         const codes = await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared);
         await this.audit.record(tenant.id, enrolled(codes.codes.length), manager);
+        await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
         return codes;
       });
     } catch (err) {

@@ -28,6 +28,16 @@ export class AuditEventEntity extends TenantOwned {
   @JsonColumn()
   metadata: Record<string, unknown>;
 
+  /** The request that caused the event (X-Request-ID); null outside a request. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  requestId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
   @TimestampColumn()
   createdAt: Date;
 }

@@ -10,6 +10,10 @@ import { AuditEventEntity } from './audit-event.entity.js';
 import { TotpFactorEntity } from './totp-factor.entity.js';
 import { MfaChallengeEntity } from './mfa-challenge.entity.js';
 import { MfaSigningKeyEntity } from './mfa-signing-key.entity.js';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity.js';
+import { WebhookOutboxEntity } from './webhook-outbox.entity.js';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
+import { WorkerLeaseEntity } from './worker-lease.entity.js';
 
 export {
   TenantEntity,
@@ -24,6 +28,10 @@ export {
   TotpFactorEntity,
   MfaChallengeEntity,
   MfaSigningKeyEntity,
+  WebhookEndpointEntity,
+  WebhookOutboxEntity,
+  WebhookDeliveryEntity,
+  WorkerLeaseEntity,
 };
 export type { TenantWebAuthnSettings } from './tenant.entity.js';
 
@@ -40,4 +48,8 @@ export const ENTITIES = [
   TotpFactorEntity,
   MfaChallengeEntity,
   MfaSigningKeyEntity,
+  WebhookEndpointEntity,
+  WebhookOutboxEntity,
+  WebhookDeliveryEntity,
+  WorkerLeaseEntity,
 ];

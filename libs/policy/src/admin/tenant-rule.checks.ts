@@ -1,9 +1,9 @@
-import { readAnnotations, statementEffect, positionAtChar, type RuleValidationError } from '../engine/index.js';
+import { MAX_NOTICE_LENGTH, annotationProblems, readAnnotations, statementEffect, positionAtChar, type RuleValidationError } from '../engine/index.js';
 
 /** The one answer to a tenant `permit` (see the schema's header for why). */
 export const PERMIT_REFUSED = 'Tenant rules can only restrict: use forbid; the baseline grants access.';
 
-export const MAX_NOTICE_LENGTH = 500;
+export { MAX_NOTICE_LENGTH };
 
 export interface TenantStatement {
   text: string;
@@ -17,7 +17,8 @@ export interface TenantStatement {
 
 /**
  * What a tenant may not store even when Cedar accepts it: a `permit` (tenant rules only
- * restrict), and an `@notice` longer than a notice may be.
+ * restrict), an annotation other than @id, @notice and its translations (@notice_de, …), and a
+ * notice or translation longer than a notice may be.
  */
 export function tenantStatementErrors(s: TenantStatement): RuleValidationError[] {
   const errors: RuleValidationError[] = [];
@@ -29,9 +30,9 @@ export function tenantStatementErrors(s: TenantStatement): RuleValidationError[]
   };
   const effect = statementEffect(s.text);
   if (effect?.effect === 'permit') errors.push({ ...label, message: PERMIT_REFUSED, ...at(effect.offset) });
-  const notice = readAnnotations(s.text).notice;
-  if (notice !== undefined && notice.length > MAX_NOTICE_LENGTH) {
-    errors.push({ ...label, message: `The @notice annotation is longer than ${MAX_NOTICE_LENGTH} characters.`, ...at(s.text.indexOf('@notice')) });
+  for (const problem of annotationProblems(readAnnotations(s.text), MAX_NOTICE_LENGTH)) {
+    const offset = new RegExp(`@${problem.annotation}\\s*\\(`).exec(s.text)?.index;
+    errors.push({ ...label, message: problem.message, ...at(offset) });
   }
   return errors;
 }

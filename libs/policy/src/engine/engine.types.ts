@@ -13,6 +13,7 @@ export const POLICY_ACTIONS = [
   'read_audit_log',
   'manage_user_factors',
   'read_authenticator_report',
+  'manage_webhooks',
 ] as const;
 
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
@@ -26,6 +27,7 @@ export const POLICY_ENTITY_TYPES = [
   'BackupCodes',
   'Policy',
   'AuditLog',
+  'Webhook',
 ] as const;
 
 export type PolicyEntityType = (typeof POLICY_ENTITY_TYPES)[number];
@@ -75,6 +77,8 @@ export interface PolicyRequest {
 export interface DeterminingRule {
   id: string;
   notice?: string;
+  /** The notice in other languages, by BCP 47 primary subtag (`@notice_de("…")`). */
+  noticeTranslations?: Readonly<Record<string, string>>;
 }
 
 export interface Decision {

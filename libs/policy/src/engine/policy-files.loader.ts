@@ -2,11 +2,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from '@cedar-policy/cedar-wasm/nodejs';
-import { readAnnotations, splitStatements } from './statement.splitter.js';
+import { annotationProblems, readAnnotations, splitStatements } from './statement.splitter.js';
+
+/** The longest notice (and translation) a rule may carry. */
+export const MAX_NOTICE_LENGTH = 500;
 
 export interface BaselineRule {
   id: string;
   notice?: string;
+  translations?: Record<string, string>;
   text: string;
   file: string;
 }
@@ -55,10 +59,12 @@ export function loadPolicyFiles(dir = findPoliciesDir()): PolicyFiles {
       continue;
     }
     split.statements.forEach((text, i) => {
-      const { id, notice } = readAnnotations(text);
+      const annotations = readAnnotations(text);
+      const { id, notice, translations } = annotations;
+      problems.push(...annotationProblems(annotations, MAX_NOTICE_LENGTH).map((p) => `${file}: statement ${i + 1}: ${p.message}`));
       if (!id) problems.push(`${file}: statement ${i + 1} has no @id("…") annotation`);
       else if (baseline.some((r) => r.id === id)) problems.push(`${file}: duplicate @id("${id}")`);
-      else baseline.push({ id, notice, text, file });
+      else baseline.push({ id, notice, translations, text, file });
     });
   }
   if (problems.length === 0 && baseline.length > 0) {

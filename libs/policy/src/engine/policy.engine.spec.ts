@@ -243,12 +243,25 @@ describe('PolicyEngine decisions', () => {
     },
   ];
 
+  it('determining rules carry their notice translations (the baseline ships German)', async () => {
+    const decision = await engine.authorize(A, 1, () => [{ id: 't1', text: '@notice("No.") @notice_de("Nein.") @notice_fr("Non.") forbid (principal, action, resource);' }], {
+      ...enroll(A),
+    });
+    engine.invalidate(A);
+    const tenantRule = decision.determining.find((r) => r.id === 't1');
+    assert.deepEqual(tenantRule, { id: 't1', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
+    const withNotices = engine.baselineRules().filter((r) => r.notice);
+    assert.ok(withNotices.length >= 4);
+    for (const rule of withNotices) assert.ok((rule.noticeTranslations?.['de']?.length ?? 0) > 20, `${rule.id} has a German notice`);
+  });
+
   for (const c of cases) {
     it(c.name, async () => {
       const decision = await engine.authorize(A, 1, () => c.rules ?? [], c.request);
       engine.invalidate(A);
       assert.equal(decision.allowed, c.allowed, JSON.stringify(decision));
-      assert.deepEqual(decision.determining, c.determining);
+      // Translations are checked on their own below.
+      assert.deepEqual(decision.determining.map(({ noticeTranslations: _, ...rule }) => rule), c.determining);
       if (c.errors) assert.ok(decision.errors.length > 0 && decision.errors.every((e) => c.errors!.test(e)), JSON.stringify(decision.errors));
       else assert.deepEqual(decision.errors, []);
     });

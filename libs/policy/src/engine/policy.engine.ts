@@ -61,7 +61,7 @@ export class PolicyEngine {
 
   /** Baseline rule ids and notices, in evaluation order. */
   baselineRules(): DeterminingRule[] {
-    return this.baseline.map((r) => (r.notice === undefined ? { id: r.id } : { id: r.id, notice: r.notice }));
+    return this.baseline.map((r) => (r.notice === undefined ? { id: r.id } : { id: r.id, notice: r.notice, ...(r.translations ? { noticeTranslations: r.translations } : {}) }));
   }
 
   /** Strict validation of tenant rules against the schema; run before storing a rule. */

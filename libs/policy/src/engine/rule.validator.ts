@@ -66,6 +66,9 @@ export function validateRules(
       }
     }
   }
+  // Cedar's order depends on the schema's internals: report in the rules' own order (a stable sort).
+  const order = new Map(rules.map((r, i) => [r.id, i] as const));
+  errors.sort((a, b) => (a.rule_id === undefined ? -1 : (order.get(a.rule_id) ?? 0)) - (b.rule_id === undefined ? -1 : (order.get(b.rule_id) ?? 0)));
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readAnnotations, splitStatements } from './statement.splitter.js';
+import { annotationProblems, readAnnotations, splitStatements } from './statement.splitter.js';
 
 describe('splitStatements', () => {
   it('returns statements in source order beyond 10 (Cedar sorts policy10 before policy2)', () => {
@@ -16,7 +16,16 @@ describe('splitStatements', () => {
   });
 
   it('reads @notice, treating a bare @notice as absent', () => {
-    assert.deepEqual(readAnnotations('@id("x") @notice("Why.") permit (principal, action, resource);'), { id: 'x', notice: 'Why.' });
-    assert.deepEqual(readAnnotations('@notice permit (principal, action, resource);'), {});
+    assert.deepEqual(readAnnotations('@id("x") @notice("Why.") permit (principal, action, resource);'), { id: 'x', notice: 'Why.', all: { id: 'x', notice: 'Why.' } });
+    assert.deepEqual(readAnnotations('@notice permit (principal, action, resource);'), { all: { notice: null } });
+  });
+
+  it('reads translations by language, and names the problems of annotations', () => {
+    const a = readAnnotations('@notice("Why.") @notice_de("Warum.") @notice_pt("") @author("me") forbid (principal, action, resource);');
+    assert.equal(a.notice, 'Why.');
+    assert.deepEqual(a.translations, { de: 'Warum.' });
+    assert.deepEqual(annotationProblems(a, 500).map((p) => p.annotation), ['author']);
+    assert.deepEqual(annotationProblems(readAnnotations('@notice("x") @notice_de("abcdef") forbid (principal, action, resource);'), 5).map((p) => p.annotation), ['notice_de']);
+    assert.deepEqual(annotationProblems(readAnnotations('@notice_de("nur") forbid (principal, action, resource);'), 500).map((p) => p.message), ['A translated notice needs a default @notice("…") too.']);
   });
 });

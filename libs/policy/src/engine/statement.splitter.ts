@@ -28,17 +28,44 @@ export function splitStatements(text: string): SplitResult {
 export interface StatementAnnotations {
   id?: string;
   notice?: string;
+  /** `@notice_de("…")` and the like, by language (BCP 47 primary subtag). */
+  translations?: Record<string, string>;
+  /** Every annotation as written (bare ones as null), for validation. */
+  all?: Record<string, string | null>;
 }
 
-/** `@id` and `@notice` of one statement; a bare `@notice` (null) counts as absent. */
+/** `@notice_<language>`: a translation of `@notice` (the language a BCP 47 primary subtag, lower case). */
+export const TRANSLATED_NOTICE = /^notice_([a-z]{2,3})$/;
+
+/** `@id`, `@notice` and its translations of one statement; a bare or empty annotation counts as absent. */
 export function readAnnotations(statement: string): StatementAnnotations {
   const answer = policyToJson(statement);
   if (answer.type !== 'success') return {};
   const a = answer.json.annotations ?? {};
-  const out: StatementAnnotations = {};
+  const out: StatementAnnotations = { all: { ...a } };
   if (typeof a['id'] === 'string') out.id = a['id'];
   if (typeof a['notice'] === 'string' && a['notice'] !== '') out.notice = a['notice'];
+  for (const [name, value] of Object.entries(a)) {
+    const language = TRANSLATED_NOTICE.exec(name)?.[1];
+    if (language && typeof value === 'string' && value !== '') (out.translations ??= {})[language] = value;
+  }
   return out;
+}
+
+/** Problems with a statement's annotations: unknown names, translations without `@notice`, lengths. */
+export function annotationProblems(annotations: StatementAnnotations, maxNoticeLength: number): { annotation: string; message: string }[] {
+  const problems: { annotation: string; message: string }[] = [];
+  for (const [name, value] of Object.entries(annotations.all ?? {})) {
+    if (name !== 'id' && name !== 'notice' && !TRANSLATED_NOTICE.test(name)) {
+      problems.push({ annotation: name, message: `Unknown annotation @${name}: rules take @id, @notice and translations such as @notice_de.` });
+    } else if (name !== 'id' && typeof value === 'string' && value.length > maxNoticeLength) {
+      problems.push({ annotation: name, message: `The @${name} annotation is longer than ${maxNoticeLength} characters.` });
+    }
+  }
+  if (annotations.translations && annotations.notice === undefined) {
+    problems.push({ annotation: Object.keys(annotations.translations).map((l) => `notice_${l}`)[0]!, message: 'A translated notice needs a default @notice("…") too.' });
+  }
+  return problems;
 }
 
 export function plainError(message: string): DetailedError {

@@ -56,6 +56,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the tenant's audit events of a time range as NDJSON, oldest first
+         * @description One JSON object per line (`application/x-ndjson`), the same fields as `GET /v1/audit-log`, streamed in batches so any range can be exported. Authorized with `read_audit_log`.
+         */
+        get: operations["exportAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -613,6 +633,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhook endpoints, newest first (cursor pagination) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Authorized with `manage_webhooks`. The signing secret is in this response once and stored encrypted. Deliveries follow the Standard Webhooks convention.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (never its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Remove an endpoint and its delivery history; pending deliveries are dropped */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change the URL, events, description, or enable/disable an endpoint */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret
+         * @description For 24 hours every delivery carries two signatures (new and previous secret, space-separated), so receivers can switch without losing events.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `webhook.test` event to this endpoint
+         * @description Delivered like any event (signed, retried); follow it in the deliveries.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's deliveries, newest first: status, attempts, last response code, next attempt */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -642,13 +759,23 @@ export interface components {
             actor_id: string;
             /** @enum {string} */
             actor_type: "user" | "api_key" | "platform" | "system";
-            action: string;
+            /**
+             * @description The event type (the same catalogue as webhooks).
+             * @enum {string}
+             */
+            action: "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test";
             resource_type: string;
             resource_id: string | null;
-            /** @description Event details; never secrets. For `policy_denied`: cedar_action, principal, determining_policies. */
+            /** @description Event details; never secrets. For `policy.denied`: cedar_action, principal, determining_policies; for `policy.changed`: change. */
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description X-Request-ID of the request that caused the event; null for events outside a request. */
+            request_id: string | null;
+            /** @description Client address of that request (the forwarded one with TRUST_PROXY). */
+            ip: string | null;
+            /** @description User-Agent of that request (at most 512 characters). */
+            user_agent: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -907,7 +1034,7 @@ export interface components {
              * @description Entity type without namespace, e.g. "User".
              * @enum {string}
              */
-            type: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog";
+            type: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog" | "Webhook";
             /** @description For a Tenant, your tenant's id. */
             id: string;
             /**
@@ -925,7 +1052,7 @@ export interface components {
         Simulation: {
             principal: components["schemas"]["SimulationPrincipal"];
             /** @enum {string} */
-            action: "begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report";
+            action: "begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report" | "manage_webhooks";
             resource: components["schemas"]["SimulationEntity"];
             /**
              * @description UserContext or AdminContext of the schema. A user action includes the step-up context: `step_up_via` ("tessera" | "idp" | "none"), `step_up_age_seconds`, `step_up_amr` and `step_up_max_age_seconds`, beside `has_mfa`.
@@ -978,7 +1105,7 @@ export interface components {
         };
         EntityRef: {
             /** @enum {string} */
-            type: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog";
+            type: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog" | "Webhook";
             id: string;
         };
         RuleScope: {
@@ -986,7 +1113,7 @@ export interface components {
              * @description `principal is Tessera::<is>`
              * @enum {string}
              */
-            is?: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog";
+            is?: "Tenant" | "User" | "ApiKey" | "Authenticator" | "Factor" | "BackupCodes" | "Policy" | "AuditLog" | "Webhook";
             /** @description `== Tessera::<type>::"<id>"` (not with `is` or `in`) */
             eq?: components["schemas"]["EntityRef"];
             /** @description `in Tessera::<type>::"<id>"` */
@@ -1007,7 +1134,7 @@ export interface components {
             /** @description Principal scope; omitted = every principal. */
             principal?: components["schemas"]["RuleScope"];
             /** @description One action or several; omitted = every action. */
-            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report")[];
+            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report" | "manage_webhooks") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report" | "manage_webhooks")[];
             /** @description Resource scope; omitted = every resource. */
             resource?: components["schemas"]["RuleScope"];
             /**
@@ -1038,7 +1165,7 @@ export interface components {
             /** @description Principal scope; omitted = every principal. */
             principal?: components["schemas"]["RuleScope"];
             /** @description One action or several; omitted = every action. */
-            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report")[];
+            action?: ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report" | "manage_webhooks") | ("begin_enrollment" | "complete_enrollment" | "rename_factor" | "remove_factor" | "regenerate_backup_codes" | "verify_factor" | "manage_policies" | "manage_api_keys" | "read_audit_log" | "manage_user_factors" | "read_authenticator_report" | "manage_webhooks")[];
             /** @description Resource scope; omitted = every resource. */
             resource?: components["schemas"]["RuleScope"];
             /**
@@ -1466,6 +1593,139 @@ export interface components {
             /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Hand them to the user's browser (no credential is accepted any more); the names are those last seen in the user's bearer token. */
             signals: components["schemas"]["CredentialSignals"] | null;
         };
+        WebhookCreation: {
+            /**
+             * @description Receiver URL: https (http only to localhost outside production). Redirects are not followed.
+             * @example https://hooks.example.com/tessera
+             */
+            url: string;
+            /**
+             * @description Event types to receive, or `["*"]` for all.
+             * @example [
+             *       "factor.enrolled",
+             *       "mfa.failed"
+             *     ]
+             */
+            events: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
+            description?: string;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: string[];
+            description: string | null;
+            enabled: boolean;
+            /**
+             * @description Why a disabled endpoint is disabled: `failing` (every attempt failed for 3 days) or `admin`.
+             * @enum {string|null}
+             */
+            disabled_reason: "failing" | "admin" | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description The signing secret (`whsec_` + base64 of 32 bytes). Shown once, stored encrypted: keep it now.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: string[];
+            description: string | null;
+            enabled: boolean;
+            /**
+             * @description Why a disabled endpoint is disabled: `failing` (every attempt failed for 3 days) or `admin`.
+             * @enum {string|null}
+             */
+            disabled_reason: "failing" | "admin" | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookPage: {
+            data: components["schemas"]["Webhook"][];
+            next_cursor: string | null;
+            has_more: boolean;
+        };
+        WebhookUpdate: {
+            url?: string;
+            events?: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
+            description?: string | null;
+            /** @description Re-enabling an endpoint (also one the dispatcher disabled) resumes deliveries of new events. */
+            enabled?: boolean;
+        };
+        RotatedWebhookSecret: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: string[];
+            description: string | null;
+            enabled: boolean;
+            /**
+             * @description Why a disabled endpoint is disabled: `failing` (every attempt failed for 3 days) or `admin`.
+             * @enum {string|null}
+             */
+            disabled_reason: "failing" | "admin" | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description The signing secret (`whsec_` + base64 of 32 bytes). Shown once, stored encrypted: keep it now.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then every delivery carries a signature with the previous secret too.
+             */
+            previous_secret_expires_at: string;
+        };
+        WebhookTest: {
+            /**
+             * Format: uuid
+             * @description The `webhook-id` the receiver will see.
+             */
+            event_id: string;
+            /** Format: uuid */
+            delivery_id: string;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The `webhook-id` header (the same on every attempt).
+             */
+            event_id: string;
+            event_type: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            last_response_code: number | null;
+            /** @description e.g. `http_status`, `timeout`, `connection_refused`, `address_refused`, `redirect_not_followed`. */
+            last_error: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description Null once the delivery succeeded or failed for good.
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
+            has_more: boolean;
+        };
         /** @description The relying party (PublicKeyCredentialRpEntity). */
         PublicKeyCredentialRpEntity: {
             /** @description The relying party id: the tenant's rp_id. */
@@ -1748,16 +2008,16 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
-                /** @description Items per page (1–100). */
+                /** @description Events per page (1–1000). */
                 limit?: number;
                 /** @description Opaque cursor: the `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Who acted: a user id, an API key id, "platform" or "cli". */
                 actor_id?: string;
-                /** @description e.g. "factor", "policy", "policy_rule", "api_key", "Authenticator". */
+                /** @description Lower case, e.g. "factor", "authenticator", "policy", "policy_rule", "api_key", "webhook". */
                 resource_type?: string;
                 resource_id?: string;
-                /** @description e.g. "factor.enrolled", "policy.created", "policy_denied". */
+                /** @description An event type of the catalogue, e.g. "factor.enrolled", "policy.changed", "policy.denied". */
                 action?: string;
                 /** @description Events at or after this instant (ISO 8601). */
                 from?: string;
@@ -1779,6 +2039,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Events at or after this instant (ISO 8601); the first event when absent. */
+                from?: string;
+                /** @description Events at or before this instant (ISO 8601); now when absent. */
+                to?: string;
+            };
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One audit event (AuditEventDto) per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["AuditEvent"];
                 };
             };
             /** @description Error: `validation_failed`, `invalid_tenant_header` */
@@ -5461,6 +5803,733 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–100). */
+                limit?: number;
+                /** @description Opaque cursor: the `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreation"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedWebhookSecret"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTest"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–100). */
+                limit?: number;
+                /** @description Opaque cursor: the `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
             };
             /** @description Error: `validation_failed`, `invalid_tenant_header` */
             400: {

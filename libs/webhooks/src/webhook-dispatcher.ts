@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource, LessThanOrEqual } from 'typeorm';
+import { APP_CONFIG, Clock, type AppConfig } from '../../config/src/index.js';
+import { AuditService } from '../../audit/src/index.js';
+import { MFA_ENCRYPTION_KEY } from '../../mfa/src/index.js';
+import {
+  TenantScopedRepository,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+  WebhookOutboxEntity,
+} from '../../persistence/src/index.js';
+import { signingSecrets } from './endpoint-secrets.js';
+import { ENDPOINT_FAILURE_DISABLE_MS, nextAttemptAt } from './retry-schedule.js';
+import { signatureHeader } from './webhook-signature.js';
+import { DELIVERY_TIMEOUT_MS, sendWebhook, type SendOutcome } from './webhook-sender.js';
+import { webhookBody } from './webhooks.service.js';
+import { WorkerLease } from './worker-lease.js';
+import { pendingDelivery } from './pending-delivery.js';
+import { DISPATCH_DATA_SOURCE } from './dispatch-data-source.js';
+
+const LEASE_NAME = 'webhook-dispatcher';
+const LEASE_TTL_MS = 15_000;
+/** An attempt in flight holds its delivery this long; past it (a crashed node) it is due again. */
+const IN_FLIGHT_HOLD_MS = 60_000;
+const OUTBOX_BATCH = 100;
+const DELIVERY_BATCH = 32;
+const CONCURRENCY = 8;
+
+/**
+ * Delivers the outbox. Every node runs this loop, but only the holder of the lease works, so a
+ * cluster delivers from one node at a time; each attempt also claims its delivery with a
+ * conditional update, so even two overlapping holders never send the same attempt twice.
+ * Everything it knows is in the database: a restart, or an outage of the database, loses
+ * nothing (an attempt whose outcome could not be recorded is made again: at least once).
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly lease: WorkerLease;
+  private readonly deliveries: TenantScopedRepository<WebhookDeliveryEntity>;
+  private readonly endpoints: TenantScopedRepository<WebhookEndpointEntity>;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private failingLogged = false;
+
+  constructor(
+    @Inject(DISPATCH_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MFA_ENCRYPTION_KEY) private readonly encryptionKey: Buffer,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+  ) {
+    this.lease = new WorkerLease(dataSource, LEASE_NAME, `${process.pid}-${randomUUID()}`, LEASE_TTL_MS);
+    this.deliveries = TenantScopedRepository.of(dataSource, WebhookDeliveryEntity);
+    this.endpoints = TenantScopedRepository.of(dataSource, WebhookEndpointEntity);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.webhooks.dispatcher) this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (this.config.webhooks.dispatcher) await this.lease.release().catch(() => undefined);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce().finally(() => {
+        this.running = undefined;
+        this.schedule(this.config.webhooks.pollIntervalMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One pass: if this node holds the lease, fan out new events, then make the due attempts. */
+  async runOnce(): Promise<void> {
+    try {
+      if (!(await this.lease.acquire(this.clock.now()))) return;
+      await this.fanOut();
+      await this.deliverDue();
+      this.failingLogged = false;
+    } catch (err) {
+      // The database is down or failing: nothing is lost, the next pass picks up where this stopped.
+      if (!this.failingLogged) this.logger.warn(`webhook dispatch pass failed: ${(err as Error).message}`);
+      this.failingLogged = true;
+    }
+  }
+
+  /**
+   * Outbox rows become one delivery per enabled endpoint subscribed to the type, and leave the
+   * outbox in the same transaction. The delete comes first: of two nodes, only the one whose
+   * delete took the row goes on. Maintenance across tenants by design: it reads tenant ids only
+   * to address each tenant's own endpoints.
+   */
+  private async fanOut(): Promise<void> {
+    const rows = await this.dataSource.getRepository(WebhookOutboxEntity).find({ order: { id: 'ASC' }, take: OUTBOX_BATCH });
+    const endpointsOf = new Map<string, Promise<WebhookEndpointEntity[]>>();
+    for (const event of rows) {
+      if (!endpointsOf.has(event.tenantId)) endpointsOf.set(event.tenantId, this.endpoints.find(event.tenantId, { enabled: true }));
+      // An endpoint receives the events that happened after it was registered.
+      const targets = (await endpointsOf.get(event.tenantId)!).filter(
+        (e) => e.createdAt.getTime() <= event.createdAt.getTime() && (e.events.includes('*') || e.events.includes(event.type)),
+      );
+      const now = this.clock.now();
+      await this.dataSource.transaction(async (m) => {
+        const taken = await m.getRepository(WebhookOutboxEntity).delete({ id: event.id, tenantId: event.tenantId });
+        if ((taken.affected ?? 0) !== 1 || targets.length === 0) return;
+        const body = webhookBody(event.type, event.createdAt, event.data);
+        await this.deliveries.withManager(m).insertMany(
+          event.tenantId,
+          targets.map((endpoint) => pendingDelivery(endpoint.id, event, body, now)),
+        );
+      });
+    }
+  }
+
+  private async deliverDue(): Promise<void> {
+    const due = await this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .find({ where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) }, order: { nextAttemptAt: 'ASC' }, take: DELIVERY_BATCH });
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length && !this.stopped) await this.attempt(due[next++]!);
+    };
+    // On SQLite the dispatcher has one connection of its own: attempts go one by one.
+    const concurrency = this.dataSource.options.type === 'postgres' ? CONCURRENCY : 1;
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+  }
+
+  /** One attempt of one delivery: claim it, sign, send, record the outcome. */
+  private async attempt(delivery: WebhookDeliveryEntity): Promise<void> {
+    const tenantId = delivery.tenantId;
+    const now = this.clock.now();
+    const claimed = await this.deliveries.update(
+      tenantId,
+      { id: delivery.id, status: 'pending', nextAttemptAt: LessThanOrEqual(now) },
+      { nextAttemptAt: new Date(now.getTime() + IN_FLIGHT_HOLD_MS) },
+    );
+    if (claimed !== 1) return;
+    const endpoint = await this.endpoints.findOne(tenantId, { id: delivery.endpointId });
+    if (!endpoint || !endpoint.enabled) {
+      await this.deliveries.update(tenantId, { id: delivery.id }, { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null });
+      return;
+    }
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const outcome = await sendWebhook(
+      {
+        url: endpoint.url,
+        body: delivery.body,
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Tessera-Webhooks/1',
+          'webhook-id': delivery.eventId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signatureHeader(signingSecrets(this.encryptionKey, endpoint, now), delivery.eventId, timestamp, delivery.body),
+        },
+      },
+      { allowPrivateNetworks: this.config.webhooks.allowPrivateNetworks, timeoutMs: DELIVERY_TIMEOUT_MS },
+    );
+    await this.record(delivery, endpoint, outcome);
+  }
+
+  private async record(delivery: WebhookDeliveryEntity, endpoint: WebhookEndpointEntity, outcome: SendOutcome): Promise<void> {
+    const tenantId = delivery.tenantId;
+    const now = this.clock.now();
+    const attempts = delivery.attempts + 1;
+    const common = { attempts, lastAttemptAt: now, lastResponseCode: outcome.status ?? null };
+    if (outcome.ok) {
+      await this.dataSource.transaction(async (m) => {
+        await this.deliveries.withManager(m).update(tenantId, { id: delivery.id }, { ...common, status: 'succeeded', lastError: null, nextAttemptAt: null });
+        if (endpoint.failingSince) await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince: null });
+      });
+      return;
+    }
+    const retryAt = nextAttemptAt(attempts, delivery.createdAt, now, this.config.webhooks.firstRetrySeconds * 1000);
+    const failingSince = endpoint.failingSince ?? now;
+    const disable = now.getTime() - failingSince.getTime() >= ENDPOINT_FAILURE_DISABLE_MS;
+    await this.dataSource.transaction(async (m) => {
+      const deliveries = this.deliveries.withManager(m);
+      const endpoints = this.endpoints.withManager(m);
+      await deliveries.update(tenantId, { id: delivery.id }, { ...common, lastError: outcome.error, status: retryAt ? 'pending' : 'failed', nextAttemptAt: retryAt });
+      if (!disable) {
+        if (!endpoint.failingSince) await endpoints.update(tenantId, { id: endpoint.id }, { failingSince });
+        return;
+      }
+      // Failing for days: stop, say so in the audit log (and to other endpoints), give up its queue.
+      const disabled = await endpoints.update(tenantId, { id: endpoint.id, enabled: true }, { enabled: false, disabledReason: 'failing', updatedAt: now });
+      if (disabled !== 1) return;
+      await deliveries.update(tenantId, { endpointId: endpoint.id, status: 'pending' }, { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null });
+      await this.audit.record(
+        tenantId,
+        { actorType: 'system', actorId: 'tessera', action: 'webhook.disabled', resourceType: 'webhook', resourceId: endpoint.id, metadata: { url: endpoint.url, failing_since: failingSince.toISOString(), reason: 'failing' } },
+        m,
+      );
+    });
+  }
+}
