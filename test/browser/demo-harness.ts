@@ -68,6 +68,7 @@ export async function startDemoHarness(): Promise<DemoHarness> {
     DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite')}`,
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   });
   const { app } = await createApp(config);

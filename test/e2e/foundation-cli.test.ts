@@ -75,8 +75,8 @@ describe('operator CLI', () => {
     assert.equal(status.code, 3);
     assert.match(status.stdout, /^Pending Initial\d+$/m);
     const refused = await cli(['tenants', 'list'], env);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /pending migration\(s\); run the "migrate" command first/);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /^error: \d+ pending migrations; run `node dist\/apps\/cli\/src\/main\.js migrate`$/m);
     const run = await cli(['migrate'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Applied Initial\d+$/m);
@@ -110,6 +110,28 @@ describe('operator CLI', () => {
     const duplicate = await cli(['tenants', 'create', '--name', 'Again', '--id', SEED_TENANT], env);
     assert.equal(duplicate.code, 1);
     assert.match(duplicate.stderr, /already exists\. \(conflict\)/);
+  });
+
+  it('tenants create: the rp id defaults to the registrable domain the origins share; none → exit 2 suggesting --rp-id', async () => {
+    const rpIdOf = async (...origins: string[]) => {
+      const run = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o]), '--json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id;
+    };
+    assert.equal(await rpIdOf('https://app.acme.com', 'https://admin.acme.com'), 'acme.com');
+    assert.equal(await rpIdOf('https://app.acme.co.uk', 'https://login.eu.acme.co.uk'), 'acme.co.uk');
+    assert.equal(await rpIdOf('https://app.acme.com'), 'acme.com');
+    assert.equal(await rpIdOf('http://localhost:3000'), 'localhost');
+    const explicit = await cli(['tenants', 'create', '--name', 'RP', '--origin', 'https://app.acme.com', '--rp-id', 'app.acme.com', '--json'], env);
+    assert.equal((JSON.parse(explicit.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id, 'app.acme.com');
+
+    for (const origins of [['https://app.acme.com', 'https://app.globex.com'], ['https://a.github.io', 'https://b.github.io'], ['https://10.0.0.5']]) {
+      const none = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o])], env);
+      assert.equal(none.code, 2, none.stderr);
+      assert.match(none.stderr, /share no registrable domain/);
+      assert.match(none.stderr, /--rp-id <domain>/);
+      assert.equal(none.stdout, '');
+    }
   });
 
   it('api-keys create and revoke, bound to the tenant', async () => {
@@ -161,7 +183,7 @@ describe('operator CLI', () => {
     assert.equal(payload.sub, 'bob');
     const production = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'bob'], { ...env, NODE_ENV: 'production' });
     assert.equal(production.code, 2);
-    assert.match(production.stderr, /Invalid configuration/);
+    assert.match(production.stderr, /token mint needs AUTH_JWT_SECRET in production/);
   });
 
   it('works against PostgreSQL and exits once done (the pool is closed)', async (ctx) => {
@@ -169,9 +191,11 @@ describe('operator CLI', () => {
     const db: ScratchDatabase = await scratchDatabase('postgres');
     try {
       const pgEnv = { DATABASE_URL: db.url, MIGRATE_ON_START: 'true' };
+      const migrated = await spawned(['migrate'], pgEnv);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.match(migrated.stdout, /^Applied Initial\d+$/m);
       const created = await spawned(['tenants', 'create', '--name', 'PG tenant', '--json'], pgEnv);
       assert.equal(created.code, 0, created.stderr);
-      assert.match(created.stderr, /Applied \d+ pending migration\(s\)/);
       const list = await spawned(['tenants', 'list', '--json'], pgEnv);
       assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name), ['PG tenant']);
     } finally {

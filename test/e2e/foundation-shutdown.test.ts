@@ -49,6 +49,7 @@ describe('graceful shutdown of the built server (SIGTERM)', () => {
         NODE_ENV: 'test',
         PORT: String(port),
         HOST: '127.0.0.1',
+        METRICS_PORT: '0',
         DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
         AUTH_JWT_SECRET: TEST_JWT_SECRET,
         PLATFORM_API_KEY: TEST_PLATFORM_KEY,
@@ -119,6 +120,11 @@ describe('graceful shutdown of the built server (SIGTERM)', () => {
     const [code, signal] = await exited;
     assert.equal(signal, null);
     assert.equal(code, 0);
+    // One line when shutdown starts, one when it has finished, in that order, after the request.
+    const started = stdout.indexOf('"msg":"shutdown started"');
+    const finished = stdout.indexOf('"msg":"shutdown complete"');
+    assert.ok(started > 0 && finished > started, stdout.slice(-2000));
+    assert.match(stdout, /"signal":"SIGTERM"[^\n]*"msg":"shutdown started"/);
 
     // The request's transaction committed before the pool closed.
     const db = new Database(join(dir, 'db.sqlite'), { readonly: true });

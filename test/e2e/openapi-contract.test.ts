@@ -17,6 +17,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /.well-known/jwks.json': 'getJwks',
   'GET /.well-known/webauthn': 'getRelatedOrigins',
   'POST /v1/tenants': 'createTenant',
+  'GET /v1/tenants': 'listTenants',
   'GET /v1/tenants/{id}': 'getTenant',
   'PATCH /v1/tenants/{id}': 'updateTenant',
   'GET /v1/tenants/{id}/webauthn': 'getTenantWebAuthnSettings',

@@ -26,6 +26,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       NODE_ENV: 'test',
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: '0',
       DATABASE_URL: databaseUrl,
       MIGRATE_ON_START: 'true',
       AUTH_JWT_SECRET: TEST_JWT_SECRET,

@@ -43,6 +43,7 @@ describe('two nodes on one PostgreSQL and Redis', { skip: !ready && 'PostgreSQL 
       DATABASE_URL: a.config.database.type === 'postgres' ? a.config.database.url : '',
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       PLATFORM_API_KEY: TEST_PLATFORM_KEY,
+      METRICS_PORT: '0',
       LOG_LEVEL: 'silent',
       ...env,
     });

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
 import { createApp, type CreateAppOptions } from '../../apps/api/src/create-app.js';
+import { MetricsServer } from '../../libs/observability/src/index.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const TEST_PLATFORM_KEY = 'test-platform-key-0123456789abcdef';
@@ -75,6 +76,8 @@ export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
   baseUrl: string;
+  /** The Prometheus listener (its own ephemeral port): `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   db: ScratchDatabase;
   close(): Promise<void>;
   /** fetch against the app; JSON body when `json` is given. */
@@ -115,6 +118,8 @@ export async function startTestApp(
     PLATFORM_API_KEY: TEST_PLATFORM_KEY,
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
@@ -122,6 +127,7 @@ export async function startTestApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  const metricsUrl = `http://127.0.0.1:${app.get(MetricsServer).port()}`;
 
   const request: TestApp['request'] = async (method, path, init = {}) => {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
@@ -157,6 +163,7 @@ export async function startTestApp(
     app,
     config,
     baseUrl,
+    metricsUrl,
     db,
     request,
     userToken,

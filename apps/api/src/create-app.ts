@@ -42,9 +42,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, exit 0.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-
   app.use(drainOnShutdown(app.getHttpServer()));
   app.use(requestLogging(logger, metrics));
   // Audit events written while serving this request carry its id, client address and user agent.

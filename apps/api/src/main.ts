@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from '../../../libs/config/src/index.js';
+import { PendingMigrationsError } from '../../../libs/persistence/src/index.js';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
+import { handleShutdownSignals } from './graceful-shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { app, logger } = await createApp(config);
+  handleShutdownSignals(app, logger);
   const demo = config.demoTenant ? await ensureDemoTenant(app, config) : null;
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, database: config.database.type }, 'listening');
@@ -21,6 +24,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A schema behind the code is an operator's next step, not a crash: exit 3 with the command to run.
+  if (err instanceof PendingMigrationsError) {
+    console.error(`Tessera did not start: ${err.message}`);
+    process.exit(err.exitCode);
+  }
   console.error('Tessera failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

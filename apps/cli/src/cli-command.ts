@@ -8,8 +8,11 @@ export type ParsedValues = Record<string, string | boolean | (string | boolean)[
 /** What a command gets: the validated configuration, a lazily opened database, and output. */
 export interface CliContext {
   config(): AppConfig;
-  /** Opens the DataSource once; applies pending migrations first when MIGRATE_ON_START (dev default). */
-  database(options?: { migrate?: boolean }): Promise<DataSource>;
+  /**
+   * Opens the DataSource once. Never migrates: with migrations pending it throws
+   * PendingMigrationsError (exit 3), unless `allowPending` (the migrate commands).
+   */
+  database(options?: { allowPending?: boolean }): Promise<DataSource>;
   /** Results go to stdout (so they can be piped); notes and errors to stderr. */
   out(line: string): void;
   note(line: string): void;

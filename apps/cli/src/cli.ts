@@ -5,11 +5,13 @@ import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/sr
 import { ApiError } from '../../../libs/errors/src/index.js';
 import { UsageError, type CliCommand, type CliContext } from './cli-command.js';
 import { COMMANDS } from './commands/index.js';
-import { openDatabase, pendingMigrations } from './database.js';
+import { openDatabase } from './database.js';
+import { EXIT_PENDING_MIGRATIONS, PendingMigrationsError, assertMigrated } from '../../../libs/persistence/src/index.js';
 
-/** Exit codes: 0 done, 1 the operation failed, 2 bad arguments or configuration, 3 migrations pending (migrate:status). */
+/** Exit codes: 0 done, 1 the operation failed, 2 bad arguments or configuration, 3 migrations pending. */
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+export { EXIT_PENDING_MIGRATIONS };
 
 /** Where the CLI reads its environment and writes its output (the process, or a test). */
 export interface CliIo {
@@ -76,22 +78,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let dataSource: DataSource | undefined;
   const ctx: CliContext = {
     config() {
-      config ??= loadConfig(io.env);
+      // The API's production requirements (token and encryption secrets) are not the CLI's:
+      // a command that needs a secret says so itself (token mint).
+      config ??= loadConfig(io.env, undefined, { requireServiceSecrets: false });
       return config;
     },
     async database(options = {}) {
       if (dataSource) return dataSource;
-      const cfg = ctx.config();
-      dataSource = await openDatabase(cfg);
-      if (options.migrate !== false) {
-        const pending = await pendingMigrations(dataSource);
-        if (pending.length > 0 && cfg.migrateOnStart) {
-          await dataSource.runMigrations({ transaction: 'each' });
-          ctx.note(`Applied ${pending.length} pending migration(s): ${pending.join(', ')}`);
-        } else if (pending.length > 0) {
-          throw new Error(`The database has ${pending.length} pending migration(s); run the "migrate" command first.`);
-        }
-      }
+      dataSource = await openDatabase(ctx.config());
+      // Only `migrate` changes the schema: every other command refuses a schema that is behind.
+      if (!options.allowPending) await assertMigrated(dataSource);
       return dataSource;
     },
     out: (line) => io.stdout(`${line}\n`),
@@ -111,6 +107,10 @@ function report(err: unknown, command: CliCommand, io: CliIo): number {
   if (err instanceof UsageError) {
     io.stderr(`error: ${err.message}\n\n${commandUsage(command)}\n`);
     return EXIT_USAGE;
+  }
+  if (err instanceof PendingMigrationsError) {
+    io.stderr(`error: ${err.message}\n`);
+    return EXIT_PENDING_MIGRATIONS;
   }
   if (err instanceof ConfigError) {
     io.stderr(`${err.message}\n`);

@@ -8,20 +8,3 @@ export async function openDatabase(config: AppConfig): Promise<DataSource> {
   await ds.initialize();
   return ds;
 }
-
-/** Pending migration names, in the order they would run. */
-export async function pendingMigrations(ds: DataSource): Promise<string[]> {
-  const runner = ds.createQueryRunner();
-  try {
-    const table = ds.options.migrationsTableName ?? 'migrations';
-    const exists = await runner.hasTable(table);
-    const done = new Set<string>();
-    if (exists) {
-      const rows: { name: string }[] = await runner.query(`SELECT name FROM ${table}`);
-      for (const row of rows) done.add(row.name);
-    }
-    return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !done.has(name));
-  } finally {
-    await runner.release();
-  }
-}

@@ -11,6 +11,8 @@ export interface AppConfig {
   devMode: boolean;
   port: number;
   host: string;
+  /** The Prometheus listener (/metrics), apart from the API port. Port 0: an ephemeral port (tests). */
+  metrics: { port: number; host: string };
   /** The base URL clients reach the API at (OpenAPI `servers`); the listen address when unset. */
   publicUrl?: string;
   database: DatabaseConfig;
@@ -101,7 +103,16 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * Reads and validates the environment once. Nothing else in the code base reads process.env;
  * a bad value throws a ConfigError listing every problem, so the process stops at start.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+export interface LoadConfigOptions {
+  /**
+   * Production refuses to start without token verification settings and MFA_ENCRYPTION_KEY (true,
+   * the API). The operator CLI passes false: its commands check for the secrets they use.
+   */
+  requireServiceSecrets?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), options: LoadConfigOptions = {}): AppConfig {
+  const requireSecrets = options.requireServiceSecrets ?? true;
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -149,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push(`AUTH_JWKS_URL is not a URL (got "${jwksRaw}")`);
     }
   }
-  if (production && secret === undefined && jwksRaw === undefined) {
+  if (production && requireSecrets && secret === undefined && jwksRaw === undefined) {
     problems.push('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }
 
@@ -206,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (encRaw !== undefined) {
     encryptionKey = Buffer.from(encRaw, /^[0-9a-fA-F]{64}$/.test(encRaw) ? 'hex' : 'base64');
     if (encryptionKey.length !== 32) problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
-  } else if (production) {
+  } else if (production && requireSecrets) {
     problems.push('NODE_ENV=production requires MFA_ENCRYPTION_KEY (32 bytes, hex or base64)');
   }
   const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
@@ -246,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     devMode: !production,
     port: int('PORT', 3000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
+    metrics: { port: int('METRICS_PORT', 9464, 0, 65535), host: str('METRICS_HOST') ?? '0.0.0.0' },
     publicUrl,
     database,
     migrateOnStart: bool('MIGRATE_ON_START', !production),
@@ -294,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     attestationCrlFetch: bool('ATTESTATION_CRL_FETCH', false),
   };
+  if (config.metrics.port !== 0 && config.metrics.port === config.port) problems.push(`METRICS_PORT must differ from PORT (both ${config.port}): /metrics is never served on the API port`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

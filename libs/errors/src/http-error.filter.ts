@@ -31,14 +31,19 @@ export class HttpErrorFilter implements ExceptionFilter {
     writeError(res, this.toApiError(exception, req), this.logger);
   }
 
+  /** The request's own logger (request_id, tenant_id, user_id) when the request logging gave it one. */
+  private logFor(req: Request): PinoLogger {
+    return (req as Request & { log?: PinoLogger }).log ?? this.logger.child({ request_id: (req as Request & { id?: string }).id });
+  }
+
   toApiError(exception: unknown, req: Request & { id?: string }): ApiError {
     if (exception instanceof ApiError) return exception;
     if (exception instanceof HttpException) return this.fromHttpException(exception, req);
     if (this.isUnavailable(exception)) {
-      this.logger.warn({ request_id: req.id, err: describe(exception) }, 'database unavailable');
+      this.logFor(req).warn({ err: describe(exception) }, 'database unavailable');
       return new ApiError('service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { headers: { 'Retry-After': '5' } });
     }
-    this.logger.error({ request_id: req.id, err: exception }, 'unexpected error');
+    this.logFor(req).error({ err: exception }, 'unexpected error');
     return new ApiError('internal', 'An unexpected error occurred.', { details: { request_id: req.id } });
   }
 
@@ -58,7 +63,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'validation_failed');
     if (code === 'internal') {
-      this.logger.error({ request_id: req.id, err: exception }, 'unexpected http exception');
+      this.logFor(req).error({ err: exception }, 'unexpected http exception');
       return new ApiError('internal', undefined, { details: { request_id: req.id } });
     }
     return new ApiError(code);

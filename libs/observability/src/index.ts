@@ -3,3 +3,4 @@ export * from './metrics.js';
 export * from './request-logging.middleware.js';
 export * from './health.controller.js';
 export * from './observability.module.js';
+export * from './metrics-server.js';

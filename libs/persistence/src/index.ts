@@ -5,3 +5,4 @@ export * from './persistence.module.js';
 export * from './ids.js';
 export * from './database-errors.js';
 export * from './atomic-insert.js';
+export * from './pending-migrations.js';

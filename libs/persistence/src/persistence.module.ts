@@ -1,10 +1,37 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/src/index.js';
 import { APP_CONFIG } from '../../config/src/index.js';
 import { createDataSource } from './data-source.factory.js';
+import { assertMigrated } from './pending-migrations.js';
+import { isConnectionError } from './database-errors.js';
 
-/** Connects the DataSource at start (running migrations when configured) and closes the pool at shutdown. */
+/** A start that cannot open its first connection tries this many times, a second apart, then fails. */
+const START_ATTEMPTS = 3;
+
+/**
+ * The first connection, retried: a node starting on a starved CPU (a tight container limit, a
+ * busy host) can miss the 3 s connect timeout while its event loop is busy loading, and a
+ * database that is restarting comes back within seconds. Later connections fail fast (503).
+ */
+async function connectAtStart(config: AppConfig): Promise<DataSource> {
+  const logger = new Logger('Persistence');
+  for (let attempt = 1; ; attempt += 1) {
+    const ds = createDataSource(config.database);
+    try {
+      return await ds.initialize();
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !isConnectionError(err)) throw err;
+      logger.warn(`database not reachable at start (${(err as Error).message}); attempt ${attempt + 1} of ${START_ATTEMPTS} in 1 s`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
+ * Connects the DataSource at start, runs migrations when configured or else refuses a schema that
+ * is behind (PendingMigrationsError), and closes the pool at shutdown.
+ */
 @Global()
 @Module({})
 export class PersistenceModule implements OnApplicationShutdown {
@@ -18,9 +45,15 @@ export class PersistenceModule implements OnApplicationShutdown {
           provide: DataSource,
           inject: [APP_CONFIG],
           useFactory: async (config: AppConfig) => {
-            const ds = createDataSource(config.database);
-            await ds.initialize();
-            if (config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
+            const ds = await connectAtStart(config);
+            try {
+              // Only MIGRATE_ON_START changes the schema; otherwise a schema that is behind stops the start (exit 3).
+              if (config.migrateOnStart) await ds.runMigrations({ transaction: 'each' });
+              else await assertMigrated(ds);
+            } catch (err) {
+              await ds.destroy();
+              throw err;
+            }
             return ds;
           },
         },

@@ -83,6 +83,7 @@ export class PolicyService implements OnModuleInit {
 
   async authorize(input: AuthorizeInput): Promise<Decision> {
     const { tenant } = input;
+    const stopTimer = this.metrics.policyDecisionDuration.startTimer({ action: input.action });
     const decision = await this.engine.authorize(tenant.id, tenant.policyVersion, () => this.loadTenantRules(tenant.id), {
       principal: principalEntity(input.principal),
       action: input.action,
@@ -90,6 +91,7 @@ export class PolicyService implements OnModuleInit {
       context: input.context,
       related: input.related,
     });
+    stopTimer();
     this.metrics.policyDecisions.inc({ action: input.action, outcome: decision.allowed ? 'allow' : decision.errors.length ? 'error' : 'deny' });
     return decision;
   }
@@ -110,6 +112,7 @@ export class PolicyService implements OnModuleInit {
       .filter((r) => typeof r.notice === 'string' && r.notice.length > 0)
       .map((r) => ({ text: r.notice!, ...(r.noticeTranslations ? { translations: r.noticeTranslations } : {}) }));
     const stepUp = decision.errors.length === 0 && ids.includes(STEP_UP_RULE_ID);
+    this.logger.log(`${stepUp ? 'step-up required for' : 'policy denied'} ${input.action} on ${input.resource.type}: ${ids.join(', ') || 'no rule permits it'}`);
     await this.audit.record(input.tenant.id, {
       ...(actorOf(input.principal) as { actorType: 'user' | 'api_key'; actorId: string }),
       action: stepUp ? 'step_up.required' : 'policy.denied',
@@ -123,13 +126,19 @@ export class PolicyService implements OnModuleInit {
         ...(stepUp ? { step_up_via: input.context['step_up_via'] } : {}),
       },
     });
-    if (stepUp) throw stepUpRequired(input.tenant.stepUpMaxAgeSeconds, ids, notices);
+    if (stepUp) {
+      this.metrics.stepUpRequired.inc({ action: input.action });
+      throw stepUpRequired(input.tenant.stepUpMaxAgeSeconds, ids, notices);
+    }
     const message =
       decision.errors.length > 0
         ? 'The tenant policy could not be evaluated, so the action is denied.'
-        : ids.length > 0
-          ? 'The tenant policy does not allow this.'
-          : 'No tenant policy permits this action.';
+        : ids.length === 0
+          ? 'No tenant policy permits this action.'
+          : decision.determining.every((r) => r.source === 'baseline')
+            ? // Tessera's baseline, not a rule the tenant wrote: the notices say which.
+              "Your organization's security policy does not allow this."
+            : 'The tenant policy does not allow this.';
     throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, localizedNotices: notices });
   }
 

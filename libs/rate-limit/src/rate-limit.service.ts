@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
 import { ApiError } from '../../errors/src/index.js';
+import { Metrics } from '../../observability/src/index.js';
 import type { RateLimitStore, WindowCount } from './rate-limit.store.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 
@@ -23,6 +24,7 @@ export class RateLimitService implements OnApplicationShutdown {
   constructor(
     @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Registration options and completions: RATE_LIMIT_ENROLL_PER_MINUTE per (tenant, user). */
@@ -30,7 +32,7 @@ export class RateLimitService implements OnApplicationShutdown {
     const limit = this.config.rateLimits.enrollPerMinute;
     if (limit === 0) return;
     const w = await this.count('increment', `enroll:${tenantId}:${userId}`, MINUTE);
-    if (w.count > limit) throw limited(w, 'Too many enrollment requests. Try again later.');
+    if (w.count > limit) throw this.limited('enroll', w, 'Too many enrollment requests. Try again later.');
   }
 
   /** Refuses while (tenant, user) has reached RATE_LIMIT_MFA_FAILURES failures in 15 minutes. */
@@ -38,7 +40,7 @@ export class RateLimitService implements OnApplicationShutdown {
     const limit = this.config.rateLimits.mfaFailures;
     if (limit === 0) return;
     const w = await this.count('peek', `mfa-fail:${tenantId}:${userId}`, MFA_FAILURE_WINDOW);
-    if (w.count >= limit) throw limited(w, 'Too many failed verification attempts. Try again later.');
+    if (w.count >= limit) throw this.limited('mfa_failures', w, 'Too many failed verification attempts. Try again later.');
   }
 
   /** Counts a failure; true when this one reached the limit (the user is locked out from now on). */
@@ -54,13 +56,16 @@ export class RateLimitService implements OnApplicationShutdown {
     const limit = this.config.rateLimits.ipPerMinute;
     if (limit === 0 || !ip) return;
     const w = await this.count('increment', `ip:${ip}`, MINUTE);
-    if (w.count > limit) throw limited(w, 'Too many requests from this address. Try again later.');
+    if (w.count > limit) throw this.limited('ip', w, 'Too many requests from this address. Try again later.');
   }
 
   private async count(op: 'increment' | 'peek', key: string, windowMs: number): Promise<WindowCount> {
     try {
-      return await this.store[op](key, windowMs);
+      const counted = await this.store[op](key, windowMs);
+      this.metrics.rateLimitMemoryFallback.set(0);
+      return counted;
     } catch (err) {
+      this.metrics.rateLimitMemoryFallback.set(1);
       if (!this.warned) {
         this.warned = true;
         this.logger.warn(`rate-limit store unavailable, counting in memory on this node: ${(err as Error).message}`);
@@ -71,6 +76,11 @@ export class RateLimitService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.store.close(), this.fallback.close()]);
+  }
+
+  private limited(limit: 'enroll' | 'mfa_failures' | 'ip', w: WindowCount, message: string): ApiError {
+    this.metrics.rateLimitHits.inc({ limit });
+    return limited(w, message);
   }
 }
 

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '../../errors/src/index.js';
 import { ROUTE_ACCESS, type RouteAccess, type TesseraRequest } from '../../auth/src/index.js';
+import { bindRequestLogFields } from '../../observability/src/index.js';
 import { TenantsService } from './tenants.service.js';
 
 // Any UUID-shaped value in any case: the seed's own example has version nibble 8.
@@ -40,6 +41,8 @@ export class TenancyGuard implements CanActivate {
       throw new ApiError('tenant_unavailable', 'The tenant does not exist or is disabled.');
     }
     req.tenant = tenant;
+    // Every later log line of this request names its tenant and caller.
+    bindRequestLogFields({ tenant_id: tenant.id, user_id: principal.kind === 'user' ? principal.userId : undefined, api_key_id: principal.kind === 'api_key' ? principal.keyId : undefined });
     return true;
   }
 }

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../errors/src/index.js';
 import { ApiPlatformRoute, PlatformRoute } from '../../auth/src/index.js';
 import { TenantsService } from './tenants.service.js';
-import { CreatedTenantDto, CreateTenantDto, EffectiveWebAuthnSettingsDto, PatchWebAuthnSettingsDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
+import { PageQueryDto } from '../../audit/src/page-query.dto.js';
+import { CreatedTenantDto, CreateTenantDto, EffectiveWebAuthnSettingsDto, PatchWebAuthnSettingsDto, TenantDto, TenantPageDto, UpdateTenantDto } from './tenants.dto.js';
 
 @ApiTags('platform')
 @Controller('v1/tenants')
@@ -20,6 +21,14 @@ export class TenantsController {
   async create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
     const { tenant, apiKey } = await this.tenants.create(body);
     return { ...tenant, api_key: apiKey };
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listTenants', summary: 'List tenants, in creation order (cursor pagination)', description: '`limit` 1–100 (default 20); pass `next_cursor` as `cursor` for the next page.' })
+  @ApiResponse({ status: 200, type: TenantPageDto })
+  @ApiErrorResponses('validation_failed')
+  list(@Query() query: PageQueryDto): Promise<TenantPageDto> {
+    return this.tenants.page(query);
   }
 
   @Get(':id')

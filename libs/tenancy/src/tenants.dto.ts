@@ -267,6 +267,13 @@ export class TenantDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+@ApiSchema({ name: 'TenantPage' })
+export class TenantPageDto {
+  @ApiProperty({ type: [TenantDto] }) data: TenantDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty() has_more: boolean;
+}
+
 @ApiSchema({ name: 'CreatedTenant' })
 export class CreatedTenantDto extends TenantDto {
   @ApiProperty({ description: 'A first tenant-admin API key. Shown once; store it now.' })

@@ -4,6 +4,7 @@ import { TenantEntity, newId } from '../../persistence/src/index.js';
 import { ApiError, validationFailed } from '../../errors/src/index.js';
 import { ApiKeysService, type TenantContext } from '../../auth/src/index.js';
 import { AuditService } from '../../audit/src/index.js';
+import { decodeCursor, toPage, type Page } from '../../audit/src/page-cursor.js';
 import {
   DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   effectiveSettings,
@@ -94,6 +95,22 @@ export class TenantsService {
     const row = await this.find(id);
     if (!row) throw new ApiError('not_found', 'Tenant not found.');
     return toView(row);
+  }
+
+  /**
+   * One page of tenants in creation order (ties by id); `cursor` is the `next_cursor` of the
+   * previous page, which names the last tenant seen (tenants are disabled, never deleted).
+   */
+  async page(query: { limit?: number; cursor?: string } = {}): Promise<Page<TenantView>> {
+    const limit = query.limit ?? 20;
+    const repo = this.dataSource.getRepository(TenantEntity);
+    const qb = repo.createQueryBuilder('tenant').orderBy('tenant.createdAt', 'ASC').addOrderBy('tenant.id', 'ASC').take(limit + 1);
+    if (query.cursor !== undefined) {
+      const anchor = await repo.findOne({ where: { id: decodeCursor(query.cursor) }, select: { id: true, createdAt: true } });
+      if (!anchor) throw validationFailed([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
+      qb.where('(tenant.createdAt > :at OR (tenant.createdAt = :at AND tenant.id > :id))', { at: anchor.createdAt, id: anchor.id });
+    }
+    return toPage(await qb.getMany(), limit, toView);
   }
 
   async list(): Promise<TenantView[]> {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeOrigins, validateWebAuthnSettings } from './webauthn-settings.js';
+import { normalizeOrigins, sharedRegistrableDomain, validateWebAuthnSettings } from './webauthn-settings.js';
 
 const settings = (rp_id: string, origins: string[]) => ({ rp_id, rp_name: 'Example', origins });
 
@@ -29,5 +29,23 @@ describe('validateWebAuthnSettings', () => {
 
   it('normalizes origins: trailing slash, case, duplicates', () => {
     assert.deepEqual(normalizeOrigins(['https://App.Example.com/', 'https://app.example.com', 'https://example.com:443']), ['https://app.example.com', 'https://example.com']);
+  });
+});
+
+describe('sharedRegistrableDomain', () => {
+  it('is the registrable domain every host shares, public-suffix aware', () => {
+    assert.equal(sharedRegistrableDomain(['app.acme.com', 'admin.acme.com']), 'acme.com');
+    assert.equal(sharedRegistrableDomain(['acme.com', 'login.acme.com']), 'acme.com');
+    assert.equal(sharedRegistrableDomain(['shop.example.co.uk', 'example.co.uk']), 'example.co.uk');
+    assert.equal(sharedRegistrableDomain(['App.Acme.COM']), 'acme.com');
+    assert.equal(sharedRegistrableDomain(['localhost', 'localhost']), 'localhost');
+  });
+
+  it('is null when there is none: other sites, private suffixes, IP addresses, nothing', () => {
+    assert.equal(sharedRegistrableDomain(['app.acme.com', 'app.globex.com']), null);
+    assert.equal(sharedRegistrableDomain(['a.github.io', 'b.github.io']), null);
+    assert.equal(sharedRegistrableDomain(['10.0.0.5']), null);
+    assert.equal(sharedRegistrableDomain(['localhost', 'app.acme.com']), null);
+    assert.equal(sharedRegistrableDomain([]), null);
   });
 });

@@ -208,6 +208,20 @@ function sameSite(host: string, rpId: string): boolean {
   return host === rpId || host.endsWith(`.${rpId}`);
 }
 
+/**
+ * The rp id a set of origins can share: their common registrable domain (public-suffix aware, so
+ * app.acme.co.uk and admin.acme.co.uk give acme.co.uk). Hosts without one (localhost) qualify
+ * only when they are all the same host. Null when there is none (different sites, IP addresses).
+ */
+export function sharedRegistrableDomain(hosts: readonly string[]): string | null {
+  if (hosts.length === 0) return null;
+  const domains = new Set(hosts.map((h) => registrableDomain(h.toLowerCase()) ?? (parse(h).isIp ? '' : `host:${h.toLowerCase()}`)));
+  if (domains.size !== 1) return null;
+  const [only] = domains as unknown as [string];
+  if (only === '') return null;
+  return only.startsWith('host:') ? only.slice('host:'.length) : only;
+}
+
 function registrableDomain(host: string): string | null {
   const parsed = parse(host, { allowPrivateDomains: true });
   return parsed.isIp ? null : parsed.domain;

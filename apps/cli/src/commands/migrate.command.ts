@@ -1,12 +1,12 @@
 import type { CliCommand } from '../cli-command.js';
-import { pendingMigrations } from '../database.js';
+import { pendingMigrations } from '../../../../libs/persistence/src/index.js';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
   summary: 'Run pending database migrations (each in its own transaction)',
   usage: '',
   async run(_args, ctx) {
-    const ds = await ctx.database({ migrate: false });
+    const ds = await ctx.database({ allowPending: true });
     const ran = await ds.runMigrations({ transaction: 'each' });
     if (ran.length === 0) ctx.out('No pending migrations.');
     for (const migration of ran) ctx.out(`Applied ${migration.name}`);
@@ -18,7 +18,7 @@ export const migrateRevertCommand: CliCommand = {
   summary: 'Revert the most recently applied migration',
   usage: '',
   async run(_args, ctx) {
-    const ds = await ctx.database({ migrate: false });
+    const ds = await ctx.database({ allowPending: true });
     const applied = ds.migrations.length - (await pendingMigrations(ds)).length;
     if (applied === 0) {
       ctx.out('No applied migrations to revert.');
@@ -36,7 +36,7 @@ export const migrateStatusCommand: CliCommand = {
   summary: 'List pending migrations (exit code 3 when some are pending)',
   usage: '',
   async run(_args, ctx) {
-    const ds = await ctx.database({ migrate: false });
+    const ds = await ctx.database({ allowPending: true });
     const pending = await pendingMigrations(ds);
     if (pending.length === 0) {
       ctx.out('Database is up to date.');

@@ -1,6 +1,6 @@
 import { ApiKeysService } from '../../../../libs/auth/src/index.js';
 import { AuditService } from '../../../../libs/audit/src/index.js';
-import { TenantsService, type WebAuthnSettingsInput } from '../../../../libs/tenancy/src/index.js';
+import { TenantsService, sharedRegistrableDomain, type WebAuthnSettingsInput } from '../../../../libs/tenancy/src/index.js';
 import type { DataSource } from 'typeorm';
 import { UsageError, listOption, optionalString, requireString, table, type CliCommand, type ParsedValues } from '../cli-command.js';
 
@@ -53,7 +53,7 @@ function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSett
   return { rp_id: rpId ?? defaultRpId(origins), rp_name: rpName ?? tenantName, origins };
 }
 
-/** Without --rp-id: the shortest origin host when every other origin is that host or a subdomain of it (app origins have no host). */
+/** Without --rp-id: the registrable domain every web origin shares (app.acme.com + admin.acme.com → acme.com); app origins have no host. */
 function defaultRpId(origins: string[]): string {
   const web = origins.filter((origin) => !origin.startsWith('android:'));
   if (web.length === 0) throw new UsageError('--rp-id is needed when every --origin is an app origin');
@@ -64,8 +64,14 @@ function defaultRpId(origins: string[]): string {
       throw new UsageError(`--origin "${origin}" is not a URL`);
     }
   });
-  const shortest = [...hosts].sort((a, b) => a.length - b.length)[0]!;
-  return hosts.every((h) => h === shortest || h.endsWith(`.${shortest}`)) ? shortest : hosts[0]!;
+  const shared = sharedRegistrableDomain(hosts);
+  if (shared === null) {
+    throw new UsageError(
+      `the origins share no registrable domain (${[...new Set(hosts)].join(', ')}), so there is no default rp id: ` +
+        'pass --rp-id <domain> (origins on other sites go into related_origins, see PATCH /v1/tenants/{id}/webauthn)',
+    );
+  }
+  return shared;
 }
 
 export const tenantsListCommand: CliCommand = {

@@ -2,6 +2,7 @@ import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ClientIp, Public } from '../../../auth/src/index.js';
+import { Metrics } from '../../../observability/src/index.js';
 import { OptionalTenantHeader } from './optional-tenant-header.decorator.js';
 import { WebAuthnAuthenticationService } from '../webauthn/webauthn-authentication.service.js';
 import { TotpService } from '../totp/totp.service.js';
@@ -24,6 +25,7 @@ export class MfaVerificationController {
     private readonly webauthn: WebAuthnAuthenticationService,
     private readonly totp: TotpService,
     private readonly backupCodes: BackupCodeRedemptionService,
+    private readonly metrics: Metrics,
   ) {}
 
   @Post('webauthn/begin')
@@ -33,7 +35,7 @@ export class MfaVerificationController {
   @ApiOkResponse({ type: AuthenticationOptionsDto })
   @ApiErrorResponses('validation_failed', 'invalid_json', 'invalid_tenant_header', 'not_found', 'not_implemented', 'unsupported_media_type', 'payload_too_large', 'service_unavailable')
   async begin(@Body() body: ChallengeIdDto, @OptionalTenantHeader() tenantHeader?: string): Promise<AuthenticationOptionsDto> {
-    return { options: { ...(await this.webauthn.begin(body.challenge_id, tenantHeader)) } };
+    return { options: { ...(await this.metrics.ceremony('authentication', 'webauthn', 'start', () => this.webauthn.begin(body.challenge_id, tenantHeader))) } };
   }
 
   @Post('webauthn/complete')
@@ -47,7 +49,7 @@ export class MfaVerificationController {
   @ApiOkResponse({ type: MfaTokenDto })
   @ApiErrorResponses(...COMPLETE_ERRORS, 'not_implemented')
   completeWebAuthn(@Body() body: WebAuthnCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<MfaTokenDto> {
-    return this.webauthn.complete(body.challenge_id, tenantHeader, body.credential, ip);
+    return this.metrics.verification('webauthn', 'finish', () => this.webauthn.complete(body.challenge_id, tenantHeader, body.credential, ip));
   }
 
   @Post('totp/complete')
@@ -57,7 +59,7 @@ export class MfaVerificationController {
   @ApiOkResponse({ type: MfaTokenDto })
   @ApiErrorResponses(...COMPLETE_ERRORS)
   completeTotp(@Body() body: TotpCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<MfaTokenDto> {
-    return this.totp.complete(body.challenge_id, tenantHeader, body.code, ip);
+    return this.metrics.verification('totp', 'answer', () => this.totp.complete(body.challenge_id, tenantHeader, body.code, ip));
   }
 
   @Post('backup-codes/complete')
@@ -67,6 +69,6 @@ export class MfaVerificationController {
   @ApiOkResponse({ type: BackupCodeTokenDto })
   @ApiErrorResponses(...COMPLETE_ERRORS)
   completeBackupCode(@Body() body: BackupCodeCompleteDto, @ClientIp() ip: string, @OptionalTenantHeader() tenantHeader?: string): Promise<BackupCodeTokenDto> {
-    return this.backupCodes.complete(body.challenge_id, tenantHeader, body.code, ip);
+    return this.metrics.verification('backup_code', 'answer', () => this.backupCodes.complete(body.challenge_id, tenantHeader, body.code, ip));
   }
 }

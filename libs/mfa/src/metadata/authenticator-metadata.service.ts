@@ -6,6 +6,7 @@ import { assessAttestation, ZERO_AAGUID, type AttestationAssessment, type Attest
 import { configureAttestationLibrary } from './revocation-fetch.js';
 import { SHIPPED_AAGUID_NAMES, type AuthenticatorModelName } from './aaguid-names.js';
 import { verifyMdsBlob } from './mds-blob.verifier.js';
+import type { FidoMetadataState } from '../../../observability/src/index.js';
 
 const FETCH_TIMEOUT_MS = 30_000;
 const MAX_BLOB_BYTES = 64 * 1024 * 1024;
@@ -24,6 +25,8 @@ export type BlobChangeListener = (blobNo: number) => Promise<void>;
 
 interface LoadedBlob {
   no: number;
+  /** When this node verified and installed it (the metrics' BLOB age). */
+  loadedAt: Date;
   nextUpdate: Date;
   source: string;
   byAaguid: Map<string, MetadataBLOBPayloadEntry>;
@@ -47,6 +50,7 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
   private roots: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private lastRefresh: FidoMetadataState['lastRefresh'] = 'none';
   private readonly listeners: BlobChangeListener[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -78,6 +82,7 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
   async load(jwt: string, source: string): Promise<boolean> {
     const verified = await verifyMdsBlob(jwt, this.roots);
     if (this.blob && verified.no <= this.blob.no) {
+      this.lastRefresh = 'not_newer';
       this.logger.log(`MDS BLOB no. ${verified.no} from ${source} is not newer than no. ${this.blob.no}; kept the current one`);
       return false;
     }
@@ -87,7 +92,8 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
       if (typeof entry.aaguid === 'string') byAaguid.set(entry.aaguid.toLowerCase(), entry);
       for (const keyId of entry.attestationCertificateKeyIdentifiers ?? []) byKeyId.set(keyId.toLowerCase(), entry);
     }
-    this.blob = { no: verified.no, nextUpdate: verified.nextUpdate, source, byAaguid, byKeyId };
+    this.blob = { no: verified.no, loadedAt: new Date(), nextUpdate: verified.nextUpdate, source, byAaguid, byKeyId };
+    this.lastRefresh = 'success';
     if (verified.nextUpdate.getTime() < Date.now()) this.logger.warn(`MDS BLOB no. ${verified.no} is past its nextUpdate (${verified.nextUpdate.toISOString().slice(0, 10)})`);
     this.logger.log(`Loaded MDS BLOB no. ${verified.no} from ${source}: ${byAaguid.size} AAGUIDs, ${byKeyId.size} U2F key ids`);
     for (const listener of this.listeners) {
@@ -123,8 +129,14 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
       if (length > MAX_BLOB_BYTES) throw new Error(`BLOB of ${length} bytes exceeds ${MAX_BLOB_BYTES}`);
       await this.load(await res.text(), url.toString());
     } catch (err) {
+      this.lastRefresh = 'failure';
       this.logger.warn(`MDS refresh from ${url.origin} failed, keeping the current BLOB: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** For the metrics: when the BLOB in hand was loaded, and how the last load or refresh went. */
+  state(): FidoMetadataState {
+    return { loadedAt: this.blob?.loadedAt, lastRefresh: this.lastRefresh };
   }
 
   /** Serial number of the BLOB in hand, or null when none is loaded. */

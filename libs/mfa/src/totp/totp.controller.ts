@@ -4,6 +4,7 @@ import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
+import { Metrics } from '../../../observability/src/index.js';
 import { TotpService } from './totp.service.js';
 import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from './totp.dto.js';
 
@@ -12,7 +13,10 @@ import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from 
 @UserRoute()
 @ApiUserRoute()
 export class TotpController {
-  constructor(private readonly totp: TotpService) {}
+  constructor(
+    private readonly totp: TotpService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -26,7 +30,7 @@ export class TotpController {
   @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'step_up_required', 'unsupported_media_type', 'payload_too_large')
   @ApiStepUp()
   enroll(@Body() body: StartTotpDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<TotpEnrollmentDto> {
-    return this.totp.enroll(tenant, user, body.device_name, ip);
+    return this.metrics.ceremony('registration', 'totp', 'start', () => this.totp.enroll(tenant, user, body.device_name, ip));
   }
 
   @Post(':id/verify')
@@ -47,6 +51,6 @@ export class TotpController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<BackupCodesDto> {
-    return this.totp.verifyEnrollment(tenant, user, params.id, body.code, ip);
+    return this.metrics.ceremony('registration', 'totp', 'finish', () => this.totp.verifyEnrollment(tenant, user, params.id, body.code, ip));
   }
 }

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { Metrics } from '../../../observability/src/index.js';
 import { NO_PENDING_ENROLLMENT, WEBAUTHN_NOT_CONFIGURED, WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
 
 const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
@@ -14,7 +15,10 @@ import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, Regist
 @UserRoute()
 @ApiUserRoute()
 export class WebAuthnEnrollmentController {
-  constructor(private readonly enrollment: WebAuthnEnrollmentService) {}
+  constructor(
+    private readonly enrollment: WebAuthnEnrollmentService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -29,7 +33,8 @@ export class WebAuthnEnrollmentController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<RegistrationOptionsDto> {
-    return { options: { ...(await this.enrollment.begin(tenant, user, query.method_type, ip)) } };
+    const options = await this.metrics.ceremony('registration', query.method_type, 'start', () => this.enrollment.begin(tenant, user, query.method_type, ip));
+    return { options: { ...options } };
   }
 
   @Post('complete')
@@ -51,6 +56,8 @@ export class WebAuthnEnrollmentController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<BackupCodesDto> {
-    return this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip);
+    return this.metrics.ceremony('registration', body.method_type, 'finish', () =>
+      this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip),
+    );
   }
 }

@@ -76,6 +76,8 @@ export interface PolicyRequest {
 
 export interface DeterminingRule {
   id: string;
+  /** The shipped baseline (policies/baseline.cedar) or one of the tenant's own rules. */
+  source: 'baseline' | 'tenant';
   notice?: string;
   /** The notice in other languages, by BCP 47 primary subtag (`@notice_de("…")`). */
   noticeTranslations?: Readonly<Record<string, string>>;

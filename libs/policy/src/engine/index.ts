@@ -1,5 +1,3 @@
-// Must stay first: sets a V8 flag before any Cedar call can be optimised.
-import './v8-flags.js';
 export * from './engine.types.js';
 export { PolicyEngine, type PolicyEngineOptions } from './policy.engine.js';
 export { assembleRule, cedarString } from './rule.assembler.js';

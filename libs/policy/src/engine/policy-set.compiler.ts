@@ -19,18 +19,18 @@ export function compilePolicySet(baseline: readonly BaselineRule[], tenantRules:
   const policies: Record<string, string> = {};
   const rules: DeterminingRule[] = [];
   const indexByKey = new Map<string, number>();
-  const add = (id: string, text: string, notice: string | undefined, translations: Record<string, string> | undefined) => {
+  const add = (id: string, source: DeterminingRule['source'], text: string, notice: string | undefined, translations: Record<string, string> | undefined) => {
     const index = rules.length;
     const key = `p${index}`;
     policies[key] = text;
     indexByKey.set(key, index);
-    rules.push({ id, ...(notice === undefined ? {} : { notice }), ...(notice !== undefined && translations ? { noticeTranslations: translations } : {}) });
+    rules.push({ id, source, ...(notice === undefined ? {} : { notice }), ...(notice !== undefined && translations ? { noticeTranslations: translations } : {}) });
   };
-  for (const r of baseline) add(r.id, r.text, r.notice, r.translations);
+  for (const r of baseline) add(r.id, 'baseline', r.text, r.notice, r.translations);
   // Parsing for the annotations costs ~0.1 ms per rule, once per (tenant, version).
   for (const r of tenantRules) {
     const annotations = readAnnotations(r.text);
-    add(r.id, r.text, r.notice ?? annotations.notice, annotations.translations);
+    add(r.id, 'tenant', r.text, r.notice ?? annotations.notice, annotations.translations);
   }
   return { version, policies, rules, indexByKey };
 }

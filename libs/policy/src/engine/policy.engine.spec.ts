@@ -99,24 +99,24 @@ function counting(rules: readonly RuleSource[]) {
 }
 
 describe('PolicyEngine decisions', () => {
-  const cases: { name: string; rules?: RuleSource[]; request: PolicyRequest; allowed: boolean; determining: { id: string; notice?: string }[]; errors?: RegExp }[] = [
+  const cases: { name: string; rules?: RuleSource[]; request: PolicyRequest; allowed: boolean; determining: { id: string; source: 'baseline' | 'tenant'; notice?: string }[]; errors?: RegExp }[] = [
     {
       name: 'permit: own tenant passkey with user verification',
       request: enroll(A),
       allowed: true,
-      determining: [{ id: 'baseline.user_use_authenticator' }],
+      determining: [{ id: 'baseline.user_use_authenticator', source: 'baseline' }],
     },
     {
       name: 'permit: begin enrollment in own tenant',
       request: { principal: user(A), action: 'begin_enrollment', resource: { type: 'Tenant', id: A, tenantId: A, attrs: {} }, context: context() },
       allowed: true,
-      determining: [{ id: 'baseline.user_begin_enrollment' }],
+      determining: [{ id: 'baseline.user_begin_enrollment', source: 'baseline' }],
     },
     {
       name: 'permit: rename own factor',
       request: onFactor('rename_factor', 'u1'),
       allowed: true,
-      determining: [{ id: 'baseline.user_own_factor' }],
+      determining: [{ id: 'baseline.user_own_factor', source: 'baseline' }],
     },
     {
       name: 'permit: API key manages its own tenant policies',
@@ -127,25 +127,25 @@ describe('PolicyEngine decisions', () => {
         context: { ip: '198.51.100.1' },
       },
       allowed: true,
-      determining: [{ id: 'baseline.api_key_admin' }],
+      determining: [{ id: 'baseline.api_key_admin', source: 'baseline' }],
     },
     {
       name: 'forbid with notice: passkey without user verification',
       request: enroll(A, { user_verified: false }),
       allowed: false,
-      determining: [{ id: 'baseline.passkey_user_verification', notice: NOTICE.uv }],
+      determining: [{ id: 'baseline.passkey_user_verification', source: 'baseline', notice: NOTICE.uv }],
     },
     {
       name: 'forbid with notice: removing the last factor when MFA is required',
       request: onFactor('remove_factor', 'u1', { factor_count: 1 }),
       allowed: false,
-      determining: [{ id: 'baseline.keep_last_factor', notice: NOTICE.last }],
+      determining: [{ id: 'baseline.keep_last_factor', source: 'baseline', notice: NOTICE.last }],
     },
     {
       name: 'permit: removing the last factor when MFA is not required',
       request: onFactor('remove_factor', 'u1', { factor_count: 1, tenant_requires_mfa: false }),
       allowed: true,
-      determining: [{ id: 'baseline.user_own_factor' }],
+      determining: [{ id: 'baseline.user_own_factor', source: 'baseline' }],
     },
     {
       name: 'default deny without notices: another user\'s factor',
@@ -170,28 +170,28 @@ describe('PolicyEngine decisions', () => {
       request: enroll(A, { user_verified: false }, { factor_count: 10, auth_age_seconds: 3600, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
       allowed: false,
       determining: [
-        { id: 'baseline.max_authenticators', notice: NOTICE.max },
-        { id: 'baseline.passkey_user_verification', notice: NOTICE.uv },
-        { id: 'baseline.step_up_to_change_factors', notice: NOTICE.stepUp },
+        { id: 'baseline.max_authenticators', source: 'baseline', notice: NOTICE.max },
+        { id: 'baseline.passkey_user_verification', source: 'baseline', notice: NOTICE.uv },
+        { id: 'baseline.step_up_to_change_factors', source: 'baseline', notice: NOTICE.stepUp },
       ],
     },
     {
       name: 'step-up: a proof older than the tenant allows is no proof',
       request: enroll(A, {}, { step_up_via: 'idp', step_up_age_seconds: 301, step_up_amr: ['mfa'] }),
       allowed: false,
-      determining: [{ id: 'baseline.step_up_to_change_factors', notice: NOTICE.stepUp }],
+      determining: [{ id: 'baseline.step_up_to_change_factors', source: 'baseline', notice: NOTICE.stepUp }],
     },
     {
       name: 'step-up: a proof within the tenant max age permits',
       request: enroll(A, {}, { step_up_via: 'idp', step_up_age_seconds: 600, step_up_amr: ['mfa'], step_up_max_age_seconds: 900 }),
       allowed: true,
-      determining: [{ id: 'baseline.user_use_authenticator' }],
+      determining: [{ id: 'baseline.user_use_authenticator', source: 'baseline' }],
     },
     {
       name: 'first enrollment: no step-up, but a sign-in within 15 minutes',
       request: enroll(A, {}, { factor_count: 0, has_mfa: false, auth_age_seconds: 900, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
       allowed: false,
-      determining: [{ id: 'baseline.recent_sign_in_to_add_factor', notice: NOTICE.recent }],
+      determining: [{ id: 'baseline.recent_sign_in_to_add_factor', source: 'baseline', notice: NOTICE.recent }],
     },
     {
       name: 'baseline forbid first, then tenant forbids in given order',
@@ -199,9 +199,9 @@ describe('PolicyEngine decisions', () => {
       request: enroll(A, { user_verified: false }),
       allowed: false,
       determining: [
-        { id: 'baseline.passkey_user_verification', notice: NOTICE.uv },
-        { id: 'rule-no-passkeys', notice: 'Passkeys are not allowed.' },
-        { id: 'rule-2', notice: 'Second.' },
+        { id: 'baseline.passkey_user_verification', source: 'baseline', notice: NOTICE.uv },
+        { id: 'rule-no-passkeys', source: 'tenant', notice: 'Passkeys are not allowed.' },
+        { id: 'rule-2', source: 'tenant', notice: 'Second.' },
       ],
     },
     {
@@ -209,7 +209,7 @@ describe('PolicyEngine decisions', () => {
       rules: [noSecurityKeys],
       request: enroll(A, { method_type: 'webauthn_fido' }),
       allowed: false,
-      determining: [{ id: 'rule-no-keys', notice: 'Security keys are not allowed here.' }],
+      determining: [{ id: 'rule-no-keys', source: 'tenant', notice: 'Security keys are not allowed here.' }],
     },
     {
       name: 'evaluation error in a forbid (absent optional attribute) denies',
@@ -249,7 +249,7 @@ describe('PolicyEngine decisions', () => {
     });
     engine.invalidate(A);
     const tenantRule = decision.determining.find((r) => r.id === 't1');
-    assert.deepEqual(tenantRule, { id: 't1', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
+    assert.deepEqual(tenantRule, { id: 't1', source: 'tenant', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
     const withNotices = engine.baselineRules().filter((r) => r.notice);
     assert.ok(withNotices.length >= 4);
     for (const rule of withNotices) assert.ok((rule.noticeTranslations?.['de']?.length ?? 0) > 20, `${rule.id} has a German notice`);
@@ -372,7 +372,7 @@ describe('PolicyEngine tenant cache', () => {
   it('simulate evaluates a draft rule set without caching it', () => {
     const e = PolicyEngine.create();
     const d = e.simulate([noPasskeys], enroll(A));
-    assert.deepEqual(d.determining, [{ id: 'rule-no-passkeys', notice: 'Passkeys are not allowed.' }]);
+    assert.deepEqual(d.determining, [{ id: 'rule-no-passkeys', source: 'tenant', notice: 'Passkeys are not allowed.' }]);
     assert.equal(e.simulate([], enroll(A)).allowed, true);
     assert.equal(e.stats().tenants, 0);
   });
@@ -395,7 +395,7 @@ describe('PolicyEngine tenant cache', () => {
     assert.equal(missing.allowed, false);
     assert.ok(missing.errors.length > 0);
     const admin = await e.authorize(A, 1, () => [rule], { ...request, related: [user(A, 'boss', ['admin'])] });
-    assert.deepEqual(admin.determining, [{ id: 'protect-admins', notice: 'Admins reset their own factors.' }]);
+    assert.deepEqual(admin.determining, [{ id: 'protect-admins', source: 'tenant', notice: 'Admins reset their own factors.' }]);
     const plain = await e.authorize(A, 1, () => [rule], { ...request, related: [user(A, 'boss', [])] });
     assert.equal(plain.allowed, true);
   });

@@ -1,5 +1,3 @@
-// Must stay the first import: it sets a V8 flag before cedar-wasm is loaded.
-import './v8-flags.js';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { ApiError } from '../../../errors/src/index.js';
 import { buildCall } from './cedar-request.builder.js';
@@ -61,7 +59,7 @@ export class PolicyEngine {
 
   /** Baseline rule ids and notices, in evaluation order. */
   baselineRules(): DeterminingRule[] {
-    return this.baseline.map((r) => (r.notice === undefined ? { id: r.id } : { id: r.id, notice: r.notice, ...(r.translations ? { noticeTranslations: r.translations } : {}) }));
+    return this.baseline.map((r) => (r.notice === undefined ? { id: r.id, source: 'baseline' } : { id: r.id, source: 'baseline', notice: r.notice, ...(r.translations ? { noticeTranslations: r.translations } : {}) }));
   }
 
   /** Strict validation of tenant rules against the schema; run before storing a rule. */
