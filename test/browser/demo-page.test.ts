@@ -325,6 +325,38 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.equal(reused.message, api.message);
   });
 
+  it('signs in without a username: a discoverable passkey answers a challenge opened without a user (autofill field, button fallback)', async (t) => {
+    const { page } = passkeyTab;
+    await page.bringToFront(); // a background tab's timers are throttled
+    assert.equal(await page.getAttribute('#signin-username', 'autocomplete'), 'username webauthn');
+    // Conditional mediation (autofill) was started where Chromium offers it; the button works either way.
+    const conditional = (await page.getAttribute('body', 'data-conditional-mediation')) ?? '';
+    assert.match(conditional, /^(started|unsupported)$/);
+    t.diagnostic(`conditional mediation: ${conditional}`);
+    const opened = page.waitForResponse((r) => r.url().endsWith('/demo/passkey-sign-in') && r.request().method() === 'POST');
+    const begin = page.waitForResponse((r) => r.url().endsWith('/v1/auth/mfa/webauthn/begin'));
+    const feedback = await clickAndWaitForFeedback(page, '#signin-passkey');
+    assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
+    const challenge = (await (await opened).json()) as { user_id: string | null; methods: string[] };
+    assert.equal(challenge.user_id, null, 'no user name was given');
+    assert.deepEqual(challenge.methods, ['webauthn_passkey']);
+    const options = ((await (await begin).json()) as { options: { allowCredentials: unknown[]; userVerification: string } }).options;
+    assert.deepEqual(options.allowCredentials, [], 'the browser chose the passkey');
+    assert.equal(options.userVerification, 'required');
+    assert.equal(await page.getAttribute('#signin-result', 'data-sub'), DEMO_USER_ID, 'the passkey named the user');
+    assert.match(feedback.message, new RegExp(`Signed in as “${DEMO_USER_ID}”`));
+    const decoded = JSON.parse((await page.textContent('#token-decoded'))!) as { payload: Record<string, unknown> };
+    assert.equal(decoded.payload.sub, DEMO_USER_ID);
+    assert.equal(decoded.payload.purpose, 'sign_in');
+
+    // Signals: the page hands the factor list's signals to the browser when it has the Signal API.
+    const hasSignals = await page.evaluate(() => typeof (globalThis as { PublicKeyCredential?: { signalAllAcceptedCredentials?: unknown } }).PublicKeyCredential?.signalAllAcceptedCredentials === 'function');
+    if (hasSignals) assert.match((await page.getAttribute('body', 'data-signals')) ?? '', /signalAllAcceptedCredentials:sent/);
+    // And the passkey is still on the authenticator: it was listed as accepted.
+    const { credentials } = (await passkeyTab.cdp.send('WebAuthn.getCredentials', { authenticatorId: passkeyTab.authenticatorId })) as { credentials: { isResidentCredential: boolean }[] };
+    assert.ok(credentials.some((c) => c.isResidentCredential));
+  });
+
   it('a tenant rule with a notice blocks enrollment, and the page shows the API message and the notice', async (t) => {
     const notice = 'Security keys are not accepted in the demo tenant. Enroll a passkey instead.';
     const { via, lift } = await addTenantRule(

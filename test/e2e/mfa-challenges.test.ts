@@ -62,6 +62,7 @@ for (const dialect of await dialects()) {
       assert.equal(res.body.method_type, 'webauthn_passkey');
       // Device-bound (BE=0) but without a trusted attestation: only its own claim, so swk/phr.
       assert.deepEqual(res.body.amr, ['swk']);
+      assert.equal(res.body.acr, 'phr');
       const { payload, protectedHeader } = await mfa.verifyToken(res.body.token);
       assert.equal(protectedHeader.alg, 'ES256');
       assert.ok(protectedHeader.kid);
@@ -69,6 +70,7 @@ for (const dialect of await dialects()) {
       assert.equal(payload.tenant_id, tenant.id);
       assert.deepEqual(payload.amr, ['swk']);
       assert.equal(payload.acr, 'phr');
+      assert.equal(payload.acr_values, undefined, 'no acr_values requested, none carried');
       assert.equal(payload.purpose, 'sign_in');
       assert.equal(payload.exp! - payload.iat!, 300);
       assert.equal(payload.auth_time, payload.iat);

@@ -44,6 +44,7 @@ for (const dialect of await dialects()) {
         timeout_ms: 300000,
         algorithms: [-7, -8, -257],
         attestation: { webauthn_passkey: 'none', webauthn_fido: 'direct' },
+        hints_passkey: [],
         step_up_max_age_seconds: 300,
       });
 

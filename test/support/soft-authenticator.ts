@@ -336,6 +336,8 @@ function clientData(type: string, challenge: string, origin: string, tamper: Tam
 
 /** What a browser checks before talking to the authenticator at all. */
 function assertRpIdMatchesOrigin(rpId: string, origin: string): void {
+  // An Android app's origin: the platform checked the app against the rp id's Digital Asset Links.
+  if (origin.startsWith('android:apk-key-hash:')) return;
   const url = new URL(origin);
   const secure = url.protocol === 'https:' || url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
   const host = url.hostname;

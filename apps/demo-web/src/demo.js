@@ -203,7 +203,8 @@ function formatTime(iso) {
 // ---- Factors -----------------------------------------------------------------------------
 
 async function refresh() {
-  const [{ methods }, { remaining }] = await Promise.all([api(() => user.GET('/v1/users/me/mfa')), api(() => user.GET('/v1/users/me/mfa/backup-codes'))]);
+  const [{ methods, signals }, { remaining }] = await Promise.all([api(() => user.GET('/v1/users/me/mfa')), api(() => user.GET('/v1/users/me/mfa/backup-codes'))]);
+  sendSignals(signals);
   $('factors-body').replaceChildren(...methods.map(factorRow));
   $('factors-empty').hidden = methods.length > 0;
   $('factors').hidden = methods.length === 0;
@@ -226,7 +227,8 @@ function factorRow(factor) {
   remove.addEventListener('click', () =>
     armed(remove, 'Click again to remove', () =>
       changeFactors(async () => {
-        await api(() => user.DELETE('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } } }));
+        const removed = await api(() => user.DELETE('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } } }));
+        sendSignals(removed?.signals);
         showStatus(`“${factor.device_name}” was removed.`);
         await refresh();
       }),
@@ -409,6 +411,115 @@ function showToken(result) {
   $('token-panel').hidden = false;
 }
 
+// ---- Signals (WebAuthn L3 Signal API) -------------------------------------------------------
+
+/** What the page last told the browser, for people and for the browser test. */
+const signalsSent = [];
+
+/**
+ * Hands the API's signals to the browser's passkey manager, when the browser has the Signal API:
+ * removed passkeys stop being offered and names stay current. Best effort: a browser that refuses
+ * (or lacks) a signal changes nothing here.
+ */
+function sendSignals(signals) {
+  const pkc = globalThis.PublicKeyCredential;
+  if (!signals || !pkc) return;
+  const accepted = signals.all_accepted_credentials;
+  if (accepted && typeof pkc.signalAllAcceptedCredentials === 'function') {
+    signal('signalAllAcceptedCredentials', () =>
+      pkc.signalAllAcceptedCredentials({ rpId: accepted.rp_id, userId: accepted.user_id, allAcceptedCredentialIds: accepted.all_accepted_credential_ids }),
+    );
+  }
+  const details = signals.current_user_details;
+  if (details && typeof pkc.signalCurrentUserDetails === 'function') {
+    signal('signalCurrentUserDetails', () => pkc.signalCurrentUserDetails({ rpId: details.rp_id, userId: details.user_id, name: details.name, displayName: details.display_name }));
+  }
+}
+
+/** details.signal of a 401 mfa_failed: the passkey used is unknown to the service. */
+function sendUnknownCredentialSignal(err) {
+  const s = err instanceof ApiFailure ? err.details?.signal : undefined;
+  const pkc = globalThis.PublicKeyCredential;
+  if (s?.type !== 'unknown_credential' || typeof pkc?.signalUnknownCredential !== 'function') return;
+  signal('signalUnknownCredential', () => pkc.signalUnknownCredential({ rpId: s.rp_id, credentialId: s.credential_id }));
+}
+
+function signal(name, call) {
+  Promise.resolve()
+    .then(call)
+    .then(
+      () => recordSignal(name, 'sent'),
+      (err) => recordSignal(name, err?.name ?? 'failed'),
+    );
+}
+
+function recordSignal(name, outcome) {
+  signalsSent.push(`${name}:${outcome}`);
+  document.body.dataset.signals = signalsSent.join(' ');
+}
+
+// ---- Sign in with a passkey (usernameless) ------------------------------------------------
+
+/**
+ * The usernameless flow a tenant's sign-in page runs: its backend opens a challenge without a
+ * user (here the dev-only /demo/passkey-sign-in stands in for it), the browser picks any passkey
+ * of this site, and the token names whose passkey it was. Results show in this card only.
+ */
+async function passkeySignIn({ autofill }) {
+  const opened = await fetchJson('POST', '/demo/passkey-sign-in');
+  try {
+    // begin → navigator.credentials.get() (conditional when autofill) → complete, in one SDK call.
+    showSignInResult(await call(() => ceremonies.signIn(anonymous, opened.challenge_id, { useBrowserAutofill: autofill })));
+  } catch (err) {
+    sendUnknownCredentialSignal(err);
+    throw err;
+  }
+}
+
+async function fetchJson(method, path) {
+  const res = await fetch(path, { method, cache: 'no-store' });
+  const body = await readJson(res);
+  if (!res.ok) throw new ApiFailure(body, res.status);
+  return body;
+}
+
+function showSignInResult(result) {
+  const [, payload] = String(result.token).split('.');
+  const claims = decodeJwtPart(payload);
+  $('signin-result').textContent = `Signed in as “${claims.sub}” with a ${METHOD_LABELS[result.method_type] ?? result.method_type} (acr ${claims.acr}, amr ${claims.amr.join(', ')}).`;
+  $('signin-result').dataset.sub = claims.sub;
+  $('signin-result').hidden = false;
+  showToken(result);
+}
+
+/**
+ * Autofill (conditional mediation) where the browser supports it: the request waits in the
+ * background until a passkey is picked from the field's suggestions. Any other ceremony on the page
+ * (the button, enrollment, step-up) aborts it; that is not an error.
+ */
+async function startConditionalSignIn() {
+  const pkc = globalThis.PublicKeyCredential;
+  const supported = typeof pkc?.isConditionalMediationAvailable === 'function' && (await pkc.isConditionalMediationAvailable().catch(() => false));
+  document.body.dataset.conditionalMediation = supported ? 'started' : 'unsupported';
+  if (!supported) return;
+  try {
+    await passkeySignIn({ autofill: true });
+  } catch (err) {
+    // Aborted or dismissed conditional requests (ceremony_failed) end quietly; the API's answers are shown.
+    if (err instanceof ApiFailure && err.code !== 'ceremony_failed') showError(err);
+  }
+}
+
+function wireSignIn() {
+  $('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    act($('signin-passkey'), async () => {
+      await passkeySignIn({ autofill: false });
+      showStatus($('signin-result').textContent);
+    });
+  });
+}
+
 // ---- Wiring --------------------------------------------------------------------------------
 
 function wire() {
@@ -462,6 +573,7 @@ function wire() {
 
 async function main() {
   wire();
+  wireSignIn();
   await act(null, async () => {
     await loadSession();
     await refresh();
@@ -473,6 +585,7 @@ async function main() {
   }
   // For people and for the browser test: the page is wired and has loaded its first data.
   document.body.dataset.ready = 'true';
+  void startConditionalSignIn();
 }
 
 main();

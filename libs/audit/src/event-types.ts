@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'mfa.failed',
   'mfa.locked',
   'step_up.required',
+  'step_up.unavailable',
   'policy.denied',
   'policy.changed',
   'api_key.created',

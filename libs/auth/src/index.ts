@@ -10,3 +10,4 @@ export * from './auth.module.js';
 export * from './dev-secret.js';
 export * from './api-docs.decorators.js';
 export * from './dev-token.js';
+export * from './user-names.js';

@@ -7,6 +7,7 @@ import { Metrics } from '../../observability/src/index.js';
 import type { UserPrincipal } from './principal.js';
 import { DEV_JWT_SECRET } from './dev-secret.js';
 import { RemoteJwks } from './remote-jwks.js';
+import { userNamesFromClaims } from './user-names.js';
 
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
@@ -156,6 +157,7 @@ export class JwtVerifierService {
       authTime,
       issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
       expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
+      names: userNamesFromClaims(payload, sub, this.config.auth.userNameClaims, this.config.auth.displayNameClaims),
     };
   }
 }

@@ -1,3 +1,5 @@
+import type { UserNames } from './user-names.js';
+
 /** Who is calling, as established by the auth guard. */
 export interface UserPrincipal {
   kind: 'user';
@@ -12,6 +14,8 @@ export interface UserPrincipal {
   issuedAt?: number;
   /** Token expiry (seconds since epoch). */
   expiresAt?: number;
+  /** Names from the token's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM); absent outside bearer requests. */
+  names?: UserNames;
   /** A valid Tessera MFA token sent with the request (`X-MFA-Token`), when there was one. */
   stepUp?: TesseraStepUp;
 }

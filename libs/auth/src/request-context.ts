@@ -22,6 +22,8 @@ export interface TenantContext {
     timeoutMs?: number;
     algorithms?: number[];
     attestation?: { webauthn_passkey: 'none' | 'direct' | 'enterprise'; webauthn_fido: 'none' | 'direct' | 'enterprise' };
+    /** WebAuthn L3 hints for passkey ceremonies (client-device, hybrid); none when absent. */
+    hintsPasskey?: string[];
   } | null;
 }
 

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.demoTenant, true);
     assert.equal(config.auth.tenantClaim, 'tenant_id');
+    assert.deepEqual(config.auth.userNameClaims, ['preferred_username', 'email']);
+    assert.deepEqual(config.auth.displayNameClaims, ['name']);
     assert.equal(config.auth.jwtSecret, undefined);
     assert.equal(config.auth.jwksUrl, undefined);
     assert.equal(config.platformApiKey, undefined);
@@ -73,6 +75,8 @@ describe('loadConfig', () => {
         AUTH_AUDIENCE: 'tessera',
         AUTH_TENANT_CLAIM: 'https://example.com/tenant',
         AUTH_CLOCK_TOLERANCE_SECONDS: '60',
+        AUTH_USER_NAME_CLAIM: 'upn, email',
+        AUTH_DISPLAY_NAME_CLAIM: 'given_name',
         PLATFORM_API_KEY: 'p'.repeat(24),
         REDIS_URL: 'redis://127.0.0.1:6379',
         CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
@@ -91,6 +95,8 @@ describe('loadConfig', () => {
     assert.equal(config.auth.audience, 'tessera');
     assert.equal(config.auth.tenantClaim, 'https://example.com/tenant');
     assert.equal(config.auth.clockToleranceSeconds, 60);
+    assert.deepEqual(config.auth.userNameClaims, ['upn', 'email']);
+    assert.deepEqual(config.auth.displayNameClaims, ['given_name']);
     assert.equal(config.platformApiKey, 'p'.repeat(24));
     assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
     assert.deepEqual(config.corsOrigins, ['https://a.example.com', 'https://b.example.com:8443']);
@@ -110,6 +116,8 @@ describe('loadConfig', () => {
     ['AUTH_JWKS_URL not a URL', { AUTH_JWKS_URL: 'not a url' }, /AUTH_JWKS_URL is not a URL/],
     ['AUTH_JWKS_URL plain http', { AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, /AUTH_JWKS_URL must be https/],
     ['AUTH_TENANT_CLAIM bad characters', { AUTH_TENANT_CLAIM: 'tenant id!' }, /AUTH_TENANT_CLAIM has invalid characters/],
+    ['AUTH_USER_NAME_CLAIM bad characters', { AUTH_USER_NAME_CLAIM: 'preferred username' }, /AUTH_USER_NAME_CLAIM must be up to 5 comma-separated claim names/],
+    ['AUTH_DISPLAY_NAME_CLAIM empty entry', { AUTH_DISPLAY_NAME_CLAIM: 'name,,given_name' }, /AUTH_DISPLAY_NAME_CLAIM must be up to 5 comma-separated claim names/],
     ['AUTH_CLOCK_TOLERANCE_SECONDS over 60', { AUTH_CLOCK_TOLERANCE_SECONDS: '61' }, /AUTH_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 60/],
     ['PLATFORM_API_KEY too short', { PLATFORM_API_KEY: 'short' }, /PLATFORM_API_KEY must be at least 24 characters/],
     ['REDIS_URL wrong scheme', { REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must start with redis:\/\//],

@@ -36,6 +36,10 @@ export interface AppConfig {
     maxTokenLifetimeSeconds: number;
     /** How long the last JWKS fetched keeps verifying while the identity provider cannot be reached. */
     jwksStaleSeconds: number;
+    /** Claims tried in order for the user's name (passkey user.name, TOTP label); `sub` is the last resort. */
+    userNameClaims: string[];
+    /** Claims tried in order for the display name; the user name is the last resort. */
+    displayNameClaims: string[];
   };
   platformApiKey?: string;
   redisUrl?: string;
@@ -173,6 +177,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const tenantClaim = str('AUTH_TENANT_CLAIM') ?? 'tenant_id';
   if (!/^[A-Za-z0-9_.:/-]{1,100}$/.test(tenantClaim)) problems.push('AUTH_TENANT_CLAIM has invalid characters');
+  const claimList = (name: string, fallback: string[]): string[] => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const names = raw.split(',').map((n) => n.trim());
+    if (names.length > 5 || !names.every((n) => /^[A-Za-z0-9_.:/-]{1,100}$/.test(n))) {
+      problems.push(`${name} must be up to 5 comma-separated claim names of letters, digits and _.:/- (got "${raw}")`);
+      return fallback;
+    }
+    return names;
+  };
+  const userNameClaims = claimList('AUTH_USER_NAME_CLAIM', ['preferred_username', 'email']);
+  const displayNameClaims = claimList('AUTH_DISPLAY_NAME_CLAIM', ['name']);
 
   const platformApiKey = str('PLATFORM_API_KEY');
   if (platformApiKey !== undefined && platformApiKey.length < 24) {
@@ -270,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       clockToleranceSeconds: int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 60),
       maxTokenLifetimeSeconds: int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
       jwksStaleSeconds: int('AUTH_JWKS_STALE_SECONDS', 86_400, 0, 30 * 86_400),
+      userNameClaims,
+      displayNameClaims,
     },
     platformApiKey,
     redisUrl,

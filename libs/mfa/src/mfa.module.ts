@@ -6,6 +6,7 @@ import { BackupCodeRedemptionService } from './backup-codes/backup-code-redempti
 import { FactorsService } from './factors/factors.service.js';
 import { FactorsController } from './factors/factors.controller.js';
 import { FactorManagementService } from './factors/factor-management.service.js';
+import { CredentialSignalsService } from './factors/credential-signals.service.js';
 import { AdminFactorsController } from './factors/admin-factors.controller.js';
 import { WebAuthnEnrollmentService } from './webauthn/webauthn-enrollment.service.js';
 import { WebAuthnEnrollmentController } from './webauthn/webauthn-enrollment.controller.js';
@@ -30,6 +31,7 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     { provide: MFA_ENCRYPTION_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => resolveMfaEncryptionKey(config) },
     FactorsService,
     FactorManagementService,
+    CredentialSignalsService,
     BackupCodesService,
     BackupCodeRedemptionService,
     WebAuthnEnrollmentService,

@@ -11,8 +11,10 @@ import {
   MAX_RELATED_ORIGIN_LABELS,
   MAX_TIMEOUT_MS,
   MIN_TIMEOUT_MS,
+  PASSKEY_HINTS,
   WEBAUTHN_ALGORITHMS,
   type AttestationConveyance,
+  type PasskeyHint,
 } from './webauthn-settings.js';
 
 @ApiSchema({ name: 'AttestationConveyance' })
@@ -28,6 +30,14 @@ export class AttestationConveyanceDto {
   webauthn_fido?: AttestationConveyance;
 }
 
+const ORIGINS_DOC =
+  'Origins allowed to run ceremonies: https (http only for localhost) on the rp id or its subdomains, and Android app origins ' +
+  '`android:apk-key-hash:<base64url SHA-256 of the signing certificate, 43 characters>`, accepted as clientDataJSON.origin at registration and sign-in. ' +
+  'iOS apps use associated domains, i.e. their https origin.';
+
+const HINTS_PASSKEY_DOC =
+  'WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device\'s platform ' +
+  'authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.';
 const STEP_UP_MAX_AGE_DOC =
   'How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors ' +
   '(an X-MFA-Token from a completed challenge, or the bearer token\'s amr and auth_time).';
@@ -73,7 +83,7 @@ export class WebAuthnSettingsDto {
   @Length(1, 100)
   rp_name: string;
 
-  @ApiProperty({ type: [String], example: ['https://app.example.com'], description: 'Origins allowed to run ceremonies (https, or http://localhost).' })
+  @ApiProperty({ type: [String], example: ['https://app.example.com'], description: ORIGINS_DOC })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
@@ -107,6 +117,12 @@ export class WebAuthnSettingsDto {
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
 
+  @ApiPropertyOptional({ enum: PASSKEY_HINTS, isArray: true, default: [], description: HINTS_PASSKEY_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn(PASSKEY_HINTS, { each: true })
+  hints_passkey?: PasskeyHint[];
   @StepUpMaxAgeProperty()
   step_up_max_age_seconds?: number;
 }
@@ -126,7 +142,7 @@ export class PatchWebAuthnSettingsDto {
   @Length(1, 100)
   rp_name?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'] })
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'], description: ORIGINS_DOC })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -161,6 +177,12 @@ export class PatchWebAuthnSettingsDto {
   @Type(() => AttestationConveyanceDto)
   attestation?: AttestationConveyanceDto;
 
+  @ApiPropertyOptional({ enum: PASSKEY_HINTS, isArray: true, default: [], description: HINTS_PASSKEY_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn(PASSKEY_HINTS, { each: true })
+  hints_passkey?: PasskeyHint[];
   @StepUpMaxAgeProperty()
   step_up_max_age_seconds?: number;
 }
@@ -182,6 +204,7 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty({ type: 'integer', minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS }) timeout_ms: number;
   @ApiProperty({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] } }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
+  @ApiProperty({ enum: PASSKEY_HINTS, isArray: true, description: HINTS_PASSKEY_DOC }) hints_passkey: PasskeyHint[];
   @ApiProperty({ type: 'integer', minimum: MIN_STEP_UP_MAX_AGE_SECONDS, maximum: MAX_STEP_UP_MAX_AGE_SECONDS, description: STEP_UP_MAX_AGE_DOC }) step_up_max_age_seconds: number;
 }
 

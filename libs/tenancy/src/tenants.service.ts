@@ -256,6 +256,7 @@ function relyingPartyOf(s: EffectiveWebAuthnSettings): NonNullable<TenantContext
     timeoutMs: s.timeout_ms,
     algorithms: s.algorithms,
     attestation: s.attestation,
+    hintsPasskey: s.hints_passkey,
   };
 }
 

@@ -15,6 +15,18 @@ export const MIN_STEP_UP_MAX_AGE_SECONDS = 60;
 export const MAX_STEP_UP_MAX_AGE_SECONDS = 3600;
 /** WebAuthn Related Origin Requests: clients honour at least this many registrable-domain labels. */
 export const MAX_RELATED_ORIGIN_LABELS = 5;
+/** WebAuthn L3 hints a tenant may ask for when passkeys are used ("security-key" is for security keys). */
+export const PASSKEY_HINTS = ['client-device', 'hybrid'] as const;
+export type PasskeyHint = (typeof PASSKEY_HINTS)[number];
+/**
+ * An Android app's origin in clientDataJSON: the base64url (unpadded) SHA-256 of the app's
+ * signing certificate, 32 bytes = 43 characters. iOS apps use associated domains (https origins).
+ */
+export const ANDROID_ORIGIN = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
+
+export function isAndroidOrigin(origin: string): boolean {
+  return origin.startsWith('android:');
+}
 
 export interface WebAuthnSettingsInput {
   rp_id: string;
@@ -29,6 +41,8 @@ export interface WebAuthnSettingsInput {
   /** COSE algorithm ids offered at registration, in order of preference. */
   algorithms?: number[];
   attestation?: { webauthn_passkey?: AttestationConveyance; webauthn_fido?: AttestationConveyance };
+  /** Hints sent with passkey ceremonies, in order of preference; none by default. */
+  hints_passkey?: PasskeyHint[];
   step_up_max_age_seconds?: number;
 }
 
@@ -42,6 +56,7 @@ export interface EffectiveWebAuthnSettings {
   timeout_ms: number;
   algorithms: number[];
   attestation: { webauthn_passkey: AttestationConveyance; webauthn_fido: AttestationConveyance };
+  hints_passkey: PasskeyHint[];
   step_up_max_age_seconds: number;
 }
 
@@ -63,6 +78,12 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     errors.push({ field: `${path}.rp_id`, reason: 'must be a registrable domain or a subdomain of one, not a public suffix' });
   }
   input.origins.forEach((origin, i) => {
+    if (isAndroidOrigin(origin)) {
+      if (!ANDROID_ORIGIN.test(origin)) {
+        errors.push({ field: `${path}.origins[${i}]`, reason: 'an Android app origin must be android:apk-key-hash: and the base64url SHA-256 of the signing certificate (43 characters, no padding)' });
+      }
+      return;
+    }
     const url = parseOrigin(origin, `${path}.origins[${i}]`, errors);
     if (!url) return;
     const localhost = url.hostname === 'localhost';
@@ -90,7 +111,7 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     }
   });
   if (errors.length === 0 && input.related_origins?.length) {
-    const labels = labelsOf([...input.origins, ...input.related_origins]);
+    const labels = labelsOf([...webOrigins(input.origins), ...input.related_origins]);
     if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
       errors.push({
         field: `${path}.related_origins`,
@@ -116,11 +137,22 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     if (!(method in DEFAULT_ATTESTATION)) errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
     else if (!(ATTESTATION_CONVEYANCES as readonly unknown[]).includes(value)) errors.push({ field: `${path}.attestation.${method}`, reason: `must be one of ${ATTESTATION_CONVEYANCES.join(', ')}` });
   }
+  if (input.hints_passkey !== undefined) {
+    const known = new Set<string>(PASSKEY_HINTS);
+    if (new Set(input.hints_passkey).size !== input.hints_passkey.length || !input.hints_passkey.every((h) => known.has(h))) {
+      errors.push({ field: `${path}.hints_passkey`, reason: `must be distinct values among ${PASSKEY_HINTS.join(', ')}` });
+    }
+  }
   return errors;
 }
 
 export function normalizeOrigins(origins: string[]): string[] {
-  return [...new Set(origins.map((o) => new URL(o).origin))];
+  return [...new Set(origins.map((o) => (isAndroidOrigin(o) ? o : new URL(o).origin)))];
+}
+
+/** The https/http origins, without app origins (which have no host and no /.well-known document). */
+export function webOrigins(origins: string[]): string[] {
+  return origins.filter((o) => !isAndroidOrigin(o));
 }
 
 /** Normalized, validated-shape settings as stored (defaults are not written, so they can evolve). */
@@ -134,6 +166,7 @@ export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSetting
     ...(input.timeout_ms !== undefined ? { timeout_ms: input.timeout_ms } : {}),
     ...(input.algorithms !== undefined ? { algorithms: [...input.algorithms] } : {}),
     ...(input.attestation !== undefined ? { attestation: { ...input.attestation } } : {}),
+    ...(input.hints_passkey !== undefined ? { hints_passkey: [...input.hints_passkey] } : {}),
     ...(input.step_up_max_age_seconds !== undefined ? { step_up_max_age_seconds: input.step_up_max_age_seconds } : {}),
   };
 }
@@ -148,6 +181,7 @@ export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAu
     timeout_ms: stored.timeout_ms ?? DEFAULT_TIMEOUT_MS,
     algorithms: [...(stored.algorithms ?? WEBAUTHN_ALGORITHMS)],
     attestation: { ...DEFAULT_ATTESTATION, ...stored.attestation },
+    hints_passkey: [...(stored.hints_passkey ?? [])],
     step_up_max_age_seconds: stored.step_up_max_age_seconds ?? DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   };
 }
@@ -159,7 +193,7 @@ export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAu
 export function relatedOriginsDocument(origins: string[]): string[] {
   const labels = new Set<string>();
   const out: string[] = [];
-  for (const origin of new Set(origins)) {
+  for (const origin of new Set(webOrigins(origins))) {
     const label = labelOf(new URL(origin).hostname);
     if (!labels.has(label) && labels.size >= MAX_RELATED_ORIGIN_LABELS) continue;
     labels.add(label);

@@ -1,10 +1,11 @@
-import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
 import { ApiError } from '../../../../libs/errors/src/index.js';
 import { DEV_JWT_SECRET, Public, mintDevToken } from '../../../../libs/auth/src/index.js';
 import { TenantsService } from '../../../../libs/tenancy/src/index.js';
+import { ChallengesService, type OpenedChallenge } from '../../../../libs/mfa/src/index.js';
 import { DEMO_TENANT_ID, DEMO_USER_ID } from '../demo-tenant.js';
 import { loadDemoAssets, type DemoAsset } from './demo-assets.js';
 
@@ -32,6 +33,7 @@ export class DemoController {
     @Inject(DEV_JWT_SECRET) private readonly devSecret: Uint8Array | null,
     @Inject(DEMO_ASSETS) private readonly assets: Map<string, DemoAsset>,
     private readonly tenants: TenantsService,
+    private readonly challenges: ChallengesService,
   ) {}
 
   @Get()
@@ -52,6 +54,21 @@ export class DemoController {
     }
     const token = await mintDevToken(this.config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: SESSION_TTL_SECONDS });
     return { tenant_id: DEMO_TENANT_ID, user_id: DEMO_USER_ID, token, expires_at: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() };
+  }
+
+  /**
+   * The demo tenant's "sign-in service": what a tenant's backend does with its API key for a
+   * usernameless passkey sign-in (POST /v1/mfa/challenges without user_id), so the page can show
+   * that flow without holding a tenant key.
+   */
+  @Post('passkey-sign-in')
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  async passkeySignIn(): Promise<OpenedChallenge> {
+    if (!this.config.devMode) throw new ApiError('not_found');
+    const tenant = await this.tenants.context(DEMO_TENANT_ID);
+    if (!tenant) throw new ApiError('not_found', 'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).');
+    return this.challenges.open(tenant, { userId: null, purpose: 'sign_in' }, { kind: 'api_key', keyId: 'demo-page', tenantId: tenant.id, scopes: [] });
   }
 
   @Get('assets/*path')

@@ -53,9 +53,11 @@ function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSett
   return { rp_id: rpId ?? defaultRpId(origins), rp_name: rpName ?? tenantName, origins };
 }
 
-/** Without --rp-id: the registrable domain every origin shares (app.acme.com + admin.acme.com → acme.com). */
+/** Without --rp-id: the registrable domain every web origin shares (app.acme.com + admin.acme.com → acme.com); app origins have no host. */
 function defaultRpId(origins: string[]): string {
-  const hosts = origins.map((origin) => {
+  const web = origins.filter((origin) => !origin.startsWith('android:'));
+  if (web.length === 0) throw new UsageError('--rp-id is needed when every --origin is an app origin');
+  const hosts = web.map((origin) => {
     try {
       return new URL(origin).hostname;
     } catch {

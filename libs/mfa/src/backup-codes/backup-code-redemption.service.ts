@@ -29,7 +29,7 @@ export class BackupCodeRedemptionService {
     const live = await this.challenges.load(challengeId, tenantHeader);
     await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
-    const userId = live.row.userId;
+    const { userId } = await this.challenges.assertPlainMfaOffered(live, 'backup_code');
 
     const lookup = backupCodeLookup(code);
     const candidates = lookup ? await this.codes.find(tenantId, { userId, lookup, usedAt: IsNull() }) : [];

@@ -31,7 +31,11 @@ export class AdminFactorsController {
   }
 
   @Delete()
-  @ApiOperation({ operationId: 'resetUserFactors', summary: "Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed" })
+  @ApiOperation({
+    operationId: 'resetUserFactors',
+    summary: "Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed",
+    description: 'The answer carries `signals` (all_accepted_credentials now lists none) for the user\'s browser, so passkey managers stop offering the removed passkeys.',
+  })
   @ApiOkResponse({ type: ResetFactorsDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
   reset(@Param() params: UserIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<ResetFactorsDto> {

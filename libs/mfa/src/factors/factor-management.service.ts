@@ -15,6 +15,7 @@ import {
 } from '../../../persistence/src/index.js';
 import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService, methodTypeOf, toView, type FactorRow, type FactorView } from './factors.service.js';
+import { CredentialSignalsService, type CredentialSignals } from './credential-signals.service.js';
 
 export interface UserFactorsView {
   user_id: string;
@@ -25,6 +26,7 @@ export interface UserFactorsView {
 export interface ResetResult {
   removed_factors: number;
   removed_backup_codes: number;
+  signals: CredentialSignals | null;
 }
 
 /** Renaming and removing factors, by their owner or by a tenant administrator; all audited. */
@@ -37,6 +39,7 @@ export class FactorManagementService {
     private readonly backupCodes: BackupCodesService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly signals: CredentialSignalsService,
   ) {}
 
   async rename(tenant: TenantContext, user: UserPrincipal, id: string, deviceName: string, ip: string): Promise<FactorView> {
@@ -58,8 +61,9 @@ export class FactorManagementService {
   /**
    * Removes one of the user's factors (the baseline keeps the last one when the tenant requires
    * MFA). Removing the last verified factor also clears the backup codes: they only back up factors.
+   * Returns the signals that let the browser forget a removed passkey.
    */
-  async remove(tenant: TenantContext, user: UserPrincipal, id: string, ip: string): Promise<void> {
+  async remove(tenant: TenantContext, user: UserPrincipal, id: string, ip: string): Promise<{ signals: CredentialSignals | null }> {
     const factor = await this.ownFactor(tenant, user, id);
     const summary = await this.factors.summary(tenant.id, user.userId);
     // An unverified TOTP factor is an abandoned enrollment: count it, so keep_last_factor does not
@@ -74,6 +78,7 @@ export class FactorManagementService {
         manager,
       );
     });
+    return { signals: await this.signals.forUser(tenant, user.userId, user.names) };
   }
 
   async adminList(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<UserFactorsView> {
@@ -99,7 +104,7 @@ export class FactorManagementService {
   /** Every factor, backup code, open challenge and pending enrollment of the user, in one transaction. */
   async adminReset(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<ResetResult> {
     await this.enforceAdmin(tenant, key, { type: 'Tenant', id: tenant.id }, ip, userId);
-    return this.dataSource.transaction(async (manager) => {
+    const removed = await this.dataSource.transaction(async (manager) => {
       const credentials = await TenantScopedRepository.of(manager, WebAuthnCredentialEntity).delete(tenant.id, { userId });
       const totp = await TenantScopedRepository.of(manager, TotpFactorEntity).delete(tenant.id, { userId });
       const codes = await TenantScopedRepository.of(manager, BackupCodeEntity).delete(tenant.id, { userId });
@@ -109,6 +114,7 @@ export class FactorManagementService {
       await this.audit.record(tenant.id, { actorType: 'api_key', actorId: key.keyId, action: 'factor.reset_by_admin', resourceType: 'user', resourceId: userId, metadata: { ...result } }, manager);
       return result;
     });
+    return { ...removed, signals: await this.signals.forUser(tenant, userId) };
   }
 
   private async ownFactor(tenant: TenantContext, user: UserPrincipal, id: string): Promise<FactorRow> {

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../../errors/src/index.js';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
 import { FactorsService } from './factors.service.js';
 import { FactorManagementService } from './factor-management.service.js';
-import { FactorDto, FactorIdParamsDto, FactorListDto, RenameFactorDto } from './factors.dto.js';
+import { CredentialSignalsService } from './credential-signals.service.js';
+import { FactorDto, FactorIdParamsDto, FactorListDto, FactorRemovedDto, RenameFactorDto } from './factors.dto.js';
 
 @ApiTags('factors')
 @Controller('v1/users/me/mfa')
@@ -15,13 +16,19 @@ export class FactorsController {
   constructor(
     private readonly factors: FactorsService,
     private readonly management: FactorManagementService,
+    private readonly signals: CredentialSignalsService,
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listFactors', summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)" })
+  @ApiOperation({
+    operationId: 'listFactors',
+    summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)",
+    description: 'With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.',
+  })
   @ApiOkResponse({ type: FactorListDto })
   async list(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<FactorListDto> {
-    return { methods: await this.factors.list(tenant.id, user.userId) };
+    const [methods, signals] = await Promise.all([this.factors.list(tenant.id, user.userId), this.signals.forUser(tenant, user.userId, user.names)]);
+    return { methods, signals };
   }
 
   @Patch(':id')
@@ -39,16 +46,18 @@ export class FactorsController {
   }
 
   @Delete(':id')
-  @HttpCode(204)
+  @HttpCode(200)
   @ApiOperation({
     operationId: 'removeFactor',
     summary: 'Remove one of your factors (policy action remove_factor)',
-    description: 'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes.',
+    description:
+      'When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes. ' +
+      'The answer carries `signals`: pass all_accepted_credentials to PublicKeyCredential.signalAllAcceptedCredentials so the removed passkey stops being offered.',
   })
-  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiOkResponse({ type: FactorRemovedDto, description: 'Removed' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_found')
   @ApiStepUp()
-  async remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<void> {
-    await this.management.remove(tenant, user, params.id, ip);
+  remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<FactorRemovedDto> {
+    return this.management.remove(tenant, user, params.id, ip);
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
-import type { MethodType } from '../method-types.js';
+import type { MethodType, WebAuthnMethodType } from '../method-types.js';
+import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../challenges/challenge-rules.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
 export interface FactorView {
@@ -74,13 +75,16 @@ export class FactorsService {
     return { factorCount: Number(row?.credentials ?? 0) + Number(row?.totp ?? 0), unusedBackupCodes: Number(row?.codes ?? 0) };
   }
 
-  /** The method types the user can prove now (verified factors only), in a fixed order. */
-  async usableMethods(tenantId: string, userId: string): Promise<MethodType[]> {
+  /**
+   * The method types the user can prove now (verified factors only), in a fixed order; with
+   * acr_values, only those with a factor that can meet one of them.
+   */
+  async usableMethods(tenantId: string, userId: string, acrValues: readonly string[] | null = null): Promise<MethodType[]> {
     const [credentials, totp] = await Promise.all([
-      this.credentials.find(tenantId, { userId }, { select: { id: true, methodType: true } }),
-      this.totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) }),
+      this.credentials.find(tenantId, { userId }, { select: { id: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true } }),
+      acceptsPlainMfa(acrValues) ? this.totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) }) : 0,
     ]);
-    const types = new Set<string>(credentials.map((c) => c.methodType));
+    const types = new Set<string>(credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType));
     const methods: MethodType[] = [];
     if (types.has('webauthn_passkey')) methods.push('webauthn_passkey');
     if (types.has('webauthn_fido')) methods.push('webauthn_fido');
@@ -95,6 +99,11 @@ export class FactorsService {
     const totp = await this.totp.findOne(tenantId, { id, userId });
     return totp ? { kind: 'totp', row: totp } : null;
   }
+}
+
+/** What the acr rules need to know about a stored credential. */
+export function strengthOf(c: Pick<WebAuthnCredentialEntity, 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'>): CredentialStrength & { enrolledWithUv: boolean } {
+  return { method: c.methodType as WebAuthnMethodType, attestationTrusted: c.attestationTrusted, backupEligible: c.backupEligible, enrolledWithUv: c.userVerified };
 }
 
 export function methodTypeOf(factor: FactorRow): string {

@@ -14,6 +14,9 @@ export interface MfaTokenClaims {
   methodType: string;
   amr: string[];
   acr: string;
+  /** The challenge's acr_values and max_age, carried as requested so a gateway can check both. */
+  acrValues?: string[] | null;
+  maxAge?: number | null;
   purpose: string;
   challengeId: string;
   /** When the factor was verified. */
@@ -47,6 +50,8 @@ export class MfaTokenService {
       [this.config.auth.tenantClaim]: claims.tenantId,
       amr: claims.amr,
       acr: claims.acr,
+      ...(claims.acrValues ? { acr_values: claims.acrValues } : {}),
+      ...(claims.maxAge != null ? { max_age: claims.maxAge } : {}),
       auth_time: iat,
       method_type: claims.methodType,
       purpose: claims.purpose,

@@ -81,7 +81,8 @@ export class TotpService {
         lastUsedAt: null,
       });
     });
-    return { id, secret, qr_uri: totpUri({ issuer: tenant.name, account: user.userId, secret }) };
+    // The label authenticator apps show: the user's name from the bearer's claims (AUTH_USER_NAME_CLAIM).
+    return { id, secret, qr_uri: totpUri({ issuer: tenant.name, account: user.names?.name ?? user.userId, secret }) };
   }
 
   /** Confirms a factor with one code; issues backup codes when the user has none (as enrollment does). */
@@ -130,7 +131,8 @@ export class TotpService {
     const live = await this.challenges.load(challengeId, tenantHeader);
     await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
-    const rows = await this.factorsRepo.find(tenantId, { userId: live.row.userId, verifiedAt: Not(IsNull()) }, { order: { createdAt: 'ASC' } });
+    const { userId } = await this.challenges.assertPlainMfaOffered(live, 'totp');
+    const rows = await this.factorsRepo.find(tenantId, { userId, verifiedAt: Not(IsNull()) }, { order: { createdAt: 'ASC' } });
     const now = this.clock.now();
     let matched: { row: TotpFactorEntity; step: number } | null = null;
     for (const row of rows) {
@@ -143,7 +145,7 @@ export class TotpService {
     if (!matched) throw await this.challenges.failure(live, 'totp', rows.length === 0 ? 'no_totp_factor' : 'wrong_or_used_code');
     const { row, step } = matched;
 
-    await this.challenges.authorize(live, 'totp', { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: live.row.userId }, method_type: 'totp' } }, ip);
+    await this.challenges.authorize(live, 'totp', { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: userId }, method_type: 'totp' } }, ip);
     return this.challenges.succeed(live, { method: 'totp', factorId: row.id }, async (manager, at) => {
       // Only a later time step may be recorded: a code used once, even concurrently, never works again.
       const updated = await this.factorsRepo

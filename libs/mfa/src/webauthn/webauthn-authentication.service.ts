@@ -2,20 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
 import { AuditService } from '../../../audit/src/index.js';
 import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
-import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
-import { CHALLENGE_TTL_MS } from '../challenges/challenge-rules.js';
+import { ChallengesService, type LiveChallenge, type MfaCompletion } from '../challenges/challenges.service.js';
+import { CHALLENGE_TTL_MS, credentialQualification } from '../challenges/challenge-rules.js';
+import { strengthOf } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
 import { storedAuthenticatorAttrs } from './authenticator-attributes.js';
 
+type RelyingParty = NonNullable<LiveChallenge['tenant']['webauthn']>;
+
+/** The credential an assertion names, once it is known to belong to the challenge's user. */
+interface MatchedCredential {
+  live: LiveChallenge;
+  credential: WebAuthnCredentialEntity;
+}
+
 /**
- * WebAuthn assertions that complete an MFA challenge. User verification per method: a passkey
+ * WebAuthn assertions that complete an MFA challenge. User verification per credential: a passkey
  * must verify the user (it is the whole second factor and was enrolled with UV), a security key
- * need only prove presence. Options ask for `required` when every credential is a passkey,
- * `preferred` when the user also has a security key; the check on completion is per credential.
+ * need only prove presence unless the challenge's acr_values ask for "phr" and it qualifies only
+ * through UV. Options ask for `required` when every allowed credential must verify the user.
+ * A usernameless challenge allows any discoverable credential of the tenant; the assertion's user
+ * handle (the random user.id issued at registration) and credential id then name the user.
  */
 @Injectable()
 export class WebAuthnAuthenticationService {
@@ -24,6 +36,7 @@ export class WebAuthnAuthenticationService {
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly clock: Clock,
     private readonly challenges: ChallengesService,
     private readonly audit: AuditService,
   ) {
@@ -34,37 +47,52 @@ export class WebAuthnAuthenticationService {
   async begin(challengeId: string, tenantHeader: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const live = await this.challenges.load(challengeId, tenantHeader);
     const rp = relyingParty(live.tenant.webauthn);
-    const credentials = await this.credentials.find(live.tenant.id, { userId: live.row.userId }, { select: { credentialId: true, transports: true, methodType: true }, order: { createdAt: 'ASC' } });
-    if (credentials.length === 0) throw new ApiError('not_found', 'The user has no WebAuthn credential.');
+    const allowed = live.user ? await this.allowedCredentials(live, live.user.userId) : null;
     const options = await generateAuthenticationOptions({
       rpID: rp.rpId,
-      allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports })),
-      userVerification: credentials.every((c) => c.methodType === 'webauthn_passkey') ? 'required' : 'preferred',
+      allowCredentials: allowed?.map((c) => ({ id: c.credentialId, transports: c.transports })) ?? [],
+      userVerification: !allowed || allowed.every((c) => c.needsUv) ? 'required' : 'preferred',
       challenge: randomBytes(32),
-      timeout: CHALLENGE_TTL_MS,
+      timeout: Math.max(1000, Math.min(CHALLENGE_TTL_MS, live.row.expiresAt.getTime() - this.clock.now().getTime())),
     });
+    const hints = requestHints(rp, allowed);
     // A later begin replaces the WebAuthn challenge: only the newest options can complete.
     await this.challenges.setWebAuthnChallenge(live, options.challenge);
-    return options;
+    return hints.length > 0 ? { ...options, hints: hints as never } : options;
+  }
+
+  /** The user's credentials that can meet the challenge's acr_values, oldest first; 404 when none. */
+  private async allowedCredentials(live: LiveChallenge, userId: string) {
+    const rows = await this.credentials.find(
+      live.tenant.id,
+      { userId },
+      { select: { credentialId: true, transports: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true }, order: { createdAt: 'ASC' } },
+    );
+    const allowed = rows.map((c) => ({ ...c, ...credentialQualification(strengthOf(c), live.row.acrValues) })).filter((c) => c.qualifies);
+    if (allowed.length === 0) {
+      throw new ApiError('not_found', rows.length === 0 ? 'The user has no WebAuthn credential.' : 'The user has no WebAuthn credential that meets the challenge\'s acr_values.');
+    }
+    return allowed;
   }
 
   async complete(challengeId: string, tenantHeader: string | undefined, response: AuthenticationResponseJSON, ip: string): Promise<MfaCompletion> {
-    const live = await this.challenges.load(challengeId, tenantHeader);
-    const rp = relyingParty(live.tenant.webauthn);
+    const loaded = await this.challenges.load(challengeId, tenantHeader);
+    const rp = relyingParty(loaded.tenant.webauthn);
+    if (!loaded.row.webauthnChallenge) throw await this.challenges.failure(loaded, 'webauthn', 'no_begin');
+    const { live, credential } = await this.matchCredential(loaded, rp, response);
     const tenantId = live.tenant.id;
-    const userId = live.row.userId;
+    const userId = this.challenges.userOf(live).userId;
 
-    const credential = typeof response.id === 'string' && response.id.length <= 1400 ? await this.credentials.findOne(tenantId, { userId, credentialId: response.id }) : null;
-    if (!live.row.webauthnChallenge || !credential) {
-      throw await this.challenges.failure(live, 'webauthn', live.row.webauthnChallenge ? 'unknown_credential' : 'no_begin');
-    }
     const method = credential.methodType as WebAuthnMethodType;
+    const strength = strengthOf(credential);
+    const qualification = credentialQualification(strength, live.row.acrValues);
+    if (!qualification.qualifies) throw await this.challenges.failure(live, method, 'acr_not_met', { factor_id: credential.id });
     const result = await verifyAuthentication(response, {
-      challenge: live.row.webauthnChallenge,
+      challenge: live.row.webauthnChallenge!,
       origins: rp.origins,
       rpId: rp.rpId,
       credential,
-      requireUserVerification: method === 'webauthn_passkey',
+      requireUserVerification: qualification.needsUv,
       allowedTopOrigins: rp.allowedTopOrigins,
     });
     if (!result.ok && result.reason === 'cross_origin') {
@@ -73,9 +101,6 @@ export class WebAuthnAuthenticationService {
       throw new ApiError('verification_failed', "The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.", { details: { reason: 'cross_origin' } });
     }
     if (!result.ok) throw await this.challenges.failure(live, method, result.reason, { factor_id: credential.id });
-    if (!(await this.userHandleMatches(tenantId, userId, response.response.userHandle))) {
-      throw await this.challenges.failure(live, method, 'user_handle', { factor_id: credential.id });
-    }
     if (!counterAcceptable(credential.counter, result.newCounter)) {
       // A signature counter that did not advance: a cloned authenticator, or a replayed assertion.
       await this.audit.record(tenantId, {
@@ -88,12 +113,12 @@ export class WebAuthnAuthenticationService {
       });
       throw await this.challenges.failure(live, method, 'counter_regression', { factor_id: credential.id });
     }
+    const factor = { method, factorId: credential.id, backupEligible: credential.backupEligible, attestationTrusted: credential.attestationTrusted, userVerified: result.userVerified };
+    await this.challenges.assertAcrMet(live, factor);
 
     if (result.backedUp && !credential.backedUp) await this.recordBackupDrift(tenantId, userId, credential);
 
     await this.challenges.authorize(live, method, { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) }, ip);
-
-    const factor = { method, factorId: credential.id, backupEligible: credential.backupEligible, attestationTrusted: credential.attestationTrusted };
     return this.challenges.succeed(live, factor, async (manager, now) => {
       // Compare-and-set on the counter: of two assertions racing on one credential, one wins.
       const updated = await this.credentials
@@ -101,6 +126,45 @@ export class WebAuthnAuthenticationService {
         .update(tenantId, { id: credential.id, counter: credential.counter }, { counter: result.newCounter, lastUsedAt: now, backedUp: result.backedUp });
       return updated === 1;
     });
+  }
+
+  /**
+   * The stored credential the assertion names, and the challenge bound to its owner. The lookup is
+   * by (tenant, credential id): another tenant's credentials and user handles never match. A
+   * credential or user handle this tenant does not know is answered with a signal the browser can
+   * pass to PublicKeyCredential.signalUnknownCredential, so the stale passkey stops being offered.
+   */
+  private async matchCredential(live: LiveChallenge, rp: RelyingParty, response: AuthenticationResponseJSON): Promise<MatchedCredential> {
+    const credentialId = typeof response.id === 'string' && response.id.length <= 1400 ? response.id : null;
+    const credential = credentialId ? await this.credentials.findOne(live.tenant.id, { credentialId }) : null;
+    const unknown = async (reason: string) =>
+      this.challenges.failure(live, 'webauthn', reason, {}, credentialId ? { signal: { type: 'unknown_credential', rp_id: rp.rpId, credential_id: credentialId } } : undefined);
+    if (!credential) throw await unknown('unknown_credential');
+
+    const userHandle = response.response?.userHandle;
+    if (live.user) {
+      // A challenge for one user: another user's credential is simply wrong, and a user handle, when sent, must be theirs.
+      if (credential.userId !== live.user.userId) throw await this.challenges.failure(live, 'webauthn', 'foreign_credential');
+      if (userHandle && (await this.handleOwner(live.tenant.id, userHandle)) !== credential.userId) {
+        throw await this.challenges.failure(live, credential.methodType as WebAuthnMethodType, 'user_handle', { factor_id: credential.id });
+      }
+      return { live, credential };
+    }
+    // Usernameless: the user handle is required, must be known in this tenant and name the credential's owner.
+    if (!userHandle) throw await this.challenges.failure(live, 'webauthn', 'no_user_handle');
+    const owner = await this.handleOwner(live.tenant.id, userHandle);
+    if (owner === null) throw await unknown('unknown_user_handle');
+    if (owner !== credential.userId) throw await this.challenges.failure(live, 'webauthn', 'user_handle', { factor_id: credential.id });
+    const bound = this.challenges.withUser(live, owner);
+    // Only passkeys were offered; a security key that happens to hold a discoverable credential is not one.
+    if (credential.methodType !== 'webauthn_passkey') throw await this.challenges.failure(bound, credential.methodType as WebAuthnMethodType, 'method_not_offered', { factor_id: credential.id });
+    return { live: bound, credential };
+  }
+
+  private async handleOwner(tenantId: string, handle: string): Promise<string | null> {
+    if (handle.length > 64) return null;
+    const row = await this.handles.findOne(tenantId, { handle });
+    return row?.userId ?? null;
   }
 
   /**
@@ -127,15 +191,20 @@ export class WebAuthnAuthenticationService {
     });
     credential.backedUp = true;
   }
-
-  private async userHandleMatches(tenantId: string, userId: string, userHandle: string | undefined): Promise<boolean> {
-    if (userHandle === undefined || userHandle === '') return true;
-    const row = await this.handles.findOne(tenantId, { userId });
-    return row !== null && row.handle === userHandle;
-  }
 }
 
-function relyingParty(webauthn: { rpId: string; rpName: string; origins: string[]; allowedTopOrigins: string[] } | null) {
+/**
+ * WebAuthn L3 hints for request options: "security-key" when only security keys are allowed, the
+ * tenant's passkey hints when only passkeys are (or any discoverable passkey may answer), none
+ * when both kinds are allowed (a hint would steer the browser away from one of them).
+ */
+function requestHints(rp: RelyingParty, allowed: { methodType: string }[] | null): string[] {
+  if (allowed && allowed.every((c) => c.methodType === 'webauthn_fido')) return ['security-key'];
+  if (!allowed || allowed.every((c) => c.methodType === 'webauthn_passkey')) return [...(rp.hintsPasskey ?? [])];
+  return [];
+}
+
+function relyingParty(webauthn: LiveChallenge['tenant']['webauthn']): RelyingParty {
   if (!webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
   return webauthn;
 }

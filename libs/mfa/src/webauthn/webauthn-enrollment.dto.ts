@@ -2,10 +2,8 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsString, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { FORBIDDEN_NAME_CHARS } from '../../../auth/src/index.js';
 import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.js';
-
-// C0/C1 controls, line/paragraph separators and the bidi embedding/override/isolate controls.
-const FORBIDDEN_NAME_CHARS = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
 @ValidatorConstraint({ name: 'deviceName' })
 export class DeviceNameConstraint implements ValidatorConstraintInterface {

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Clock } from '../../../config/src/index.js';
 import { ApiError } from '../../../errors/src/index.js';
-import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
+import type { TenantContext, UserNames, UserPrincipal } from '../../../auth/src/index.js';
 import { AuditService, type AuditEventInput } from '../../../audit/src/index.js';
 import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
 import { RateLimitService } from '../../../rate-limit/src/index.js';
@@ -77,14 +77,16 @@ export class WebAuthnEnrollmentService {
       context: userContext({ principal: user, tenant, methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
     });
 
-    const userHandle = await this.userHandle(tenant.id, user.userId, now);
+    const names = user.names ?? { name: user.userId, displayName: user.userId };
+    const userHandle = await this.userHandle(tenant.id, user.userId, names, now);
     const challenge = randomBytes(32);
     const passkey = methodType === 'webauthn_passkey';
     const options = await generateRegistrationOptions({
       rpName: rp.rpName,
       rpID: rp.rpId,
-      userName: user.userId,
-      userDisplayName: user.userId,
+      // What passkey managers show: the names from the bearer's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM).
+      userName: names.name,
+      userDisplayName: names.displayName,
       userID: Buffer.from(userHandle, 'base64url'),
       challenge,
       timeout: rp.timeoutMs ?? CEREMONY_TIMEOUT_MS,
@@ -107,7 +109,10 @@ export class WebAuthnEnrollmentService {
       createdAt: now,
     };
     await this.pending.upsert(tenant.id, row, ['tenantId', 'userId', 'methodType']);
-    return options;
+    // WebAuthn L3 hints: security keys say so; passkeys follow the tenant's hints_passkey (none by default).
+    const hints = passkey ? [...(rp.hintsPasskey ?? [])] : ['security-key'];
+    const { hints: _libraryHints, ...rest } = options;
+    return hints.length > 0 ? { ...rest, hints: hints as never } : rest;
   }
 
   async complete(tenant: TenantContext, user: UserPrincipal, input: CompleteRegistrationInput, ip: string): Promise<BackupCodesResult> {
@@ -234,12 +239,20 @@ export class WebAuthnEnrollmentService {
     return row;
   }
 
-  /** The random, stable WebAuthn user.id of (tenant, user). */
-  private async userHandle(tenantId: string, userId: string, now: Date): Promise<string> {
+  /**
+   * The random, stable WebAuthn user.id of (tenant, user). The user's names are kept with it, so
+   * signals sent without the user's bearer (an administrator's reset) can still name them.
+   */
+  private async userHandle(tenantId: string, userId: string, names: UserNames, now: Date): Promise<string> {
     const found = await this.handles.findOne(tenantId, { userId });
-    if (found) return found.handle;
+    if (found) {
+      if (found.name !== names.name || found.displayName !== names.displayName) {
+        await this.handles.update(tenantId, { id: found.id }, { name: names.name, displayName: names.displayName });
+      }
+      return found.handle;
+    }
     try {
-      const created = await this.handles.insert(tenantId, { id: newId(), userId, handle: randomBytes(32).toString('base64url'), createdAt: now });
+      const created = await this.handles.insert(tenantId, { id: newId(), userId, handle: randomBytes(32).toString('base64url'), name: names.name, displayName: names.displayName, createdAt: now });
       return created.handle;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

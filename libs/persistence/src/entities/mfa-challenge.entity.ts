@@ -4,7 +4,8 @@ import { TenantOwned } from './tenant-owned.js';
 
 /**
  * A sign-in or step-up MFA challenge. Its random id is the capability that completes it;
- * it is bound to one tenant and user, expires, dies after too many failures and succeeds once.
+ * it is bound to one tenant and user (or, for a usernameless passkey sign-in, to the user whose
+ * discoverable credential answers it), expires, dies after too many failures and succeeds once.
  */
 @Entity('mfa_challenges')
 @Index(['tenantId', 'userId'])
@@ -13,8 +14,9 @@ export class MfaChallengeEntity extends TenantOwned {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  @Column({ type: 'varchar', length: 255 })
-  userId: string;
+  /** Null for a discoverable (usernameless) challenge: the assertion's user handle names the user. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  userId: string | null;
 
   /** sign_in | step_up */
   @Column({ type: 'varchar', length: 16 })
@@ -37,6 +39,14 @@ export class MfaChallengeEntity extends TenantOwned {
 
   @Column({ type: 'integer', default: 0 })
   failedAttempts: number;
+
+  /** Requested acr values (phrh, phr, mfa) in order of preference; null when none were asked for. */
+  @JsonColumn({ nullable: true })
+  acrValues: string[] | null;
+
+  /** Requested max_age in seconds: the proof must come at most this long after the challenge opened. */
+  @Column({ type: 'integer', nullable: true })
+  maxAge: number | null;
 
   @TimestampColumn()
   expiresAt: Date;

@@ -12,6 +12,7 @@ export interface TenantWebAuthnSettings {
   timeout_ms?: number;
   algorithms?: number[];
   attestation?: { webauthn_passkey?: 'none' | 'direct' | 'enterprise'; webauthn_fido?: 'none' | 'direct' | 'enterprise' };
+  hints_passkey?: ('client-device' | 'hybrid')[];
   /** How old a step-up proof may be when a user changes their factors. */
   step_up_max_age_seconds?: number;
 }

@@ -17,6 +17,13 @@ export class UserHandleEntity extends TenantOwned {
   @Column({ type: 'varchar', length: 64 })
   handle: string;
 
+  /** The user's name and display name as last seen in their bearer token (for signals sent without one). */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  name: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  displayName: string | null;
+
   @TimestampColumn()
   createdAt: Date;
 }

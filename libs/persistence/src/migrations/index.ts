@@ -7,6 +7,8 @@ import { CredentialTrust1796110370718 as SqliteCredentialTrust } from './sqlite/
 import { CredentialTrust1796110370718 as PostgresCredentialTrust } from './postgres/1796110370718-CredentialTrust.js';
 import { WebhooksAndEventNames1796113278038 as SqliteWebhooksAndEventNames } from './sqlite/1796113278038-WebhooksAndEventNames.js';
 import { WebhooksAndEventNames1796113278038 as PostgresWebhooksAndEventNames } from './postgres/1796113278038-WebhooksAndEventNames.js';
+import { UsernamelessAndAcr1796113303364 as SqliteUsernamelessAndAcr } from './sqlite/1796113303364-UsernamelessAndAcr.js';
+import { UsernamelessAndAcr1796113303364 as PostgresUsernamelessAndAcr } from './postgres/1796113303364-UsernamelessAndAcr.js';
 
-export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust, SqliteWebhooksAndEventNames];
-export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust, PostgresWebhooksAndEventNames];
+export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust, SqliteWebhooksAndEventNames, SqliteUsernamelessAndAcr];
+export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust, PostgresWebhooksAndEventNames, PostgresUsernamelessAndAcr];

@@ -51,7 +51,10 @@ export function validateRules(
       errors.push(...answer.errors.map((e) => ({ message: e.message })));
     } else {
       const perRule = new Map<string, Set<string>>();
-      for (const v of answer.validationErrors) {
+      // Cedar lists errors in no fixed order (it changes with the schema): report them in rule order.
+      const index = (policyId: string) => Number(policyId.slice(1));
+      const ordered = [...answer.validationErrors].sort((a, b) => index(a.policyId) - index(b.policyId));
+      for (const v of ordered) {
         const rule = byKey.get(v.policyId);
         const mapped = rule ? fromDetailed(rule, v.error, v.policyId) : { message: v.error.message };
         const dedupeKey = dedupeKeyOf(v.error, mapped);

@@ -429,7 +429,7 @@ export interface paths {
         put?: never;
         /**
          * Open a step-up MFA challenge for yourself
-         * @description Completed under /v1/auth/mfa like a sign-in challenge; the resulting token has purpose "step_up". The roles and amr of this bearer are what verify_factor decisions see.
+         * @description Completed under /v1/auth/mfa like a sign-in challenge; the resulting token has purpose "step_up". The roles and amr of this bearer are what verify_factor decisions see. The body is optional; acr_values and max_age work as for sign-in challenges (none of your factors meets acr_values → 403 step_up_unavailable).
          */
         post: operations["openStepUpChallenge"];
         delete?: never;
@@ -445,7 +445,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the user's enrolled factors (TOTP factors awaiting their first code have verified: false) */
+        /**
+         * List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)
+         * @description With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.
+         */
         get: operations["listFactors"];
         put?: never;
         post?: never;
@@ -467,7 +470,7 @@ export interface paths {
         post?: never;
         /**
          * Remove one of your factors (policy action remove_factor)
-         * @description When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes.
+         * @description When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes. The answer carries `signals`: pass all_accepted_credentials to PublicKeyCredential.signalAllAcceptedCredentials so the removed passkey stops being offered.
          */
         delete: operations["removeFactor"];
         options?: never;
@@ -486,8 +489,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Open a sign-in MFA challenge for a user (trusted service, tenant API key)
-         * @description The challenge id is the capability: hand it to the user's client, which completes it under /v1/auth/mfa without a bearer. 5-minute expiry, one success, dead after 5 wrong answers.
+         * Open a sign-in MFA challenge for a user, or a usernameless passkey sign-in (trusted service, tenant API key)
+         * @description The challenge id is the capability: hand it to the user's client, which completes it under /v1/auth/mfa without a bearer. 5-minute expiry (sooner with max_age), one success, dead after 5 wrong answers. Without user_id the challenge is a usernameless (discoverable) passkey sign-in: user_id null, methods ["webauthn_passkey"]; the assertion's user handle and credential id name the user within this tenant (501 not_implemented when the tenant has no WebAuthn settings). With acr_values only the factors that can meet them are offered; none → 403 step_up_unavailable.
          */
         post: operations["openSignInChallenge"];
         delete?: never;
@@ -604,7 +607,10 @@ export interface paths {
         get: operations["listUserFactors"];
         put?: never;
         post?: never;
-        /** Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed */
+        /**
+         * Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed
+         * @description The answer carries `signals` (all_accepted_credentials now lists none) for the user's browser, so passkey managers stop offering the removed passkeys.
+         */
         delete: operations["resetUserFactors"];
         options?: never;
         head?: never;
@@ -738,7 +744,7 @@ export interface components {
              * @description Machine-readable error code from the one catalogue; each response lists the codes its status can carry.
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_json" | "invalid_tenant_header" | "verification_failed" | "policy_invalid" | "unauthenticated" | "mfa_failed" | "forbidden" | "tenant_mismatch" | "tenant_unavailable" | "policy_denied" | "step_up_required" | "not_found" | "method_not_allowed" | "credential_exists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "not_implemented" | "service_unavailable";
+            code: "validation_failed" | "invalid_json" | "invalid_tenant_header" | "verification_failed" | "policy_invalid" | "unauthenticated" | "mfa_failed" | "forbidden" | "tenant_mismatch" | "tenant_unavailable" | "policy_denied" | "step_up_unavailable" | "step_up_required" | "not_found" | "method_not_allowed" | "credential_exists" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "not_implemented" | "service_unavailable";
             /** @description Human-readable description of the error. */
             message: string;
             /** @description Optional additional context about the error. */
@@ -761,7 +767,7 @@ export interface components {
              * @description The event type (the same catalogue as webhooks).
              * @enum {string}
              */
-            action: "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test";
+            action: "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test";
             resource_type: string;
             resource_id: string | null;
             /** @description Event details; never secrets. For `policy.denied`: cedar_action, principal, determining_policies; for `policy.changed`: change. */
@@ -805,7 +811,7 @@ export interface components {
             /** @example Example */
             rp_name: string;
             /**
-             * @description Origins allowed to run ceremonies (https, or http://localhost).
+             * @description Origins allowed to run ceremonies: https (http only for localhost) on the rp id or its subdomains, and Android app origins `android:apk-key-hash:<base64url SHA-256 of the signing certificate, 43 characters>`, accepted as clientDataJSON.origin at registration and sign-in. iOS apps use associated domains, i.e. their https origin.
              * @example [
              *       "https://app.example.com"
              *     ]
@@ -841,6 +847,11 @@ export interface components {
             algorithms?: (-7 | -8 | -257)[];
             /** @description Attestation conveyance per method type. */
             attestation?: components["schemas"]["AttestationConveyance"];
+            /**
+             * @description WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device's platform authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.
+             * @default []
+             */
+            hints_passkey: ("client-device" | "hybrid")[];
             /**
              * @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time).
              * @default 300
@@ -914,6 +925,8 @@ export interface components {
             timeout_ms: number;
             algorithms: (-7 | -8 | -257)[];
             attestation: components["schemas"]["EffectiveAttestation"];
+            /** @description WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device's platform authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`. */
+            hints_passkey: ("client-device" | "hybrid")[];
             /** @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time). */
             step_up_max_age_seconds: number;
         };
@@ -923,6 +936,7 @@ export interface components {
             /** @example Example */
             rp_name?: string;
             /**
+             * @description Origins allowed to run ceremonies: https (http only for localhost) on the rp id or its subdomains, and Android app origins `android:apk-key-hash:<base64url SHA-256 of the signing certificate, 43 characters>`, accepted as clientDataJSON.origin at registration and sign-in. iOS apps use associated domains, i.e. their https origin.
              * @example [
              *       "https://app.example.com"
              *     ]
@@ -947,6 +961,11 @@ export interface components {
              */
             algorithms?: (-7 | -8 | -257)[];
             attestation?: components["schemas"]["AttestationConveyance"];
+            /**
+             * @description WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device's platform authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.
+             * @default []
+             */
+            hints_passkey: ("client-device" | "hybrid")[];
             /**
              * @description How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors (an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time).
              * @default 300
@@ -1364,6 +1383,20 @@ export interface components {
             /** @description Unused backup codes the user holds. */
             remaining: number;
         };
+        NewStepUpChallenge: {
+            /**
+             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
+             * @example [
+             *       "phrh"
+             *     ]
+             */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /**
+             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
+             * @example 120
+             */
+            max_age?: number;
+        };
         Challenge: {
             /**
              * Format: uuid
@@ -1371,12 +1404,21 @@ export interface components {
              */
             challenge_id: string;
             /**
+             * @description The user the challenge is for; null for a usernameless passkey sign-in (the passkey names the user).
+             * @example user-123
+             */
+            user_id: string | null;
+            /**
              * Format: date-time
-             * @description The challenge expires 5 minutes after it was opened.
+             * @description The challenge expires 5 minutes after it was opened (sooner with max_age).
              */
             expires_at: string;
-            /** @description What the user can complete it with now (verified factors; backup_code when unused codes remain). Empty when the user has no factor. */
+            /** @description What the user can complete it with now (verified factors that meet acr_values; backup_code when unused codes remain and "mfa" is acceptable). Empty when the user has no factor and no acr_values were given. ["webauthn_passkey"] for a usernameless challenge. */
             methods: ("webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code")[];
+            /** @description The acr_values requested, when any. */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /** @description The max_age requested, when any. */
+            max_age?: number;
         };
         AuthenticatorInfo: {
             /** @description AAGUID of the authenticator model (all zeros when not disclosed) */
@@ -1401,8 +1443,37 @@ export interface components {
             /** @description WebAuthn factors only */
             authenticator: components["schemas"]["AuthenticatorInfo"] | null;
         };
+        AllAcceptedCredentialsSignal: {
+            /**
+             * @description The tenant's rp id.
+             * @example example.com
+             */
+            rp_id: string;
+            /** @description The user handle (WebAuthn user.id, base64url) the credentials were registered under. */
+            user_id: string;
+            /** @description base64url ids of every WebAuthn credential the user holds in this tenant; a passkey manager may hide or delete others for this user. */
+            all_accepted_credential_ids: string[];
+        };
+        CurrentUserDetailsSignal: {
+            /** @example example.com */
+            rp_id: string;
+            /** @description The user handle (base64url). */
+            user_id: string;
+            /** @description The user name (AUTH_USER_NAME_CLAIM), at most 64 characters. */
+            name: string;
+            /** @description The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters. */
+            display_name: string;
+        };
+        CredentialSignals: {
+            /** @description Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}). */
+            all_accepted_credentials: components["schemas"]["AllAcceptedCredentialsSignal"];
+            /** @description Arguments for PublicKeyCredential.signalCurrentUserDetails({rpId, userId, name, displayName}). */
+            current_user_details: components["schemas"]["CurrentUserDetailsSignal"];
+        };
         FactorList: {
             methods: components["schemas"]["Factor"][];
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. */
+            signals: components["schemas"]["CredentialSignals"] | null;
         };
         FactorRename: {
             /**
@@ -1411,19 +1482,35 @@ export interface components {
              */
             device_name: string;
         };
+        FactorRemoved: {
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Sent after the removal: the removed credential is no longer listed. */
+            signals: components["schemas"]["CredentialSignals"] | null;
+        };
         NewSignInChallenge: {
             /**
-             * @description The user signing in: the subject (`sub`) of their tokens in this tenant.
+             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
+             * @example [
+             *       "phrh"
+             *     ]
+             */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /**
+             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
+             * @example 120
+             */
+            max_age?: number;
+            /**
+             * @description The user signing in: the subject (`sub`) of their tokens in this tenant. Omit it for a usernameless (discoverable) passkey sign-in: methods is ["webauthn_passkey"], begin asks for any passkey of this tenant (allowCredentials: []), and the assertion's user handle names the user.
              * @example user-123
              */
-            user_id: string;
+            user_id?: string;
         };
         ChallengeRef: {
             /** Format: uuid */
             challenge_id: string;
         };
         AuthenticationOptions: {
-            /** @description PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user's credentials in allowCredentials; userVerification "required" when all of them are passkeys, else "preferred" (passkeys must still verify the user). */
+            /** @description PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user's credentials that meet the challenge's acr_values in allowCredentials (empty for a usernameless challenge, with userVerification "required"); userVerification "required" when every one of them must verify the user (passkeys, or security keys offered for "phr"), else "preferred". `hints` (WebAuthn L3): ["security-key"] when only security keys are allowed, the tenant's hints_passkey when only passkeys are (and for usernameless sign-in), none when both are. */
             options: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
         };
         WebAuthnChallengeAnswer: {
@@ -1433,7 +1520,7 @@ export interface components {
             credential: components["schemas"]["AuthenticationResponseJSON"];
         };
         MfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr ("phrh" with hwk, "phr" with swk, "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -1449,6 +1536,11 @@ export interface components {
              *     ]
              */
             amr: string[];
+            /**
+             * @description The acr claim of the token: the strength actually achieved.
+             * @enum {string}
+             */
+            acr: "phrh" | "phr" | "mfa";
         };
         TotpChallengeAnswer: {
             /** Format: uuid */
@@ -1469,7 +1561,7 @@ export interface components {
             code: string;
         };
         BackupCodeMfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr ("phrh" with hwk, "phr" with swk, "mfa"), method_type, purpose (sign_in | step_up), challenge_id. */
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -1485,6 +1577,11 @@ export interface components {
              *     ]
              */
             amr: string[];
+            /**
+             * @description The acr claim of the token: the strength actually achieved.
+             * @enum {string}
+             */
+            acr: "phrh" | "phr" | "mfa";
             /**
              * @description Unused backup codes left after this one.
              * @example 9
@@ -1519,6 +1616,8 @@ export interface components {
             removed_factors: number;
             /** @description Backup codes removed (used ones included). */
             removed_backup_codes: number;
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Hand them to the user's browser (no credential is accepted any more); the names are those last seen in the user's bearer token. */
+            signals: components["schemas"]["CredentialSignals"] | null;
         };
         WebhookCreation: {
             /**
@@ -1533,7 +1632,7 @@ export interface components {
              *       "mfa.failed"
              *     ]
              */
-            events: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
+            events: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
             description?: string;
         };
         CreatedWebhook: {
@@ -1582,7 +1681,7 @@ export interface components {
         };
         WebhookUpdate: {
             url?: string;
-            events?: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
+            events?: ("*" | "factor.enrolled" | "factor.renamed" | "factor.removed" | "factor.reset_by_admin" | "factor.counter_regression" | "factor.backup_state_changed" | "factor.model_compromised" | "backup_codes.issued" | "backup_codes.regenerated" | "backup_codes.low" | "mfa.challenge_opened" | "mfa.verified" | "mfa.failed" | "mfa.locked" | "step_up.required" | "step_up.unavailable" | "policy.denied" | "policy.changed" | "api_key.created" | "api_key.revoked" | "tenant.created" | "tenant.updated" | "tenant.webauthn_updated" | "tenant.authenticators_compromised" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "webhook.test")[];
             description?: string | null;
             /** @description Re-enabling an endpoint (also one the dispatcher disabled) resumes deliveries of new events. */
             enabled?: boolean;
@@ -4981,7 +5080,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NewStepUpChallenge"];
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -4991,7 +5094,7 @@ export interface operations {
                     "application/json": components["schemas"]["Challenge"];
                 };
             };
-            /** @description Error: `invalid_tenant_header` */
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5009,8 +5112,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5158,11 +5279,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Removed */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FactorRemoved"];
+                };
             };
             /** @description Error: `validation_failed`, `invalid_tenant_header` */
             400: {
@@ -5398,7 +5521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5445,6 +5568,15 @@ export interface operations {
             };
             /** @description Error: `internal` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
