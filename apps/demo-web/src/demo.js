@@ -229,8 +229,8 @@ function factorRow(factor) {
       changeFactors(async () => {
         const removed = await api(() => user.DELETE('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } } }));
         sendSignals(removed?.signals);
-        showStatus(`“${factor.device_name}” was removed.`);
         await refresh();
+        showStatus(`“${factor.device_name}” was removed.`);
       }),
     ),
   );
@@ -260,8 +260,9 @@ function startRename(cell, factor) {
     act(save, async () => {
       const name = input.value.trim();
       await api(() => user.PATCH('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } }, body: { device_name: name } }));
-      showStatus(`Renamed to “${name}”.`);
+      // The table first: the status tells the person (and the browser test) the change is shown.
       await refresh();
+      showStatus(`Renamed to “${name}”.`);
     });
   });
   cell.replaceChildren(form);
@@ -379,8 +380,8 @@ async function completeChallenge(complete) {
   // The refused change, now with the proof: its own outcome is what the person sees.
   if (retry) return retry();
   const left = typeof result.backup_codes_remaining === 'number' ? ` ${result.backup_codes_remaining} backup codes left.` : '';
-  showStatus(`Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`);
   await refresh();
+  showStatus(`Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`);
 }
 
 async function stepUpWithWebAuthn() {
