@@ -5,8 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import { loadPolicyFiles, PolicyEngine, type PolicyRequest, type RuleSource } from '../libs/policy/src/engine/index.js';
-import { buildCall } from '../libs/policy/src/engine/cedar-request.builder.js';
+import { buildCall, loadPolicyFiles, PolicyEngine, type PolicyRequest, type RuleSource } from '#policy';
 
 const SIZES = [10, 100, 1000];
 const WARMUP_MS = 600;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
+import { loadConfig, type AppConfig } from '#config';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { ensureDemoTenant } from '../../apps/api/src/demo-tenant.js';
 import { buildRouteIndex } from '../../apps/api/src/route-index.js';

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { ApiKeysService } from '../../libs/auth/src/index.js';
-import { PolicyEntity, PolicyRuleEntity, TenantEntity, newId } from '../../libs/persistence/src/index.js';
+import { ApiKeysService } from '#auth';
+import { PolicyEntity, PolicyRuleEntity, TenantEntity, newId } from '#persistence';
 import { DEMO_TENANT_ID, DEMO_USER_ID } from '../../apps/api/src/demo-tenant.js';
 import {
   CHROMIUM_PATH,

@@ -7,8 +7,7 @@ import { dialects, startTestApp, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator, type AttestationKey } from '../support/soft-authenticator.js';
 import { attestationKey, createRootCa, mdsPki, metadataEntry, signBlob, type TestCa } from '../support/fido-metadata.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
-import { AuthenticatorMetadataService } from '../../libs/mfa/src/metadata/index.js';
-import { CredentialTrustRejudger } from '../../libs/mfa/src/authenticators/credential-trust.rejudger.js';
+import { AuthenticatorMetadataService, CredentialTrustRejudger } from '#mfa';
 
 const KEY_AAGUID = 'a1c5e2f0-3b7d-4e59-8c21-6d0f9b4e7a13';
 const OTHER_AAGUID = 'd2b6f1c4-8a3e-4f7b-9c5d-1e2a3b4c5d6e';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { TENANT_HEADER_DOC } from '../../libs/auth/src/index.js';
+import { TENANT_HEADER_DOC } from '#auth';
 import { dialects, startTestApp, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 
 const STATIC_ORIGIN = 'https://console.example.com';

@@ -13,7 +13,7 @@ import {
   type ApiKeyPrincipal,
   type TenantContext,
   type UserPrincipal,
-} from '../../libs/auth/src/index.js';
+} from '#auth';
 
 /** Text a leak check looks for: it must never reach a client. */
 export const PROBE_SECRET_TEXT = 'SELECT secret_column FROM internal_table -- probe';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ApiKeysService } from '../../libs/auth/src/index.js';
+import { ApiKeysService } from '#auth';
 import { dialects, startTestApp, TEST_PLATFORM_KEY, type TestApp, type TestResponse } from '../support/test-app.js';
 import { ProbeModule } from './foundation-probe.module.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../libs/observability/src/index.js';
+import { createLogger } from '#observability';
 import { dialects, startTestApp, TEST_ORIGIN, type TestApp } from '../support/test-app.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from '../../libs/errors/src/index.js';
+import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from '#errors';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**

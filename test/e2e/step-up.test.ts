@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SignJWT } from 'jose';
-import { Clock } from '../../libs/config/src/index.js';
+import { Clock } from '#config';
 import { dialects, startTestApp, TEST_JWT_SECRET, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp, type TestResponse } from '../support/test-app.js';
 import { MfaFlows, totpCode, type Tenant } from '../support/mfa-flows.js';
 import { SoftAuthenticator, type AttestationKey } from '../support/soft-authenticator.js';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../libs/config/src/index.js';
+import { Clock } from '#config';
 import { dialects, startTestApp, TEST_ORIGIN, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator, type Tamper } from '../support/soft-authenticator.js';
 

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../libs/config/src/index.js';
+import { Clock } from '#config';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { PG_BASE_URL, dialects, scratchDatabase, startTestApp, type Dialect, type ScratchDatabase, type TestApp } from '../support/test-app.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../libs/config/src/index.js';
+import { loadConfig } from '#config';
 import { createApp } from '../../apps/api/src/create-app.js';
-import { ExpiredRecordsPurger, PURGE_LOCK_KEY } from '../../libs/mfa/src/housekeeping/expired-records.purger.js';
+import { ExpiredRecordsPurger, PURGE_LOCK_KEY } from '#mfa';
 import { postgresAvailable, startTestApp, TEST_JWT_SECRET, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 
 const REGISTER = '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey';

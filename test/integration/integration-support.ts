@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../libs/persistence/src/index.js';
+import { createDataSource } from '#persistence';
 import { postgresAvailable, scratchDatabase, type Dialect, type ScratchDatabase } from '../support/test-app.js';
 
 /** SQLite always; PostgreSQL when it answers (under CI=true a missing server fails the run). */

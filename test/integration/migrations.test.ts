@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTITIES } from '../../libs/persistence/src/index.js';
+import { ENTITIES } from '#persistence';
 import { integrationDialects, scratchDataSource, type ScratchDataSource } from './integration-support.js';
 
 const MIGRATIONS_TABLE = 'tessera_migrations';

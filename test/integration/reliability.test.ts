@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../libs/config/src/index.js';
-import { ExpiredRecordsPurger } from '../../libs/mfa/src/housekeeping/expired-records.purger.js';
+import { Clock } from '#config';
+import { ExpiredRecordsPurger } from '#mfa';
 import { postgresAvailable, startTestApp, TEST_ORIGIN, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { TcpProxy } from '../support/tcp-proxy.js';

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ApiKeysService, generateApiKey } from '../../libs/auth/src/index.js';
-import { ApiKeyEntity, TenantEntity, TenantScopedRepository, newId } from '../../libs/persistence/src/index.js';
+import { ApiKeysService, generateApiKey } from '#auth';
+import { ApiKeyEntity, TenantEntity, TenantScopedRepository, newId } from '#persistence';
 import { integrationDialects, scratchDataSource, type ScratchDataSource } from './integration-support.js';
 
 function keyRow(name: string): Omit<ApiKeyEntity, 'tenantId' | 'tenant'> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig } from '../../libs/config/src/index.js';
+import { loadConfig } from '#config';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { postgresAvailable, startTestApp, TEST_JWT_SECRET, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';

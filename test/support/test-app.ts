@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { SignJWT } from 'jose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
+import { loadConfig, type AppConfig } from '#config';
 import { createApp, type CreateAppOptions } from '../../apps/api/src/create-app.js';
-import { MetricsServer } from '../../libs/observability/src/index.js';
+import { MetricsServer } from '#observability';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const TEST_PLATFORM_KEY = 'test-platform-key-0123456789abcdef';

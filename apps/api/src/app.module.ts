@@ -1,18 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ConfigModule, type AppConfig } from '../../../libs/config/src/index.js';
-import { PersistenceModule } from '../../../libs/persistence/src/index.js';
-import { AuthGuard, AuthModule } from '../../../libs/auth/src/index.js';
-import { AuditModule } from '../../../libs/audit/src/index.js';
-import { TenancyGuard, TenancyModule } from '../../../libs/tenancy/src/index.js';
-import { Metrics, ObservabilityModule } from '../../../libs/observability/src/index.js';
-import { PolicyModule } from '../../../libs/policy/src/index.js';
-import { MfaModule, StepUpProofGuard } from '../../../libs/mfa/src/index.js';
-import { MetadataModule } from '../../../libs/mfa/src/metadata/index.js';
-import { HousekeepingModule } from '../../../libs/mfa/src/housekeeping/housekeeping.module.js';
-import { IpRateLimitGuard, RateLimitModule } from '../../../libs/rate-limit/src/index.js';
-import { WebhooksModule } from '../../../libs/webhooks/src/index.js';
+import { ConfigModule, type AppConfig } from '#config';
+import { PersistenceModule } from '#persistence';
+import { AuthGuard, AuthModule } from '#auth';
+import { AuditModule } from '#audit';
+import { TenancyGuard, TenancyModule } from '#tenancy';
+import { Metrics, ObservabilityModule } from '#observability';
+import { PolicyModule } from '#policy';
+import { HousekeepingModule, MetadataModule, MfaModule, StepUpProofGuard } from '#mfa';
+import { IpRateLimitGuard, RateLimitModule } from '#rate-limit';
+import { WebhooksModule } from '#webhooks';
+import { ApiKeysAdminModule, AuditLogAdminModule, PoliciesAdminModule } from '#admin';
 import { DemoModule } from './demo/demo.module.js';
+import { HealthModule } from './health/health.module.js';
 
 @Module({})
 export class AppModule {
@@ -22,12 +22,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot(metrics),
+        HealthModule,
         PersistenceModule.forRoot(),
         AuthModule,
         AuditModule,
+        AuditLogAdminModule,
         RateLimitModule,
         TenancyModule,
         PolicyModule,
+        PoliciesAdminModule,
+        ApiKeysAdminModule,
         MetadataModule,
         MfaModule,
         HousekeepingModule,

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ApiError, writeError } from '../../../libs/errors/src/index.js';
+import { ApiError, writeError } from '#errors';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 

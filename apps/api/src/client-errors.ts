@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError } from '../../../libs/errors/src/index.js';
+import { ApiError } from '#errors';
 
 /**
  * Node answers a request it cannot parse before any middleware runs, with an empty body. This

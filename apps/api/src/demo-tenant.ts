@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import type { AppConfig } from '../../../libs/config/src/index.js';
-import { DEV_JWT_SECRET, mintDevToken } from '../../../libs/auth/src/index.js';
-import { TenantsService } from '../../../libs/tenancy/src/index.js';
+import type { AppConfig } from '#config';
+import { DEV_JWT_SECRET, mintDevToken } from '#auth';
+import { TenantsService } from '#tenancy';
 
 /** The demo tenant's id is the seed contract's own example, so its curl works as written. */
 export const DEMO_TENANT_ID = '2489e9ad-2ee2-8e00-8ec9-32d5f69181c0';

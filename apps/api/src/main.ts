@@ -1,5 +1,5 @@
-import { ConfigError, developmentModeWarning, loadConfig } from '../../../libs/config/src/index.js';
-import { PendingMigrationsError } from '../../../libs/persistence/src/index.js';
+import { ConfigError, developmentModeWarning, loadConfig } from '#config';
+import { PendingMigrationsError } from '#persistence';
 import { createApp } from './create-app.js';
 import { ensureDemoTenant, printQuickStart } from './demo-tenant.js';
 import { handleShutdownSignals } from './graceful-shutdown.js';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { AppConfig } from '../../../libs/config/src/index.js';
-import { ErrorBodyDto } from '../../../libs/errors/src/index.js';
-import { WEBAUTHN_JSON_SCHEMAS } from '../../../libs/mfa/src/index.js';
+import type { AppConfig } from '#config';
+import { ErrorBodyDto } from '#errors';
+import { WEBAUTHN_JSON_SCHEMAS } from '#mfa';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 /** What Nest's swagger module would derive from class and method names; ids must be set explicitly. */

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../../libs/config/src/index.js';
+import type { AppConfig } from '#config';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/src/index.js';
-import { ApiError } from '../../../libs/errors/src/index.js';
+import { ConfigError, loadConfig, type AppConfig } from '#config';
+import { ApiError } from '#errors';
 import { UsageError, type CliCommand, type CliContext } from './cli-command.js';
 import { COMMANDS } from './commands/index.js';
 import { openDatabase } from './database.js';
-import { EXIT_PENDING_MIGRATIONS, PendingMigrationsError, assertMigrated } from '../../../libs/persistence/src/index.js';
+import { EXIT_PENDING_MIGRATIONS, PendingMigrationsError, assertMigrated } from '#persistence';
 
 /** Exit codes: 0 done, 1 the operation failed, 2 bad arguments or configuration, 3 migrations pending. */
 export const EXIT_FAILED = 1;

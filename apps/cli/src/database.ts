@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../../libs/config/src/index.js';
-import { createDataSource } from '../../../libs/persistence/src/index.js';
+import type { AppConfig } from '#config';
+import { createDataSource } from '#persistence';
 
 /** Opens the configured database for a CLI command; the caller closes it. */
 export async function openDatabase(config: AppConfig): Promise<DataSource> {

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditService } from './audit.service.js';
-import { AuditLogService } from './audit-log.service.js';
-import { AuditLogController } from './audit-log.controller.js';
 
+/** The append side of the audit log, for every module; the read API is in libs/admin. */
 @Global()
-@Module({ providers: [AuditService, AuditLogService], controllers: [AuditLogController], exports: [AuditService] })
+@Module({ providers: [AuditService], exports: [AuditService] })
 export class AuditModule {}

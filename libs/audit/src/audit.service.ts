@@ -7,7 +7,7 @@ import {
   insertAtomically,
   newTimeOrderedId,
   type TenantInsert,
-} from '../../persistence/src/index.js';
+} from '#persistence';
 import type { EventType, ResourceType } from './event-types.js';
 import { currentRequestFacts } from './request-scope.js';
 

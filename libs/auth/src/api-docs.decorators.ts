@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiSecurity } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../errors/src/index.js';
+import { ApiErrorResponses } from '#errors';
 
 export const TENANT_HEADER_DOC =
   'Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants.';

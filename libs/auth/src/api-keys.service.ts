@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { ApiKeyEntity, TenantScopedRepository, newId } from '../../persistence/src/index.js';
-import { ApiError } from '../../errors/src/index.js';
+import { ApiKeyEntity, TenantScopedRepository, newId } from '#persistence';
+import { ApiError } from '#errors';
 import { apiKeyMatches, generateApiKey, parseApiKeyPrefix } from './api-key.js';
 import type { ApiKeyPrincipal } from './principal.js';
 

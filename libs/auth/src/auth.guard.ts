@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { ApiError } from '../../errors/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { ApiError } from '#errors';
 import { ApiKeysService } from './api-keys.service.js';
 import { safeEqual } from './api-key.js';
 import { JwtVerifierService, unauthenticated } from './jwt-verifier.service.js';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { ApiKeysService } from './api-keys.service.js';
 import { JwtVerifierService } from './jwt-verifier.service.js';
 import { DEV_JWT_SECRET, resolveDevJwtSecret } from './dev-secret.js';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { AppConfig } from '../../config/src/index.js';
+import type { AppConfig } from '#config';
 
 /** Injection token: the dev-mode HS256 secret, or null when auth is configured or in production. */
 export const DEV_JWT_SECRET = Symbol('DEV_JWT_SECRET');

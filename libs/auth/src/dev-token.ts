@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AppConfig } from '../../config/src/index.js';
+import type { AppConfig } from '#config';
 
 export interface DevTokenInput {
   tenantId: string;

@@ -1,9 +1,9 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { APP_CONFIG, Clock, type AppConfig } from '../../config/src/index.js';
-import { ApiError, hasUnsafeCharacters } from '../../errors/src/index.js';
-import { Metrics } from '../../observability/src/index.js';
+import { APP_CONFIG, Clock, type AppConfig } from '#config';
+import { ApiError, hasUnsafeCharacters } from '#errors';
+import { Metrics } from '#observability';
 import type { UserPrincipal } from './principal.js';
 import { DEV_JWT_SECRET } from './dev-secret.js';
 import { RemoteJwks } from './remote-jwks.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
-import { Clock } from '../../config/src/clock.js';
+import { Clock } from '#config';
 import { RemoteJwks } from './remote-jwks.js';
 
 const MINUTE = 60_000;

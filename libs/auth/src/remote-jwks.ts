@@ -1,5 +1,5 @@
 import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../../config/src/index.js';
+import type { Clock } from '#config';
 
 export interface RemoteJwksOptions {
   url: URL;

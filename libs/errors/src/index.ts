@@ -5,3 +5,4 @@ export * from './http-error.filter.js';
 export * from './validation.js';
 export * from './unsafe-characters.js';
 export * from './accept-language.js';
+export * from './id-param.pipe.js';

@@ -16,3 +16,7 @@ export * from './crypto/secret-box.js';
 export * from './step-up/step-up-proof.guard.js';
 export * from './step-up/api-step-up.decorator.js';
 export { WEBAUTHN_JSON_SCHEMAS } from './webauthn/webauthn-json.schemas.js';
+export { MetadataModule, AuthenticatorMetadataService } from './metadata/index.js';
+export { HousekeepingModule } from './housekeeping/housekeeping.module.js';
+export { ExpiredRecordsPurger, PURGE_LOCK_KEY } from './housekeeping/expired-records.purger.js';
+export { CredentialTrustRejudger } from './authenticators/credential-trust.rejudger.js';

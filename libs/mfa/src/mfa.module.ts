@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { BackupCodesService } from './backup-codes/backup-codes.service.js';
 import { BackupCodesController } from './backup-codes/backup-codes.controller.js';
 import { BackupCodeRedemptionService } from './backup-codes/backup-code-redemption.service.js';

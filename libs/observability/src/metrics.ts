@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ApiError } from '../../errors/src/index.js';
+import { ApiError } from '#errors';
 
 /** A ceremony: enrolling a factor, or proving one at sign-in / step-up. */
 export type CeremonyKind = 'registration' | 'authentication';

@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { TesseraRequest } from '../../auth/src/index.js';
 import type { Metrics } from './metrics.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,7 +36,7 @@ export function bindRequestLogFields(fields: Record<string, string | undefined>)
 export function requestLogging(logger: PinoLogger, metrics: Metrics) {
   const summary = (req: IncomingMessage, res: ServerResponse, responseTime: number) => ({
     method: req.method,
-    route: routeOf(req as TesseraRequest),
+    route: routeOf(req as Request),
     status: res.statusCode,
     duration_ms: responseTime,
     error_code: (res as Response).locals?.errorCode,
@@ -59,7 +58,7 @@ export function requestLogging(logger: PinoLogger, metrics: Metrics) {
     customSuccessObject: (req, res, value: { duration_ms: number }) => summary(req, res, value.duration_ms),
     customErrorObject: (req, res, _err, value: { duration_ms: number }) => summary(req, res, value.duration_ms),
   });
-  return (req: TesseraRequest, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -71,7 +70,7 @@ export function requestLogging(logger: PinoLogger, metrics: Metrics) {
   };
 }
 
-function routeOf(req: TesseraRequest): string {
+function routeOf(req: Request): string {
   const path = (req.route as { path?: string } | undefined)?.path;
   return path ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
 }

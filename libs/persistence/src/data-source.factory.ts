@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../../config/src/index.js';
+import type { DatabaseConfig } from '#config';
 import { ENTITIES } from './entities/index.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations/index.js';

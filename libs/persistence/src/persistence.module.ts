@@ -1,7 +1,6 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '../../config/src/index.js';
-import { APP_CONFIG } from '../../config/src/index.js';
+import { type AppConfig, APP_CONFIG } from '#config';
 import { createDataSource } from './data-source.factory.js';
 import { assertMigrated } from './pending-migrations.js';
 import { isConnectionError } from './database-errors.js';

@@ -2,5 +2,4 @@ export * from './engine/index.js';
 export * from './policy.service.js';
 export * from './policy-context.js';
 export * from './policy.module.js';
-export * from './admin/admin-caller.js';
-export * from './admin/policies.service.js';
+export * from './authorization.js';

@@ -1,4 +1,4 @@
-import { stepUpProofOf, type UserPrincipal, type TenantContext } from '../../auth/src/index.js';
+import { stepUpProofOf, type UserPrincipal, type TenantContext } from '#auth';
 
 /** Seconds since the user last authenticated: `auth_time`, else the token's `iat`. */
 export function authAgeSeconds(principal: UserPrincipal, now: Date): number {

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ApiError, type LocalizedText } from '../../errors/src/index.js';
-import { actorOf, type TenantContext, type TenantPrincipal } from '../../auth/src/index.js';
+import { ApiError, type LocalizedText } from '#errors';
+import { actorOf, type TenantContext, type TenantPrincipal } from '#auth';
 // The service file, not the index: libs/audit's admin routes depend on this service.
-import { AuditService } from '../../audit/src/audit.service.js';
-import { resourceTypeOf } from '../../audit/src/event-types.js';
-import { PolicyEntity, PolicyRuleEntity } from '../../persistence/src/index.js';
-import { Metrics } from '../../observability/src/index.js';
+import { AuditService, resourceTypeOf } from '#audit';
+import { PolicyEntity, PolicyRuleEntity } from '#persistence';
+import { Metrics } from '#observability';
 import {
   PolicyEngine,
   type Decision,

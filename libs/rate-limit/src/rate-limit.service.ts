@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { ApiError } from '../../errors/src/index.js';
-import { Metrics } from '../../observability/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { ApiError } from '#errors';
+import { Metrics } from '#observability';
 import type { RateLimitStore, WindowCount } from './rate-limit.store.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../../auth/src/index.js';
-import { ApiError, ApiErrorResponses } from '../../errors/src/index.js';
+import { Public } from '#auth';
+import { ApiError, ApiErrorResponses } from '#errors';
 import { TenantsService } from './tenants.service.js';
 import { RelatedOriginsDto } from './tenants.dto.js';
 

@@ -1,8 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiError } from '../../errors/src/index.js';
-import { ROUTE_ACCESS, type RouteAccess, type TesseraRequest } from '../../auth/src/index.js';
-import { bindRequestLogFields } from '../../observability/src/index.js';
+import { ApiError } from '#errors';
+import { ROUTE_ACCESS, type RouteAccess, type TesseraRequest } from '#auth';
+import { bindRequestLogFields } from '#observability';
 import { TenantsService } from './tenants.service.js';
 
 // Any UUID-shaped value in any case: the seed's own example has version nibble 8.

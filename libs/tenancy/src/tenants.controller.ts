@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../errors/src/index.js';
-import { ApiPlatformRoute, PlatformRoute } from '../../auth/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { ApiPlatformRoute, PlatformRoute } from '#auth';
 import { TenantsService } from './tenants.service.js';
-import { PageQueryDto } from '../../audit/src/page-query.dto.js';
+import { PageQueryDto } from '#pagination';
 import { CreatedTenantDto, CreateTenantDto, EffectiveWebAuthnSettingsDto, PatchWebAuthnSettingsDto, TenantDto, TenantPageDto, UpdateTenantDto } from './tenants.dto.js';
 
 @ApiTags('platform')

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TenantEntity, newId } from '../../persistence/src/index.js';
-import { ApiError, validationFailed } from '../../errors/src/index.js';
-import { ApiKeysService, type TenantContext } from '../../auth/src/index.js';
-import { AuditService } from '../../audit/src/index.js';
-import { decodeCursor, toPage, type Page } from '../../audit/src/page-cursor.js';
+import { TenantEntity, newId } from '#persistence';
+import { ApiError, validationFailed } from '#errors';
+import { ApiKeysService, type TenantContext } from '#auth';
+import { AuditService } from '#audit';
+import { decodeCursor, toPage, type Page } from '#pagination';
 import {
   DEFAULT_STEP_UP_MAX_AGE_SECONDS,
   effectiveSettings,

@@ -1,5 +1,5 @@
 import { parse } from 'tldts';
-import type { FieldError } from '../../errors/src/index.js';
+import type { FieldError } from '#errors';
 
 export const WEBAUTHN_ALGORITHMS = [-7, -8, -257] as const; // ES256, EdDSA, RS256
 export const ATTESTATION_CONVEYANCES = ['none', 'direct', 'enterprise'] as const;

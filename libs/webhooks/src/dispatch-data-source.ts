@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '../../config/src/index.js';
-import { createDataSource } from '../../persistence/src/index.js';
+import type { AppConfig } from '#config';
+import { createDataSource } from '#persistence';
 
 /** Injection token: the DataSource the webhook dispatcher works on. */
 export const DISPATCH_DATA_SOURCE = Symbol('DISPATCH_DATA_SOURCE');

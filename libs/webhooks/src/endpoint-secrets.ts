@@ -1,5 +1,5 @@
-import { open } from '../../mfa/src/index.js';
-import type { WebhookEndpointEntity } from '../../persistence/src/index.js';
+import { open } from '#mfa';
+import type { WebhookEndpointEntity } from '#persistence';
 
 /** The AAD of an endpoint's sealed secret: a sealed value copied to another row or tenant does not open. */
 export function secretAad(tenantId: string, endpointId: string): string {

@@ -1,4 +1,4 @@
-import { newTimeOrderedId, type WebhookDeliveryEntity } from '../../persistence/src/index.js';
+import { newTimeOrderedId, type WebhookDeliveryEntity } from '#persistence';
 
 /** A delivery due now, before its first attempt. */
 export function pendingDelivery(endpointId: string, event: { id: string; type: string }, body: string, now: Date): Omit<WebhookDeliveryEntity, 'tenantId' | 'tenant'> {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, LessThanOrEqual } from 'typeorm';
-import { APP_CONFIG, Clock, type AppConfig } from '../../config/src/index.js';
-import { AuditService } from '../../audit/src/index.js';
-import { MFA_ENCRYPTION_KEY } from '../../mfa/src/index.js';
+import { APP_CONFIG, Clock, type AppConfig } from '#config';
+import { AuditService } from '#audit';
+import { MFA_ENCRYPTION_KEY } from '#mfa';
 import {
   TenantScopedRepository,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
   WebhookOutboxEntity,
-} from '../../persistence/src/index.js';
+} from '#persistence';
 import { signingSecrets } from './endpoint-secrets.js';
 import { ENDPOINT_FAILURE_DISABLE_MS, nextAttemptAt } from './retry-schedule.js';
 import { signatureHeader } from './webhook-signature.js';

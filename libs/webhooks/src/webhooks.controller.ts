@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../auth/src/index.js';
-import { PageQueryDto } from '../../audit/src/index.js';
-import { IdParamPipe } from '../../policy/src/admin/id-param.pipe.js';
+import { ApiErrorResponses, IdParamPipe } from '#errors';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import { PageQueryDto } from '#pagination';
 import { WebhooksService } from './webhooks.service.js';
 import {
   CreateWebhookDto,

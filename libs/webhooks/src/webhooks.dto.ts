@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { EVENT_TYPES, PageQueryDto } from '../../audit/src/index.js';
+import { EVENT_TYPES } from '#audit';
+import { PageQueryDto } from '#pagination';
 
 const EVENT_CHOICES = ['*', ...EVENT_TYPES];
 

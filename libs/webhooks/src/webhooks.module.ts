@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/src/index.js';
-import { MfaModule } from '../../mfa/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { MfaModule } from '#mfa';
 import { WebhooksService } from './webhooks.service.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';

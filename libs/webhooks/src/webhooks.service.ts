@@ -2,18 +2,19 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, Clock, type AppConfig } from '../../config/src/index.js';
-import { ApiError, validationFailed } from '../../errors/src/index.js';
-import { AuditService, decodeCursor, toPage, type AuditEventInput, type Page } from '../../audit/src/index.js';
-import { PolicyService, adminAuthorization, type AdminCaller } from '../../policy/src/index.js';
-import { MFA_ENCRYPTION_KEY, seal } from '../../mfa/src/index.js';
+import { APP_CONFIG, Clock, type AppConfig } from '#config';
+import { ApiError, validationFailed } from '#errors';
+import { AuditService, type AuditEventInput } from '#audit';
+import { decodeCursor, toPage, type Page } from '#pagination';
+import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
+import { MFA_ENCRYPTION_KEY, seal } from '#mfa';
 import {
   TenantScopedRepository,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
   insertAtomically,
   newTimeOrderedId,
-} from '../../persistence/src/index.js';
+} from '#persistence';
 import { isForbiddenAddress, webhookUrlProblems } from './egress-policy.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import { secretAad } from './endpoint-secrets.js';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { WorkerLeaseEntity } from '../../persistence/src/index.js';
+import { WorkerLeaseEntity } from '#persistence';
 
 /**
  * A named lease in the database: one holder at a time across every node, taken over when the

@@ -1,11 +1,11 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '../../../../libs/config/src/index.js';
-import { ApiError } from '../../../../libs/errors/src/index.js';
-import { DEV_JWT_SECRET, Public, mintDevToken } from '../../../../libs/auth/src/index.js';
-import { TenantsService } from '../../../../libs/tenancy/src/index.js';
-import { ChallengesService, type OpenedChallenge } from '../../../../libs/mfa/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
+import { ApiError } from '#errors';
+import { DEV_JWT_SECRET, Public, mintDevToken } from '#auth';
+import { TenantsService } from '#tenancy';
+import { ChallengesService, type OpenedChallenge } from '#mfa';
 import { DEMO_TENANT_ID, DEMO_USER_ID } from '../demo-tenant.js';
 import { loadDemoAssets, type DemoAsset } from './demo-assets.js';
 

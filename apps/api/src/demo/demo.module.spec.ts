@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../../libs/config/src/index.js';
+import { loadConfig } from '#config';
 import { createApp } from '../create-app.js';
 import { DEMO_TENANT_ID, ensureDemoTenant } from '../demo-tenant.js';
 import { loadDemoAssets } from './demo-assets.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TenancyModule } from '../../../../libs/tenancy/src/index.js';
-import { MfaModule } from '../../../../libs/mfa/src/index.js';
+import { TenancyModule } from '#tenancy';
+import { MfaModule } from '#mfa';
 import { DemoController, demoAssetsProvider } from './demo.controller.js';
 
 /** Dev mode only (see AppModule): the demo page at /demo. */

@@ -1,5 +1,5 @@
-import { ApiKeysService } from '../../../../libs/auth/src/index.js';
-import { AuditService } from '../../../../libs/audit/src/index.js';
+import { ApiKeysService } from '#auth';
+import { AuditService } from '#audit';
 import { optionalString, requireString, table, tenantIdOption, UsageError, type CliCommand } from '../cli-command.js';
 import { tenantsService } from './tenants.command.js';
 

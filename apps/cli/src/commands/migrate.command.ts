@@ -1,5 +1,5 @@
 import type { CliCommand } from '../cli-command.js';
-import { pendingMigrations } from '../../../../libs/persistence/src/index.js';
+import { pendingMigrations } from '#persistence';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',

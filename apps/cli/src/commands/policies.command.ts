@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { PolicyEngine, readAnnotations } from '../../../../libs/policy/src/index.js';
-import { statementOffsets, tenantStatementErrors } from '../../../../libs/policy/src/admin/tenant-rule.checks.js';
+import { PolicyEngine, readAnnotations } from '#policy';
+import { statementOffsets, tenantStatementErrors } from '#admin';
 import { UsageError, type CliCommand } from '../cli-command.js';
 
 /**

@@ -1,6 +1,6 @@
-import { ApiKeysService } from '../../../../libs/auth/src/index.js';
-import { AuditService } from '../../../../libs/audit/src/index.js';
-import { TenantsService, sharedRegistrableDomain, type WebAuthnSettingsInput } from '../../../../libs/tenancy/src/index.js';
+import { ApiKeysService } from '#auth';
+import { AuditService } from '#audit';
+import { TenantsService, sharedRegistrableDomain, type WebAuthnSettingsInput } from '#tenancy';
 import type { DataSource } from 'typeorm';
 import { UsageError, listOption, optionalString, requireString, table, type CliCommand, type ParsedValues } from '../cli-command.js';
 

@@ -1,4 +1,4 @@
-import { mintDevToken, resolveDevJwtSecret } from '../../../../libs/auth/src/index.js';
+import { mintDevToken, resolveDevJwtSecret } from '#auth';
 import { listOption, requireString, tenantIdOption, UsageError, type CliCommand } from '../cli-command.js';
 
 export const tokenMintCommand: CliCommand = {

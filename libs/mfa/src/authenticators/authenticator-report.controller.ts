@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
 import { AuthenticatorReportService } from './authenticator-report.service.js';
 import { AuthenticatorReportDto } from './authenticator-report.dto.js';
 

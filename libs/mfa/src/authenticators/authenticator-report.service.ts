@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
-import { Clock } from '../../../config/src/index.js';
-import type { ApiKeyPrincipal, TenantContext } from '../../../auth/src/index.js';
-import { PolicyService } from '../../../policy/src/index.js';
-import { TenantScopedRepository, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import { Clock } from '#config';
+import type { ApiKeyPrincipal, TenantContext } from '#auth';
+import { PolicyService } from '#policy';
+import { TenantScopedRepository, WebAuthnCredentialEntity } from '#persistence';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
 export interface AuthenticatorReport {

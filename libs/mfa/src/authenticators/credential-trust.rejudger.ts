@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DataSource, IsNull, LessThan, type FindOptionsWhere } from 'typeorm';
-import { AuditService } from '../../../audit/src/index.js';
-import { WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import { AuditService } from '#audit';
+import { WebAuthnCredentialEntity } from '#persistence';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import { describeEntry } from '../metadata/attestation.assessor.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { BackupCodeEntity, TenantScopedRepository } from '../../../persistence/src/index.js';
-import { AuditService } from '../../../audit/src/index.js';
+import { BackupCodeEntity, TenantScopedRepository } from '#persistence';
+import { AuditService } from '#audit';
 import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
 import { backupCodeLookup, verifyBackupCode, verifyBackupCodeDummy } from './backup-code.js';
 

@@ -13,7 +13,7 @@ import {
   verifyBackupCode,
   verifyBackupCodeDummy,
 } from './backup-code.js';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 
 const DISPLAY = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]$/;
 

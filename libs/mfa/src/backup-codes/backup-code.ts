@@ -23,7 +23,7 @@
  * hashes still verify.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 
 export const CROCKFORD_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const BACKUP_CODE_LENGTH = 13;

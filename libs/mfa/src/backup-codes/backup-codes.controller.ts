@@ -1,8 +1,8 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
-import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '#auth';
 import { BackupCodesService } from './backup-codes.service.js';
 import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { Clock } from '../../../config/src/index.js';
-import { BackupCodeEntity, TenantScopedRepository, newId } from '../../../persistence/src/index.js';
-import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
-import type { TenantContext, UserPrincipal } from '../../../auth/src/index.js';
+import { Clock } from '#config';
+import { BackupCodeEntity, TenantScopedRepository, newId } from '#persistence';
+import { AuditService } from '#audit';
+import { PolicyService, holdsMfa, userContext } from '#policy';
+import type { TenantContext, UserPrincipal } from '#auth';
 import { DEFAULT_BACKUP_CODE_COUNT, generateBackupCodeSet, hashBackupCodeSet, type StoredBackupCode } from './backup-code.js';
 import { FactorsService } from '../factors/factors.service.js';
 

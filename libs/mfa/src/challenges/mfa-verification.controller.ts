@@ -1,8 +1,8 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
-import { ClientIp, Public } from '../../../auth/src/index.js';
-import { Metrics } from '../../../observability/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { ClientIp, Public } from '#auth';
+import { Metrics } from '#observability';
 import { OptionalTenantHeader } from './optional-tenant-header.decorator.js';
 import { WebAuthnAuthenticationService } from '../webauthn/webauthn-authentication.service.js';
 import { TotpService } from '../totp/totp.service.js';

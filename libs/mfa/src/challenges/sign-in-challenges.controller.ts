@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { AdminRoute, ApiAdminRoute, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
 import { ChallengesService } from './challenges.service.js';
 import { ChallengeDto, OpenSignInChallengeDto } from './challenges.dto.js';
 

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { AppConfig } from '../../../config/src/index.js';
+import type { AppConfig } from '#config';
 
 /** Injection token: the 32-byte key that seals MFA secrets at rest. */
 export const MFA_ENCRYPTION_KEY = Symbol('MFA_ENCRYPTION_KEY');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../config/src/index.js';
+import { loadConfig } from '#config';
 import { open, seal, SecretBoxError } from './secret-box.js';
 import { resolveMfaEncryptionKey } from './encryption-key.js';
 

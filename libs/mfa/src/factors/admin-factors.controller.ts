@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
 import { FactorManagementService } from './factor-management.service.js';
 import { ResetFactorsDto, UserFactorParamsDto, UserFactorsDto, UserIdParamsDto } from './factors.dto.js';
 

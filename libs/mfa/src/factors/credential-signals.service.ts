@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { TenantContext, UserNames } from '../../../auth/src/index.js';
-import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
+import type { TenantContext, UserNames } from '#auth';
+import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '#persistence';
 
 /**
  * WebAuthn L3 Signal API payloads, ready for PublicKeyCredential.signalAllAcceptedCredentials and

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Clock } from '../../../config/src/index.js';
-import { ApiError } from '../../../errors/src/index.js';
-import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '../../../auth/src/index.js';
-import { AuditService } from '../../../audit/src/index.js';
-import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
+import { Clock } from '#config';
+import { ApiError } from '#errors';
+import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '#auth';
+import { AuditService } from '#audit';
+import { PolicyService, holdsMfa, userContext } from '#policy';
 import {
   BackupCodeEntity,
   MfaChallengeEntity,
@@ -12,7 +12,7 @@ import {
   TenantScopedRepository,
   TotpFactorEntity,
   WebAuthnCredentialEntity,
-} from '../../../persistence/src/index.js';
+} from '#persistence';
 import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService, methodTypeOf, toView, type FactorRow, type FactorView } from './factors.service.js';
 import { CredentialSignalsService, type CredentialSignals } from './credential-signals.service.js';

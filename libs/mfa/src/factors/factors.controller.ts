@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
-import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '#auth';
 import { FactorsService } from './factors.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { CredentialSignalsService } from './credential-signals.service.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { APP_CONFIG, Clock, type AppConfig } from '../../../config/src/index.js';
+import { APP_CONFIG, Clock, type AppConfig } from '#config';
 
 /** Tables whose rows are dead once `expires_at` has passed. */
 export const EXPIRING_TABLES = ['pending_enrollments', 'mfa_challenges'] as const;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SettingsService, type MetadataBLOBPayloadEntry } from '@simplewebauthn/server';
-import { APP_CONFIG, type AppConfig } from '../../../config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '#config';
 import { assessAttestation, ZERO_AAGUID, type AttestationAssessment, type AttestationInput, type MetadataLookup } from './attestation.assessor.js';
 import { configureAttestationLibrary } from './revocation-fetch.js';
 import { SHIPPED_AAGUID_NAMES, type AuthenticatorModelName } from './aaguid-names.js';
 import { verifyMdsBlob } from './mds-blob.verifier.js';
-import type { FidoMetadataState } from '../../../observability/src/index.js';
+import type { FidoMetadataState } from '#observability';
 
 const FETCH_TIMEOUT_MS = 30_000;
 const MAX_BLOB_BYTES = 64 * 1024 * 1024;

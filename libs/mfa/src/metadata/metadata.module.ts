@@ -1,5 +1,5 @@
 import { Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { Metrics } from '../../../observability/src/index.js';
+import { Metrics } from '#observability';
 import { AuthenticatorMetadataService } from './authenticator-metadata.service.js';
 
 /** The BLOB's age and last refresh outcome, read at every scrape. */

@@ -1,5 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { TesseraRequest } from '../../../auth/src/index.js';
+import type { TesseraRequest } from '#auth';
 import { MfaTokenService } from '../tokens/mfa-token.service.js';
 
 /** The request header that carries Tessera's MFA token as proof of a fresh step-up. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
-import { Public } from '../../../auth/src/index.js';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { Public } from '#auth';
+import { ApiErrorResponses } from '#errors';
 import { TokenKeysService } from './token-keys.service.js';
 
 @ApiSchema({ name: 'Jwk' })

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { APP_CONFIG, type AppConfig, Clock } from '../../../config/src/index.js';
-import type { TesseraStepUp } from '../../../auth/src/index.js';
+import { APP_CONFIG, type AppConfig, Clock } from '#config';
+import type { TesseraStepUp } from '#auth';
 import { MFA_TOKEN_ALG, TokenKeysService } from './token-keys.service.js';
 
 /** The JOSE `typ` of Tessera's MFA tokens (RFC 8725 §3.11): never mistaken for a session token. */

@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
-import { APP_CONFIG, type AppConfig, Clock } from '../../../config/src/index.js';
-import { MfaSigningKeyEntity, isUniqueViolation } from '../../../persistence/src/index.js';
+import { APP_CONFIG, type AppConfig, Clock } from '#config';
+import { MfaSigningKeyEntity, isUniqueViolation } from '#persistence';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
 import { open, seal } from '../crypto/secret-box.js';
 

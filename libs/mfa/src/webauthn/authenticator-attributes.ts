@@ -1,5 +1,5 @@
-import type { WebAuthnCredentialEntity } from '../../../persistence/src/index.js';
-import type { PolicyAttrValue } from '../../../policy/src/index.js';
+import type { WebAuthnCredentialEntity } from '#persistence';
+import type { PolicyAttrValue } from '#policy';
 import type { WebAuthnMethodType } from '../method-types.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import type { VerifiedAuthenticator } from './registration.verifier.js';

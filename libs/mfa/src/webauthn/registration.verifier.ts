@@ -1,6 +1,6 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { PQCNotSupportedError, SimpleWebAuthnError, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { attestationObjectProblem, isCanonicalBase64Url } from './strict-encoding.js';

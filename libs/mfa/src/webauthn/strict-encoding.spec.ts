@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { SoftAuthenticator } from '../../../../test/support/soft-authenticator.js';
 import { encodeCbor } from '../../../../test/support/cbor.js';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import { verifyRegistration } from './registration.verifier.js';
 import { verifyAuthentication } from './authentication.verifier.js';
 import { cborProblem, isStrictDerEcdsaSignature } from './strict-encoding.js';

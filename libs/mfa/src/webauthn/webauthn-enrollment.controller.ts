@@ -1,9 +1,9 @@
 import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
+import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
-import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '../../../auth/src/index.js';
-import { Metrics } from '../../../observability/src/index.js';
+import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '#auth';
+import { Metrics } from '#observability';
 import { NO_PENDING_ENROLLMENT, WEBAUTHN_NOT_CONFIGURED, WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
 
 const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;

@@ -2,7 +2,7 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsString, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { FORBIDDEN_NAME_CHARS } from '../../../auth/src/index.js';
+import { FORBIDDEN_NAME_CHARS } from '#auth';
 import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.js';
 
 @ValidatorConstraint({ name: 'deviceName' })

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
-import { Clock } from '../../../config/src/index.js';
-import { ApiError } from '../../../errors/src/index.js';
-import type { TenantContext, UserNames, UserPrincipal } from '../../../auth/src/index.js';
-import { AuditService, type AuditEventInput } from '../../../audit/src/index.js';
-import { PolicyService, holdsMfa, userContext } from '../../../policy/src/index.js';
-import { RateLimitService } from '../../../rate-limit/src/index.js';
+import { Clock } from '#config';
+import { ApiError } from '#errors';
+import type { TenantContext, UserNames, UserPrincipal } from '#auth';
+import { AuditService, type AuditEventInput } from '#audit';
+import { PolicyService, holdsMfa, userContext } from '#policy';
+import { RateLimitService } from '#rate-limit';
 import {
   PendingEnrollmentEntity,
   TenantScopedRepository,
@@ -17,7 +17,7 @@ import {
   withUserFactorLock,
   isUniqueViolation,
   newId,
-} from '../../../persistence/src/index.js';
+} from '#persistence';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../method-types.js';

@@ -6,3 +6,4 @@ export { TRANSLATED_NOTICE, annotationProblems, readAnnotations, type StatementA
 export { statementEffect, effectKeywordOffset, type StatementEffect } from './statement-effect.js';
 export { positionAtChar } from './text-position.util.js';
 export type { PolicySetValidationResult } from './rule.validator.js';
+export { buildCall } from './cedar-request.builder.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import { PolicyEngine } from './policy.engine.js';
 import type { PolicyAction, PolicyEntity, PolicyRequest, RuleSource } from './engine.types.js';
 

@@ -1,5 +1,5 @@
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import { buildCall } from './cedar-request.builder.js';
 import { deny, toDecision } from './decision.mapper.js';
 import type {

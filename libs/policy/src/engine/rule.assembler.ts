@@ -1,4 +1,4 @@
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import {
   POLICY_ACTIONS,
   POLICY_ENTITY_TYPES,

@@ -16,8 +16,8 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-export { PageQueryDto } from '../../../audit/src/page-query.dto.js';
-import { POLICY_ACTIONS, POLICY_ENTITY_TYPES, type PolicyAction, type PolicyEntityType } from '../engine/index.js';
+export { PageQueryDto } from '#pagination';
+import { POLICY_ACTIONS, POLICY_ENTITY_TYPES, type PolicyAction, type PolicyEntityType } from '#policy';
 
 const MAX_RULE_TEXT = 10_000;
 const MAX_POLICY_SET_TEXT = 100_000;

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Clock } from '../../../config/src/index.js';
-import { ApiError, validationFailed } from '../../../errors/src/index.js';
-import { PolicyEntity, PolicyRuleEntity, TenantEntity, TenantScopedRepository, newTimeOrderedId } from '../../../persistence/src/index.js';
-import { AuditService } from '../../../audit/src/audit.service.js';
-import { decodeCursor, toPage, type Page } from '../../../audit/src/page-cursor.js';
-import { TenantsService } from '../../../tenancy/src/tenants.service.js';
-import { PolicyService } from '../policy.service.js';
+import { Clock } from '#config';
+import { ApiError, validationFailed } from '#errors';
+import { PolicyEntity, PolicyRuleEntity, TenantEntity, TenantScopedRepository, newTimeOrderedId } from '#persistence';
+import { AuditService } from '#audit';
+import { decodeCursor, toPage, type Page } from '#pagination';
+import { TenantsService } from '#tenancy';
+import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
 import {
   readAnnotations,
   statementEffect,
@@ -16,8 +16,7 @@ import {
   type PolicyPrincipalType,
   type RuleSource,
   type RuleValidationError,
-} from '../engine/index.js';
-import { adminAuthorization, type AdminCaller } from './admin-caller.js';
+} from '#policy';
 import { draftRule, type RuleDraft, type RuleInput } from './rule-draft.js';
 import { PERMIT_REFUSED, statementOffsets, tenantStatementErrors } from './tenant-rule.checks.js';
 

@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../../auth/src/index.js';
-import type { Page } from '../../../audit/src/page-cursor.js';
-import type { AdminCaller } from './admin-caller.js';
-import { IdParamPipe } from './id-param.pipe.js';
+import { ApiErrorResponses, IdParamPipe } from '#errors';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import type { Page } from '#pagination';
+import type { AdminCaller } from '#policy';
 import { PoliciesService, type PolicyView, type RuleView } from './policies.service.js';
 import {
   CreatePolicyDto,

@@ -1,11 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../errors/src/index.js';
-import { IdParamPipe } from '../../policy/src/admin/id-param.pipe.js';
-import { ApiAdminRoute } from './api-docs.decorators.js';
-import type { ApiKeyPrincipal } from './principal.js';
-import { ClientIp, CurrentApiKey, CurrentTenant, type TenantContext } from './request-context.js';
-import { AdminRoute } from './route-access.decorator.js';
+import { ApiErrorResponses, IdParamPipe } from '#errors';
+import { ApiAdminRoute, type ApiKeyPrincipal, ClientIp, CurrentApiKey, CurrentTenant, type TenantContext, AdminRoute } from '#auth';
 import { ApiKeysAdminService } from './api-keys-admin.service.js';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto.js';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../errors/src/index.js';
+import { ApiError } from '#errors';
 import { decodeCursor, encodeCursor, toPage } from './page-cursor.js';
 
 const ID = '01a22273-2c28-78cc-9873-0105e233ae85';

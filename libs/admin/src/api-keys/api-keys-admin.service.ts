@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ApiError } from '../../errors/src/index.js';
-import { ApiKeyEntity, TenantScopedRepository } from '../../persistence/src/index.js';
-import { AuditService } from '../../audit/src/audit.service.js';
+import { ApiError } from '#errors';
+import { ApiKeyEntity, TenantScopedRepository } from '#persistence';
+import { AuditService } from '#audit';
 // Files, not the index: libs/policy depends on this library's index.
-import { PolicyService } from '../../policy/src/policy.service.js';
-import { adminAuthorization, type AdminCaller } from '../../policy/src/admin/admin-caller.js';
-import { ApiKeysService, type ApiKeyView, type CreatedApiKey } from './api-keys.service.js';
+import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
+import { ApiKeysService, type ApiKeyView, type CreatedApiKey } from '#auth';
 
 /**
  * Tenant admins manage their tenant's API keys (`manage_api_keys`). A key cannot revoke

@@ -1,4 +1,4 @@
-import { validationFailed } from '../../errors/src/index.js';
+import { validationFailed } from '#errors';
 
 /** One page of a cursor-paginated list. */
 export interface Page<T> {

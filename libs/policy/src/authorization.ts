@@ -1,6 +1,6 @@
-import type { ApiKeyPrincipal, TenantContext } from '../../../auth/src/index.js';
-import type { AuthorizeInput } from '../policy.service.js';
-import type { PolicyAction, PolicyAttrs, PolicyEntityType } from '../engine/index.js';
+import type { ApiKeyPrincipal, TenantContext } from '#auth';
+import type { AuthorizeInput } from './policy.service.js';
+import type { PolicyAction, PolicyAttrs, PolicyEntityType } from './engine/index.js';
 
 /** A tenant admin request: the API key, its tenant (from the guards) and the client address. */
 export interface AdminCaller {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { validationFailed } from '../../errors/src/index.js';
+import { validationFailed } from '#errors';
 // Service files, not the indexes: libs/policy depends on this library's AuditService.
-import { PolicyService } from '../../policy/src/policy.service.js';
-import { adminAuthorization, type AdminCaller } from '../../policy/src/admin/admin-caller.js';
-import { AuditService, toAuditEventView, type AuditEventFilter, type AuditEventView } from './audit.service.js';
-import { decodeCursor, toPage, type Page } from './page-cursor.js';
+import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
+import { AuditService, toAuditEventView, type AuditEventFilter, type AuditEventView } from '#audit';
+import { decodeCursor, toPage, type Page } from '#pagination';
 
 export interface AuditLogQuery {
   actor_id?: string;

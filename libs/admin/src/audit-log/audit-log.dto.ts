@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { EVENT_TYPES } from './event-types.js';
+import { EVENT_TYPES } from '#audit';
 
 /** An audit-log page may be larger than other lists: a SIEM pulls in bulk. */
 export const MAX_AUDIT_PAGE = 1000;

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../../errors/src/index.js';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '../../auth/src/index.js';
+import { ApiErrorResponses } from '#errors';
+import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
 import { AuditLogService } from './audit-log.service.js';
 import { AuditEventDto, AuditEventPageDto, AuditLogExportQueryDto, AuditLogQueryDto } from './audit-log.dto.js';
 

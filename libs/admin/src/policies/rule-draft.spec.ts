@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../errors/src/index.js';
+import { ApiError } from '#errors';
 import { draftRule } from './rule-draft.js';
 
 const TEXT = '@notice("From the text.")\nforbid (principal, action, resource) when { context.factor_count > 3 };';

@@ -1,5 +1,5 @@
-import { ApiError, validationFailed } from '../../../errors/src/index.js';
-import { assembleRule, readAnnotations, type PolicyAction, type RuleFields, type ScopeFields } from '../engine/index.js';
+import { ApiError, validationFailed } from '#errors';
+import { assembleRule, readAnnotations, type PolicyAction, type RuleFields, type ScopeFields } from '#policy';
 
 /** The structured form of a rule, as stored (the notice is kept beside it, not in it). */
 export interface StructuredRule {

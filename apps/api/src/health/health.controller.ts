@@ -2,8 +2,8 @@ import { Controller, Get, Inject, Injectable } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Public } from '../../auth/src/index.js';
-import { ApiError, ApiErrorResponses } from '../../errors/src/index.js';
+import { Public } from '#auth';
+import { ApiError, ApiErrorResponses } from '#errors';
 
 /** The database answers a trivial query within 2 s. */
 @Injectable()

@@ -1,0 +1,2 @@
+export * from './page-cursor.js';
+export * from './page-query.dto.js';
