@@ -75,7 +75,10 @@ async function freePort(): Promise<number> {
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   // Extra V8 flags for experiments (BENCH_NODE_FLAGS), plus profiling when asked.
-  const nodeArgs = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+  const nodeArgs = [
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: {
       ...process.env,
@@ -135,7 +138,12 @@ interface User {
 }
 
 async function benchUser(tenantId: string, id: string): Promise<User> {
-  return { id, tenantId, headers: { Authorization: `Bearer ${await token(tenantId, id)}`, 'X-Tenant-ID': tenantId }, mintedAt: Date.now() };
+  return {
+    id,
+    tenantId,
+    headers: { Authorization: `Bearer ${await token(tenantId, id)}`, 'X-Tenant-ID': tenantId },
+    mintedAt: Date.now(),
+  };
 }
 
 /** Adding a factor needs a sign-in under 15 minutes old (baseline rule): long runs re-mint tokens after 10. */
@@ -148,12 +156,21 @@ async function ceremony(base: string, user: User, stats: CallStats): Promise<num
   await refreshed(user);
   const auth = new SoftAuthenticator();
   let t0 = performance.now();
-  const options = await json(base, 'POST', '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey', user.headers);
+  const options = await json(
+    base,
+    'POST',
+    '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey',
+    user.headers,
+  );
   stats.options.push(performance.now() - t0);
   if (options.status !== 200) throw new Error(`options ${options.status} ${JSON.stringify(options.body)}`);
   const credential = auth.createCredential(options.body.options, { origin: ORIGIN });
   t0 = performance.now();
-  const done = await json(base, 'POST', '/v1/users/me/mfa/webauthn/register/complete', user.headers, { credential, device_name: 'bench', method_type: 'webauthn_passkey' });
+  const done = await json(base, 'POST', '/v1/users/me/mfa/webauthn/register/complete', user.headers, {
+    credential,
+    device_name: 'bench',
+    method_type: 'webauthn_passkey',
+  });
   stats.complete.push(performance.now() - t0);
   if (done.status !== 200) throw new Error(`complete ${done.status} ${JSON.stringify(done.body)}`);
   return done.body.codes.length;
@@ -213,7 +230,14 @@ async function inProcessFloor(n: number): Promise<number> {
     libCpuUs += d.user + d.system;
     const credential = auth.createCredential(options, { origin: ORIGIN });
     c0 = process.cpuUsage();
-    const v = await verifyRegistrationResponse({ response: credential, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: 'bench.test', requireUserVerification: true, supportedAlgorithmIDs: [-7, -8, -257] });
+    const v = await verifyRegistrationResponse({
+      response: credential,
+      expectedChallenge: options.challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: 'bench.test',
+      requireUserVerification: true,
+      supportedAlgorithmIDs: [-7, -8, -257],
+    });
     d = process.cpuUsage(c0);
     libCpuUs += d.user + d.system;
     if (!v.verified) throw new Error('floor: not verified');
@@ -248,11 +272,17 @@ async function main() {
   const { child, base } = await startServer(databaseUrl);
   const pid = child.pid!;
   try {
-    const tenantRes = await json(base, 'POST', '/v1/tenants', { 'X-API-Key': PLATFORM_KEY }, {
-      name: 'Bench',
-      // A run lasts minutes: the sessions' MFA (below) stays a valid step-up proof for all of it.
-      webauthn: { rp_id: 'bench.test', rp_name: 'Bench', origins: [ORIGIN], step_up_max_age_seconds: 3600 },
-    });
+    const tenantRes = await json(
+      base,
+      'POST',
+      '/v1/tenants',
+      { 'X-API-Key': PLATFORM_KEY },
+      {
+        name: 'Bench',
+        // A run lasts minutes: the sessions' MFA (below) stays a valid step-up proof for all of it.
+        webauthn: { rp_id: 'bench.test', rp_name: 'Bench', origins: [ORIGIN], step_up_max_age_seconds: 3600 },
+      },
+    );
     if (tenantRes.status !== 201) throw new Error(`tenant: ${tenantRes.status}`);
     const tenantId: string = tenantRes.body.id;
     const rssStart = procStat(pid).rssMb;
@@ -263,8 +293,16 @@ async function main() {
     const phases = phasesOption
       ? phasesOption.split(',').map((p) => p.split(':').map(Number))
       : quick
-        ? [[1, 100], [8, 400], [32, 400]]
-        : [[1, 500], [8, 10_000], [32, 9_500]];
+        ? [
+            [1, 100],
+            [8, 400],
+            [32, 400],
+          ]
+        : [
+            [1, 500],
+            [8, 10_000],
+            [32, 9_500],
+          ];
     const existingTotal = phases.reduce((n, [, count]) => n + count!, 0);
     const userCount = Math.ceil(existingTotal / perUser) + 1;
     const users: User[] = [];
@@ -288,7 +326,15 @@ async function main() {
       rssSamples.push(r.rss_mb);
     }
 
-    const newUserPhases = skipNewUsers ? [] : quick ? [[8, 200]] : [[1, 200], [8, 1000], [32, 1000]];
+    const newUserPhases = skipNewUsers
+      ? []
+      : quick
+        ? [[8, 200]]
+        : [
+            [1, 200],
+            [8, 1000],
+            [32, 1000],
+          ];
     let newSeq = 0;
     const freshUsers: User[] = [];
     for (let i = 0; i < newUserPhases.reduce((n, [, c]) => n + c!, 0); i++) {
@@ -308,18 +354,28 @@ async function main() {
       ...fresh.map((r) => ({ scenario: 'new users', ...r })),
     ];
     const f = (n: number, d = 1) => n.toFixed(d);
-    console.log(`\nTessera enrollment benchmark — ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ${new Date().toISOString()}`);
-    console.log('| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | options p50/p90/p99 ms | complete p50/p90/p99 ms | RSS MB |');
+    console.log(
+      `\nTessera enrollment benchmark — ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ${new Date().toISOString()}`,
+    );
+    console.log(
+      '| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | options p50/p90/p99 ms | complete p50/p90/p99 ms | RSS MB |',
+    );
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       console.log(
         `| ${r.scenario} | ${r.concurrency} | ${r.ceremonies} | ${f(r.per_second)} | ${f(r.cpu_ms_per_ceremony, 2)} | ${f(r.options_ms.p50)}/${f(r.options_ms.p90)}/${f(r.options_ms.p99)} | ${f(r.complete_ms.p50)}/${f(r.complete_ms.p90)}/${f(r.complete_ms.p99)} | ${f(r.rss_mb, 0)} |`,
       );
     }
-    console.log(`\nIn-process floor (@simplewebauthn/server generate + verify only): ${f(floorMs, 2)} ms CPU per ceremony`);
+    console.log(
+      `\nIn-process floor (@simplewebauthn/server generate + verify only): ${f(floorMs, 2)} ms CPU per ceremony`,
+    );
     const atC8 = existing.find((r) => r.concurrency === 8)!;
-    console.log(`Overhead ratio at concurrency 8 (existing users): ${f(atC8.cpu_ms_per_ceremony / floorMs, 2)}x the floor`);
-    console.log(`RSS: ${f(rssStart, 0)} MB at start, ${f(rssEnd, 0)} MB at the end; per phase: ${rssSamples.map((s) => f(s, 0)).join(' → ')} MB`);
+    console.log(
+      `Overhead ratio at concurrency 8 (existing users): ${f(atC8.cpu_ms_per_ceremony / floorMs, 2)}x the floor`,
+    );
+    console.log(
+      `RSS: ${f(rssStart, 0)} MB at start, ${f(rssEnd, 0)} MB at the end; per phase: ${rssSamples.map((s) => f(s, 0)).join(' → ')} MB`,
+    );
     console.log(
       JSON.stringify({
         bench: 'enrollment',

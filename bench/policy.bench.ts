@@ -114,5 +114,7 @@ for (const total of SIZES) {
   preparsePolicySet(bareId, { staticPolicies: {} });
 }
 
-console.log(`policy engine benchmark (node ${process.version}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `policy engine benchmark (node ${process.version}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+);
 for (const r of rows) console.log(r);

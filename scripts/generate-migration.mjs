@@ -31,7 +31,8 @@ async function diff(db) {
 }
 
 function render(dialect, sql) {
-  const q = (query) => `    await queryRunner.query(${JSON.stringify(query.query)}${query.parameters?.length ? `, ${JSON.stringify(query.parameters)}` : ''});`;
+  const q = (query) =>
+    `    await queryRunner.query(${JSON.stringify(query.query)}${query.parameters?.length ? `, ${JSON.stringify(query.parameters)}` : ''});`;
   const cls = `${name}${stamp}`;
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
@@ -67,7 +68,10 @@ try {
     await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
     await admin.end();
   }
-  for (const [dialect, sql] of [['sqlite', sqlite], ['postgres', postgres]]) {
+  for (const [dialect, sql] of [
+    ['sqlite', sqlite],
+    ['postgres', postgres],
+  ]) {
     if (sql.upQueries.length === 0) {
       console.log(`${dialect}: entities and migrations agree; nothing to generate`);
       continue;

@@ -16,14 +16,19 @@ try {
   const redocly = redoclyLint(file);
   if (redocly.errors + redocly.warnings > 0) {
     failed = true;
-    console.error(`OpenAPI: Redocly recommended found ${redocly.errors} errors and ${redocly.warnings} warnings\n${redocly.report}`);
+    console.error(
+      `OpenAPI: Redocly recommended found ${redocly.errors} errors and ${redocly.warnings} warnings\n${redocly.report}`,
+    );
   }
   const schema = await new Validator().validate(document);
   if (!schema.valid) {
     failed = true;
     console.error(`OpenAPI: not a valid OpenAPI 3.1 document\n${JSON.stringify(schema.errors, null, 2)}`);
   }
-  if (!failed) console.log(`OpenAPI: ${Object.keys(document.paths).length} paths; Redocly recommended 0 errors, 0 warnings; OpenAPI 3.1 schema valid`);
+  if (!failed)
+    console.log(
+      `OpenAPI: ${Object.keys(document.paths).length} paths; Redocly recommended 0 errors, 0 warnings; OpenAPI 3.1 schema valid`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -48,6 +48,9 @@ export function redoclyLint(file) {
   } catch {
     throw new Error(`redocly lint did not report: ${json.stderr || json.stdout}`);
   }
-  const report = totals.errors + totals.warnings > 0 ? spawnSync(process.execPath, [...args, '--format', 'stylish'], { env, encoding: 'utf8' }).stdout : '';
+  const report =
+    totals.errors + totals.warnings > 0
+      ? spawnSync(process.execPath, [...args, '--format', 'stylish'], { env, encoding: 'utf8' }).stdout
+      : '';
   return { errors: totals.errors, warnings: totals.warnings, report };
 }

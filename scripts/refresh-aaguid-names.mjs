@@ -24,7 +24,9 @@ for (let i = 0; i < args.length; i++) {
   else opts.root = a;
 }
 if (!opts.blob && !opts.community) {
-  console.error('usage: node scripts/refresh-aaguid-names.mjs [--community <aaguid.json>] [--blob <blob.jwt> [--root <root.pem>]]');
+  console.error(
+    'usage: node scripts/refresh-aaguid-names.mjs [--community <aaguid.json>] [--blob <blob.jwt> [--root <root.pem>]]',
+  );
   process.exit(2);
 }
 
@@ -32,17 +34,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const target = new URL('../libs/mfa/src/metadata/aaguid-names.json', import.meta.url);
 const previous = JSON.parse(readFileSync(target, 'utf8'));
-const keep = (origin) => Object.fromEntries(Object.entries(previous.aaguids ?? {}).filter(([, v]) => (v.from ?? 'mds') === origin));
+const keep = (origin) =>
+  Object.fromEntries(Object.entries(previous.aaguids ?? {}).filter(([, v]) => (v.from ?? 'mds') === origin));
 const sources = { ...(previous.sources ?? {}) };
 
 let fromMds = keep('mds');
 if (opts.blob) {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(process.execPath, [fileURLToPath(new URL('./ensure-built.mjs', import.meta.url))], { stdio: 'inherit', cwd: root });
-  const { verifyMdsBlob } = await import(new URL('../dist/libs/mfa/src/metadata/mds-blob.verifier.js', import.meta.url).href);
+  execFileSync(process.execPath, [fileURLToPath(new URL('./ensure-built.mjs', import.meta.url))], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  const { verifyMdsBlob } = await import(
+    new URL('../dist/libs/mfa/src/metadata/mds-blob.verifier.js', import.meta.url).href
+  );
   const { SettingsService } = await import('@simplewebauthn/server');
   const roots = opts.root
-    ? readFileSync(opts.root, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+    ? (readFileSync(opts.root, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
     : SettingsService.getRootCertificates({ identifier: 'mds' });
   const blob = await verifyMdsBlob(readFileSync(opts.blob, 'utf8'), roots);
   fromMds = {};
@@ -50,7 +58,11 @@ if (opts.blob) {
     const statement = entry.metadataStatement;
     const aaguid = entry.aaguid?.toLowerCase();
     if (!aaguid || aaguid === ZERO || !statement?.description) continue;
-    fromMds[aaguid] = { name: statement.description, ...(statement.icon?.startsWith('data:') ? { icon: statement.icon } : {}), from: 'mds' };
+    fromMds[aaguid] = {
+      name: statement.description,
+      ...(statement.icon?.startsWith('data:') ? { icon: statement.icon } : {}),
+      from: 'mds',
+    };
   }
   sources.mds = `FIDO MDS3 BLOB no. ${blob.no} (nextUpdate ${blob.nextUpdate.toISOString().slice(0, 10)}), signature chain verified`;
 }
@@ -85,4 +97,6 @@ const out = {
   aaguids: sorted,
 };
 writeFileSync(target, `${JSON.stringify(out, null, 2)}\n`);
-console.log(`wrote ${Object.keys(sorted).length} AAGUID names (${Object.keys(fromMds).length} from metadata, ${Object.keys(fromCommunity).length} from the community list) to ${fileURLToPath(target)}`);
+console.log(
+  `wrote ${Object.keys(sorted).length} AAGUID names (${Object.keys(fromMds).length} from metadata, ${Object.keys(fromCommunity).length} from the community list) to ${fileURLToPath(target)}`,
+);

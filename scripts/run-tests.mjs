@@ -20,7 +20,13 @@ function walk(dir, out = []) {
 }
 
 const files = ['apps', 'libs', 'test']
-  .flatMap((d) => { try { return walk(join(dist, d)); } catch { return []; } })
+  .flatMap((d) => {
+    try {
+      return walk(join(dist, d));
+    } catch {
+      return [];
+    }
+  })
   .filter((f) => filters.length === 0 || filters.some((s) => relative(dist, f).includes(s)))
   .sort();
 
@@ -30,8 +36,12 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
-});
-child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
+const child = spawn(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'test' },
+  },
+);
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

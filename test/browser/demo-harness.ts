@@ -34,9 +34,25 @@ export interface VirtualAuthenticatorOptions {
   automaticPresenceSimulation?: boolean;
 }
 
-export const PLATFORM_PASSKEY: VirtualAuthenticatorOptions = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true };
-export const USB_SECURITY_KEY: VirtualAuthenticatorOptions = { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false };
-export const NO_USER_VERIFICATION: VirtualAuthenticatorOptions = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: false };
+export const PLATFORM_PASSKEY: VirtualAuthenticatorOptions = {
+  protocol: 'ctap2',
+  transport: 'internal',
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+};
+export const USB_SECURITY_KEY: VirtualAuthenticatorOptions = {
+  protocol: 'ctap2',
+  transport: 'usb',
+  hasResidentKey: false,
+  hasUserVerification: false,
+};
+export const NO_USER_VERIFICATION: VirtualAuthenticatorOptions = {
+  protocol: 'ctap2',
+  transport: 'internal',
+  hasResidentKey: true,
+  hasUserVerification: false,
+};
 
 export interface DemoPage {
   page: Page;
@@ -104,7 +120,11 @@ export async function startDemoHarness(): Promise<DemoHarness> {
         const cdp = await browser.newCDPSession(page);
         await cdp.send('WebAuthn.enable', { enableUI: false });
         const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-          options: { automaticPresenceSimulation: true, isUserVerified: authenticator.hasUserVerification, ...authenticator },
+          options: {
+            automaticPresenceSimulation: true,
+            isUserVerified: authenticator.hasUserVerification,
+            ...authenticator,
+          },
         });
         await page.goto(`${baseUrl}/demo`);
         await page.waitForSelector('body[data-ready="true"]');

@@ -25,9 +25,12 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS_SCREENSHOT = join(REPO_ROOT, 'docs', 'demo.png');
 const CODE_RE = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]$/;
 const WAITING_FOR_ISSUE_5 = 'waiting for the step-up and factor-management endpoints (issue 5)';
-const STEP_UP_NOTICE = 'To change your security factors, first confirm it is you with one of the factors you already have.';
+const STEP_UP_NOTICE =
+  'To change your security factors, first confirm it is you with one of the factors you already have.';
 
-const skip = chromiumAvailable() ? false : `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install -y chromium): browser tests skipped`;
+const skip = chromiumAvailable()
+  ? false
+  : `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install -y chromium): browser tests skipped`;
 
 describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
   let h: DemoHarness;
@@ -44,11 +47,19 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
   });
 
   /** The API's own list, to check the page against the server's state. */
-  async function factorsOnServer(): Promise<Array<{ id: string; method_type: string; device_name: string; last_used_at: string | null }>> {
+  async function factorsOnServer(): Promise<
+    Array<{ id: string; method_type: string; device_name: string; last_used_at: string | null }>
+  > {
     const session = (await (await fetch(`${h.baseUrl}/demo/session`)).json()) as { token: string };
-    const res = await fetch(`${h.baseUrl}/v1/users/me/mfa`, { headers: { Authorization: `Bearer ${session.token}`, 'X-Tenant-ID': DEMO_TENANT_ID } });
+    const res = await fetch(`${h.baseUrl}/v1/users/me/mfa`, {
+      headers: { Authorization: `Bearer ${session.token}`, 'X-Tenant-ID': DEMO_TENANT_ID },
+    });
     assert.equal(res.status, 200);
-    return ((await res.json()) as { methods: Array<{ id: string; method_type: string; device_name: string; last_used_at: string | null }> }).methods;
+    return (
+      (await res.json()) as {
+        methods: Array<{ id: string; method_type: string; device_name: string; last_used_at: string | null }>;
+      }
+    ).methods;
   }
 
   async function enrollThroughPage(page: Page, deviceName: string, methodType: 'webauthn_passkey' | 'webauthn_fido') {
@@ -62,14 +73,20 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
     assert.match(feedback.message, /confirm it is you/i);
     await page.waitForSelector('#stepup-panel:not([hidden])');
-    assert.deepEqual((await page.locator('#stepup-notices li').allTextContents()).map((n) => n.trim()), [STEP_UP_NOTICE]);
+    assert.deepEqual(
+      (await page.locator('#stepup-notices li').allTextContents()).map((n) => n.trim()),
+      [STEP_UP_NOTICE],
+    );
   }
 
   /** Records whether the page's factor-changing requests carry an X-MFA-Token. */
   function watchMfaTokens(page: Page): string[] {
     const seen: string[] = [];
     page.on('request', (r) => {
-      if (r.method() !== 'GET' && r.url().includes('/v1/users/me/mfa')) seen.push(`${r.url().replace(/^.*\/v1/, '/v1')} ${r.headers()['x-mfa-token'] ? 'with' : 'without'} X-MFA-Token`);
+      if (r.method() !== 'GET' && r.url().includes('/v1/users/me/mfa'))
+        seen.push(
+          `${r.url().replace(/^.*\/v1/, '/v1')} ${r.headers()['x-mfa-token'] ? 'with' : 'without'} X-MFA-Token`,
+        );
     });
     return seen;
   }
@@ -90,7 +107,13 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.doesNotMatch(html, /https?:\/\//, 'no third-party script or style');
     // The page runs on @tessera/sdk: its import map names the SDK and what it builds on, all served here.
     assert.match(html, /"@tessera\/sdk\/browser": "\/demo\/assets\/vendor\/tessera-sdk\/browser\.js"/);
-    for (const module of ['simplewebauthn/index.js', 'tessera-sdk/index.js', 'tessera-sdk/browser.js', 'tessera-sdk/client.js', 'openapi-fetch/index.js']) {
+    for (const module of [
+      'simplewebauthn/index.js',
+      'tessera-sdk/index.js',
+      'tessera-sdk/browser.js',
+      'tessera-sdk/client.js',
+      'openapi-fetch/index.js',
+    ]) {
       const lib = await fetch(`${h.baseUrl}/demo/assets/vendor/${module}`);
       assert.equal(lib.status, 200, module);
       assert.match(lib.headers.get('content-type') ?? '', /javascript/, module);
@@ -164,10 +187,13 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     // The user has MFA now: the page asks for a step-up first, and the passkey answers it.
     await assertStepUpAsked(page, await enrollThroughPage(passkeyTab.page, 'Same laptop again', 'webauthn_passkey'));
     const feedback = await clickAndWaitForFeedback(page, '#stepup-webauthn');
-    assert.deepEqual(tokens.filter((r) => r.includes('/register')), [
-      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey without X-MFA-Token',
-      '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey with X-MFA-Token',
-    ]);
+    assert.deepEqual(
+      tokens.filter((r) => r.includes('/register')),
+      [
+        '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey without X-MFA-Token',
+        '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey with X-MFA-Token',
+      ],
+    );
     assert.equal(feedback.kind, 'error');
     assert.match(feedback.message, /already registered for your account/);
     assert.match(feedback.meta, /ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED/);
@@ -186,17 +212,22 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.match(feedback.message, /existing backup codes still work \(9 left\)/);
     assert.equal(await page.isHidden('#codes-panel'), true, 'no new codes: the user already holds some');
     assert.equal(await page.locator('#factors-body tr').count(), 2);
-    assert.equal((await page.locator('#factors-body tr[data-method-type="webauthn_fido"] .kind').textContent())!.trim(), 'Security key');
+    assert.equal(
+      (await page.locator('#factors-body tr[data-method-type="webauthn_fido"] .kind').textContent())!.trim(),
+      'Security key',
+    );
 
-    const { credentials } = (await securityKeyTab.cdp.send('WebAuthn.getCredentials', { authenticatorId: securityKeyTab.authenticatorId })) as {
+    const { credentials } = (await securityKeyTab.cdp.send('WebAuthn.getCredentials', {
+      authenticatorId: securityKeyTab.authenticatorId,
+    })) as {
       credentials: Array<{ isResidentCredential: boolean }>;
     };
     assert.equal(credentials.length, 1);
     assert.equal(credentials[0]!.isResidentCredential, false);
-    const rows = (await h.dataSource.query(`SELECT attestation_format, method_type, user_verified FROM webauthn_credentials WHERE tenant_id = ? AND method_type = ?`, [
-      DEMO_TENANT_ID,
-      'webauthn_fido',
-    ])) as Array<{ attestation_format: string }>;
+    const rows = (await h.dataSource.query(
+      `SELECT attestation_format, method_type, user_verified FROM webauthn_credentials WHERE tenant_id = ? AND method_type = ?`,
+      [DEMO_TENANT_ID, 'webauthn_fido'],
+    )) as Array<{ attestation_format: string }>;
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.attestation_format, 'packed');
   });
@@ -240,7 +271,10 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.match((await page.textContent('#stepup-methods'))!, /webauthn/);
     const feedback = await clickAndWaitForFeedback(page, '#stepup-webauthn');
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
-    const decoded = JSON.parse((await page.textContent('#token-decoded'))!) as { header: { alg: string }; payload: Record<string, unknown> };
+    const decoded = JSON.parse((await page.textContent('#token-decoded'))!) as {
+      header: { alg: string };
+      payload: Record<string, unknown>;
+    };
     assert.equal(decoded.header.alg, 'ES256');
     assert.equal(decoded.payload.sub, DEMO_USER_ID);
     assert.ok(Array.isArray(decoded.payload.amr) && decoded.payload.amr.length > 0);
@@ -266,20 +300,30 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     const key = page.locator('#factors-body tr[data-method-type="webauthn_fido"]');
     await key.locator('button.rename').click();
     await key.locator('input.rename-input').fill('Spare key');
-    const renamed = await clickAndWaitForFeedback(page, '#factors-body tr[data-method-type="webauthn_fido"] button.rename-save');
+    const renamed = await clickAndWaitForFeedback(
+      page,
+      '#factors-body tr[data-method-type="webauthn_fido"] button.rename-save',
+    );
     assert.equal(renamed.kind, 'status', JSON.stringify(renamed));
     assert.equal((await key.locator('.name').textContent())!.trim(), 'Spare key');
     assert.ok((await factorsOnServer()).some((f) => f.device_name === 'Spare key'));
 
     await key.locator('button.remove').click(); // arms the button
-    const removed = await clickAndWaitForFeedback(page, '#factors-body tr[data-method-type="webauthn_fido"] button.remove');
+    const removed = await clickAndWaitForFeedback(
+      page,
+      '#factors-body tr[data-method-type="webauthn_fido"] button.remove',
+    );
     assert.equal(removed.kind, 'status', JSON.stringify(removed));
     assert.equal(await page.locator('#factors-body tr[data-method-type="webauthn_fido"]').count(), 0);
     assert.equal((await factorsOnServer()).length, 1);
   });
 
   it('adds an authenticator app, then steps up with a TOTP code and with a backup code', async (t) => {
-    if (!h.hasRoute('POST', '/v1/users/me/mfa/totp') || !h.hasRoute('POST', '/v1/auth/mfa/totp/complete') || !h.hasRoute('POST', '/v1/auth/mfa/backup-codes/complete')) {
+    if (
+      !h.hasRoute('POST', '/v1/users/me/mfa/totp') ||
+      !h.hasRoute('POST', '/v1/auth/mfa/totp/complete') ||
+      !h.hasRoute('POST', '/v1/auth/mfa/backup-codes/complete')
+    ) {
       t.skip(`TOTP ${WAITING_FOR_ISSUE_5}`);
       return;
     }
@@ -295,7 +339,10 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     await page.fill('#totp-verify-code', totp(secret, step));
     const verified = await clickAndWaitForFeedback(page, '#totp-verify');
     assert.equal(verified.kind, 'status', JSON.stringify(verified));
-    assert.equal((await page.locator('#factors-body tr[data-method-type="totp"] .name').textContent())!.trim(), 'Phone');
+    assert.equal(
+      (await page.locator('#factors-body tr[data-method-type="totp"] .name').textContent())!.trim(),
+      'Phone',
+    );
 
     await page.click('#stepup-start');
     await page.waitForSelector('#stepup-panel:not([hidden])');
@@ -303,7 +350,10 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     await page.fill('#stepup-totp-code', totp(secret, step + 1));
     const withTotp = await clickAndWaitForFeedback(page, '#stepup-totp');
     assert.equal(withTotp.kind, 'status', JSON.stringify(withTotp));
-    assert.deepEqual((JSON.parse((await page.textContent('#token-decoded'))!) as { payload: { amr: string[] } }).payload.amr, ['otp']);
+    assert.deepEqual(
+      (JSON.parse((await page.textContent('#token-decoded'))!) as { payload: { amr: string[] } }).payload.amr,
+      ['otp'],
+    );
 
     assert.equal(backupCodes.length, 10, 'codes from the regeneration case');
     await page.click('#stepup-start');
@@ -333,14 +383,18 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     const conditional = (await page.getAttribute('body', 'data-conditional-mediation')) ?? '';
     assert.match(conditional, /^(started|unsupported)$/);
     t.diagnostic(`conditional mediation: ${conditional}`);
-    const opened = page.waitForResponse((r) => r.url().endsWith('/demo/passkey-sign-in') && r.request().method() === 'POST');
+    const opened = page.waitForResponse(
+      (r) => r.url().endsWith('/demo/passkey-sign-in') && r.request().method() === 'POST',
+    );
     const begin = page.waitForResponse((r) => r.url().endsWith('/v1/auth/mfa/webauthn/begin'));
     const feedback = await clickAndWaitForFeedback(page, '#signin-passkey');
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
     const challenge = (await (await opened).json()) as { user_id: string | null; methods: string[] };
     assert.equal(challenge.user_id, null, 'no user name was given');
     assert.deepEqual(challenge.methods, ['webauthn_passkey']);
-    const options = ((await (await begin).json()) as { options: { allowCredentials: unknown[]; userVerification: string } }).options;
+    const options = (
+      (await (await begin).json()) as { options: { allowCredentials: unknown[]; userVerification: string } }
+    ).options;
     assert.deepEqual(options.allowCredentials, [], 'the browser chose the passkey');
     assert.equal(options.userVerification, 'required');
     assert.equal(await page.getAttribute('#signin-result', 'data-sub'), DEMO_USER_ID, 'the passkey named the user');
@@ -350,10 +404,17 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.equal(decoded.payload.purpose, 'sign_in');
 
     // Signals: the page hands the factor list's signals to the browser when it has the Signal API.
-    const hasSignals = await page.evaluate(() => typeof (globalThis as { PublicKeyCredential?: { signalAllAcceptedCredentials?: unknown } }).PublicKeyCredential?.signalAllAcceptedCredentials === 'function');
-    if (hasSignals) assert.match((await page.getAttribute('body', 'data-signals')) ?? '', /signalAllAcceptedCredentials:sent/);
+    const hasSignals = await page.evaluate(
+      () =>
+        typeof (globalThis as { PublicKeyCredential?: { signalAllAcceptedCredentials?: unknown } }).PublicKeyCredential
+          ?.signalAllAcceptedCredentials === 'function',
+    );
+    if (hasSignals)
+      assert.match((await page.getAttribute('body', 'data-signals')) ?? '', /signalAllAcceptedCredentials:sent/);
     // And the passkey is still on the authenticator: it was listed as accepted.
-    const { credentials } = (await passkeyTab.cdp.send('WebAuthn.getCredentials', { authenticatorId: passkeyTab.authenticatorId })) as { credentials: { isResidentCredential: boolean }[] };
+    const { credentials } = (await passkeyTab.cdp.send('WebAuthn.getCredentials', {
+      authenticatorId: passkeyTab.authenticatorId,
+    })) as { credentials: { isResidentCredential: boolean }[] };
     assert.ok(credentials.some((c) => c.isResidentCredential));
   });
 
@@ -376,7 +437,11 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
       assert.equal(api.code, 'policy_denied');
       assert.deepEqual(api.notices, [notice]);
       const languages = await tab.page.evaluate(() => [...navigator.languages]);
-      assert.equal(response.request().headers()['accept-language']?.split(',')[0], languages[0], "the page sends the browser's language");
+      assert.equal(
+        response.request().headers()['accept-language']?.split(',')[0],
+        languages[0],
+        "the page sends the browser's language",
+      );
       assert.equal(response.headers()['content-language'], 'en');
       assert.equal(feedback.kind, 'error');
       assert.equal(feedback.message, api.message);
@@ -417,7 +482,8 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
 function totp(base32Secret: string, step: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
-  for (const ch of base32Secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  for (const ch of base32Secret.replace(/=+$/, '').toUpperCase())
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
   const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
@@ -437,14 +503,27 @@ function screenshotPath(): string {
  * admin API (X-API-Key) when it is mounted, otherwise straight into the tables the PolicyService
  * reads, with the tenant's policy version bumped so the cached policy set is rebuilt.
  */
-async function addTenantRule(h: DemoHarness, name: string, policyText: string, notice: string): Promise<{ via: string; lift: () => Promise<void> }> {
+async function addTenantRule(
+  h: DemoHarness,
+  name: string,
+  policyText: string,
+  notice: string,
+): Promise<{ via: string; lift: () => Promise<void> }> {
   if (h.hasRoute('POST', '/v1/policies') && h.hasRoute('POST', `/v1/policies/${newId()}/rules`)) {
     const { key } = await h.app.get(ApiKeysService).create(DEMO_TENANT_ID, 'browser test');
     const headers = { 'X-API-Key': key, 'X-Tenant-ID': DEMO_TENANT_ID, 'Content-Type': 'application/json' };
-    const created = await fetch(`${h.baseUrl}/v1/policies`, { method: 'POST', headers, body: JSON.stringify({ name, enabled: true }) });
+    const created = await fetch(`${h.baseUrl}/v1/policies`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name, enabled: true }),
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const { id } = (await created.json()) as { id: string };
-    const rule = await fetch(`${h.baseUrl}/v1/policies/${id}/rules`, { method: 'POST', headers, body: JSON.stringify({ policy_text: policyText, notice }) });
+    const rule = await fetch(`${h.baseUrl}/v1/policies/${id}/rules`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ policy_text: policyText, notice }),
+    });
     assert.equal(rule.status, 201, await rule.clone().text());
     const lift = async () => {
       const res = await fetch(`${h.baseUrl}/v1/policies/${id}`, { method: 'DELETE', headers });
@@ -455,8 +534,31 @@ async function addTenantRule(h: DemoHarness, name: string, policyText: string, n
   const now = new Date();
   const policyId = newId();
   await h.dataSource.transaction(async (m) => {
-    await m.getRepository(PolicyEntity).insert({ id: policyId, tenantId: DEMO_TENANT_ID, name, description: null, enabled: true, priority: 0, createdAt: now, updatedAt: now });
-    await m.getRepository(PolicyRuleEntity).insert({ id: newId(), tenantId: DEMO_TENANT_ID, policyId, position: 0, policyText, notice, structured: null, createdAt: now, updatedAt: now });
+    await m
+      .getRepository(PolicyEntity)
+      .insert({
+        id: policyId,
+        tenantId: DEMO_TENANT_ID,
+        name,
+        description: null,
+        enabled: true,
+        priority: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+    await m
+      .getRepository(PolicyRuleEntity)
+      .insert({
+        id: newId(),
+        tenantId: DEMO_TENANT_ID,
+        policyId,
+        position: 0,
+        policyText,
+        notice,
+        structured: null,
+        createdAt: now,
+        updatedAt: now,
+      });
     await m.getRepository(TenantEntity).increment({ id: DEMO_TENANT_ID }, 'policyVersion', 1);
   });
   const lift = async () => {

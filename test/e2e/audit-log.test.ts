@@ -4,7 +4,19 @@ import { DataSource } from 'typeorm';
 import { dialects, startTestApp, type TestApp } from '../support/test-app.js';
 
 type Tenant = { id: string; apiKey: string };
-type Event = { id: string; actor_id: string; actor_type: string; action: string; resource_type: string; resource_id: string | null; metadata: Record<string, unknown>; request_id: string | null; ip: string | null; user_agent: string | null; created_at: string };
+type Event = {
+  id: string;
+  actor_id: string;
+  actor_type: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  metadata: Record<string, unknown>;
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+};
 
 for (const dialect of await dialects()) {
   describe(`Audit log (${dialect})`, () => {
@@ -29,7 +41,13 @@ for (const dialect of await dialects()) {
       await t?.close();
     });
 
-    async function read(tenant: Tenant, query = ''): Promise<{ status: number; body: { data: Event[]; next_cursor: string | null; has_more: boolean; code?: string } }> {
+    async function read(
+      tenant: Tenant,
+      query = '',
+    ): Promise<{
+      status: number;
+      body: { data: Event[]; next_cursor: string | null; has_more: boolean; code?: string };
+    }> {
       return t.request('GET', `/v1/audit-log${query ? `?${query}` : ''}`, { headers: admin(tenant) });
     }
 
@@ -37,7 +55,10 @@ for (const dialect of await dialects()) {
       const out: Event[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 100; page++) {
-        const res = await read(tenant, [query, `limit=${limit}`, cursor ? `cursor=${cursor}` : ''].filter(Boolean).join('&'));
+        const res = await read(
+          tenant,
+          [query, `limit=${limit}`, cursor ? `cursor=${cursor}` : ''].filter(Boolean).join('&'),
+        );
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.ok(res.body.data.length <= limit);
         out.push(...res.body.data);
@@ -52,15 +73,36 @@ for (const dialect of await dialects()) {
       const ids = events.map((e) => e.id);
       assert.equal(new Set(ids).size, ids.length, 'no event twice');
       assert.deepEqual(ids, [...ids].sort().reverse(), 'newest first (UUIDv7 order)');
-      const stored = await t.app.get(DataSource).query(`SELECT id FROM audit_events WHERE tenant_id = ${dialect === 'postgres' ? '$1' : '?'}`, [acme.id]);
-      assert.deepEqual([...ids].sort(), stored.map((r: { id: string }) => r.id).sort(), 'every event, and only this tenant’s');
+      const stored = await t.app
+        .get(DataSource)
+        .query(`SELECT id FROM audit_events WHERE tenant_id = ${dialect === 'postgres' ? '$1' : '?'}`, [acme.id]);
+      assert.deepEqual(
+        [...ids].sort(),
+        stored.map((r: { id: string }) => r.id).sort(),
+        'every event, and only this tenant’s',
+      );
       assert.ok(ids.length >= 9);
       for (const e of events) {
-        assert.deepEqual(Object.keys(e).sort(), ['action', 'actor_id', 'actor_type', 'created_at', 'id', 'ip', 'metadata', 'request_id', 'resource_id', 'resource_type', 'user_agent']);
+        assert.deepEqual(Object.keys(e).sort(), [
+          'action',
+          'actor_id',
+          'actor_type',
+          'created_at',
+          'id',
+          'ip',
+          'metadata',
+          'request_id',
+          'resource_id',
+          'resource_type',
+          'user_agent',
+        ]);
         assert.ok(!Number.isNaN(Date.parse(e.created_at)));
       }
       const times = events.map((e) => Date.parse(e.created_at));
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
       const first = await read(acme, 'limit=100');
       assert.equal(first.body.has_more, false);
       assert.equal(first.body.next_cursor, null);
@@ -71,12 +113,18 @@ for (const dialect of await dialects()) {
       assert.equal(created.length, 8, 'the initial key and the seven made in before()');
       assert.ok(created.every((e) => e.action === 'api_key.created' && e.resource_type === 'api_key'));
 
-      const byActor = await read(acme, `actor_id=${created.find((e) => e.actor_type === 'api_key')!.actor_id}&limit=100`);
+      const byActor = await read(
+        acme,
+        `actor_id=${created.find((e) => e.actor_type === 'api_key')!.actor_id}&limit=100`,
+      );
       assert.equal(byActor.body.data.length, 7);
       assert.ok(byActor.body.data.every((e) => e.actor_type === 'api_key'));
 
       const one = await read(acme, `resource_type=api_key&resource_id=${keyIds[3]}`);
-      assert.deepEqual(one.body.data.map((e) => [e.action, e.resource_id, e.metadata['name']]), [['api_key.created', keyIds[3], 'key 3']]);
+      assert.deepEqual(
+        one.body.data.map((e) => [e.action, e.resource_id, e.metadata['name']]),
+        [['api_key.created', keyIds[3], 'key 3']],
+      );
 
       const platform = await read(acme, 'actor_id=platform&limit=100');
       assert.deepEqual(platform.body.data.map((e) => e.action).sort(), ['api_key.created', 'tenant.created']);
@@ -90,10 +138,19 @@ for (const dialect of await dialects()) {
       const middle = created[3]!.created_at;
       const upTo = await read(acme, `action=api_key.created&to=${encodeURIComponent(middle)}&limit=100`);
       assert.ok(upTo.body.data.every((e) => e.created_at <= middle));
-      assert.ok(upTo.body.data.some((e) => e.id === created[3]!.id), '`to` is inclusive');
+      assert.ok(
+        upTo.body.data.some((e) => e.id === created[3]!.id),
+        '`to` is inclusive',
+      );
       assert.ok(upTo.body.data.length < created.length);
 
-      for (const q of [`from=${encodeURIComponent(future)}&to=${encodeURIComponent(past)}`, 'from=yesterday', 'limit=0', 'cursor=abc', 'unknown=1']) {
+      for (const q of [
+        `from=${encodeURIComponent(future)}&to=${encodeURIComponent(past)}`,
+        'from=yesterday',
+        'limit=0',
+        'cursor=abc',
+        'unknown=1',
+      ]) {
         const res = await read(acme, q);
         assert.equal(res.status, 400, q);
         assert.equal(res.body.code, 'validation_failed');
@@ -101,10 +158,16 @@ for (const dialect of await dialects()) {
     });
 
     it('events written during a request carry its request id, client address and user agent', async () => {
-      const res = await t.request('POST', '/v1/api-keys', { headers: { ...admin(acme), 'X-Request-ID': 'siem-req-1', 'User-Agent': 'audit-test/2' }, json: { name: 'facts' } });
+      const res = await t.request('POST', '/v1/api-keys', {
+        headers: { ...admin(acme), 'X-Request-ID': 'siem-req-1', 'User-Agent': 'audit-test/2' },
+        json: { name: 'facts' },
+      });
       assert.equal(res.status, 201);
       const [event] = (await read(acme, `resource_id=${res.body.id}`)).body.data;
-      assert.deepEqual([event!.action, event!.request_id, event!.ip, event!.user_agent], ['api_key.created', 'siem-req-1', '127.0.0.1', 'audit-test/2']);
+      assert.deepEqual(
+        [event!.action, event!.request_id, event!.ip, event!.user_agent],
+        ['api_key.created', 'siem-req-1', '127.0.0.1', 'audit-test/2'],
+      );
       const generated = await t.request('POST', '/v1/api-keys', { headers: admin(acme), json: { name: 'facts 2' } });
       const [second] = (await read(acme, `resource_id=${generated.body.id}`)).body.data;
       assert.equal(second!.request_id, generated.headers.get('x-request-id'), 'the id the response carried');
@@ -117,18 +180,40 @@ for (const dialect of await dialects()) {
       const exported = await t.request('GET', '/v1/audit-log/export', { headers: admin(acme) });
       assert.equal(exported.status, 200, exported.text);
       assert.match(exported.headers.get('content-type') ?? '', /^application\/x-ndjson/);
-      const lines = exported.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Event);
-      assert.deepEqual(lines.map((e) => e.id), all.map((e) => e.id).reverse(), 'every event once, oldest first');
+      const lines = exported.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Event);
+      assert.deepEqual(
+        lines.map((e) => e.id),
+        all.map((e) => e.id).reverse(),
+        'every event once, oldest first',
+      );
       assert.deepEqual(lines[0], [...all].reverse()[0], 'the same fields as the list');
 
       const middle = lines[Math.floor(lines.length / 2)]!.created_at;
-      const ranged = await t.request('GET', `/v1/audit-log/export?from=${encodeURIComponent(middle)}&to=${encodeURIComponent(new Date().toISOString())}`, { headers: admin(acme) });
-      const inRange = ranged.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Event);
+      const ranged = await t.request(
+        'GET',
+        `/v1/audit-log/export?from=${encodeURIComponent(middle)}&to=${encodeURIComponent(new Date().toISOString())}`,
+        { headers: admin(acme) },
+      );
+      const inRange = ranged.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Event);
       assert.ok(inRange.length > 0 && inRange.length < lines.length);
       assert.ok(inRange.every((e) => e.created_at >= middle));
-      const empty = await t.request('GET', `/v1/audit-log/export?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { headers: admin(acme) });
+      const empty = await t.request(
+        'GET',
+        `/v1/audit-log/export?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+        { headers: admin(acme) },
+      );
       assert.deepEqual([empty.status, empty.text], [200, '']);
-      for (const q of ['from=yesterday', `from=${encodeURIComponent(new Date().toISOString())}&to=${encodeURIComponent(new Date(0).toISOString())}`, 'limit=5']) {
+      for (const q of [
+        'from=yesterday',
+        `from=${encodeURIComponent(new Date().toISOString())}&to=${encodeURIComponent(new Date(0).toISOString())}`,
+        'limit=5',
+      ]) {
         const bad = await t.request('GET', `/v1/audit-log/export?${q}`, { headers: admin(acme) });
         assert.equal(bad.status, 400, q);
         assert.equal(bad.body.code, 'validation_failed');

@@ -20,7 +20,10 @@ interface SigningKey {
 }
 
 async function signingKey(kid: string, alg: 'RS256' | 'ES256' | 'EdDSA' | 'ES384'): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
   return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
@@ -67,10 +70,19 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
   const hsSecret = new TextEncoder().encode(TEST_JWT_SECRET);
 
   before(async () => {
-    [rs, es, ed, late] = await Promise.all([signingKey('rs-1', 'RS256'), signingKey('es-1', 'ES256'), signingKey('ed-1', 'EdDSA'), signingKey('rs-late', 'RS256')]);
+    [rs, es, ed, late] = await Promise.all([
+      signingKey('rs-1', 'RS256'),
+      signingKey('es-1', 'ES256'),
+      signingKey('ed-1', 'EdDSA'),
+      signingKey('rs-late', 'RS256'),
+    ]);
     jwks.keys.push(rs.jwk, es.jwk, ed.jwk);
     const url = await jwks.start();
-    t = await startTestApp('sqlite', { AUTH_JWKS_URL: url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }, { modules: [ProbeModule] });
+    t = await startTestApp(
+      'sqlite',
+      { AUTH_JWKS_URL: url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE },
+      { modules: [ProbeModule] },
+    );
     tenantId = (await t.createTenant()).id;
   });
   after(async () => {
@@ -81,15 +93,32 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
   /** Claims that pass, with overrides; `undefined` removes a claim. */
   function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000);
-    const base: Record<string, unknown> = { sub: 'alice', tenant_id: tenantId, iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, roles: ['admin'], amr: ['pwd', 'hwk'], ...overrides };
+    const base: Record<string, unknown> = {
+      sub: 'alice',
+      tenant_id: tenantId,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat: now,
+      exp: now + 300,
+      roles: ['admin'],
+      amr: ['pwd', 'hwk'],
+      ...overrides,
+    };
     for (const [k, v] of Object.entries(base)) if (v === undefined) delete base[k];
     return base;
   }
-  const sign = (key: SigningKey | { kid?: string; alg: string; privateKey: CryptoKey | Uint8Array }, overrides: Record<string, unknown> = {}) =>
-    new SignJWT(claims(overrides)).setProtectedHeader({ alg: key.alg, ...('kid' in key && key.kid ? { kid: key.kid } : {}) }).sign(key.privateKey);
+  const sign = (
+    key: SigningKey | { kid?: string; alg: string; privateKey: CryptoKey | Uint8Array },
+    overrides: Record<string, unknown> = {},
+  ) =>
+    new SignJWT(claims(overrides))
+      .setProtectedHeader({ alg: key.alg, ...('kid' in key && key.kid ? { kid: key.kid } : {}) })
+      .sign(key.privateKey);
   const hs = { alg: 'HS256', privateKey: hsSecret };
   const call = (token: string | null, headers: Record<string, string> = {}) =>
-    t.request('GET', '/__probe/user', { headers: { 'X-Tenant-ID': tenantId, ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...headers } });
+    t.request('GET', '/__probe/user', {
+      headers: { 'X-Tenant-ID': tenantId, ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...headers },
+    });
 
   function assertUnauthenticated(res: TestResponse, message?: RegExp): void {
     assert.equal(res.status, 401, res.text);
@@ -121,7 +150,11 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
   });
 
   it('a bad signature → 401', async () => {
-    assertUnauthenticated(await sign({ alg: 'HS256', privateKey: new TextEncoder().encode('another-secret-0123456789abcdefghij') }).then(call));
+    assertUnauthenticated(
+      await sign({ alg: 'HS256', privateKey: new TextEncoder().encode('another-secret-0123456789abcdefghij') }).then(
+        call,
+      ),
+    );
     const forged = (await sign(rs)).split('.');
     const other = (await sign(rs, { sub: 'mallory' })).split('.');
     assertUnauthenticated(await call(`${forged[0]}.${other[1]}.${forged[2]}`));
@@ -136,7 +169,10 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
   });
 
   it('algorithms outside the allowlist → 401 (HS512, ES384)', async () => {
-    assertUnauthenticated(await call(await sign({ alg: 'HS512', privateKey: new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)) })), /algorithm/);
+    assertUnauthenticated(
+      await call(await sign({ alg: 'HS512', privateKey: new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)) })),
+      /algorithm/,
+    );
     const es384 = await signingKey('es384-1', 'ES384');
     jwks.keys.push(es384.jwk);
     assertUnauthenticated(await call(await sign(es384)), /algorithm/);
@@ -152,7 +188,9 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
     const { importJWK } = await import('jose');
     const pem = await exportSPKI((await importJWK(rs.jwk, 'RS256')) as CryptoKey);
     for (const secret of [pem, JSON.stringify(rs.jwk), rs.jwk.n!]) {
-      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: rs.kid }).sign(new TextEncoder().encode(secret));
+      const token = await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'HS256', kid: rs.kid })
+        .sign(new TextEncoder().encode(secret));
       assertUnauthenticated(await call(token));
     }
   });
@@ -200,7 +238,11 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
     assertUnauthenticated(await call(await sign(rs, { iat: now + 120, exp: now + 600 })), /iat is in the future/);
     assertUnauthenticated(await call(await sign(hs, { auth_time: now + 120 })), /auth_time is in the future/);
     assertUnauthenticated(await call(await sign(hs, { auth_time: 'yesterday' })));
-    assert.equal((await call(await sign(hs, { iat: now + 20, auth_time: now + 20 }))).status, 200, 'within the 30 s tolerance');
+    assert.equal(
+      (await call(await sign(hs, { iat: now + 20, auth_time: now + 20 }))).status,
+      200,
+      'within the 30 s tolerance',
+    );
   });
 
   it('a lifetime (exp − iat) over AUTH_MAX_TOKEN_LIFETIME_SECONDS (86400) → 401', async () => {
@@ -214,7 +256,9 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
 
   it('a token typed mfa+jwt, or with the MFA token issuer, → 401 even when its signature verifies', async () => {
     for (const typ of ['mfa+jwt', 'MFA+JWT', 'application/mfa+jwt']) {
-      const typed = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: rs.kid, typ }).sign(rs.privateKey);
+      const typed = await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'RS256', kid: rs.kid, typ })
+        .sign(rs.privateKey);
       assertUnauthenticated(await call(typed), /MFA token/);
     }
     assertUnauthenticated(await call(await sign(hs, { iss: 'tessera' })), /MFA token/);
@@ -231,7 +275,8 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
       const iat = Math.floor(clock.now().getTime() / 1000);
       return sign(key, { iat, exp: iat + 300 });
     };
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await (await fetch(`${t.metricsUrl}/metrics`)).text()))?.[1]);
+    const metric = async (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${t.metricsUrl}/metrics`)).text())?.[1]);
     jwks.mode = 'fail';
     try {
       const before = jwks.fetches;
@@ -272,7 +317,8 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
     try {
       const evil = await signingKey('evil', 'RS256');
       attacker.keys.push(evil.jwk);
-      const forged = (header: Record<string, unknown>) => new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', ...header }).sign(evil.privateKey);
+      const forged = (header: Record<string, unknown>) =>
+        new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', ...header }).sign(evil.privateKey);
       const cases: [string, Record<string, unknown>][] = [
         ['kid with a path', { kid: '../../../../etc/passwd' }],
         ['kid with SQL', { kid: "rs-1' OR '1'='1" }],
@@ -301,7 +347,11 @@ describe('MFA tokens are never bearer tokens (AUTH_JWKS_URL pointed at Tessera i
 
   before(async () => {
     issuer = await startTestApp('sqlite');
-    victim = await startTestApp('sqlite', { AUTH_JWKS_URL: `${issuer.baseUrl}/.well-known/jwks.json`, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' }, { modules: [ProbeModule] });
+    victim = await startTestApp(
+      'sqlite',
+      { AUTH_JWKS_URL: `${issuer.baseUrl}/.well-known/jwks.json`, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' },
+      { modules: [ProbeModule] },
+    );
     tenantId = (await victim.createTenant()).id;
   });
   after(async () => {
@@ -317,7 +367,9 @@ describe('MFA tokens are never bearer tokens (AUTH_JWKS_URL pointed at Tessera i
     assert.equal(done.status, 200, done.text);
     const { protectedHeader } = await mfa.verifyToken(done.body.token);
     assert.equal(protectedHeader.typ, 'mfa+jwt', 'MFA tokens are typed at issuance');
-    const res = await victim.request('GET', '/__probe/user', { headers: { Authorization: `Bearer ${done.body.token}`, 'X-Tenant-ID': admin.id } });
+    const res = await victim.request('GET', '/__probe/user', {
+      headers: { Authorization: `Bearer ${done.body.token}`, 'X-Tenant-ID': admin.id },
+    });
     assert.equal(res.status, 401, res.text);
     assert.equal(res.body.code, 'unauthenticated');
     assert.match(res.body.message, /MFA token/);
@@ -326,8 +378,18 @@ describe('MFA tokens are never bearer tokens (AUTH_JWKS_URL pointed at Tessera i
   it('AUTH_MAX_TOKEN_LIFETIME_SECONDS is configurable', async () => {
     const now = Math.floor(Date.now() / 1000);
     const hs = (exp: number) =>
-      new SignJWT({ tenant_id: tenantId }).setProtectedHeader({ alg: 'HS256' }).setSubject('bob').setIssuedAt(now).setExpirationTime(exp).sign(new TextEncoder().encode(TEST_JWT_SECRET));
-    const call = async (token: string) => (await victim.request('GET', '/__probe/user', { headers: { Authorization: `Bearer ${token}`, 'X-Tenant-ID': tenantId } })).status;
+      new SignJWT({ tenant_id: tenantId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('bob')
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const call = async (token: string) =>
+      (
+        await victim.request('GET', '/__probe/user', {
+          headers: { Authorization: `Bearer ${token}`, 'X-Tenant-ID': tenantId },
+        })
+      ).status;
     assert.equal(await call(await hs(now + 3600)), 200);
     assert.equal(await call(await hs(now + 3601)), 401);
   });

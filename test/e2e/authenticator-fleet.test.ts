@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialects, startTestApp, type TestApp } from '../support/test-app.js';
 import { SoftAuthenticator, type AttestationKey } from '../support/soft-authenticator.js';
-import { attestationKey, createRootCa, mdsPki, metadataEntry, signBlob, type TestCa } from '../support/fido-metadata.js';
+import {
+  attestationKey,
+  createRootCa,
+  mdsPki,
+  metadataEntry,
+  signBlob,
+  type TestCa,
+} from '../support/fido-metadata.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
 import { AuthenticatorMetadataService, CredentialTrustRejudger } from '#mfa';
 
@@ -49,7 +56,11 @@ for (const dialect of await dialects()) {
                   ],
           }),
           metadataEntry({ aaguid: OTHER_AAGUID, description: 'Acme Key 6', roots: [vendorRoot] }),
-          metadataEntry({ aaguid: PASSKEY_AAGUID, description: 'Example Passkey Provider', statusReports: [{ status: 'FIDO_CERTIFIED', effectiveDate: '2024-01-01' }] }),
+          metadataEntry({
+            aaguid: PASSKEY_AAGUID,
+            description: 'Example Passkey Provider',
+            statusReports: [{ status: 'FIDO_CERTIFIED', effectiveDate: '2024-01-01' }],
+          }),
         ],
       });
 
@@ -62,7 +73,10 @@ for (const dialect of await dialects()) {
       dir = mkdtempSync(join(tmpdir(), 'tessera-fleet-'));
       writeFileSync(join(dir, 'mds.jwt'), await blob(10, 'FIDO_CERTIFIED_L1'));
       writeFileSync(join(dir, 'mds-root.pem'), mds.root.pem);
-      t = await startTestApp(dialect, { FIDO_MDS_FILE: join(dir, 'mds.jwt'), FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem') });
+      t = await startTestApp(dialect, {
+        FIDO_MDS_FILE: join(dir, 'mds.jwt'),
+        FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem'),
+      });
       flows = new MfaFlows(t);
     });
     after(async () => {
@@ -71,12 +85,23 @@ for (const dialect of await dialects()) {
     });
 
     const securityKey = (key?: AttestationKey, aaguid = KEY_AAGUID) =>
-      new SoftAuthenticator({ alg: 'ES256', attestation: 'packed', aaguid, attestationKey: key, residentKey: false, userVerified: false, attachment: 'cross-platform' });
+      new SoftAuthenticator({
+        alg: 'ES256',
+        attestation: 'packed',
+        aaguid,
+        attestationKey: key,
+        residentKey: false,
+        userVerified: false,
+        attachment: 'cross-platform',
+      });
 
     async function tenantWithRule(name: string, rule?: string): Promise<Tenant> {
       const tenant = await t.createTenant({ name });
       if (rule) {
-        const res = await t.request('POST', '/v1/policies', { headers: flows.adminHeaders(tenant), json: { name, enabled: true, cedar_policy_set: rule } });
+        const res = await t.request('POST', '/v1/policies', {
+          headers: flows.adminHeaders(tenant),
+          json: { name, enabled: true, cedar_policy_set: rule },
+        });
         assert.equal(res.status, 201, res.text);
       }
       return tenant;
@@ -144,8 +169,17 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const dave = newUser();
       const carol = newUser();
       const { auth: aliceKey } = await flows.enrollWebAuthn(acme.id, alice, securityKey(trustedKey), 'webauthn_fido');
-      const { auth: daveKey } = await flows.enrollWebAuthn(acme.id, dave, securityKey(otherKey, OTHER_AAGUID), 'webauthn_fido');
-      await flows.enrollWebAuthn(acme.id, newUser(), new SoftAuthenticator({ aaguid: PASSKEY_AAGUID, backupEligible: true, backedUp: true }));
+      const { auth: daveKey } = await flows.enrollWebAuthn(
+        acme.id,
+        dave,
+        securityKey(otherKey, OTHER_AAGUID),
+        'webauthn_fido',
+      );
+      await flows.enrollWebAuthn(
+        acme.id,
+        newUser(),
+        new SoftAuthenticator({ aaguid: PASSKEY_AAGUID, backupEligible: true, backedUp: true }),
+      );
       await flows.enrollWebAuthn(globex.id, carol, securityKey(trustedKey), 'webauthn_fido');
 
       const before = await report(acme);
@@ -158,7 +192,9 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
         { method_type: 'webauthn_passkey', count: 1 },
       ]);
       assert.deepEqual(
-        before.by_model.map((m: { name: string; count: number; model_status: string | null }) => [m.name, m.count, m.model_status]).sort(),
+        before.by_model
+          .map((m: { name: string; count: number; model_status: string | null }) => [m.name, m.count, m.model_status])
+          .sort(),
         [
           ['Acme Key 5', 1, null],
           ['Acme Key 6', 1, null],
@@ -166,7 +202,9 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
         ],
       );
       assert.deepEqual(
-        before.by_certification_level.map((l: { certification_level: string; count: number }) => [l.certification_level, l.count]).sort(),
+        before.by_certification_level
+          .map((l: { certification_level: string; count: number }) => [l.certification_level, l.count])
+          .sort(),
         [
           ['FIDO_CERTIFIED', 1],
           ['FIDO_CERTIFIED_L1', 2],
@@ -188,7 +226,12 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const perTenant = await events(acme, 'tenant.authenticators_compromised');
       assert.equal(perTenant.length, 1);
       assert.equal(perTenant[0]!.resource_type, 'tenant');
-      assert.deepEqual(perTenant[0]!.metadata, { metadata_blob_no: 11, credentials: 1, models: ['Acme Key 5'], statuses: ['ATTESTATION_KEY_COMPROMISE'] });
+      assert.deepEqual(perTenant[0]!.metadata, {
+        metadata_blob_no: 11,
+        credentials: 1,
+        models: ['Acme Key 5'],
+        statuses: ['ATTESTATION_KEY_COMPROMISE'],
+      });
       assert.equal((await events(globex, 'factor.model_compromised')).length, 1);
       assert.equal((await events(globex, 'tenant.authenticators_compromised')).length, 1);
 
@@ -210,7 +253,9 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       assert.equal(after.compromised[0].model_status, 'ATTESTATION_KEY_COMPROMISE');
       assert.equal(after.compromised[0].name, 'Acme Key 5');
       assert.deepEqual(
-        after.by_model.filter((m: { model_status: string | null }) => m.model_status).map((m: { name: string; count: number }) => [m.name, m.count]),
+        after.by_model
+          .filter((m: { model_status: string | null }) => m.model_status)
+          .map((m: { name: string; count: number }) => [m.name, m.count]),
         [['Acme Key 5', 1]],
       );
       // Another tenant's report never shows these.
@@ -230,7 +275,12 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const rule = example('no-synced-passkeys.cedar');
       const tenant = await tenantWithRule('No sync', rule);
       const user = newUser();
-      const auth = new SoftAuthenticator({ aaguid: PASSKEY_AAGUID, backupEligible: true, backedUp: false, attachment: 'platform' });
+      const auth = new SoftAuthenticator({
+        aaguid: PASSKEY_AAGUID,
+        backupEligible: true,
+        backedUp: false,
+        attachment: 'platform',
+      });
       await flows.enrollWebAuthn(tenant.id, user, auth);
       assert.equal((await signIn(tenant, user, auth)).status, 200, 'device-bound: allowed');
 
@@ -258,10 +308,14 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const tenant = await tenantWithRule('Report');
       const anonymous = await t.request('GET', '/v1/authenticators/report', { headers: { 'X-Tenant-ID': tenant.id } });
       assert.equal(anonymous.status, 401, anonymous.text);
-      const asUser = await t.request('GET', '/v1/authenticators/report', { headers: await t.userHeaders(tenant.id, newUser()) });
+      const asUser = await t.request('GET', '/v1/authenticators/report', {
+        headers: await t.userHeaders(tenant.id, newUser()),
+      });
       assert.ok([401, 403].includes(asUser.status), asUser.text);
       const other = await tenantWithRule('Other');
-      const foreign = await t.request('GET', '/v1/authenticators/report', { headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': tenant.id } });
+      const foreign = await t.request('GET', '/v1/authenticators/report', {
+        headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': tenant.id },
+      });
       assert.equal(foreign.status, 403, foreign.text);
       const notice = 'Reports are closed.';
       const closed = await tenantWithRule(

@@ -47,15 +47,34 @@ for (const dialect of await dialects()) {
         signer: mds.signer,
         no: 42,
         entries: [
-          metadataEntry({ aaguid: KEY_AAGUID, description: 'Acme Key 5', roots: [vendorRoot], statusReports: [{ status: 'FIDO_CERTIFIED', effectiveDate: '2023-05-01' }, { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2024-01-15' }] }),
-          metadataEntry({ aaguid: REVOKED_AAGUID, description: 'Broken Key', roots: [revokedRoot], statusReports: [{ status: 'FIDO_CERTIFIED_L1', effectiveDate: '2023-01-01' }, { status: 'REVOKED', effectiveDate: '2024-06-01' }] }),
+          metadataEntry({
+            aaguid: KEY_AAGUID,
+            description: 'Acme Key 5',
+            roots: [vendorRoot],
+            statusReports: [
+              { status: 'FIDO_CERTIFIED', effectiveDate: '2023-05-01' },
+              { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2024-01-15' },
+            ],
+          }),
+          metadataEntry({
+            aaguid: REVOKED_AAGUID,
+            description: 'Broken Key',
+            roots: [revokedRoot],
+            statusReports: [
+              { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2023-01-01' },
+              { status: 'REVOKED', effectiveDate: '2024-06-01' },
+            ],
+          }),
           metadataEntry({ aaguid: PASSKEY_AAGUID, description: 'Example Passkey Provider' }),
         ],
       });
       dir = mkdtempSync(join(tmpdir(), 'tessera-trust-'));
       writeFileSync(join(dir, 'mds.jwt'), blob);
       writeFileSync(join(dir, 'mds-root.pem'), mds.root.pem);
-      t = await startTestApp(dialect, { FIDO_MDS_FILE: join(dir, 'mds.jwt'), FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem') });
+      t = await startTestApp(dialect, {
+        FIDO_MDS_FILE: join(dir, 'mds.jwt'),
+        FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem'),
+      });
       plain = await t.createTenant({ name: 'Plain' });
     });
     after(async () => {
@@ -75,23 +94,37 @@ for (const dialect of await dialects()) {
       });
     }
 
-    async function enroll(tenant: Tenant, user: string, method: 'webauthn_passkey' | 'webauthn_fido', auth: SoftAuthenticator, deviceName = 'Key'): Promise<TestResponse> {
+    async function enroll(
+      tenant: Tenant,
+      user: string,
+      method: 'webauthn_passkey' | 'webauthn_fido',
+      auth: SoftAuthenticator,
+      deviceName = 'Key',
+    ): Promise<TestResponse> {
       const headers = await t.userHeaders(tenant.id, user);
       const options = await t.request('POST', `${REGISTER}?method_type=${method}`, { headers });
       assert.equal(options.status, 200, options.text);
       const credential = auth.createCredential(options.body.options, { origin: TEST_ORIGIN });
-      return t.request('POST', COMPLETE, { headers, json: { credential, device_name: deviceName, method_type: method } });
+      return t.request('POST', COMPLETE, {
+        headers,
+        json: { credential, device_name: deviceName, method_type: method },
+      });
     }
 
     async function tenantWithRule(name: string, rule: string): Promise<Tenant> {
       const tenant = await t.createTenant({ name });
-      const res = await t.request('POST', '/v1/policies', { headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id }, json: { name, enabled: true, cedar_policy_set: rule } });
+      const res = await t.request('POST', '/v1/policies', {
+        headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id },
+        json: { name, enabled: true, cedar_policy_set: rule },
+      });
       assert.equal(res.status, 201, res.text);
       return tenant;
     }
 
     async function enrolledEvent(tenant: Tenant, user: string) {
-      const res = await t.request('GET', `/v1/audit-log?action=factor.enrolled&actor_id=${user}`, { headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id } });
+      const res = await t.request('GET', `/v1/audit-log?action=factor.enrolled&actor_id=${user}`, {
+        headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id },
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.data.length, 1);
       return res.body.data[0].metadata as Record<string, unknown>;
@@ -99,7 +132,12 @@ for (const dialect of await dialects()) {
 
     async function storedCredentials(tenantId: string, user: string): Promise<number> {
       const p = dialect === 'postgres' ? ['$1', '$2'] : ['?', '?'];
-      const rows = await t.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM webauthn_credentials WHERE tenant_id = ${p[0]} AND user_id = ${p[1]}`, [tenantId, user]);
+      const rows = await t.app
+        .get(DataSource)
+        .query(`SELECT COUNT(*) AS n FROM webauthn_credentials WHERE tenant_id = ${p[0]} AND user_id = ${p[1]}`, [
+          tenantId,
+          user,
+        ]);
       return Number(rows[0].n);
     }
 
@@ -182,10 +220,20 @@ when { resource has attestation_trusted && resource.attestation_trusted
     it('a synced-passkey block denies a backed-up passkey with its notice; a device-bound one enrolls', async () => {
       const rule = example('no-synced-passkeys.cedar');
       const noSync = await tenantWithRule('No sync', rule);
-      const denied = await enroll(noSync, newUser(), 'webauthn_passkey', new SoftAuthenticator({ backupEligible: true, backedUp: true, attachment: 'platform' }));
+      const denied = await enroll(
+        noSync,
+        newUser(),
+        'webauthn_passkey',
+        new SoftAuthenticator({ backupEligible: true, backedUp: true, attachment: 'platform' }),
+      );
       assert.equal(denied.status, 403, denied.text);
       assert.deepEqual(denied.body.notices, [noticeOf(rule)]);
-      const bound = await enroll(noSync, newUser(), 'webauthn_passkey', new SoftAuthenticator({ backupEligible: false, attachment: 'platform' }));
+      const bound = await enroll(
+        noSync,
+        newUser(),
+        'webauthn_passkey',
+        new SoftAuthenticator({ backupEligible: false, attachment: 'platform' }),
+      );
       assert.equal(bound.status, 200, bound.text);
     });
 
@@ -197,7 +245,14 @@ when { resource has attestation_trusted && resource.attestation_trusted
       assert.equal(options.status, 200, options.text);
       const credential = new SoftAuthenticator().createCredential(options.body.options, { origin: TEST_ORIGIN });
       assert.deepEqual(credential.clientExtensionResults, { credProps: { rk: true } });
-      const refused = await t.request('POST', COMPLETE, { headers, json: { credential: { ...credential, clientExtensionResults: { credProps: { rk: false } } }, device_name: 'Phone', method_type: 'webauthn_passkey' } });
+      const refused = await t.request('POST', COMPLETE, {
+        headers,
+        json: {
+          credential: { ...credential, clientExtensionResults: { credProps: { rk: false } } },
+          device_name: 'Phone',
+          method_type: 'webauthn_passkey',
+        },
+      });
       assert.equal(refused.status, 400, refused.text);
       assert.equal(refused.body.code, 'verification_failed');
       assert.equal(refused.body.details.reason, 'not_discoverable');
@@ -205,9 +260,21 @@ when { resource has attestation_trusted && resource.attestation_trusted
       assert.equal(await storedCredentials(plain.id, user), 0);
 
       const p = dialect === 'postgres' ? '$1' : '?';
-      const stored = async (u: string) => (await t.app.get(DataSource).query(`SELECT cred_props_rk, attestation_trusted, model, metadata_blob_no FROM webauthn_credentials WHERE user_id = ${p}`, [u]))[0];
+      const stored = async (u: string) =>
+        (
+          await t.app
+            .get(DataSource)
+            .query(
+              `SELECT cred_props_rk, attestation_trusted, model, metadata_blob_no FROM webauthn_credentials WHERE user_id = ${p}`,
+              [u],
+            )
+        )[0];
       const passkeyUser = newUser();
-      assert.equal((await enroll(plain, passkeyUser, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID }))).status, 200);
+      assert.equal(
+        (await enroll(plain, passkeyUser, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID })))
+          .status,
+        200,
+      );
       const passkeyRow = await stored(passkeyUser);
       assert.equal(Boolean(passkeyRow.cred_props_rk), true);
       assert.equal(Boolean(passkeyRow.attestation_trusted), false);
@@ -225,13 +292,32 @@ when { resource has attestation_trusted && resource.attestation_trusted
 
     it('GET /v1/users/me/mfa names the authenticator model from metadata', async () => {
       const user = newUser();
-      assert.equal((await enroll(plain, user, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID }), 'Laptop')).status, 200);
+      assert.equal(
+        (await enroll(plain, user, 'webauthn_passkey', new SoftAuthenticator({ aaguid: PASSKEY_AAGUID }), 'Laptop'))
+          .status,
+        200,
+      );
       assert.equal((await enroll(plain, user, 'webauthn_fido', securityKey({ key: trusted }), 'Desk key')).status, 200);
-      assert.equal((await enroll(plain, user, 'webauthn_fido', new SoftAuthenticator({ aaguid: ZERO_AAGUID, residentKey: false, userVerified: false }), 'Old key')).status, 200);
+      assert.equal(
+        (
+          await enroll(
+            plain,
+            user,
+            'webauthn_fido',
+            new SoftAuthenticator({ aaguid: ZERO_AAGUID, residentKey: false, userVerified: false }),
+            'Old key',
+          )
+        ).status,
+        200,
+      );
       const list = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(plain.id, user) });
       assert.equal(list.status, 200, list.text);
       assert.deepEqual(
-        list.body.methods.map((m: { device_name: string; authenticator: { aaguid: string; name?: string } }) => [m.device_name, m.authenticator.aaguid, m.authenticator.name]),
+        list.body.methods.map((m: { device_name: string; authenticator: { aaguid: string; name?: string } }) => [
+          m.device_name,
+          m.authenticator.aaguid,
+          m.authenticator.name,
+        ]),
         [
           ['Laptop', PASSKEY_AAGUID, 'Example Passkey Provider'],
           ['Desk key', KEY_AAGUID, 'Acme Key 5'],

@@ -17,9 +17,21 @@ const COMPLETE = '/v1/users/me/mfa/webauthn/register/complete';
  */
 const VARIANTS: { name: string; clientData: Record<string, unknown>; allowed: boolean }[] = [
   { name: 'crossOrigin: true, topOrigin listed', clientData: { crossOrigin: true, topOrigin: LISTED }, allowed: true },
-  { name: 'crossOrigin: true, topOrigin unlisted', clientData: { crossOrigin: true, topOrigin: UNLISTED }, allowed: false },
-  { name: 'crossOrigin: false, topOrigin listed', clientData: { crossOrigin: false, topOrigin: LISTED }, allowed: false },
-  { name: 'crossOrigin: false, topOrigin unlisted', clientData: { crossOrigin: false, topOrigin: UNLISTED }, allowed: false },
+  {
+    name: 'crossOrigin: true, topOrigin unlisted',
+    clientData: { crossOrigin: true, topOrigin: UNLISTED },
+    allowed: false,
+  },
+  {
+    name: 'crossOrigin: false, topOrigin listed',
+    clientData: { crossOrigin: false, topOrigin: LISTED },
+    allowed: false,
+  },
+  {
+    name: 'crossOrigin: false, topOrigin unlisted',
+    clientData: { crossOrigin: false, topOrigin: UNLISTED },
+    allowed: false,
+  },
 ];
 
 for (const dialect of await dialects()) {
@@ -36,7 +48,10 @@ for (const dialect of await dialects()) {
       mfa = new MfaFlows(t);
       listing = await t.createTenant({ name: 'Lists a top origin' });
       plain = await t.createTenant({ name: 'Default settings' });
-      const set = await t.request('PATCH', `/v1/tenants/${listing.id}/webauthn`, { headers: platform, json: { allowed_top_origins: [LISTED, 'http://localhost:8080'] } });
+      const set = await t.request('PATCH', `/v1/tenants/${listing.id}/webauthn`, {
+        headers: platform,
+        json: { allowed_top_origins: [LISTED, 'http://localhost:8080'] },
+      });
       assert.equal(set.status, 200, set.text);
       assert.deepEqual(set.body.allowed_top_origins, [LISTED, 'http://localhost:8080']);
     });
@@ -50,7 +65,10 @@ for (const dialect of await dialects()) {
       const begin = await t.request('POST', REGISTER, { headers });
       assert.equal(begin.status, 200, begin.text);
       const credential = new SoftAuthenticator().createCredential(begin.body.options, { origin: TEST_ORIGIN, tamper });
-      return t.request('POST', COMPLETE, { headers, json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' } });
+      return t.request('POST', COMPLETE, {
+        headers,
+        json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' },
+      });
     }
 
     async function assertWith(tenant: Tenant, tamper: Tamper) {
@@ -71,7 +89,10 @@ for (const dialect of await dialects()) {
         const res = await register(listing.id, { extraClientData: v.clientData });
         if (v.allowed) {
           assert.equal(res.status, 200, res.text);
-          assert.equal((await rowCounts(t, ['webauthn_credentials'])).webauthn_credentials, before.webauthn_credentials + 1);
+          assert.equal(
+            (await rowCounts(t, ['webauthn_credentials'])).webauthn_credentials,
+            before.webauthn_credentials + 1,
+          );
         } else {
           assertCrossOriginRefused(res);
           assert.deepEqual(await rowCounts(t, ['webauthn_credentials']), before);
@@ -96,7 +117,12 @@ for (const dialect of await dialects()) {
     }
 
     it('crossOrigin: true without a topOrigin, or a crossOrigin that is not a boolean, is refused even for a listing tenant', async () => {
-      for (const clientData of [{ crossOrigin: true }, { crossOrigin: 'true', topOrigin: LISTED }, { crossOrigin: true, topOrigin: [LISTED] }, { topOrigin: LISTED }]) {
+      for (const clientData of [
+        { crossOrigin: true },
+        { crossOrigin: 'true', topOrigin: LISTED },
+        { crossOrigin: true, topOrigin: [LISTED] },
+        { topOrigin: LISTED },
+      ]) {
         assertCrossOriginRefused(await register(listing.id, { extraClientData: clientData }));
         assertCrossOriginRefused(await assertWith(listing, { extraClientData: clientData }));
       }
@@ -109,9 +135,21 @@ for (const dialect of await dialects()) {
       const user = `xo-user-${++seq}`;
       const { auth } = await mfa.enrollWebAuthn(plain.id, user);
       const challenge = await mfa.openSignInId(plain, user);
-      assertCrossOriginRefused((await mfa.webauthn(challenge, auth, { tamper: { extraClientData: { crossOrigin: true, topOrigin: UNLISTED } } })).res);
+      assertCrossOriginRefused(
+        (
+          await mfa.webauthn(challenge, auth, {
+            tamper: { extraClientData: { crossOrigin: true, topOrigin: UNLISTED } },
+          })
+        ).res,
+      );
       const log = await t.request('GET', '/v1/audit-log?action=mfa.failed', { headers: mfa.adminHeaders(plain) });
-      assert.ok(log.body.data.some((e: { resource_id: string; metadata: { reason?: string } }) => e.resource_id === challenge && e.metadata.reason === 'cross_origin'), log.text);
+      assert.ok(
+        log.body.data.some(
+          (e: { resource_id: string; metadata: { reason?: string } }) =>
+            e.resource_id === challenge && e.metadata.reason === 'cross_origin',
+        ),
+        log.text,
+      );
       // The challenge is still usable by a same-origin assertion.
       assert.equal((await mfa.webauthn(challenge, auth)).res.status, 200);
     });
@@ -122,24 +160,55 @@ for (const dialect of await dialects()) {
         ['https://portal.example/path', /bare origin/],
         ['portal.example', /origin such as/],
       ] as const) {
-        const res = await t.request('PATCH', `/v1/tenants/${plain.id}/webauthn`, { headers: platform, json: { allowed_top_origins: [LISTED, value] } });
+        const res = await t.request('PATCH', `/v1/tenants/${plain.id}/webauthn`, {
+          headers: platform,
+          json: { allowed_top_origins: [LISTED, value] },
+        });
         assert.equal(res.status, 400, res.text);
         assert.equal(res.body.code, 'validation_failed');
         assert.equal(res.body.details.fields[0].field, 'allowed_top_origins[1]');
         assert.match(res.body.details.fields[0].reason, reason);
       }
-      assert.equal((await t.request('PATCH', `/v1/tenants/${plain.id}/webauthn`, { headers: platform, json: { allowed_top_origins: 'https://x.example' } })).status, 400);
-      assert.deepEqual((await t.request('GET', `/v1/tenants/${plain.id}/webauthn`, { headers: platform })).body.allowed_top_origins, []);
+      assert.equal(
+        (
+          await t.request('PATCH', `/v1/tenants/${plain.id}/webauthn`, {
+            headers: platform,
+            json: { allowed_top_origins: 'https://x.example' },
+          })
+        ).status,
+        400,
+      );
+      assert.deepEqual(
+        (await t.request('GET', `/v1/tenants/${plain.id}/webauthn`, { headers: platform })).body.allowed_top_origins,
+        [],
+      );
       const created = await t.request('POST', '/v1/tenants', {
         headers: platform,
-        json: { name: 'At creation', webauthn: { rp_id: 'tessera.test', rp_name: 'x', origins: [TEST_ORIGIN], allowed_top_origins: ['https://portal.partner.example/'] } },
+        json: {
+          name: 'At creation',
+          webauthn: {
+            rp_id: 'tessera.test',
+            rp_name: 'x',
+            origins: [TEST_ORIGIN],
+            allowed_top_origins: ['https://portal.partner.example/'],
+          },
+        },
       });
       assert.equal(created.status, 201, created.text);
-      assert.deepEqual((await t.request('GET', `/v1/tenants/${created.body.id}/webauthn`, { headers: platform })).body.allowed_top_origins, [LISTED], 'normalized');
+      assert.deepEqual(
+        (await t.request('GET', `/v1/tenants/${created.body.id}/webauthn`, { headers: platform })).body
+          .allowed_top_origins,
+        [LISTED],
+        'normalized',
+      );
       const doc = (await t.request('GET', '/openapi.json')).body;
       const schemas = doc.components.schemas;
-      for (const name of Object.keys(schemas).filter((n) => /WebAuthnSettings/.test(n))) assert.ok(schemas[name].properties.allowed_top_origins, name);
-      assert.match(JSON.stringify(doc.paths['/v1/auth/mfa/webauthn/complete'].post.responses['400']), /verification_failed/);
+      for (const name of Object.keys(schemas).filter((n) => /WebAuthnSettings/.test(n)))
+        assert.ok(schemas[name].properties.allowed_top_origins, name);
+      assert.match(
+        JSON.stringify(doc.paths['/v1/auth/mfa/webauthn/complete'].post.responses['400']),
+        /verification_failed/,
+      );
     });
   });
 }

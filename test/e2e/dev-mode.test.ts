@@ -19,14 +19,27 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  async function start(env: Record<string, string>): Promise<{ server: ServerProcess; base: string; warnings: string[]; listening: { host: string } }> {
+  async function start(
+    env: Record<string, string>,
+  ): Promise<{ server: ServerProcess; base: string; warnings: string[]; listening: { host: string } }> {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-devmode-'));
     dirs.push(dir);
     const port = await freePort();
     // No HOST: the development default is under test.
-    const server = await startServerProcess({ PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, PLATFORM_API_KEY: TEST_PLATFORM_KEY, LOG_LEVEL: 'info', METRICS_PORT: '0', ...env });
+    const server = await startServerProcess({
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      PLATFORM_API_KEY: TEST_PLATFORM_KEY,
+      LOG_LEVEL: 'info',
+      METRICS_PORT: '0',
+      ...env,
+    });
     servers.push(server);
-    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; host?: string });
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; host?: string });
     return {
       server,
       base: `http://127.0.0.1:${port}`,
@@ -45,7 +58,10 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     const { server, base, warnings, listening } = await start({ AUTH_JWT_SECRET: TEST_JWT_SECRET });
     assert.equal(listening.host, '127.0.0.1');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
-    assert.match(warnings[0]!, /^Development mode \(NODE_ENV is not set\)\. AUTH_JWT_SECRET or AUTH_JWKS_URL is set, so dev-only features are off/);
+    assert.match(
+      warnings[0]!,
+      /^Development mode \(NODE_ENV is not set\)\. AUTH_JWT_SECRET or AUTH_JWKS_URL is set, so dev-only features are off/,
+    );
     assert.equal((await fetch(`${base}/demo/session`)).status, 404);
     assert.equal((await fetch(`${base}/demo`)).status, 404);
     assert.equal(await demoTenantExists(base), false, 'no demo tenant');
@@ -53,7 +69,10 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
   });
 
   it('with AUTH_JWKS_URL and DEMO_TENANT=true: the demo tenant only, still no demo session and no dev token', async () => {
-    const { server, base, warnings } = await start({ AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json', DEMO_TENANT: 'true' });
+    const { server, base, warnings } = await start({
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+      DEMO_TENANT: 'true',
+    });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /dev-only features are off.*Enabled: the demo tenant/);
     assert.equal(await demoTenantExists(base), true, 'the demo tenant, asked for explicitly');
@@ -65,11 +84,16 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     const { server, base, warnings, listening } = await start({});
     assert.equal(listening.host, '127.0.0.1');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^Development mode \(NODE_ENV is not set\)\. Enabled: the demo page \(\/demo, \/demo\/session\), dev tokens .*the demo tenant.*listening on 127\.0\.0\.1/);
+    assert.match(
+      warnings[0]!,
+      /^Development mode \(NODE_ENV is not set\)\. Enabled: the demo page \(\/demo, \/demo\/session\), dev tokens .*the demo tenant.*listening on 127\.0\.0\.1/,
+    );
     const session = await fetch(`${base}/demo/session`);
     assert.equal(session.status, 200);
     const { token } = (await session.json()) as { token: string };
-    const me = await fetch(`${base}/v1/users/me/mfa`, { headers: { Authorization: `Bearer ${token}`, 'X-Tenant-ID': DEMO_TENANT_ID } });
+    const me = await fetch(`${base}/v1/users/me/mfa`, {
+      headers: { Authorization: `Bearer ${token}`, 'X-Tenant-ID': DEMO_TENANT_ID },
+    });
     assert.equal(me.status, 200, 'the dev token verifies');
     assert.match(server.output(), /Dev token for user "demo-user"/);
   });

@@ -40,7 +40,13 @@ for (const dialect of await dialects()) {
         // Nine factors of mixed kinds; the rotation makes a different kind the ninth each round.
         for (let i = 0; i < 9; i++) {
           if ((i + round) % 4 === 0) await mfa.enrollTotp(tenantId, user);
-          else await mfa.enrollWebAuthn(tenantId, user, new SoftAuthenticator(), i % 2 ? 'webauthn_fido' : 'webauthn_passkey');
+          else
+            await mfa.enrollWebAuthn(
+              tenantId,
+              user,
+              new SoftAuthenticator(),
+              i % 2 ? 'webauthn_fido' : 'webauthn_passkey',
+            );
         }
         assert.equal(await factorCount(user), 9);
 
@@ -48,18 +54,36 @@ for (const dialect of await dialects()) {
         const headers = await t.userHeaders(tenantId, user);
         const started = await Promise.all(
           (['webauthn_passkey', 'webauthn_fido'] as const).map(async (method) => {
-            const begin = await t.request('POST', `/v1/users/me/mfa/webauthn/register?method_type=${method}`, { headers });
+            const begin = await t.request('POST', `/v1/users/me/mfa/webauthn/register?method_type=${method}`, {
+              headers,
+            });
             assert.equal(begin.status, 200, begin.text);
-            return { method, credential: new SoftAuthenticator({ residentKey: method === 'webauthn_passkey' }).createCredential(begin.body.options, { origin: TEST_ORIGIN }) };
+            return {
+              method,
+              credential: new SoftAuthenticator({ residentKey: method === 'webauthn_passkey' }).createCredential(
+                begin.body.options,
+                { origin: TEST_ORIGIN },
+              ),
+            };
           }),
         );
         const totp = await t.request('POST', '/v1/users/me/mfa/totp', { headers, json: {} });
         assert.equal(totp.status, 201, totp.text);
         const results = await Promise.all([
           ...started.map(({ method, credential }) =>
-            t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', { headers, json: { credential, device_name: method, method_type: method } }).then((res) => ({ kind: method, res })),
+            t
+              .request('POST', '/v1/users/me/mfa/webauthn/register/complete', {
+                headers,
+                json: { credential, device_name: method, method_type: method },
+              })
+              .then((res) => ({ kind: method, res })),
           ),
-          t.request('POST', `/v1/users/me/mfa/totp/${totp.body.id}/verify`, { headers, json: { code: totpCode(totp.body.secret) } }).then((res) => ({ kind: 'totp', res })),
+          t
+            .request('POST', `/v1/users/me/mfa/totp/${totp.body.id}/verify`, {
+              headers,
+              json: { code: totpCode(totp.body.secret) },
+            })
+            .then((res) => ({ kind: 'totp', res })),
         ]);
 
         const won = results.filter((r) => r.res.status === 200);
@@ -72,7 +96,10 @@ for (const dialect of await dialects()) {
         assert.equal(await factorCount(user), 10, `round ${round}`);
         outcomes.set(won[0]!.kind, (outcomes.get(won[0]!.kind) ?? 0) + 1);
       }
-      assert.equal([...outcomes.values()].reduce((a, b) => a + b, 0), ROUNDS);
+      assert.equal(
+        [...outcomes.values()].reduce((a, b) => a + b, 0),
+        ROUNDS,
+      );
     });
   });
 }

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { dialects, startTestApp, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
 import { MfaFlows, totpCode, type Tenant } from '../support/mfa-flows.js';
 
-const KEEP_LAST_NOTICE = 'Your organization requires multi-factor authentication, so you cannot remove your last factor. Add another factor first.';
+const KEEP_LAST_NOTICE =
+  'Your organization requires multi-factor authentication, so you cannot remove your last factor. Add another factor first.';
 
 for (const dialect of await dialects()) {
   describe(`TOTP enrollment and factor management (${dialect})`, () => {
@@ -33,8 +34,16 @@ for (const dialect of await dialects()) {
       assert.equal(res.status, 200);
       return res.body.methods as { id: string; method_type: string; device_name: string; verified: boolean }[];
     }
-    async function audit(tenantId: string, action: string): Promise<{ actor_id: string; resource_id: string; metadata: string }[]> {
-      return t.app.get(DataSource).query(`SELECT actor_id, resource_id, metadata FROM audit_events WHERE tenant_id = ${p(1)} AND action = ${p(2)}`, [tenantId, action]);
+    async function audit(
+      tenantId: string,
+      action: string,
+    ): Promise<{ actor_id: string; resource_id: string; metadata: string }[]> {
+      return t.app
+        .get(DataSource)
+        .query(
+          `SELECT actor_id, resource_id, metadata FROM audit_events WHERE tenant_id = ${p(1)} AND action = ${p(2)}`,
+          [tenantId, action],
+        );
     }
 
     it('TOTP enrollment: secret and otpauth URI, unverified until a code; the secret is sealed at rest', async () => {
@@ -51,30 +60,50 @@ for (const dialect of await dialects()) {
       assert.equal(decodeURIComponent(uri.pathname), `/Acme Corp:${user}`);
       assert.equal(uri.searchParams.get('issuer'), 'Acme Corp');
       assert.equal(uri.searchParams.get('secret'), secret);
-      assert.deepEqual((await methods(tenant.id, user)).map((m) => [m.method_type, m.device_name, m.verified]), [['totp', 'Phone', false]]);
-      const [row] = await t.app.get(DataSource).query(`SELECT secret_sealed FROM totp_factors WHERE id = ${p(1)}`, [id]);
+      assert.deepEqual(
+        (await methods(tenant.id, user)).map((m) => [m.method_type, m.device_name, m.verified]),
+        [['totp', 'Phone', false]],
+      );
+      const [row] = await t.app
+        .get(DataSource)
+        .query(`SELECT secret_sealed FROM totp_factors WHERE id = ${p(1)}`, [id]);
       assert.ok(!row.secret_sealed.includes(secret));
 
       // An unverified factor cannot complete a challenge and is not a usable method.
       const opened = await mfa.openSignIn(tenant, user);
       assert.deepEqual(opened.body.methods, []);
 
-      const wrong = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, { headers, json: { code: totpCode(secret, 120) } });
+      const wrong = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
+        headers,
+        json: { code: totpCode(secret, 120) },
+      });
       assert.equal(wrong.status, 400);
       assert.equal(wrong.body.code, 'verification_failed');
-      const malformed = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, { headers, json: { code: '12ab56' } });
+      const malformed = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
+        headers,
+        json: { code: '12ab56' },
+      });
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.details.fields[0].field, 'code');
 
-      const ok = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, { headers, json: { code: totpCode(secret).replace(/^(\d{3})/, '$1 ') } });
+      const ok = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
+        headers,
+        json: { code: totpCode(secret).replace(/^(\d{3})/, '$1 ') },
+      });
       assert.equal(ok.status, 200, ok.text);
       assert.equal(ok.body.codes.length, 10);
       assert.equal(ok.body.remaining, 10);
       assert.equal((await methods(tenant.id, user))[0]!.verified, true);
-      const again = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, { headers, json: { code: totpCode(secret, 30) } });
+      const again = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
+        headers,
+        json: { code: totpCode(secret, 30) },
+      });
       assert.equal(again.status, 404);
       // Another user cannot verify it.
-      const stranger = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, { headers: await t.userHeaders(tenant.id, newUser()), json: { code: totpCode(secret) } });
+      const stranger = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
+        headers: await t.userHeaders(tenant.id, newUser()),
+        json: { code: totpCode(secret) },
+      });
       assert.equal(stranger.status, 404);
       assert.equal((await audit(tenant.id, 'factor.enrolled')).filter((e) => e.resource_id === id).length, 1);
 
@@ -92,15 +121,21 @@ for (const dialect of await dialects()) {
       const second = await t.request('POST', '/v1/users/me/mfa/totp', { headers });
       assert.equal(second.status, 201, second.text);
       const list = await methods(tenant.id, user);
-      assert.deepEqual(list.map((m) => [m.id, m.device_name]), [[second.body.id, 'Authenticator app']]);
+      assert.deepEqual(
+        list.map((m) => [m.id, m.device_name]),
+        [[second.body.id, 'Authenticator app']],
+      );
     });
 
-    it('rename: 200 with the factor; validation; another user\'s factor is 404; audited', async () => {
+    it("rename: 200 with the factor; validation; another user's factor is 404; audited", async () => {
       const user = newUser();
       await mfa.enrollWebAuthn(tenant.id, user);
       const [factor] = await methods(tenant.id, user);
       const headers = await t.userHeaders(tenant.id, user);
-      const res = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, { headers, json: { device_name: '  Office key  ' } });
+      const res = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, {
+        headers,
+        json: { device_name: '  Office key  ' },
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.device_name, 'Office key');
       assert.equal(res.body.id, factor!.id);
@@ -109,11 +144,20 @@ for (const dialect of await dialects()) {
         const r = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, { headers, json: bad });
         assert.equal(r.status, 400, JSON.stringify(bad));
       }
-      assert.equal((await t.request('PATCH', '/v1/users/me/mfa/not-a-uuid', { headers, json: { device_name: 'x' } })).status, 400);
-      const foreign = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, { headers: await t.userHeaders(tenant.id, newUser()), json: { device_name: 'mine' } });
+      assert.equal(
+        (await t.request('PATCH', '/v1/users/me/mfa/not-a-uuid', { headers, json: { device_name: 'x' } })).status,
+        400,
+      );
+      const foreign = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, {
+        headers: await t.userHeaders(tenant.id, newUser()),
+        json: { device_name: 'mine' },
+      });
       assert.equal(foreign.status, 404);
       const totp = await mfa.enrollTotp(tenant.id, user);
-      const renamed = await t.request('PATCH', `/v1/users/me/mfa/${totp.id}`, { headers, json: { device_name: 'Phone' } });
+      const renamed = await t.request('PATCH', `/v1/users/me/mfa/${totp.id}`, {
+        headers,
+        json: { device_name: 'Phone' },
+      });
       assert.equal(renamed.body.device_name, 'Phone');
       assert.equal(renamed.body.authenticator, null);
       assert.ok((await audit(tenant.id, 'factor.renamed')).some((e) => e.resource_id === factor!.id));
@@ -137,13 +181,19 @@ for (const dialect of await dialects()) {
       assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${pending.body.id}`, { headers })).status, 200);
 
       // The tenant setting is what matters: lift it and the last factor goes, with the backup codes.
-      const patch = await t.request('PATCH', `/v1/tenants/${strict.id}`, { headers: { 'X-API-Key': TEST_PLATFORM_KEY }, json: { require_mfa: false } });
+      const patch = await t.request('PATCH', `/v1/tenants/${strict.id}`, {
+        headers: { 'X-API-Key': TEST_PLATFORM_KEY },
+        json: { require_mfa: false },
+      });
       assert.equal(patch.status, 200, patch.text);
       assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${totp.id}`, { headers })).status, 200);
       assert.deepEqual(await methods(strict.id, user), []);
       const codes = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers });
       assert.equal(codes.body.remaining, 0);
-      await t.request('PATCH', `/v1/tenants/${strict.id}`, { headers: { 'X-API-Key': TEST_PLATFORM_KEY }, json: { require_mfa: true } });
+      await t.request('PATCH', `/v1/tenants/${strict.id}`, {
+        headers: { 'X-API-Key': TEST_PLATFORM_KEY },
+        json: { require_mfa: true },
+      });
       assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${totp.id}`, { headers })).status, 404);
       assert.equal((await audit(strict.id, 'factor.removed')).length, 3);
     });
@@ -157,16 +207,32 @@ for (const dialect of await dialects()) {
       assert.equal(list.status, 200, list.text);
       assert.equal(list.body.user_id, user);
       assert.equal(list.body.backup_codes_remaining, 10);
-      assert.deepEqual(list.body.methods.map((m: { method_type: string }) => m.method_type), ['webauthn_passkey', 'totp']);
+      assert.deepEqual(
+        list.body.methods.map((m: { method_type: string }) => m.method_type),
+        ['webauthn_passkey', 'totp'],
+      );
 
       // Bearer tokens and other tenants' keys are not admin credentials.
-      assert.equal((await t.request('GET', `/v1/users/${user}/mfa`, { headers: await t.userHeaders(strict.id, user) })).status, 401);
-      assert.equal((await t.request('GET', `/v1/users/${user}/mfa`, { headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': strict.id } })).status, 403);
+      assert.equal(
+        (await t.request('GET', `/v1/users/${user}/mfa`, { headers: await t.userHeaders(strict.id, user) })).status,
+        401,
+      );
+      assert.equal(
+        (
+          await t.request('GET', `/v1/users/${user}/mfa`, {
+            headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': strict.id },
+          })
+        ).status,
+        403,
+      );
       const elsewhere = await t.request('GET', `/v1/users/${user}/mfa`, { headers: mfa.adminHeaders(other) });
       assert.deepEqual([elsewhere.body.methods, elsewhere.body.backup_codes_remaining], [[], 0]);
 
       const totpId = list.body.methods[1].id;
-      assert.equal((await t.request('DELETE', `/v1/users/${user}/mfa/${totpId}`, { headers: mfa.adminHeaders(other) })).status, 404);
+      assert.equal(
+        (await t.request('DELETE', `/v1/users/${user}/mfa/${totpId}`, { headers: mfa.adminHeaders(other) })).status,
+        404,
+      );
       assert.equal((await t.request('DELETE', `/v1/users/other-user/mfa/${totpId}`, { headers: admin })).status, 404);
       assert.equal((await t.request('DELETE', `/v1/users/${user}/mfa/${totpId}`, { headers: admin })).status, 204);
 
@@ -174,15 +240,27 @@ for (const dialect of await dialects()) {
       const challenge = await mfa.openSignInId(strict, user);
       const reset = await t.request('DELETE', `/v1/users/${user}/mfa`, { headers: admin });
       assert.equal(reset.status, 200, reset.text);
-      assert.deepEqual({ ...reset.body, signals: undefined }, { removed_factors: 1, removed_backup_codes: 10, signals: undefined });
-      assert.deepEqual(reset.body.signals.all_accepted_credentials.all_accepted_credential_ids, [], 'nothing is accepted any more');
+      assert.deepEqual(
+        { ...reset.body, signals: undefined },
+        { removed_factors: 1, removed_backup_codes: 10, signals: undefined },
+      );
+      assert.deepEqual(
+        reset.body.signals.all_accepted_credentials.all_accepted_credential_ids,
+        [],
+        'nothing is accepted any more',
+      );
       assert.deepEqual(await methods(strict.id, user), []);
       assert.equal((await mfa.begin(challenge)).status, 404);
       assert.equal((await t.request('DELETE', `/v1/users/${user}/mfa`, { headers: admin })).body.removed_factors, 0);
       const events = await audit(strict.id, 'factor.reset_by_admin');
       assert.equal(events.length, 2);
       assert.equal(events[0]!.resource_id, user);
-      assert.equal((await audit(strict.id, 'factor.removed')).filter((e) => String(e.metadata).includes(`"user_id":"${user}"`)).length, 1, 'admin removal');
+      assert.equal(
+        (await audit(strict.id, 'factor.removed')).filter((e) => String(e.metadata).includes(`"user_id":"${user}"`))
+          .length,
+        1,
+        'admin removal',
+      );
       // The user can enroll again from scratch.
       const again = await mfa.enrollWebAuthn(strict.id, user);
       assert.equal(again.codes.length, 10);

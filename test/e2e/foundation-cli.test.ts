@@ -22,16 +22,25 @@ interface Run {
 async function cli(args: string[], env: Record<string, string>): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { env: { NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCli(args, {
+    env: { NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 
 function spawned(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env } }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -67,7 +76,15 @@ describe('operator CLI', () => {
     assert.match(badOption.stderr, /Unknown option '--colour'/);
     assert.match(missing.stderr, /--tenant is required/);
     assert.equal(help.code, 0);
-    for (const command of ['migrate', 'tenants create', 'tenants list', 'api-keys create', 'api-keys revoke', 'token mint']) assert.ok(help.stdout.includes(command), command);
+    for (const command of [
+      'migrate',
+      'tenants create',
+      'tenants list',
+      'api-keys create',
+      'api-keys revoke',
+      'token mint',
+    ])
+      assert.ok(help.stdout.includes(command), command);
   });
 
   it('migrate: reports pending, runs them, then nothing is pending', async () => {
@@ -85,11 +102,35 @@ describe('operator CLI', () => {
   });
 
   it('tenants create prints the id and the first API key once; tenants list shows it', async () => {
-    const created = await cli(['tenants', 'create', '--name', 'Seed Co', '--id', SEED_TENANT, '--origin', 'https://app.seed.test', '--origin', 'https://seed.test', '--json'], env);
+    const created = await cli(
+      [
+        'tenants',
+        'create',
+        '--name',
+        'Seed Co',
+        '--id',
+        SEED_TENANT,
+        '--origin',
+        'https://app.seed.test',
+        '--origin',
+        'https://seed.test',
+        '--json',
+      ],
+      env,
+    );
     assert.equal(created.code, 0, created.stderr);
-    const tenant = JSON.parse(created.stdout) as { id: string; name: string; webauthn: { rp_id: string; origins: string[] }; api_key: string };
+    const tenant = JSON.parse(created.stdout) as {
+      id: string;
+      name: string;
+      webauthn: { rp_id: string; origins: string[] };
+      api_key: string;
+    };
     assert.equal(tenant.id, SEED_TENANT.toLowerCase());
-    assert.deepEqual(tenant.webauthn, { rp_id: 'seed.test', rp_name: 'Seed Co', origins: ['https://app.seed.test', 'https://seed.test'] });
+    assert.deepEqual(tenant.webauthn, {
+      rp_id: 'seed.test',
+      rp_name: 'Seed Co',
+      origins: ['https://app.seed.test', 'https://seed.test'],
+    });
     assert.match(tenant.api_key, /^tsk_[a-z0-9]{12}_/);
 
     const human = await cli(['tenants', 'create', '--name', 'Plain'], env);
@@ -114,7 +155,10 @@ describe('operator CLI', () => {
 
   it('tenants create: the rp id defaults to the registrable domain the origins share; none → exit 2 suggesting --rp-id', async () => {
     const rpIdOf = async (...origins: string[]) => {
-      const run = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o]), '--json'], env);
+      const run = await cli(
+        ['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o]), '--json'],
+        env,
+      );
       assert.equal(run.code, 0, run.stderr);
       return (JSON.parse(run.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id;
     };
@@ -122,10 +166,17 @@ describe('operator CLI', () => {
     assert.equal(await rpIdOf('https://app.acme.co.uk', 'https://login.eu.acme.co.uk'), 'acme.co.uk');
     assert.equal(await rpIdOf('https://app.acme.com'), 'acme.com');
     assert.equal(await rpIdOf('http://localhost:3000'), 'localhost');
-    const explicit = await cli(['tenants', 'create', '--name', 'RP', '--origin', 'https://app.acme.com', '--rp-id', 'app.acme.com', '--json'], env);
+    const explicit = await cli(
+      ['tenants', 'create', '--name', 'RP', '--origin', 'https://app.acme.com', '--rp-id', 'app.acme.com', '--json'],
+      env,
+    );
     assert.equal((JSON.parse(explicit.stdout) as { webauthn: { rp_id: string } }).webauthn.rp_id, 'app.acme.com');
 
-    for (const origins of [['https://app.acme.com', 'https://app.globex.com'], ['https://a.github.io', 'https://b.github.io'], ['https://10.0.0.5']]) {
+    for (const origins of [
+      ['https://app.acme.com', 'https://app.globex.com'],
+      ['https://a.github.io', 'https://b.github.io'],
+      ['https://10.0.0.5'],
+    ]) {
       const none = await cli(['tenants', 'create', '--name', 'RP', ...origins.flatMap((o) => ['--origin', o])], env);
       assert.equal(none.code, 2, none.stderr);
       assert.match(none.stderr, /share no registrable domain/);
@@ -141,7 +192,10 @@ describe('operator CLI', () => {
     assert.equal(key.name, 'deploy');
     assert.match(key.key, /^tsk_/);
 
-    const otherTenant = await cli(['api-keys', 'revoke', '--tenant', '00000000-0000-4000-8000-000000000000', '--id', key.id], env);
+    const otherTenant = await cli(
+      ['api-keys', 'revoke', '--tenant', '00000000-0000-4000-8000-000000000000', '--id', key.id],
+      env,
+    );
     assert.equal(otherTenant.code, 1);
     assert.match(otherTenant.stderr, /not_found/);
 
@@ -160,7 +214,10 @@ describe('operator CLI', () => {
   });
 
   it('token mint signs with AUTH_JWT_SECRET', async () => {
-    const run = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice', '--roles', 'admin,auditor', '--ttl', '120'], { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    const run = await cli(
+      ['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice', '--roles', 'admin,auditor', '--ttl', '120'],
+      { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET },
+    );
     assert.equal(run.code, 0, run.stderr);
     const { payload, protectedHeader } = await jwtVerify(run.stdout.trim(), new TextEncoder().encode(TEST_JWT_SECRET));
     assert.equal(protectedHeader.alg, 'HS256');
@@ -179,22 +236,40 @@ describe('operator CLI', () => {
     assert.equal(run.code, 0, run.stderr);
     const secretFile = join(dir, 'dev-jwt-secret');
     assert.equal(statSync(secretFile).mode & 0o777, 0o600);
-    const { payload } = await jwtVerify(run.stdout.trim(), new TextEncoder().encode(readFileSync(secretFile, 'utf8').trim()));
+    const { payload } = await jwtVerify(
+      run.stdout.trim(),
+      new TextEncoder().encode(readFileSync(secretFile, 'utf8').trim()),
+    );
     assert.equal(payload.sub, 'bob');
-    const production = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'bob'], { ...env, NODE_ENV: 'production' });
+    const production = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'bob'], {
+      ...env,
+      NODE_ENV: 'production',
+    });
     assert.equal(production.code, 2);
     assert.match(production.stderr, /token mint needs AUTH_JWT_SECRET in production/);
   });
 
   it('token mint fails closed: with NODE_ENV unset it never signs with AUTH_JWT_SECRET; --ttl is bounded by AUTH_MAX_TOKEN_LIFETIME_SECONDS', async () => {
-    const unset = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], { ...env, NODE_ENV: '', AUTH_JWT_SECRET: TEST_JWT_SECRET });
+    const unset = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], {
+      ...env,
+      NODE_ENV: '',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    });
     assert.equal(unset.code, 2);
     assert.equal(unset.stdout, '');
     assert.match(unset.stderr, /needs NODE_ENV set explicitly/);
-    const bounded = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice', '--ttl', '601'], { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600' });
+    const bounded = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice', '--ttl', '601'], {
+      ...env,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600',
+    });
     assert.equal(bounded.code, 2);
     assert.match(bounded.stderr, /--ttl must be a number of seconds between 1 and 600/);
-    const byDefault = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], { ...env, AUTH_JWT_SECRET: TEST_JWT_SECRET, AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600' });
+    const byDefault = await cli(['token', 'mint', '--tenant', SEED_TENANT, '--sub', 'alice'], {
+      ...env,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600',
+    });
     assert.equal(byDefault.code, 0, byDefault.stderr);
     const { payload } = await jwtVerify(byDefault.stdout.trim(), new TextEncoder().encode(TEST_JWT_SECRET));
     assert.equal(payload.exp! - payload.iat!, 600);
@@ -211,7 +286,10 @@ describe('operator CLI', () => {
       const created = await spawned(['tenants', 'create', '--name', 'PG tenant', '--json'], pgEnv);
       assert.equal(created.code, 0, created.stderr);
       const list = await spawned(['tenants', 'list', '--json'], pgEnv);
-      assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name), ['PG tenant']);
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name),
+        ['PG tenant'],
+      );
     } finally {
       await db.drop();
     }

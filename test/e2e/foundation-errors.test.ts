@@ -14,7 +14,8 @@ function assertErrorBody(res: TestResponse, status: number, code: string): void 
   assert.equal(res.body?.code, code, res.text);
   assert.equal(typeof res.body.message, 'string');
   assert.ok(res.body.message.length > 0);
-  for (const key of Object.keys(res.body)) assert.ok(['code', 'message', 'details', 'notices'].includes(key), `unexpected key ${key}`);
+  for (const key of Object.keys(res.body))
+    assert.ok(['code', 'message', 'details', 'notices'].includes(key), `unexpected key ${key}`);
 }
 
 // The error model lives in the HTTP layer, above the database: one dialect is enough here
@@ -58,43 +59,66 @@ describe('one error model (HTTP)', () => {
   });
 
   it('body over 64 KiB → 413 payload_too_large', async () => {
-    const res = await t.request('POST', '/v1/tenants', { headers: platform, json: { name: 'x', padding: 'a'.repeat(64 * 1024) } });
+    const res = await t.request('POST', '/v1/tenants', {
+      headers: platform,
+      json: { name: 'x', padding: 'a'.repeat(64 * 1024) },
+    });
     assertErrorBody(res, 413, 'payload_too_large');
     // Just under the limit is parsed (and then refused by validation, not by size).
-    const under = await t.request('POST', '/v1/tenants', { headers: platform, json: { name: 'x', padding: 'a'.repeat(60 * 1024) } });
+    const under = await t.request('POST', '/v1/tenants', {
+      headers: platform,
+      json: { name: 'x', padding: 'a'.repeat(60 * 1024) },
+    });
     assertErrorBody(under, 400, 'validation_failed');
   });
 
-  it('headers over Node\'s limit → 431 headers_too_large in the error model, and the server keeps serving', async () => {
+  it("headers over Node's limit → 431 headers_too_large in the error model, and the server keeps serving", async () => {
     const res = await t.request('GET', '/healthz', { headers: { 'X-Padding': 'a'.repeat(20 * 1024) } });
     assertErrorBody(res, 431, 'headers_too_large');
     // Many headers that add up to over the limit, over a raw socket: the same answer.
-    const raw = await rawRequest(t.baseUrl, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(60)}\r\n`).join('')}\r\n`);
+    const raw = await rawRequest(
+      t.baseUrl,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(60)}\r\n`).join('')}\r\n`,
+    );
     assert.match(raw, /^HTTP\/1\.1 431 /);
     assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).code, 'headers_too_large');
     assert.equal((await t.request('GET', '/healthz')).status, 200);
   });
 
   it('a body that is not JSON → 415 unsupported_media_type', async () => {
-    const res = await t.request('POST', '/v1/tenants', { headers: { ...platform, 'Content-Type': 'text/plain' }, body: 'name=x' });
+    const res = await t.request('POST', '/v1/tenants', {
+      headers: { ...platform, 'Content-Type': 'text/plain' },
+      body: 'name=x',
+    });
     assertErrorBody(res, 415, 'unsupported_media_type');
-    const form = await t.request('POST', '/v1/tenants', { headers: { ...platform, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
+    const form = await t.request('POST', '/v1/tenants', {
+      headers: { ...platform, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'name=x',
+    });
     assertErrorBody(form, 415, 'unsupported_media_type');
   });
 
   it('malformed JSON → 400 invalid_json', async () => {
-    const res = await t.request('POST', '/v1/tenants', { headers: { ...platform, 'Content-Type': 'application/json' }, body: '{"name": "x",' });
+    const res = await t.request('POST', '/v1/tenants', {
+      headers: { ...platform, 'Content-Type': 'application/json' },
+      body: '{"name": "x",',
+    });
     assertErrorBody(res, 400, 'invalid_json');
     assert.ok(!/Unexpected|position|SyntaxError/i.test(res.text), res.text);
   });
 
   it('validation → 400 validation_failed listing each bad field', async () => {
-    const res = await t.request('POST', '/__probe/echo', { json: { name: 'far too long a name', count: 9, extra: true } });
+    const res = await t.request('POST', '/__probe/echo', {
+      json: { name: 'far too long a name', count: 9, extra: true },
+    });
     assertErrorBody(res, 400, 'validation_failed');
     const fields = res.body.details.fields as { field: string; reason: string }[];
     assert.deepEqual([...new Set(fields.map((f) => f.field))].sort(), ['count', 'extra', 'name']);
     assert.ok(fields.every((f) => typeof f.reason === 'string' && f.reason.length > 0));
-    assert.deepEqual(fields.find((f) => f.field === 'extra'), { field: 'extra', reason: 'is not an accepted field' });
+    assert.deepEqual(
+      fields.find((f) => f.field === 'extra'),
+      { field: 'extra', reason: 'is not an accepted field' },
+    );
     const ok = await t.request('POST', '/__probe/echo', { json: { name: 'ok', count: 2 } });
     assert.equal(ok.status, 201);
     assert.deepEqual(ok.body, { name: 'ok', count: 2 });
@@ -103,9 +127,18 @@ describe('one error model (HTTP)', () => {
   it('unexpected error → 500 internal with details.request_id, no internals, logged in full', async () => {
     const res = await t.request('GET', '/__probe/boom', { headers: { 'X-Request-ID': 'boom-req-1' } });
     assertErrorBody(res, 500, 'internal');
-    assert.deepEqual(res.body, { code: 'internal', message: 'An unexpected error occurred.', details: { request_id: 'boom-req-1' } });
-    assert.ok(!res.text.includes('internal_table') && !res.text.includes('42P01') && !/\bat .*\.js:\d+/.test(res.text), res.text);
-    const logged = logLines.map((l) => JSON.parse(l) as { request_id?: string; err?: { message?: string; stack?: string } }).find((l) => l.request_id === 'boom-req-1');
+    assert.deepEqual(res.body, {
+      code: 'internal',
+      message: 'An unexpected error occurred.',
+      details: { request_id: 'boom-req-1' },
+    });
+    assert.ok(
+      !res.text.includes('internal_table') && !res.text.includes('42P01') && !/\bat .*\.js:\d+/.test(res.text),
+      res.text,
+    );
+    const logged = logLines
+      .map((l) => JSON.parse(l) as { request_id?: string; err?: { message?: string; stack?: string } })
+      .find((l) => l.request_id === 'boom-req-1');
     assert.ok(logged, 'the unexpected error is logged with its request id');
     assert.ok(logged.err?.message?.includes(PROBE_SECRET_TEXT));
     assert.match(logged.err?.stack ?? '', /foundation-probe\.module/);

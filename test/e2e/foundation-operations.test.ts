@@ -35,7 +35,11 @@ for (const dialect of await dialects()) {
 
     const preflight = (origin: string) =>
       t.request('OPTIONS', '/v1/users/me/mfa', {
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,x-tenant-id,content-type' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization,x-tenant-id,content-type',
+        },
       });
 
     it("CORS: a preflight from a tenant's origin or CORS_ORIGINS is allowed, without credentials", async () => {
@@ -44,7 +48,8 @@ for (const dialect of await dialects()) {
         assert.equal(res.status, 204, res.text);
         assert.equal(res.headers.get('access-control-allow-origin'), origin);
         const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/,\s*/);
-        for (const h of ['authorization', 'x-tenant-id', 'content-type']) assert.ok(allowed.includes(h), `${h} in ${allowed}`);
+        for (const h of ['authorization', 'x-tenant-id', 'content-type'])
+          assert.ok(allowed.includes(h), `${h} in ${allowed}`);
         assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
         assert.equal(res.headers.get('access-control-allow-credentials'), null);
       }
@@ -82,15 +87,24 @@ for (const dialect of await dialects()) {
 
     it('/metrics counts requests by route pattern and status, never the raw path', async () => {
       const id = '0f0e0d0c-0b0a-4909-8807-060504030201';
-      assert.equal((await t.request('GET', `/v1/tenants/${id}`, { headers: { 'X-API-Key': TEST_PLATFORM_KEY } })).status, 404);
+      assert.equal(
+        (await t.request('GET', `/v1/tenants/${id}`, { headers: { 'X-API-Key': TEST_PLATFORM_KEY } })).status,
+        404,
+      );
       assert.equal((await t.request('GET', '/v1/nowhere/at/all')).status, 404);
       const res = await metrics(t);
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-      assert.match(res.text, /^tessera_http_requests_total\{method="GET",route="\/v1\/tenants\/:id",status="404"\} [1-9]\d*$/m);
+      assert.match(
+        res.text,
+        /^tessera_http_requests_total\{method="GET",route="\/v1\/tenants\/:id",status="404"\} [1-9]\d*$/m,
+      );
       assert.match(res.text, /^tessera_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]\d*$/m);
       assert.match(res.text, /^tessera_http_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]\d*$/m);
-      assert.match(res.text, /^tessera_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/healthz",status="200"\} [1-9]\d*$/m);
+      assert.match(
+        res.text,
+        /^tessera_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/healthz",status="200"\} [1-9]\d*$/m,
+      );
       assert.ok(!res.text.includes(id), 'no raw ids in labels');
       assert.ok(!res.text.includes('/v1/nowhere'), 'no raw unknown paths in labels');
     });
@@ -102,9 +116,16 @@ for (const dialect of await dialects()) {
       assert.match(doc.openapi, /^3\.1\.\d+$/);
       const result = await new Validator().validate(doc);
       assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
-      assert.deepEqual({ type: doc.components.securitySchemes.bearer.type, scheme: doc.components.securitySchemes.bearer.scheme }, { type: 'http', scheme: 'bearer' });
       assert.deepEqual(
-        { type: doc.components.securitySchemes.apiKey.type, in: doc.components.securitySchemes.apiKey.in, name: doc.components.securitySchemes.apiKey.name },
+        { type: doc.components.securitySchemes.bearer.type, scheme: doc.components.securitySchemes.bearer.scheme },
+        { type: 'http', scheme: 'bearer' },
+      );
+      assert.deepEqual(
+        {
+          type: doc.components.securitySchemes.apiKey.type,
+          in: doc.components.securitySchemes.apiKey.in,
+          name: doc.components.securitySchemes.apiKey.name,
+        },
         { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       );
       const error = doc.components.schemas.Error;
@@ -113,15 +134,24 @@ for (const dialect of await dialects()) {
     });
 
     it('every operation documents its error statuses with the error schema; tenant routes document X-Tenant-ID as the seed does', async () => {
-      const doc = (await t.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+      const doc = (await t.request('GET', '/openapi.json')).body as {
+        paths: Record<string, Record<string, Operation>>;
+      };
       let tenantRoutes = 0;
       for (const [path, item] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(item)) {
           const where = `${method.toUpperCase()} ${path}`;
           const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
-          assert.ok(errors.some(([status]) => status === '500'), `${where} documents 500`);
+          assert.ok(
+            errors.some(([status]) => status === '500'),
+            `${where} documents 500`,
+          );
           for (const [status, response] of errors) {
-            assert.equal(response.content?.['application/json']?.schema?.$ref, ERROR_REF, `${where} ${status} uses the error schema`);
+            assert.equal(
+              response.content?.['application/json']?.schema?.$ref,
+              ERROR_REF,
+              `${where} ${status} uses the error schema`,
+            );
           }
           const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
           if (schemes.includes('bearer')) {
@@ -130,7 +160,8 @@ for (const dialect of await dialects()) {
             assert.ok(header, `${where} documents X-Tenant-ID`);
             assert.equal(header.required, true, where);
             assert.equal(header.description, TENANT_HEADER_DOC, where);
-            for (const status of ['400', '401', '403']) assert.ok(status in op.responses, `${where} documents ${status}`);
+            for (const status of ['400', '401', '403'])
+              assert.ok(status in op.responses, `${where} documents ${status}`);
           }
           if (schemes.length > 0) assert.ok('401' in op.responses, `${where} documents 401`);
         }
@@ -161,7 +192,8 @@ for (const dialect of await dialects()) {
       const ready = await t.request('GET', '/readyz');
       assert.equal(ready.status, 200, ready.text);
       assert.deepEqual(ready.body, { status: 'ready' });
-      if (dialect === 'postgres') await t.db.drop(); // the server kills our sessions and the database no longer exists
+      if (dialect === 'postgres')
+        await t.db.drop(); // the server kills our sessions and the database no longer exists
       else await t.app.get(DataSource).destroy();
       const gone = await t.request('GET', '/readyz');
       assert.equal(gone.status, 503, gone.text);

@@ -74,7 +74,12 @@ describe('graceful shutdown of the built server (SIGTERM)', () => {
       port,
       method: 'POST',
       path: '/v1/tenants',
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'X-API-Key': TEST_PLATFORM_KEY, Expect: '100-continue' },
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        'X-API-Key': TEST_PLATFORM_KEY,
+        Expect: '100-continue',
+      },
     });
     const response = new Promise<{ res: IncomingMessage; text: string }>((resolve, reject) => {
       req.once('response', (res) => {
@@ -118,7 +123,9 @@ describe('graceful shutdown of the built server (SIGTERM)', () => {
     // The request's transaction committed before the pool closed.
     const db = new Database(join(dir, 'db.sqlite'), { readonly: true });
     try {
-      assert.deepEqual(db.prepare('SELECT name FROM tenants WHERE id = ?').get(created.id), { name: 'Created during shutdown' });
+      assert.deepEqual(db.prepare('SELECT name FROM tenants WHERE id = ?').get(created.id), {
+        name: 'Created during shutdown',
+      });
     } finally {
       db.close();
     }

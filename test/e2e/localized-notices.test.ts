@@ -9,8 +9,10 @@ const DE = 'Gesperrte Benutzer können keine Authentifikatoren hinzufügen. Wend
 const BLOCK = `@notice("${EN}")
 @notice_de("${DE}")
 forbid (principal == Tessera::User::"blocked", action == Tessera::Action::"begin_enrollment", resource);`;
-const STEP_UP_DE = 'Um Ihre Sicherheitsfaktoren zu ändern, bestätigen Sie zuerst mit einem Ihrer vorhandenen Faktoren, dass Sie es sind.';
-const BASELINE_DE = 'Um einen Authentifikator hinzuzufügen, müssen Sie sich in den letzten 15 Minuten angemeldet haben. Melden Sie sich erneut an und versuchen Sie es noch einmal.';
+const STEP_UP_DE =
+  'Um Ihre Sicherheitsfaktoren zu ändern, bestätigen Sie zuerst mit einem Ihrer vorhandenen Faktoren, dass Sie es sind.';
+const BASELINE_DE =
+  'Um einen Authentifikator hinzuzufügen, müssen Sie sich in den letzten 15 Minuten angemeldet haben. Melden Sie sich erneut an und versuchen Sie es noch einmal.';
 
 for (const dialect of await dialects()) {
   describe(`Notices and messages in the user's language (${dialect})`, () => {
@@ -23,7 +25,10 @@ for (const dialect of await dialects()) {
       t = await startTestApp(dialect);
       flows = new MfaFlows(t);
       acme = await t.createTenant({ name: 'Acme' });
-      const res = await t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'Blocked users', enabled: true, cedar_policy_set: BLOCK } });
+      const res = await t.request('POST', '/v1/policies', {
+        headers: admin(acme),
+        json: { name: 'Blocked users', enabled: true, cedar_policy_set: BLOCK },
+      });
       assert.equal(res.status, 201, res.text);
     });
     after(async () => {
@@ -31,7 +36,12 @@ for (const dialect of await dialects()) {
     });
 
     const begin = async (user: string, acceptLanguage?: string, claims?: Record<string, unknown>) =>
-      t.request('POST', REGISTER, { headers: { ...(await t.userHeaders(acme.id, user, claims)), ...(acceptLanguage === undefined ? {} : { 'Accept-Language': acceptLanguage }) } });
+      t.request('POST', REGISTER, {
+        headers: {
+          ...(await t.userHeaders(acme.id, user, claims)),
+          ...(acceptLanguage === undefined ? {} : { 'Accept-Language': acceptLanguage }),
+        },
+      });
 
     it('Accept-Language: de → the German notice and message, Content-Language: de', async () => {
       const res = await begin('blocked', 'de');
@@ -86,33 +96,61 @@ for (const dialect of await dialects()) {
       assert.equal(stepUp.body.code, 'step_up_required');
       assert.deepEqual(stepUp.body.notices, [STEP_UP_DE]);
       assert.match(stepUp.body.message, /^Bestätigen Sie/, 'the catalogue message of step_up_required, in German');
-      assert.equal((await begin('second', 'fr', old)).body.message, 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.');
+      assert.equal(
+        (await begin('second', 'fr', old)).body.message,
+        'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.',
+      );
 
       const missing = await t.request('GET', '/v1/nothing-here', { headers: { 'Accept-Language': 'de' } });
-      assert.deepEqual([missing.status, missing.body.message, missing.headers.get('content-language')], [404, 'Nicht gefunden.', 'de']);
-      const badJson = await t.request('POST', '/v1/api-keys', { headers: { ...admin(acme), 'Accept-Language': 'de', 'Content-Type': 'application/json' }, body: '{"name":' });
-      assert.deepEqual([badJson.status, badJson.body.message, badJson.headers.get('content-language')], [400, 'Der Inhalt der Anfrage ist kein gültiges JSON.', 'de']);
-      const unauthenticated = await t.request('GET', '/v1/users/me/mfa', { headers: { 'Accept-Language': 'de', 'X-Tenant-ID': acme.id } });
-      assert.deepEqual([unauthenticated.status, unauthenticated.body.message], [401, 'A bearer token is required.'], 'a precise message stays as written');
+      assert.deepEqual(
+        [missing.status, missing.body.message, missing.headers.get('content-language')],
+        [404, 'Nicht gefunden.', 'de'],
+      );
+      const badJson = await t.request('POST', '/v1/api-keys', {
+        headers: { ...admin(acme), 'Accept-Language': 'de', 'Content-Type': 'application/json' },
+        body: '{"name":',
+      });
+      assert.deepEqual(
+        [badJson.status, badJson.body.message, badJson.headers.get('content-language')],
+        [400, 'Der Inhalt der Anfrage ist kein gültiges JSON.', 'de'],
+      );
+      const unauthenticated = await t.request('GET', '/v1/users/me/mfa', {
+        headers: { 'Accept-Language': 'de', 'X-Tenant-ID': acme.id },
+      });
+      assert.deepEqual(
+        [unauthenticated.status, unauthenticated.body.message],
+        [401, 'A bearer token is required.'],
+        'a precise message stays as written',
+      );
     });
 
     it('rule validation: annotation names and the lengths of every translation', async () => {
       const refused: [string, RegExp][] = [
-        [`@notice("a") @notice_de("${'ä'.repeat(501)}") forbid (principal, action, resource);`, /@notice_de annotation is longer than 500/],
+        [
+          `@notice("a") @notice_de("${'ä'.repeat(501)}") forbid (principal, action, resource);`,
+          /@notice_de annotation is longer than 500/,
+        ],
         ['@notice("a") @author("me") forbid (principal, action, resource);', /Unknown annotation @author/],
         ['@notice("a") @notice_DE("b") forbid (principal, action, resource);', /Unknown annotation @notice_DE/],
         ['@notice("a") @notice_german("b") forbid (principal, action, resource);', /Unknown annotation @notice_german/],
         ['@notice_de("nur Deutsch") forbid (principal, action, resource);', /needs a default @notice/],
       ];
       for (const [text, message] of refused) {
-        const res = await t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'bad', enabled: true, cedar_policy_set: text } });
+        const res = await t.request('POST', '/v1/policies', {
+          headers: admin(acme),
+          json: { name: 'bad', enabled: true, cedar_policy_set: text },
+        });
         assert.equal(res.status, 400, text);
         assert.equal(res.body.code, 'policy_invalid');
         assert.match(JSON.stringify(res.body.details), message, text);
       }
       const ok = await t.request('POST', '/v1/policies', {
         headers: admin(acme),
-        json: { name: 'ok', enabled: false, cedar_policy_set: `@id("x") @notice("a") @notice_de("b") @notice_fr("c") @notice_haw("d") forbid (principal, action, resource);` },
+        json: {
+          name: 'ok',
+          enabled: false,
+          cedar_policy_set: `@id("x") @notice("a") @notice_de("b") @notice_fr("c") @notice_haw("d") forbid (principal, action, resource);`,
+        },
       });
       assert.equal(ok.status, 201, ok.text);
     });

@@ -35,7 +35,10 @@ for (const dialect of await dialects()) {
     async function auditActions(user: string): Promise<string[]> {
       const ds = t.app.get(DataSource);
       const p = dialect === 'postgres' ? ['$1', '$2', '$3'] : ['?', '?', '?'];
-      const rows = await ds.query(`SELECT action FROM audit_events WHERE tenant_id = ${p[0]} AND (actor_id = ${p[1]} OR metadata LIKE ${p[2]}) ORDER BY id`, [tenant.id, user, `%"${user}"%`]);
+      const rows = await ds.query(
+        `SELECT action FROM audit_events WHERE tenant_id = ${p[0]} AND (actor_id = ${p[1]} OR metadata LIKE ${p[2]}) ORDER BY id`,
+        [tenant.id, user, `%"${user}"%`],
+      );
       return rows.map((r: { action: string }) => r.action);
     }
 
@@ -54,10 +57,15 @@ for (const dialect of await dialects()) {
       const o = begin.body.options;
       assert.equal(o.rpId, 'tessera.test');
       assert.equal(o.userVerification, 'required', 'passkeys only: UV required');
-      assert.deepEqual(o.allowCredentials.map((c: { id: string }) => c.id), [...auth.credentials.keys()]);
+      assert.deepEqual(
+        o.allowCredentials.map((c: { id: string }) => c.id),
+        [...auth.credentials.keys()],
+      );
 
       const credential = auth.getAssertion(o, { origin: TEST_ORIGIN });
-      const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
+      const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
+        json: { challenge_id: opened.body.challenge_id, credential },
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.method_type, 'webauthn_passkey');
       // Device-bound (BE=0) but without a trusted attestation: only its own claim, so swk/phr.
@@ -85,7 +93,11 @@ for (const dialect of await dialects()) {
 
       const list = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(tenant.id, user) });
       assert.ok(list.body.methods[0].last_used_at, 'last_used_at set');
-      const [row] = await t.app.get(DataSource).query(`SELECT counter FROM webauthn_credentials WHERE user_id = ${dialect === 'postgres' ? '$1' : '?'}`, [user]);
+      const [row] = await t.app
+        .get(DataSource)
+        .query(`SELECT counter FROM webauthn_credentials WHERE user_id = ${dialect === 'postgres' ? '$1' : '?'}`, [
+          user,
+        ]);
       assert.equal(Number(row.counter), 1);
       assert.ok((await auditActions(user)).includes('mfa.verified'));
     });
@@ -100,7 +112,9 @@ for (const dialect of await dialects()) {
       const begin = await mfa.begin(opened.body.challenge_id);
       assert.equal(begin.body.options.userVerification, 'preferred');
       const credential = key.getAssertion(begin.body.options, { origin: TEST_ORIGIN });
-      const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: opened.body.challenge_id, credential } });
+      const res = await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
+        json: { challenge_id: opened.body.challenge_id, credential },
+      });
       assert.equal(res.status, 200, res.text);
       const { payload } = await mfa.verifyToken(res.body.token);
       // A security key without a trusted attestation (no metadata here): swk/phr.
@@ -149,11 +163,22 @@ for (const dialect of await dialects()) {
       assert.equal((await mfa.verifyToken(res.body.token)).payload.method_type, 'backup_code');
       const again = await mfa.backupCode(await mfa.openSignInId(tenant, user), codes[0]!);
       assert.deepEqual([again.status, again.body], [401, MFA_FAILED]);
-      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers: await t.userHeaders(tenant.id, user) });
+      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', {
+        headers: await t.userHeaders(tenant.id, user),
+      });
       assert.equal(remaining.body.remaining, 9);
-      assert.deepEqual((await auditActions(user)).filter((x) => x.startsWith('backup_codes.')), ['backup_codes.issued'], 'issued at enrollment; not low yet');
-      for (const code of codes.slice(1, 8)) assert.equal((await mfa.backupCode(await mfa.openSignInId(tenant, user), code)).status, 200);
-      assert.deepEqual((await auditActions(user)).filter((x) => x === 'backup_codes.low').length, 1, 'low once 2 are left');
+      assert.deepEqual(
+        (await auditActions(user)).filter((x) => x.startsWith('backup_codes.')),
+        ['backup_codes.issued'],
+        'issued at enrollment; not low yet',
+      );
+      for (const code of codes.slice(1, 8))
+        assert.equal((await mfa.backupCode(await mfa.openSignInId(tenant, user), code)).status, 200);
+      assert.deepEqual(
+        (await auditActions(user)).filter((x) => x === 'backup_codes.low').length,
+        1,
+        'low once 2 are left',
+      );
     });
 
     it('20 concurrent redemptions of one backup code: exactly one succeeds', async () => {
@@ -163,8 +188,13 @@ for (const dialect of await dialects()) {
       const results = await Promise.all(challenges.map((id) => mfa.backupCode(id, codes[3]!)));
       const statuses = results.map((r) => r.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
-      assert.ok(statuses.every((s) => s === 200 || s === 401 || s === 429), statuses.join(','));
-      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers: await t.userHeaders(tenant.id, user) });
+      assert.ok(
+        statuses.every((s) => s === 200 || s === 401 || s === 429),
+        statuses.join(','),
+      );
+      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', {
+        headers: await t.userHeaders(tenant.id, user),
+      });
       assert.equal(remaining.body.remaining, 9);
     });
 
@@ -175,16 +205,26 @@ for (const dialect of await dialects()) {
       const challenge = await mfa.openSignInId(tenant, user);
       // complete before begin
       const early = await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
-        json: { challenge_id: challenge, credential: auth.getAssertion({ challenge: 'AAAA', rpId: 'tessera.test', allowCredentials: [] } as never, { origin: TEST_ORIGIN }) },
+        json: {
+          challenge_id: challenge,
+          credential: auth.getAssertion({ challenge: 'AAAA', rpId: 'tessera.test', allowCredentials: [] } as never, {
+            origin: TEST_ORIGIN,
+          }),
+        },
       });
       // A discoverable credential of another user, offered for this user's challenge.
       const strangerBegin = await mfa.begin(challenge);
-      const strangerAssertion = stranger.getAssertion({ ...strangerBegin.body.options, allowCredentials: [] }, { origin: TEST_ORIGIN });
+      const strangerAssertion = stranger.getAssertion(
+        { ...strangerBegin.body.options, allowCredentials: [] },
+        { origin: TEST_ORIGIN },
+      );
       const failures = [
         early,
         (await mfa.webauthn(challenge, auth, { tamper: { badSignature: true } })).res,
         (await mfa.webauthn(challenge, auth, { tamper: { origin: 'https://evil.example' } })).res,
-        await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { challenge_id: challenge, credential: strangerAssertion } }),
+        await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
+          json: { challenge_id: challenge, credential: strangerAssertion },
+        }),
         await mfa.backupCode(challenge, 'abcd-efgh-jkmn-p'),
       ];
       for (const res of failures) assert.deepEqual([res.status, res.body], [401, MFA_FAILED]);
@@ -201,14 +241,20 @@ for (const dialect of await dialects()) {
     it('a passkey assertion without user verification fails', async () => {
       const user = newUser();
       const { auth } = await mfa.enrollWebAuthn(tenant.id, user);
-      const res = (await mfa.webauthn(await mfa.openSignInId(tenant, user), auth, { tamper: { flags: { clearUV: true } } })).res;
+      const res = (
+        await mfa.webauthn(await mfa.openSignInId(tenant, user), auth, { tamper: { flags: { clearUV: true } } })
+      ).res;
       assert.deepEqual([res.status, res.body], [401, MFA_FAILED]);
     });
 
     it('10 failures across challenges: TOTP and backup codes answer 429 rate_limited with Retry-After', async () => {
       const user = newUser();
       const { codes } = await mfa.enrollTotp(tenant.id, user);
-      const [a, b, spare] = [await mfa.openSignInId(tenant, user), await mfa.openSignInId(tenant, user), await mfa.openSignInId(tenant, user)];
+      const [a, b, spare] = [
+        await mfa.openSignInId(tenant, user),
+        await mfa.openSignInId(tenant, user),
+        await mfa.openSignInId(tenant, user),
+      ];
       for (const challenge of [a, b]) {
         for (let i = 0; i < 5; i++) assert.equal((await mfa.totp(challenge, '000000')).status, 401);
       }
@@ -236,9 +282,14 @@ for (const dialect of await dialects()) {
       // Failed assertions (a holder of challenge ids sending junk) are not guesses: no lockout.
       for (let i = 0; i < 2; i++) {
         const challenge = await mfa.openSignInId(tenant, user);
-        for (let j = 0; j < 5; j++) assert.equal((await mfa.webauthn(challenge, auth, { tamper: { badSignature: true } })).res.status, 401);
+        for (let j = 0; j < 5; j++)
+          assert.equal((await mfa.webauthn(challenge, auth, { tamper: { badSignature: true } })).res.status, 401);
       }
-      assert.equal((await mfa.totp(await mfa.openSignInId(tenant, user), '000000')).status, 401, 'not locked by WebAuthn failures');
+      assert.equal(
+        (await mfa.totp(await mfa.openSignInId(tenant, user), '000000')).status,
+        401,
+        'not locked by WebAuthn failures',
+      );
       // Now lock the user with wrong codes (1 already counted + 9).
       for (let i = 0; i < 2; i++) {
         const challenge = await mfa.openSignInId(tenant, user);
@@ -265,20 +316,27 @@ for (const dialect of await dialects()) {
       assert.equal(replay.status, 404);
       const next = await mfa.openSignInId(tenant, user);
       assert.equal((await mfa.begin(next)).status, 200);
-      const elsewhere = await t.request('POST', '/v1/auth/mfa/webauthn/complete', { json: { ...(body as object), challenge_id: next } });
+      const elsewhere = await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
+        json: { ...(body as object), challenge_id: next },
+      });
       assert.deepEqual([elsewhere.status, elsewhere.body], [401, MFA_FAILED]);
     });
 
     it('a cloned authenticator (counter going backwards) is refused and audited; counter-0 authenticators are fine', async () => {
       const user = newUser();
       const { auth } = await mfa.enrollWebAuthn(tenant.id, user);
-      assert.equal((await mfa.webauthn(await mfa.openSignInId(tenant, user), auth, { signCountDelta: 5 })).res.status, 200);
+      assert.equal(
+        (await mfa.webauthn(await mfa.openSignInId(tenant, user), auth, { signCountDelta: 5 })).res.status,
+        200,
+      );
       const clone = await mfa.webauthn(await mfa.openSignInId(tenant, user), auth, { signCountDelta: -2 });
       assert.deepEqual([clone.res.status, clone.res.body], [401, MFA_FAILED]);
       assert.ok((await auditActions(user)).includes('factor.counter_regression'));
 
       const syncedUser = newUser();
-      const synced = (await mfa.enrollWebAuthn(tenant.id, syncedUser, new SoftAuthenticator({ backupEligible: true, backedUp: true }))).auth;
+      const synced = (
+        await mfa.enrollWebAuthn(tenant.id, syncedUser, new SoftAuthenticator({ backupEligible: true, backedUp: true }))
+      ).auth;
       for (let i = 0; i < 2; i++) {
         const { res } = await mfa.webauthn(await mfa.openSignInId(tenant, syncedUser), synced, { signCountDelta: 0 });
         assert.equal(res.status, 200, `counter 0, round ${i}: ${res.text}`);
@@ -297,7 +355,10 @@ for (const dialect of await dialects()) {
       assert.equal(bad.status, 400);
       assert.equal(bad.body.details.fields[0].field, 'challenge_id');
       // Another tenant's key cannot open a challenge for this tenant.
-      const foreign = await t.request('POST', '/v1/mfa/challenges', { headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': tenant.id }, json: { user_id: user } });
+      const foreign = await t.request('POST', '/v1/mfa/challenges', {
+        headers: { 'X-API-Key': other.apiKey, 'X-Tenant-ID': tenant.id },
+        json: { user_id: user },
+      });
       assert.equal(foreign.status, 403);
 
       const clock = t.app.get(Clock);
@@ -320,7 +381,9 @@ for (const dialect of await dialects()) {
       } finally {
         clock.now = realNow;
       }
-      const left = await t.app.get(DataSource).query(`SELECT id FROM mfa_challenges WHERE user_id = ${dialect === 'postgres' ? '$1' : '?'}`, [user]);
+      const left = await t.app
+        .get(DataSource)
+        .query(`SELECT id FROM mfa_challenges WHERE user_id = ${dialect === 'postgres' ? '$1' : '?'}`, [user]);
       assert.deepEqual(left, []);
       assert.equal((await mfa.begin(live)).status, 404);
     });
@@ -332,7 +395,10 @@ for (const dialect of await dialects()) {
       assert.equal((await mfa.begin(opened.body.challenge_id)).status, 404);
       const noBearer = await t.request('POST', '/v1/users/me/mfa/challenges');
       assert.equal(noBearer.status, 401);
-      const noKey = await t.request('POST', '/v1/mfa/challenges', { headers: { 'X-Tenant-ID': tenant.id }, json: { user_id: 'x' } });
+      const noKey = await t.request('POST', '/v1/mfa/challenges', {
+        headers: { 'X-Tenant-ID': tenant.id },
+        json: { user_id: 'x' },
+      });
       assert.equal(noKey.status, 401);
     });
 
@@ -342,13 +408,25 @@ for (const dialect of await dialects()) {
       const ds = t.app.get(DataSource);
       const policyId = crypto.randomUUID();
       const now = new Date();
-      await ds.getRepository(PolicyEntity).insert({ id: policyId, tenantId: tenant.id, name: 'no backup codes', description: null, enabled: true, priority: 0, createdAt: now, updatedAt: now });
+      await ds
+        .getRepository(PolicyEntity)
+        .insert({
+          id: policyId,
+          tenantId: tenant.id,
+          name: 'no backup codes',
+          description: null,
+          enabled: true,
+          priority: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
       await ds.getRepository(PolicyRuleEntity).insert({
         id: crypto.randomUUID(),
         tenantId: tenant.id,
         policyId,
         position: 0,
-        policyText: 'forbid (principal, action == Tessera::Action::"verify_factor", resource) when { context.method_type == "backup_code" };',
+        policyText:
+          'forbid (principal, action == Tessera::Action::"verify_factor", resource) when { context.method_type == "backup_code" };',
         notice: 'Backup codes are disabled here.',
         structured: null,
         createdAt: now,
@@ -363,7 +441,9 @@ for (const dialect of await dialects()) {
         assert.equal(denied.status, 403, denied.text);
         assert.equal(denied.body.code, 'policy_denied');
         assert.deepEqual(denied.body.notices, ['Backup codes are disabled here.']);
-        const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers: await t.userHeaders(tenant.id, user) });
+        const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', {
+          headers: await t.userHeaders(tenant.id, user),
+        });
         assert.equal(remaining.body.remaining, 10, 'the code is not spent');
         assert.equal((await mfa.begin(challenge)).status, 200, 'the challenge is still live');
       } finally {

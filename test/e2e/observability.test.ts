@@ -47,11 +47,29 @@ for (const dialect of await dialects()) {
     before(async () => {
       const mds = await mdsPki();
       dir = mkdtempSync(join(tmpdir(), 'tessera-observability-'));
-      writeFileSync(join(dir, 'mds.jwt'), await signBlob({ signer: mds.signer, no: 7, entries: [metadataEntry({ aaguid: '0c0b0a09-0807-4605-8403-020100f0e0d0', description: 'Observable Key' })] }));
+      writeFileSync(
+        join(dir, 'mds.jwt'),
+        await signBlob({
+          signer: mds.signer,
+          no: 7,
+          entries: [metadataEntry({ aaguid: '0c0b0a09-0807-4605-8403-020100f0e0d0', description: 'Observable Key' })],
+        }),
+      );
       writeFileSync(join(dir, 'mds-root.pem'), mds.root.pem);
       // The app's own logger, writing into this array.
-      const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-      t = await startTestApp(dialect, { FIDO_MDS_FILE: join(dir, 'mds.jwt'), FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem'), RATE_LIMIT_ENROLL_PER_MINUTE: '4', LOG_LEVEL: 'info' }, { logger });
+      const logger = createLogger('info', {
+        write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+      });
+      t = await startTestApp(
+        dialect,
+        {
+          FIDO_MDS_FILE: join(dir, 'mds.jwt'),
+          FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem'),
+          RATE_LIMIT_ENROLL_PER_MINUTE: '4',
+          LOG_LEVEL: 'info',
+        },
+        { logger },
+      );
       flows = new MfaFlows(t);
       tenant = await t.createTenant({ name: 'Observed' });
     });
@@ -83,7 +101,11 @@ for (const dialect of await dialects()) {
       const headers = await t.userHeaders(tenant.id, 'alice');
       const options = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers });
       assert.equal(options.status, 200, options.text);
-      const body = { credential: auth.createCredential(options.body.options, { origin: TEST_ORIGIN }), device_name: 'Key', method_type: 'webauthn_passkey' };
+      const body = {
+        credential: auth.createCredential(options.body.options, { origin: TEST_ORIGIN }),
+        device_name: 'Key',
+        method_type: 'webauthn_passkey',
+      };
       assert.equal((await t.request('POST', COMPLETE, { headers, json: body })).status, 200);
       const missing = await t.request('POST', COMPLETE, { headers, json: body });
       assert.equal(missing.status, 404, missing.text);
@@ -93,7 +115,9 @@ for (const dialect of await dialects()) {
       assert.equal(denied.status, 403, denied.text);
       assert.equal(denied.body.code, 'policy_denied');
       // A second factor on a password-only session, without a proof of the first: 403 step_up_required.
-      const stepUp = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: await t.userHeaders(tenant.id, 'alice', { amr: ['pwd'] }) });
+      const stepUp = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, {
+        headers: await t.userHeaders(tenant.id, 'alice', { amr: ['pwd'] }),
+      });
       assert.equal(stepUp.status, 403, stepUp.text);
       assert.equal(stepUp.body.code, 'step_up_required');
       // Sign-in: a WebAuthn verification, and a wrong TOTP answer (alice has no TOTP: mfa_failed).
@@ -104,7 +128,9 @@ for (const dialect of await dialects()) {
       // The enrollment limit (4 per minute) for one user.
       const carol = await t.userHeaders(tenant.id, 'carol');
       let limited = 0;
-      for (let i = 0; i < 6; i++) if ((await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, { headers: carol })).status === 429) limited += 1;
+      for (let i = 0; i < 6; i++)
+        if ((await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, { headers: carol })).status === 429)
+          limited += 1;
       assert.ok(limited > 0);
 
       const text = await scrape();
@@ -131,7 +157,12 @@ for (const dialect of await dialects()) {
 
       const rule = await t.request('POST', '/v1/policies', {
         headers: flows.adminHeaders(tenant),
-        json: { name: 'No TOTP', enabled: true, cedar_policy_set: '@notice("TOTP is not offered here.")\nforbid (principal, action == Tessera::Action::"begin_enrollment", resource) when { context.method_type == "totp" };' },
+        json: {
+          name: 'No TOTP',
+          enabled: true,
+          cedar_policy_set:
+            '@notice("TOTP is not offered here.")\nforbid (principal, action == Tessera::Action::"begin_enrollment", resource) when { context.method_type == "totp" };',
+        },
       });
       assert.equal(rule.status, 201, rule.text);
       const tenantRule = await t.request('POST', '/v1/users/me/mfa/totp', { headers, json: {} });
@@ -152,8 +183,20 @@ for (const dialect of await dialects()) {
       const done = lines.find((l) => l.msg === 'request' && l.request_id === 'obs-req-42');
       assert.ok(done, 'the request line');
       assert.deepEqual(
-        { tenant_id: done.tenant_id, user_id: done.user_id, status: done.status, route: done.route, error_code: done.error_code },
-        { tenant_id: tenant.id, user_id: 'erin', status: 403, route: '/v1/users/me/mfa/totp', error_code: 'policy_denied' },
+        {
+          tenant_id: done.tenant_id,
+          user_id: done.user_id,
+          status: done.status,
+          route: done.route,
+          error_code: done.error_code,
+        },
+        {
+          tenant_id: tenant.id,
+          user_id: 'erin',
+          status: 403,
+          route: '/v1/users/me/mfa/totp',
+          error_code: 'policy_denied',
+        },
       );
       for (const line of lines) assert.ok(!JSON.stringify(line).includes('Bearer '), 'no bearer tokens in logs');
       // A line outside any request has none of the request fields.

@@ -5,7 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { dialects, startTestApp, TEST_ORIGIN, TEST_PLATFORM_KEY, TEST_RP_ID, type TestApp, type TestResponse } from '../support/test-app.js';
+import {
+  dialects,
+  startTestApp,
+  TEST_ORIGIN,
+  TEST_PLATFORM_KEY,
+  TEST_RP_ID,
+  type TestApp,
+  type TestResponse,
+} from '../support/test-app.js';
 import { SoftAuthenticator, type AttestationKey } from '../support/soft-authenticator.js';
 import { MfaFlows, totpCode, type Tenant } from '../support/mfa-flows.js';
 import { attestationKey, createRootCa, mdsPki, metadataEntry, signBlob } from '../support/fido-metadata.js';
@@ -37,11 +45,18 @@ for (const dialect of await dialects()) {
       const mds = await mdsPki();
       const vendorRoot = await createRootCa('Phrh Keys Attestation Root');
       trustedKey = await attestationKey(vendorRoot, KEY_AAGUID);
-      const blob = await signBlob({ signer: mds.signer, no: 7, entries: [metadataEntry({ aaguid: KEY_AAGUID, description: 'Phrh Key', roots: [vendorRoot] })] });
+      const blob = await signBlob({
+        signer: mds.signer,
+        no: 7,
+        entries: [metadataEntry({ aaguid: KEY_AAGUID, description: 'Phrh Key', roots: [vendorRoot] })],
+      });
       dir = mkdtempSync(join(tmpdir(), 'tessera-passkeys-'));
       writeFileSync(join(dir, 'mds.jwt'), blob);
       writeFileSync(join(dir, 'mds-root.pem'), mds.root.pem);
-      t = await startTestApp(dialect, { FIDO_MDS_FILE: join(dir, 'mds.jwt'), FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem') });
+      t = await startTestApp(dialect, {
+        FIDO_MDS_FILE: join(dir, 'mds.jwt'),
+        FIDO_MDS_ROOT_CERT: join(dir, 'mds-root.pem'),
+      });
       mfa = new MfaFlows(t);
       acme = await t.createTenant({ name: 'Acme' });
       globex = await t.createTenant({ name: 'Globex' });
@@ -51,17 +66,33 @@ for (const dialect of await dialects()) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    const sql = (text: string) => (dialect === 'postgres' ? text.replace(/\?/g, (_, i: number) => `$${text.slice(0, i).split('?').length}`) : text);
+    const sql = (text: string) =>
+      dialect === 'postgres' ? text.replace(/\?/g, (_, i: number) => `$${text.slice(0, i).split('?').length}`) : text;
     async function auditOf(tenantId: string, action: string): Promise<{ actor_id: string; metadata: string }[]> {
-      return t.app.get(DataSource).query(sql('SELECT actor_id, metadata FROM audit_events WHERE tenant_id = ? AND action = ? ORDER BY id'), [tenantId, action]);
+      return t.app
+        .get(DataSource)
+        .query(sql('SELECT actor_id, metadata FROM audit_events WHERE tenant_id = ? AND action = ? ORDER BY id'), [
+          tenantId,
+          action,
+        ]);
     }
 
-    async function enroll(tenantId: string, user: string, auth: SoftAuthenticator, method: 'webauthn_passkey' | 'webauthn_fido' = 'webauthn_passkey', claims: Record<string, unknown> = {}, origin = TEST_ORIGIN) {
+    async function enroll(
+      tenantId: string,
+      user: string,
+      auth: SoftAuthenticator,
+      method: 'webauthn_passkey' | 'webauthn_fido' = 'webauthn_passkey',
+      claims: Record<string, unknown> = {},
+      origin = TEST_ORIGIN,
+    ) {
       const headers = await t.userHeaders(tenantId, user, claims);
       const begin = await t.request('POST', `${REGISTER}?method_type=${method}`, { headers });
       assert.equal(begin.status, 200, begin.text);
       const credential = auth.createCredential(begin.body.options, { origin, rpId: TEST_RP_ID });
-      const done = await t.request('POST', COMPLETE_REGISTRATION, { headers, json: { credential, device_name: 'Key', method_type: method } });
+      const done = await t.request('POST', COMPLETE_REGISTRATION, {
+        headers,
+        json: { credential, device_name: 'Key', method_type: method },
+      });
       return { options: begin.body.options, done, credentialId: credential.id };
     }
 
@@ -70,16 +101,24 @@ for (const dialect of await dialects()) {
     }
 
     /** Opens a usernameless challenge, begins, signs with the authenticator's first discoverable credential and completes. */
-    async function usernamelessSignIn(tenant: Tenant, auth: SoftAuthenticator, opts: { credentialId?: string; origin?: string } = {}) {
+    async function usernamelessSignIn(
+      tenant: Tenant,
+      auth: SoftAuthenticator,
+      opts: { credentialId?: string; origin?: string } = {},
+    ) {
       const opened = await openUsernameless(tenant);
       assert.equal(opened.status, 201, opened.text);
       const begin = await mfa.begin(opened.body.challenge_id);
       assert.equal(begin.status, 200, begin.text);
-      const credential = auth.getAssertion(begin.body.options, { origin: opts.origin ?? TEST_ORIGIN, rpId: TEST_RP_ID, credentialId: opts.credentialId });
+      const credential = auth.getAssertion(begin.body.options, {
+        origin: opts.origin ?? TEST_ORIGIN,
+        rpId: TEST_RP_ID,
+        credentialId: opts.credentialId,
+      });
       return t.request('POST', COMPLETE, { json: { challenge_id: opened.body.challenge_id, credential } });
     }
 
-    it('usernameless sign-in: two users of one tenant each signed in by their own passkey; the token names the passkey\'s owner', async () => {
+    it("usernameless sign-in: two users of one tenant each signed in by their own passkey; the token names the passkey's owner", async () => {
       const alice = newUser();
       const bob = newUser();
       // One authenticator holding both users' passkeys, as a shared device would.
@@ -100,7 +139,10 @@ for (const dialect of await dialects()) {
       assert.equal(begin.body.options.userVerification, 'required');
       assert.equal(begin.body.options.rpId, TEST_RP_ID);
 
-      for (const [user, credentialId] of [[alice, a.credentialId], [bob, b.credentialId]] as const) {
+      for (const [user, credentialId] of [
+        [alice, a.credentialId],
+        [bob, b.credentialId],
+      ] as const) {
         const res = await usernamelessSignIn(acme, device, { credentialId });
         assert.equal(res.status, 200, res.text);
         const { payload } = await mfa.verifyToken(res.body.token);
@@ -111,11 +153,14 @@ for (const dialect of await dialects()) {
         assert.equal(payload.acr, 'phr', 'unattested: no phrh');
       }
       const verified = await auditOf(acme.id, 'mfa.verified');
-      assert.deepEqual(verified.slice(-2).map((e) => e.actor_id), [alice, bob]);
+      assert.deepEqual(
+        verified.slice(-2).map((e) => e.actor_id),
+        [alice, bob],
+      );
       assert.ok(verified.slice(-2).every((e) => JSON.parse(e.metadata).usernameless === true));
     });
 
-    it('usernameless sign-in never crosses tenants: another tenant\'s passkey and user handle are unknown here (with the signal)', async () => {
+    it("usernameless sign-in never crosses tenants: another tenant's passkey and user handle are unknown here (with the signal)", async () => {
       const user = newUser();
       const device = new SoftAuthenticator();
       const { credentialId } = await enroll(acme.id, user, device);
@@ -123,7 +168,9 @@ for (const dialect of await dialects()) {
       const res = await usernamelessSignIn(globex, device);
       assert.equal(res.status, 401, res.text);
       assert.equal(res.body.code, 'mfa_failed');
-      assert.deepEqual(res.body.details, { signal: { type: 'unknown_credential', rp_id: TEST_RP_ID, credential_id: credentialId } });
+      assert.deepEqual(res.body.details, {
+        signal: { type: 'unknown_credential', rp_id: TEST_RP_ID, credential_id: credentialId },
+      });
 
       // A Globex user whose credential id is known there, but the assertion carries an Acme user handle.
       const globexUser = newUser();
@@ -160,7 +207,12 @@ for (const dialect of await dialects()) {
       // A user-bound challenge for the same user: the stale credential gets the same signal.
       const challenge = await mfa.openSignInId(acme, user);
       const bound = await t.request('POST', COMPLETE, {
-        json: { challenge_id: challenge, credential: device.getAssertion({ challenge: 'AAAA', rpId: TEST_RP_ID, allowCredentials: [] } as never, { origin: TEST_ORIGIN }) },
+        json: {
+          challenge_id: challenge,
+          credential: device.getAssertion({ challenge: 'AAAA', rpId: TEST_RP_ID, allowCredentials: [] } as never, {
+            origin: TEST_ORIGIN,
+          }),
+        },
       });
       assert.equal(bound.status, 401);
       assert.equal(bound.body.details, undefined, 'no begin: nothing is said about the credential');
@@ -192,7 +244,10 @@ for (const dialect of await dialects()) {
       assert.equal(denied.status, 403, denied.text);
       assert.equal(denied.body.code, 'policy_denied');
       assert.deepEqual(denied.body.notices, ['Passkey sign-in is paused.']);
-      assert.equal((await t.request('DELETE', `/v1/policies/${rule.body.id}`, { headers: mfa.adminHeaders(acme) })).status, 204);
+      assert.equal(
+        (await t.request('DELETE', `/v1/policies/${rule.body.id}`, { headers: mfa.adminHeaders(acme) })).status,
+        204,
+      );
       assert.equal((await usernamelessSignIn(acme, device)).status, 200);
     });
 
@@ -200,7 +255,15 @@ for (const dialect of await dialects()) {
       const bare = await t.createTenant({ name: 'Bare', webauthn: null });
       const res = await openUsernameless(bare);
       assert.equal(res.status, 501, res.text);
-      for (const json of [{ acr_values: ['aal3'] }, { acr_values: [] }, { acr_values: ['phr', 'phr'] }, { max_age: 0 }, { max_age: 1.5 }, { max_age: 86_401 }, { user_id: '' }]) {
+      for (const json of [
+        { acr_values: ['aal3'] },
+        { acr_values: [] },
+        { acr_values: ['phr', 'phr'] },
+        { max_age: 0 },
+        { max_age: 1.5 },
+        { max_age: 86_401 },
+        { user_id: '' },
+      ]) {
         const bad = await openUsernameless(acme, json);
         assert.equal(bad.status, 400, `${JSON.stringify(json)} ${bad.text}`);
         assert.equal(bad.body.code, 'validation_failed');
@@ -210,21 +273,33 @@ for (const dialect of await dialects()) {
     it('names in the passkey and the TOTP label come from the claims, bounded to 64 characters', async () => {
       const user = newUser();
       const auth = new SoftAuthenticator();
-      const named = await enroll(acme.id, user, auth, 'webauthn_passkey', { preferred_username: 'alice@acme.example', email: 'a@acme.example', name: 'Alice Liddell' });
+      const named = await enroll(acme.id, user, auth, 'webauthn_passkey', {
+        preferred_username: 'alice@acme.example',
+        email: 'a@acme.example',
+        name: 'Alice Liddell',
+      });
       assert.equal(named.options.user.name, 'alice@acme.example');
       assert.equal(named.options.user.displayName, 'Alice Liddell');
 
       // Fallbacks: email, then sub; the display name falls back to the user name; unusable values are skipped.
-      const headersEmail = await t.userHeaders(acme.id, user, { email: 'a@acme.example', preferred_username: 'bad\u202Ename' });
+      const headersEmail = await t.userHeaders(acme.id, user, {
+        email: 'a@acme.example',
+        preferred_username: 'bad\u202Ename',
+      });
       const byEmail = await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, { headers: headersEmail });
       assert.equal(byEmail.body.options.user.name, 'a@acme.example');
       assert.equal(byEmail.body.options.user.displayName, 'a@acme.example');
-      const bySub = await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, { headers: await t.userHeaders(acme.id, user, { name: 'x'.repeat(100) }) });
+      const bySub = await t.request('POST', `${REGISTER}?method_type=webauthn_fido`, {
+        headers: await t.userHeaders(acme.id, user, { name: 'x'.repeat(100) }),
+      });
       assert.equal(bySub.body.options.user.name, user);
       assert.equal(bySub.body.options.user.displayName, 'x'.repeat(64));
       assert.equal(bySub.body.options.user.id, named.options.user.id, 'the user handle stays the same');
 
-      const totp = await t.request('POST', '/v1/users/me/mfa/totp', { headers: await t.userHeaders(acme.id, user, { preferred_username: 'Ålice Ünicode ' + 'é'.repeat(80) }), json: {} });
+      const totp = await t.request('POST', '/v1/users/me/mfa/totp', {
+        headers: await t.userHeaders(acme.id, user, { preferred_username: 'Ålice Ünicode ' + 'é'.repeat(80) }),
+        json: {},
+      });
       assert.equal(totp.status, 201, totp.text);
       const label = decodeURIComponent(new URL(totp.body.qr_uri).pathname.replace(/^\//, ''));
       assert.equal(label, `Acme:Ålice Ünicode ${'é'.repeat(64 - 'Ålice Ünicode '.length)}`);
@@ -234,13 +309,23 @@ for (const dialect of await dialects()) {
       const user = newUser();
       const claims = { preferred_username: 'carol@acme.example', name: 'Carol' };
       const one = await enroll(acme.id, user, new SoftAuthenticator(), 'webauthn_passkey', claims);
-      const two = await enroll(acme.id, user, new SoftAuthenticator({ residentKey: false, userVerified: false }), 'webauthn_fido', claims);
+      const two = await enroll(
+        acme.id,
+        user,
+        new SoftAuthenticator({ residentKey: false, userVerified: false }),
+        'webauthn_fido',
+        claims,
+      );
       const handle = one.options.user.id;
       const headers = await t.userHeaders(acme.id, user, claims);
       const list = await t.request('GET', '/v1/users/me/mfa', { headers });
       assert.equal(list.status, 200, list.text);
       assert.deepEqual(list.body.signals, {
-        all_accepted_credentials: { rp_id: TEST_RP_ID, user_id: handle, all_accepted_credential_ids: [one.credentialId, two.credentialId] },
+        all_accepted_credentials: {
+          rp_id: TEST_RP_ID,
+          user_id: handle,
+          all_accepted_credential_ids: [one.credentialId, two.credentialId],
+        },
         current_user_details: { rp_id: TEST_RP_ID, user_id: handle, name: 'carol@acme.example', display_name: 'Carol' },
       });
 
@@ -272,12 +357,18 @@ for (const dialect of await dialects()) {
         `android:apk-key-hash:${'A'.repeat(43)}/`,
       ];
       for (const origin of malformed) {
-        const bad = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, { headers: PLATFORM, json: { origins: [TEST_ORIGIN, origin] } });
+        const bad = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {
+          headers: PLATFORM,
+          json: { origins: [TEST_ORIGIN, origin] },
+        });
         assert.equal(bad.status, 400, `${origin}: ${bad.text}`);
         assert.equal(bad.body.details.fields[0].field, 'origins[1]');
         assert.match(bad.body.details.fields[0].reason, /android:apk-key-hash:/);
       }
-      const ok = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, { headers: PLATFORM, json: { origins: [TEST_ORIGIN, ANDROID_ORIGIN] } });
+      const ok = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {
+        headers: PLATFORM,
+        json: { origins: [TEST_ORIGIN, ANDROID_ORIGIN] },
+      });
       assert.equal(ok.status, 200, ok.text);
       assert.deepEqual(ok.body.origins, [TEST_ORIGIN, ANDROID_ORIGIN]);
       // Not a web origin: never in the related-origins document.
@@ -309,20 +400,37 @@ for (const dialect of await dialects()) {
       assert.equal(passkeyDefault.body.options.hints, undefined, 'none by default');
 
       for (const hints of [['security-key'], ['hybrid', 'hybrid'], ['nfc']]) {
-        const bad = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, { headers: PLATFORM, json: { hints_passkey: hints } });
+        const bad = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {
+          headers: PLATFORM,
+          json: { hints_passkey: hints },
+        });
         assert.equal(bad.status, 400, `${JSON.stringify(hints)} ${bad.text}`);
       }
-      const patched = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, { headers: PLATFORM, json: { hints_passkey: ['hybrid', 'client-device'] } });
+      const patched = await t.request('PATCH', `/v1/tenants/${tenant.id}/webauthn`, {
+        headers: PLATFORM,
+        json: { hints_passkey: ['hybrid', 'client-device'] },
+      });
       assert.equal(patched.status, 200, patched.text);
       assert.deepEqual(patched.body.hints_passkey, ['hybrid', 'client-device']);
       const passkey = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers });
       assert.deepEqual(passkey.body.options.hints, ['hybrid', 'client-device']);
       const credential = new SoftAuthenticator().createCredential(passkey.body.options, { origin: TEST_ORIGIN });
-      assert.equal((await t.request('POST', COMPLETE_REGISTRATION, { headers, json: { credential, device_name: 'Phone', method_type: 'webauthn_passkey' } })).status, 200);
+      assert.equal(
+        (
+          await t.request('POST', COMPLETE_REGISTRATION, {
+            headers,
+            json: { credential, device_name: 'Phone', method_type: 'webauthn_passkey' },
+          })
+        ).status,
+        200,
+      );
 
       const admin = mfa.adminHeaders(tenant);
       const usernameless = await t.request('POST', CHALLENGES, { headers: admin, json: {} });
-      assert.deepEqual((await mfa.begin(usernameless.body.challenge_id)).body.options.hints, ['hybrid', 'client-device']);
+      assert.deepEqual((await mfa.begin(usernameless.body.challenge_id)).body.options.hints, [
+        'hybrid',
+        'client-device',
+      ]);
       const bound = await t.request('POST', CHALLENGES, { headers: admin, json: { user_id: user } });
       assert.deepEqual((await mfa.begin(bound.body.challenge_id)).body.options.hints, ['hybrid', 'client-device']);
 
@@ -335,27 +443,50 @@ for (const dialect of await dialects()) {
 
     it('acr_values ["phrh"]: a synced passkey alone → 403 step_up_unavailable with a notice; an attested security key → acr "phrh"', async () => {
       const user = newUser();
-      await enroll(acme.id, user, new SoftAuthenticator({ backupEligible: true, backedUp: true, attachment: 'platform' }));
-      const refused = await t.request('POST', CHALLENGES, { headers: mfa.adminHeaders(acme), json: { user_id: user, acr_values: ['phrh'] } });
+      await enroll(
+        acme.id,
+        user,
+        new SoftAuthenticator({ backupEligible: true, backedUp: true, attachment: 'platform' }),
+      );
+      const refused = await t.request('POST', CHALLENGES, {
+        headers: mfa.adminHeaders(acme),
+        json: { user_id: user, acr_values: ['phrh'] },
+      });
       assert.equal(refused.status, 403, refused.text);
       assert.equal(refused.body.code, 'step_up_unavailable');
       assert.deepEqual(refused.body.details, { acr_values: ['phrh'] });
       assert.equal(refused.body.notices.length, 1);
       assert.match(refused.body.notices[0], /security key or device-bound passkey whose attestation is trusted/);
-      const stepUp = await t.request('POST', STEP_UP, { headers: await t.userHeaders(acme.id, user), json: { acr_values: ['phrh'] } });
+      const stepUp = await t.request('POST', STEP_UP, {
+        headers: await t.userHeaders(acme.id, user),
+        json: { acr_values: ['phrh'] },
+      });
       assert.equal(stepUp.status, 403, stepUp.text);
       assert.equal(stepUp.body.code, 'step_up_unavailable');
       assert.equal((await auditOf(acme.id, 'step_up.unavailable')).length, 2);
       // The synced passkey still meets "phr" and "mfa".
-      const phr = await t.request('POST', CHALLENGES, { headers: mfa.adminHeaders(acme), json: { user_id: user, acr_values: ['phrh', 'phr'] } });
+      const phr = await t.request('POST', CHALLENGES, {
+        headers: mfa.adminHeaders(acme),
+        json: { user_id: user, acr_values: ['phrh', 'phr'] },
+      });
       assert.equal(phr.status, 201, phr.text);
       assert.deepEqual(phr.body.methods, ['webauthn_passkey']);
 
       // An attested (trusted by metadata), device-bound security key.
-      const key = new SoftAuthenticator({ attestation: 'packed', aaguid: KEY_AAGUID, attestationKey: trustedKey, residentKey: false, userVerified: false, attachment: 'cross-platform' });
+      const key = new SoftAuthenticator({
+        attestation: 'packed',
+        aaguid: KEY_AAGUID,
+        attestationKey: trustedKey,
+        residentKey: false,
+        userVerified: false,
+        attachment: 'cross-platform',
+      });
       const enrolled = await enroll(acme.id, user, key, 'webauthn_fido', {}, TEST_ORIGIN);
       assert.equal(enrolled.done.status, 200, enrolled.done.text);
-      const opened = await t.request('POST', STEP_UP, { headers: await t.userHeaders(acme.id, user), json: { acr_values: ['phrh'], max_age: 120 } });
+      const opened = await t.request('POST', STEP_UP, {
+        headers: await t.userHeaders(acme.id, user),
+        json: { acr_values: ['phrh'], max_age: 120 },
+      });
       assert.equal(opened.status, 201, opened.text);
       assert.deepEqual(opened.body.methods, ['webauthn_fido'], 'only the qualifying factor; no backup codes');
       assert.deepEqual(opened.body.acr_values, ['phrh']);
@@ -363,7 +494,11 @@ for (const dialect of await dialects()) {
       const lifetime = Date.parse(opened.body.expires_at) - Date.now();
       assert.ok(lifetime <= 120_000 && lifetime > 100_000, `max_age bounds the expiry: ${lifetime}`);
       const begin = await mfa.begin(opened.body.challenge_id);
-      assert.deepEqual(begin.body.options.allowCredentials.map((c: { id: string }) => c.id), [enrolled.credentialId], 'only qualifying credentials');
+      assert.deepEqual(
+        begin.body.options.allowCredentials.map((c: { id: string }) => c.id),
+        [enrolled.credentialId],
+        'only qualifying credentials',
+      );
       assert.equal(begin.body.options.userVerification, 'preferred', 'phrh needs no UV from a security key');
       // A backup code cannot answer a phrh challenge.
       assert.equal((await mfa.backupCode(opened.body.challenge_id, 'abcd-efgh-jkmn-p')).status, 401);
@@ -382,10 +517,16 @@ for (const dialect of await dialects()) {
     it('acr_values: TOTP meets only "mfa"; Cedar sees context.requested_acr at verify_factor', async () => {
       const user = newUser();
       const { secret } = await mfa.enrollTotp(acme.id, user);
-      const phr = await t.request('POST', CHALLENGES, { headers: mfa.adminHeaders(acme), json: { user_id: user, acr_values: ['phr'] } });
+      const phr = await t.request('POST', CHALLENGES, {
+        headers: mfa.adminHeaders(acme),
+        json: { user_id: user, acr_values: ['phr'] },
+      });
       assert.equal(phr.status, 403, phr.text);
       assert.match(phr.body.notices[0], /passkey, or a security key that checks a PIN or biometric/);
-      const any = await t.request('POST', CHALLENGES, { headers: mfa.adminHeaders(acme), json: { user_id: user, acr_values: ['mfa'] } });
+      const any = await t.request('POST', CHALLENGES, {
+        headers: mfa.adminHeaders(acme),
+        json: { user_id: user, acr_values: ['mfa'] },
+      });
       assert.deepEqual(any.body.methods, ['totp', 'backup_code']);
 
       const rule = await t.request('POST', '/v1/policies', {
@@ -407,13 +548,17 @@ for (const dialect of await dialects()) {
       const { payload } = await mfa.verifyToken(ok.body.token);
       assert.equal(payload.acr, 'mfa');
       assert.equal(payload.acr_values, undefined);
-      assert.equal((await t.request('DELETE', `/v1/policies/${rule.body.id}`, { headers: mfa.adminHeaders(acme) })).status, 204);
+      assert.equal(
+        (await t.request('DELETE', `/v1/policies/${rule.body.id}`, { headers: mfa.adminHeaders(acme) })).status,
+        204,
+      );
     });
 
     it('the OpenAPI document describes the new fields and the new error', async () => {
       const doc = (await t.request('GET', '/openapi.json')).body;
       const schema = (name: string) => doc.components.schemas[name];
-      const ref = (op: { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }) => op.requestBody!.content['application/json']!.schema.$ref.split('/').pop()!;
+      const ref = (op: { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }) =>
+        op.requestBody!.content['application/json']!.schema.$ref.split('/').pop()!;
       const signIn = doc.paths[CHALLENGES].post;
       assert.ok(signIn.responses['403'], 'step_up_unavailable');
       const body = schema(ref(signIn));

@@ -6,8 +6,10 @@ import { dialects, startTestApp, type TestApp } from '../support/test-app.js';
 type Tenant = { id: string; apiKey: string };
 
 const PERMIT_MESSAGE = 'Tenant rules can only restrict: use forbid; the baseline grants access.';
-const FIDO_RULE = 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type == "webauthn_fido" };';
-const TOTP_RULE = '@notice("No authenticator apps.")\nforbid (principal, action == Tessera::Action::"begin_enrollment", resource)\nwhen { context.method_type == "totp" };';
+const FIDO_RULE =
+  'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type == "webauthn_fido" };';
+const TOTP_RULE =
+  '@notice("No authenticator apps.")\nforbid (principal, action == Tessera::Action::"begin_enrollment", resource)\nwhen { context.method_type == "totp" };';
 
 for (const dialect of await dialects()) {
   describe(`Tenant policy administration (${dialect})`, () => {
@@ -45,7 +47,16 @@ for (const dialect of await dialects()) {
 
     it('creates a policy from a Cedar policy set: one rule per statement, notices from @notice', async () => {
       const set = `// Enrollment rules\n${TOTP_RULE}\n\n${FIDO_RULE}`;
-      const res = await t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'Enrollment', description: 'Who may enroll what', enabled: true, priority: 5, cedar_policy_set: set } });
+      const res = await t.request('POST', '/v1/policies', {
+        headers: admin(acme),
+        json: {
+          name: 'Enrollment',
+          description: 'Who may enroll what',
+          enabled: true,
+          priority: 5,
+          cedar_policy_set: set,
+        },
+      });
       assert.equal(res.status, 201, res.text);
       const policy = res.body;
       assert.equal(policy.name, 'Enrollment');
@@ -53,7 +64,12 @@ for (const dialect of await dialects()) {
       assert.equal(policy.enabled, true);
       assert.equal(policy.priority, 5);
       assert.deepEqual(
-        policy.rules.map((r: { position: number; effect: string; policy_text: string; notice: string | null }) => [r.position, r.effect, r.policy_text, r.notice]),
+        policy.rules.map((r: { position: number; effect: string; policy_text: string; notice: string | null }) => [
+          r.position,
+          r.effect,
+          r.policy_text,
+          r.notice,
+        ]),
         [
           [0, 'forbid', TOTP_RULE, 'No authenticator apps.'],
           [1, 'forbid', FIDO_RULE, null],
@@ -64,7 +80,9 @@ for (const dialect of await dialects()) {
       const got = await t.request('GET', `/v1/policies/${policy.id}`, { headers: admin(acme) });
       assert.equal(got.status, 200);
       assert.deepEqual(got.body, policy);
-      const rule = await t.request('GET', `/v1/policies/${policy.id}/rules/${policy.rules[1].id}`, { headers: admin(acme) });
+      const rule = await t.request('GET', `/v1/policies/${policy.id}/rules/${policy.rules[1].id}`, {
+        headers: admin(acme),
+      });
       assert.deepEqual(rule.body, policy.rules[1]);
       const rules = await t.request('GET', `/v1/policies/${policy.id}/rules`, { headers: admin(acme) });
       assert.deepEqual(rules.body, { data: policy.rules });
@@ -73,7 +91,10 @@ for (const dialect of await dialects()) {
     it('invalid rule text is 400 policy_invalid with positions, and nothing is stored', async () => {
       const before = await stored(acme.id);
       const set = `${FIDO_RULE}\nforbid (principal, action, resource)\n  when { resource.colour == "red" };`;
-      const res = await t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'Bad', enabled: true, cedar_policy_set: set } });
+      const res = await t.request('POST', '/v1/policies', {
+        headers: admin(acme),
+        json: { name: 'Bad', enabled: true, cedar_policy_set: set },
+      });
       assert.equal(res.status, 400, res.text);
       assert.equal(res.body.code, 'policy_invalid');
       const errors = res.body.details.errors;
@@ -84,19 +105,32 @@ for (const dialect of await dialects()) {
         assert.deepEqual(e.position, { offset: set.indexOf('resource.colour'), line: 4, column: 10 });
       }
 
-      const syntax = await t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'Bad', enabled: true, cedar_policy_set: 'forbid (principal, action, resource)\nwhen { context.factor_count > };' } });
+      const syntax = await t.request('POST', '/v1/policies', {
+        headers: admin(acme),
+        json: {
+          name: 'Bad',
+          enabled: true,
+          cedar_policy_set: 'forbid (principal, action, resource)\nwhen { context.factor_count > };',
+        },
+      });
       assert.equal(syntax.status, 400);
       assert.equal(syntax.body.code, 'policy_invalid');
       assert.equal(syntax.body.details.errors[0].position.line, 2);
 
       const policy = await createPolicy(acme, { name: 'Holder', enabled: true });
       const mid = await stored(acme.id);
-      const badRule = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: 'forbid (principal, action, resource) when { context.nope };' } });
+      const badRule = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: 'forbid (principal, action, resource) when { context.nope };' },
+      });
       assert.equal(badRule.status, 400);
       assert.equal(badRule.body.code, 'policy_invalid');
       assert.equal(badRule.body.details.errors.length, 1, 'one report per mistake');
       assert.deepEqual(badRule.body.details.errors[0].position, { offset: 44, line: 1, column: 45 });
-      const twoStatements = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: `${FIDO_RULE}\n${FIDO_RULE}` } });
+      const twoStatements = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: `${FIDO_RULE}\n${FIDO_RULE}` },
+      });
       assert.equal(twoStatements.status, 400);
       assert.match(twoStatements.body.details.errors[0].message, /exactly one statement/);
 
@@ -110,9 +144,18 @@ for (const dialect of await dialects()) {
       const before = await stored(acme.id);
       const permitText = '@notice("x")\npermit (principal, action == Tessera::Action::"remove_factor", resource);';
       const attempts = [
-        t.request('POST', '/v1/policies', { headers: admin(acme), json: { name: 'P', enabled: true, cedar_policy_set: `${FIDO_RULE}\n${permitText}` } }),
-        t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: permitText } }),
-        t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { effect: 'permit', action: 'remove_factor' } }),
+        t.request('POST', '/v1/policies', {
+          headers: admin(acme),
+          json: { name: 'P', enabled: true, cedar_policy_set: `${FIDO_RULE}\n${permitText}` },
+        }),
+        t.request('POST', `/v1/policies/${policy.id}/rules`, {
+          headers: admin(acme),
+          json: { policy_text: permitText },
+        }),
+        t.request('POST', `/v1/policies/${policy.id}/rules`, {
+          headers: admin(acme),
+          json: { effect: 'permit', action: 'remove_factor' },
+        }),
       ];
       const answers = await Promise.all(attempts);
       for (const res of answers) {
@@ -121,25 +164,44 @@ for (const dialect of await dialects()) {
         assert.equal(res.body.message, PERMIT_MESSAGE);
         assert.ok(res.body.details.errors.some((e: { message: string }) => e.message === PERMIT_MESSAGE));
       }
-      const permitError = answers[0]!.body.details.errors.find((e: { message: string }) => e.message === PERMIT_MESSAGE);
+      const permitError = answers[0]!.body.details.errors.find(
+        (e: { message: string }) => e.message === PERMIT_MESSAGE,
+      );
       assert.deepEqual(permitError.position, { offset: FIDO_RULE.length + 1 + 13, line: 4, column: 1 });
       assert.equal(permitError.statement, 1);
       // A stored forbid cannot be turned into a permit either.
-      const rule = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: FIDO_RULE } });
+      const rule = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE },
+      });
       assert.equal(rule.status, 201);
-      const flip = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme), json: { policy_text: FIDO_RULE.replace('forbid', 'permit') } });
+      const flip = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.body.id}`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE.replace('forbid', 'permit') },
+      });
       assert.equal(flip.status, 400);
       assert.equal(flip.body.details.errors[0].rule_id, rule.body.id);
       const after = await stored(acme.id);
       assert.equal(after.rules, before.rules + 1);
-      assert.equal((await t.request('GET', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme) })).body.policy_text, FIDO_RULE);
+      assert.equal(
+        (await t.request('GET', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme) })).body
+          .policy_text,
+        FIDO_RULE,
+      );
     });
 
     it('structured rules are assembled; notice, text and position can be changed; rules can be deleted', async () => {
       const policy = await createPolicy(acme, { name: 'Structured', enabled: true });
       const created = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
         headers: admin(acme),
-        json: { effect: 'forbid', principal: { is: 'User' }, action: ['complete_enrollment', 'verify_factor'], resource: { is: 'Authenticator' }, conditions: ['principal.roles.contains("admin")', 'resource.backed_up'], notice: 'Admins cannot use synced passkeys.' },
+        json: {
+          effect: 'forbid',
+          principal: { is: 'User' },
+          action: ['complete_enrollment', 'verify_factor'],
+          resource: { is: 'Authenticator' },
+          conditions: ['principal.roles.contains("admin")', 'resource.backed_up'],
+          notice: 'Admins cannot use synced passkeys.',
+        },
       });
       assert.equal(created.status, 201, created.text);
       const rule = created.body;
@@ -149,50 +211,89 @@ for (const dialect of await dialects()) {
         rule.policy_text,
         '@notice("Admins cannot use synced passkeys.")\nforbid (\n  principal is Tessera::User,\n  action in [Tessera::Action::"complete_enrollment", Tessera::Action::"verify_factor"],\n  resource is Tessera::Authenticator\n)\nwhen { (principal.roles.contains("admin")) && (resource.backed_up) };',
       );
-      const second = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: FIDO_RULE, notice: 'No keys.' } });
+      const second = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE, notice: 'No keys.' },
+      });
       assert.equal(second.body.position, 1);
       assert.equal(second.body.notice, 'No keys.');
 
-      const renotice = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.id}`, { headers: admin(acme), json: { notice: 'Use a device-bound key.' } });
+      const renotice = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.id}`, {
+        headers: admin(acme),
+        json: { notice: 'Use a device-bound key.' },
+      });
       assert.equal(renotice.status, 200, renotice.text);
       assert.equal(renotice.body.notice, 'Use a device-bound key.');
       assert.match(renotice.body.policy_text, /^@notice\("Use a device-bound key\."\)/);
       assert.ok(renotice.body.updated_at >= rule.updated_at);
 
-      const moved = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${second.body.id}`, { headers: admin(acme), json: { position: 0 } });
+      const moved = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${second.body.id}`, {
+        headers: admin(acme),
+        json: { position: 0 },
+      });
       assert.equal(moved.body.position, 0);
       assert.equal(moved.body.policy_text, FIDO_RULE);
 
-      const tooLong = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: FIDO_RULE, notice: 'x'.repeat(501) } });
+      const tooLong = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE, notice: 'x'.repeat(501) },
+      });
       assert.equal(tooLong.status, 400);
       assert.equal(tooLong.body.code, 'validation_failed');
-      const both = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: FIDO_RULE, effect: 'forbid' } });
+      const both = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE, effect: 'forbid' },
+      });
       assert.equal(both.status, 400);
       assert.equal(both.body.code, 'validation_failed');
-      const badAction = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { effect: 'forbid', action: ['fly'] } });
+      const badAction = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { effect: 'forbid', action: ['fly'] },
+      });
       assert.equal(badAction.status, 400);
       assert.equal(badAction.body.details.fields[0].field, 'action');
 
       const del = await t.request('DELETE', `/v1/policies/${policy.id}/rules/${rule.id}`, { headers: admin(acme) });
       assert.equal(del.status, 204);
-      assert.equal((await t.request('GET', `/v1/policies/${policy.id}/rules/${rule.id}`, { headers: admin(acme) })).status, 404);
+      assert.equal(
+        (await t.request('GET', `/v1/policies/${policy.id}/rules/${rule.id}`, { headers: admin(acme) })).status,
+        404,
+      );
       const rest = await t.request('GET', `/v1/policies/${policy.id}/rules`, { headers: admin(acme) });
-      assert.deepEqual(rest.body.data.map((r: { id: string }) => r.id), [second.body.id]);
+      assert.deepEqual(
+        rest.body.data.map((r: { id: string }) => r.id),
+        [second.body.id],
+      );
     });
 
     it('PATCH and DELETE a policy; every change is audited and bumps the policy version', async () => {
       const start = await stored(acme.id);
       const policy = await createPolicy(acme, { name: 'Lifecycle', enabled: false, cedar_policy_set: FIDO_RULE });
-      const patched = await t.request('PATCH', `/v1/policies/${policy.id}`, { headers: admin(acme), json: { name: 'Renamed', description: null, cedar_policy_set: `${TOTP_RULE}\n${FIDO_RULE}` } });
+      const patched = await t.request('PATCH', `/v1/policies/${policy.id}`, {
+        headers: admin(acme),
+        json: { name: 'Renamed', description: null, cedar_policy_set: `${TOTP_RULE}\n${FIDO_RULE}` },
+      });
       assert.equal(patched.status, 200, patched.text);
       assert.equal(patched.body.name, 'Renamed');
       assert.equal(patched.body.enabled, false);
       assert.equal(patched.body.rules.length, 2);
-      assert.ok(!patched.body.rules.some((r: { id: string }) => r.id === policy.rules[0].id), 'the rules were replaced');
-      const rule = await t.request('POST', `/v1/policies/${policy.id}/rules`, { headers: admin(acme), json: { policy_text: FIDO_RULE } });
-      const ruleUpdate = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme), json: { notice: 'n' } });
+      assert.ok(
+        !patched.body.rules.some((r: { id: string }) => r.id === policy.rules[0].id),
+        'the rules were replaced',
+      );
+      const rule = await t.request('POST', `/v1/policies/${policy.id}/rules`, {
+        headers: admin(acme),
+        json: { policy_text: FIDO_RULE },
+      });
+      const ruleUpdate = await t.request('PATCH', `/v1/policies/${policy.id}/rules/${rule.body.id}`, {
+        headers: admin(acme),
+        json: { notice: 'n' },
+      });
       assert.equal(ruleUpdate.status, 200);
-      assert.equal((await t.request('DELETE', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme) })).status, 204);
+      assert.equal(
+        (await t.request('DELETE', `/v1/policies/${policy.id}/rules/${rule.body.id}`, { headers: admin(acme) })).status,
+        204,
+      );
       const del = await t.request('DELETE', `/v1/policies/${policy.id}`, { headers: admin(acme) });
       assert.equal(del.status, 204);
       assert.equal((await t.request('GET', `/v1/policies/${policy.id}`, { headers: admin(acme) })).status, 404);
@@ -201,9 +302,19 @@ for (const dialect of await dialects()) {
       const end = await stored(acme.id);
       assert.equal(end.version, start.version + 6, 'six changes, six versions');
       assert.equal(end.rules, start.rules, 'the policy took its rules with it');
-      const log = await t.request('GET', `/v1/audit-log?limit=100&from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`, { headers: admin(acme) });
-      const mine = log.body.data.filter((e: { resource_id: string; metadata: { policy_id?: string } }) => e.resource_id === policy.id || e.metadata.policy_id === policy.id);
-      assert.ok(mine.every((e: { action: string }) => e.action === 'policy.changed'), 'one event type for every change');
+      const log = await t.request(
+        'GET',
+        `/v1/audit-log?limit=100&from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+        { headers: admin(acme) },
+      );
+      const mine = log.body.data.filter(
+        (e: { resource_id: string; metadata: { policy_id?: string } }) =>
+          e.resource_id === policy.id || e.metadata.policy_id === policy.id,
+      );
+      assert.ok(
+        mine.every((e: { action: string }) => e.action === 'policy.changed'),
+        'one event type for every change',
+      );
       assert.deepEqual(mine.map((e: { metadata: { change: string } }) => e.metadata.change).reverse(), [
         'policy_created',
         'policy_updated',
@@ -216,7 +327,10 @@ for (const dialect of await dialects()) {
         assert.equal(e.actor_type, 'api_key');
         assert.ok(!JSON.stringify(e).includes(acme.apiKey), 'never the key');
       }
-      assert.deepEqual(mine.find((e: { metadata: { change: string } }) => e.metadata.change === 'policy_deleted').metadata.rule_ids, patched.body.rules.map((r: { id: string }) => r.id));
+      assert.deepEqual(
+        mine.find((e: { metadata: { change: string } }) => e.metadata.change === 'policy_deleted').metadata.rule_ids,
+        patched.body.rules.map((r: { id: string }) => r.id),
+      );
     });
 
     it("another tenant's policies and rules are 404, and untouched", async () => {
@@ -243,19 +357,33 @@ for (const dialect of await dialects()) {
       assert.deepEqual(still.body, policy);
       // A rule id under the wrong policy of the right tenant is not found either.
       const other = await createPolicy(acme, { name: 'Other', enabled: true });
-      assert.equal((await t.request('GET', `/v1/policies/${other.id}/rules/${ruleId}`, { headers: admin(acme) })).status, 404);
+      assert.equal(
+        (await t.request('GET', `/v1/policies/${other.id}/rules/${ruleId}`, { headers: admin(acme) })).status,
+        404,
+      );
       assert.equal((await t.request('GET', '/v1/policies/not-a-uuid', { headers: admin(acme) })).status, 400);
     });
 
     it('lists policies with cursor pagination: each once, oldest first', async () => {
       const tenant = await t.createTenant({ name: 'Paged' });
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await createPolicy(tenant, { name: `P${i}`, enabled: i % 2 === 0, cedar_policy_set: i === 2 ? TOTP_RULE : undefined })).id);
+      for (let i = 0; i < 5; i++)
+        ids.push(
+          (
+            await createPolicy(tenant, {
+              name: `P${i}`,
+              enabled: i % 2 === 0,
+              cedar_policy_set: i === 2 ? TOTP_RULE : undefined,
+            })
+          ).id,
+        );
       const seen: string[] = [];
       const pages: { has_more: boolean; n: number }[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.request('GET', `/v1/policies?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: admin(tenant) });
+        const res = await t.request('GET', `/v1/policies?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: admin(tenant),
+        });
         assert.equal(res.status, 200, res.text);
         seen.push(...res.body.data.map((x: { id: string }) => x.id));
         pages.push({ has_more: res.body.has_more, n: res.body.data.length });
@@ -264,10 +392,17 @@ for (const dialect of await dialects()) {
       } while (cursor);
       assert.deepEqual(seen, [...ids].sort());
       assert.deepEqual(new Set(seen), new Set(ids));
-      assert.deepEqual(pages, [{ has_more: true, n: 2 }, { has_more: true, n: 2 }, { has_more: false, n: 1 }]);
+      assert.deepEqual(pages, [
+        { has_more: true, n: 2 },
+        { has_more: true, n: 2 },
+        { has_more: false, n: 1 },
+      ]);
       const all = await t.request('GET', '/v1/policies', { headers: admin(tenant) });
       assert.equal(all.body.data.length, 5);
-      assert.equal(all.body.data.find((x: { id: string }) => x.id === ids[2]).rules[0].notice, 'No authenticator apps.');
+      assert.equal(
+        all.body.data.find((x: { id: string }) => x.id === ids[2]).rules[0].notice,
+        'No authenticator apps.',
+      );
 
       for (const q of ['limit=0', 'limit=101', 'limit=abc', 'cursor=bogus', `cursor=${ids[0]}`]) {
         const res = await t.request('GET', `/v1/policies?${q}`, { headers: admin(tenant) });
@@ -293,16 +428,35 @@ for (const dialect of await dialects()) {
         step_up_amr: [],
         step_up_max_age_seconds: 300,
       });
-      const sim = (json: Record<string, unknown>) => t.request('POST', '/v1/policies/simulate', { headers: admin(tenant), json });
+      const sim = (json: Record<string, unknown>) =>
+        t.request('POST', '/v1/policies/simulate', { headers: admin(tenant), json });
       const beginAs = (method: string, rules?: string[]) =>
-        sim({ principal: { type: 'User', id: 'alice', attrs: { roles: [] } }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id }, context: userCtx(method), ...(rules ? { rules } : {}) });
+        sim({
+          principal: { type: 'User', id: 'alice', attrs: { roles: [] } },
+          action: 'begin_enrollment',
+          resource: { type: 'Tenant', id: tenant.id },
+          context: userCtx(method),
+          ...(rules ? { rules } : {}),
+        });
 
       const allow = await beginAs('webauthn_passkey');
       assert.equal(allow.status, 200, allow.text);
-      assert.deepEqual(allow.body, { decision: 'allow', determining_policies: ['baseline.user_begin_enrollment'], notices: [], errors: [], context: userCtx('webauthn_passkey') });
+      assert.deepEqual(allow.body, {
+        decision: 'allow',
+        determining_policies: ['baseline.user_begin_enrollment'],
+        notices: [],
+        errors: [],
+        context: userCtx('webauthn_passkey'),
+      });
 
       const deny = await beginAs('totp');
-      assert.deepEqual(deny.body, { decision: 'deny', determining_policies: [policy.rules[0].id], notices: ['No authenticator apps.'], errors: [], context: userCtx('totp') });
+      assert.deepEqual(deny.body, {
+        decision: 'deny',
+        determining_policies: [policy.rules[0].id],
+        notices: ['No authenticator apps.'],
+        errors: [],
+        context: userCtx('totp'),
+      });
 
       // Nothing permits a user to rename someone else's factor: a default deny.
       const defaultDeny = await sim({
@@ -311,31 +465,78 @@ for (const dialect of await dialects()) {
         resource: { type: 'Factor', id: 'f1', attrs: { owner: { type: 'User', id: 'bob' }, method_type: 'totp' } },
         context: userCtx('totp'),
       });
-      assert.deepEqual(defaultDeny.body, { decision: 'deny', determining_policies: [], notices: [], errors: [], context: userCtx('totp') });
+      assert.deepEqual(defaultDeny.body, {
+        decision: 'deny',
+        determining_policies: [],
+        notices: [],
+        errors: [],
+        context: userCtx('totp'),
+      });
 
-      const draft = await beginAs('webauthn_fido', ['@notice("Draft: no keys.") forbid (principal, action == Tessera::Action::"begin_enrollment", resource) when { context.method_type == "webauthn_fido" };']);
-      assert.deepEqual({ ...draft.body, context: undefined }, { decision: 'deny', determining_policies: ['rules[0]'], notices: ['Draft: no keys.'], errors: [], context: undefined });
+      const draft = await beginAs('webauthn_fido', [
+        '@notice("Draft: no keys.") forbid (principal, action == Tessera::Action::"begin_enrollment", resource) when { context.method_type == "webauthn_fido" };',
+      ]);
+      assert.deepEqual(
+        { ...draft.body, context: undefined },
+        {
+          decision: 'deny',
+          determining_policies: ['rules[0]'],
+          notices: ['Draft: no keys.'],
+          errors: [],
+          context: undefined,
+        },
+      );
       assert.equal((await beginAs('webauthn_fido')).body.decision, 'allow', 'the draft was not kept');
 
-      const malformed = await sim({ principal: { type: 'User', id: 'alice' }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id }, context: { method_type: 'totp' } });
+      const malformed = await sim({
+        principal: { type: 'User', id: 'alice' },
+        action: 'begin_enrollment',
+        resource: { type: 'Tenant', id: tenant.id },
+        context: { method_type: 'totp' },
+      });
       assert.equal(malformed.status, 200);
       assert.equal(malformed.body.decision, 'deny');
       assert.ok(malformed.body.errors.length > 0, 'a request that does not match the schema is an error, and denies');
 
       const bad = await Promise.all([
-        sim({ principal: { type: 'User', id: 'alice' }, action: 'fly', resource: { type: 'Tenant', id: tenant.id }, context: {} }),
-        sim({ principal: { type: 'Tenant', id: 'alice' }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id }, context: {} }),
-        sim({ principal: { type: 'User', id: 'alice' }, action: 'begin_enrollment', resource: { type: 'Tenant', id: acme.id }, context: {} }),
-        sim({ principal: { type: 'User', id: 'alice' }, action: 'begin_enrollment', resource: { type: 'Tenant', id: tenant.id } }),
+        sim({
+          principal: { type: 'User', id: 'alice' },
+          action: 'fly',
+          resource: { type: 'Tenant', id: tenant.id },
+          context: {},
+        }),
+        sim({
+          principal: { type: 'Tenant', id: 'alice' },
+          action: 'begin_enrollment',
+          resource: { type: 'Tenant', id: tenant.id },
+          context: {},
+        }),
+        sim({
+          principal: { type: 'User', id: 'alice' },
+          action: 'begin_enrollment',
+          resource: { type: 'Tenant', id: acme.id },
+          context: {},
+        }),
+        sim({
+          principal: { type: 'User', id: 'alice' },
+          action: 'begin_enrollment',
+          resource: { type: 'Tenant', id: tenant.id },
+        }),
       ]);
       for (const res of bad) {
         assert.equal(res.status, 400, res.text);
         assert.equal(res.body.code, 'validation_failed');
       }
-      const badDraft = await beginAs('totp', ['permit (principal, action, resource);', 'forbid (principal, action, resource) when { context.nope };']);
+      const badDraft = await beginAs('totp', [
+        'permit (principal, action, resource);',
+        'forbid (principal, action, resource) when { context.nope };',
+      ]);
       assert.equal(badDraft.status, 400);
       assert.equal(badDraft.body.code, 'policy_invalid');
-      assert.deepEqual([...new Set(badDraft.body.details.errors.map((e: { rule_id: string }) => e.rule_id))].sort(), ['rules[0]', 'rules[1]']);
+      assert.deepEqual([...new Set(badDraft.body.details.errors.map((e: { rule_id: string }) => e.rule_id))].sort(), [
+        'rules[0]',
+        'rules[1]',
+      ]);
 
       assert.deepEqual(await stored(tenant.id), before, 'simulation changes nothing, not even the audit log');
     });
@@ -345,7 +546,11 @@ for (const dialect of await dialects()) {
       const before = await stored(tenant.id);
       const res = await t.request('POST', '/v1/policies', {
         headers: admin(tenant),
-        json: { name: 'Oops', enabled: true, cedar_policy_set: '@notice("Closed.") forbid (principal, action, resource);' },
+        json: {
+          name: 'Oops',
+          enabled: true,
+          cedar_policy_set: '@notice("Closed.") forbid (principal, action, resource);',
+        },
       });
       assert.equal(res.status, 400, res.text);
       assert.equal(res.body.code, 'policy_invalid');
@@ -355,7 +560,12 @@ for (const dialect of await dialects()) {
       // Restricting other actions with the same shape is fine.
       const ok = await t.request('POST', '/v1/policies', {
         headers: admin(tenant),
-        json: { name: 'Users only', enabled: true, cedar_policy_set: 'forbid (principal is Tessera::User, action, resource) when { principal.roles.contains("banned") };' },
+        json: {
+          name: 'Users only',
+          enabled: true,
+          cedar_policy_set:
+            'forbid (principal is Tessera::User, action, resource) when { principal.roles.contains("banned") };',
+        },
       });
       assert.equal(ok.status, 201, ok.text);
     });
@@ -379,7 +589,9 @@ for (const dialect of await dialects()) {
         const op = doc.paths[path]?.[method];
         assert.ok(op, `${method} ${path}`);
         for (const s of statuses) assert.ok(op.responses[s], `${method} ${path} documents ${s}`);
-        assert.ok(op.parameters.some((x: { name: string; in: string }) => x.name === 'X-Tenant-ID' && x.in === 'header'));
+        assert.ok(
+          op.parameters.some((x: { name: string; in: string }) => x.name === 'X-Tenant-ID' && x.in === 'header'),
+        );
       }
       assert.match(doc.paths['/v1/policies'].post.description, /only restrict/);
     });

@@ -33,13 +33,24 @@ for (const dialect of await dialects()) {
     });
 
     /** A whole registration ceremony with a software authenticator: a FIDO key or a passkey. */
-    async function enroll(tenant: Tenant, user: string, method: 'webauthn_passkey' | 'webauthn_fido'): Promise<TestResponse> {
+    async function enroll(
+      tenant: Tenant,
+      user: string,
+      method: 'webauthn_passkey' | 'webauthn_fido',
+    ): Promise<TestResponse> {
       const headers = await t.userHeaders(tenant.id, user);
       const options = await t.request('POST', `${REGISTER}?method_type=${method}`, { headers });
       assert.equal(options.status, 200, options.text);
       const auth =
         method === 'webauthn_fido'
-          ? new SoftAuthenticator({ alg: 'EdDSA', attestation: 'packed', residentKey: false, userVerified: false, attachment: 'cross-platform', transports: ['usb'] })
+          ? new SoftAuthenticator({
+              alg: 'EdDSA',
+              attestation: 'packed',
+              residentKey: false,
+              userVerified: false,
+              attachment: 'cross-platform',
+              transports: ['usb'],
+            })
           : new SoftAuthenticator();
       const credential = auth.createCredential(options.body.options, { origin: TEST_ORIGIN });
       return t.request('POST', COMPLETE, { headers, json: { credential, device_name: 'Key', method_type: method } });
@@ -52,14 +63,22 @@ for (const dialect of await dialects()) {
     }
 
     async function policyVersion(tenantId: string): Promise<number> {
-      const rows = await t.app.get(DataSource).query(`SELECT policy_version AS v FROM tenants WHERE id = ${dialect === 'postgres' ? '$1' : '?'}`, [tenantId]);
+      const rows = await t.app
+        .get(DataSource)
+        .query(`SELECT policy_version AS v FROM tenants WHERE id = ${dialect === 'postgres' ? '$1' : '?'}`, [tenantId]);
       return Number(rows[0].v);
     }
 
     async function auditLog(tenant: Tenant, query: string) {
       const res = await t.request('GET', `/v1/audit-log?${query}`, { headers: admin(tenant) });
       assert.equal(res.status, 200, res.text);
-      return res.body.data as { action: string; actor_id: string; resource_type: string; resource_id: string | null; metadata: Record<string, unknown> }[];
+      return res.body.data as {
+        action: string;
+        actor_id: string;
+        resource_type: string;
+        resource_id: string | null;
+        metadata: Record<string, unknown>;
+      }[];
     }
 
     it('a rule with a notice blocks webauthn_fido with exactly that notice; passkeys and other tenants are unaffected', async () => {
@@ -74,7 +93,9 @@ for (const dialect of await dialects()) {
       assert.equal(denied.body.code, 'policy_denied');
       assert.deepEqual(denied.body.notices, [NO_KEYS_NOTICE]);
       assert.deepEqual(denied.body.details.determining_policies, [ruleId]);
-      const factors = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(acme.id, blockedUser) });
+      const factors = await t.request('GET', '/v1/users/me/mfa', {
+        headers: await t.userHeaders(acme.id, blockedUser),
+      });
       assert.deepEqual(factors.body.methods, [], 'nothing was stored');
 
       const passkeyUser = newUser();
@@ -125,11 +146,16 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
         name: 'Urgent',
         enabled: true,
         priority: 10,
-        cedar_policy_set: '@notice("Urgent: attested keys are under review.") forbid (principal, action == Tessera::Action::"complete_enrollment", resource) when { resource has attestation_format && resource.attestation_format == "packed" };',
+        cedar_policy_set:
+          '@notice("Urgent: attested keys are under review.") forbid (principal, action == Tessera::Action::"complete_enrollment", resource) when { resource has attestation_format && resource.attestation_format == "packed" };',
       });
       const res = await enroll(tenant, newUser(), 'webauthn_fido');
       assert.equal(res.status, 403);
-      assert.deepEqual(res.body.notices, ['Urgent: attested keys are under review.', 'First: no FIDO keys.', 'Second: only user-verifying keys.']);
+      assert.deepEqual(res.body.notices, [
+        'Urgent: attested keys are under review.',
+        'First: no FIDO keys.',
+        'Second: only user-verifying keys.',
+      ]);
       assert.deepEqual(res.body.details.determining_policies, [urgent.rules[0]!.id, ...expectedIds]);
     });
 
@@ -139,21 +165,29 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
       assert.equal((await enroll(tenant, newUser(), 'webauthn_fido')).status, 403);
 
       const version = await policyVersion(tenant.id);
-      const off = await t.request('PATCH', `/v1/policies/${policy.id}`, { headers: admin(tenant), json: { enabled: false } });
+      const off = await t.request('PATCH', `/v1/policies/${policy.id}`, {
+        headers: admin(tenant),
+        json: { enabled: false },
+      });
       assert.equal(off.status, 200, off.text);
       assert.equal(off.body.enabled, false);
       assert.equal(await policyVersion(tenant.id), version + 1);
       const allowed = await enroll(tenant, newUser(), 'webauthn_fido');
       assert.equal(allowed.status, 200, allowed.text);
 
-      const on = await t.request('PATCH', `/v1/policies/${policy.id}`, { headers: admin(tenant), json: { enabled: true } });
+      const on = await t.request('PATCH', `/v1/policies/${policy.id}`, {
+        headers: admin(tenant),
+        json: { enabled: true },
+      });
       assert.equal(on.status, 200);
       const deniedAgain = await enroll(tenant, newUser(), 'webauthn_fido');
       assert.equal(deniedAgain.status, 403);
       assert.deepEqual(deniedAgain.body.notices, [NO_KEYS_NOTICE]);
 
       // Deleting the rule lifts it as well.
-      const del = await t.request('DELETE', `/v1/policies/${policy.id}/rules/${policy.rules[0]!.id}`, { headers: admin(tenant) });
+      const del = await t.request('DELETE', `/v1/policies/${policy.id}/rules/${policy.rules[0]!.id}`, {
+        headers: admin(tenant),
+      });
       assert.equal(del.status, 204);
       assert.equal((await enroll(tenant, newUser(), 'webauthn_fido')).status, 200);
     });
@@ -163,14 +197,19 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
       const policy = await createPolicy(tenant, {
         name: 'Audit log closed',
         enabled: true,
-        cedar_policy_set: '@notice("The audit log is read through the SIEM export.") forbid (principal, action == Tessera::Action::"read_audit_log", resource);',
+        cedar_policy_set:
+          '@notice("The audit log is read through the SIEM export.") forbid (principal, action == Tessera::Action::"read_audit_log", resource);',
       });
       const res = await t.request('GET', '/v1/audit-log', { headers: admin(tenant) });
       assert.equal(res.status, 403);
       assert.equal(res.body.code, 'policy_denied');
       assert.deepEqual(res.body.notices, ['The audit log is read through the SIEM export.']);
       assert.deepEqual(res.body.details.determining_policies, [policy.rules[0]!.id]);
-      assert.equal((await t.request('GET', '/v1/audit-log', { headers: admin(acme) })).status, 200, 'other tenants still read theirs');
+      assert.equal(
+        (await t.request('GET', '/v1/audit-log', { headers: admin(acme) })).status,
+        200,
+        'other tenants still read theirs',
+      );
     });
   });
 }

@@ -12,7 +12,10 @@ const root = new URL('../../../', import.meta.url);
 /** Runs node asynchronously: the service answering the program lives in this process. */
 async function node(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     return { status: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -72,12 +75,24 @@ describe('@tessera/sdk: a strict TypeScript program against the running service'
     project = new URL(`dist/sdk-consumer-${randomBytes(4).toString('hex')}/`, root);
     mkdirSync(new URL('node_modules/@tessera/', project), { recursive: true });
     symlinkSync(new URL('libs/sdk', root).pathname, new URL('node_modules/@tessera/sdk', project).pathname, 'dir');
-    writeFileSync(new URL('package.json', project), JSON.stringify({ name: 'sdk-consumer', private: true, type: 'module' }));
+    writeFileSync(
+      new URL('package.json', project),
+      JSON.stringify({ name: 'sdk-consumer', private: true, type: 'module' }),
+    );
     writeFileSync(new URL('program.ts', project), PROGRAM);
     writeFileSync(
       new URL('tsconfig.json', project),
       JSON.stringify({
-        compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], skipLibCheck: true, outDir: 'out' },
+        compilerOptions: {
+          strict: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023'],
+          types: ['node'],
+          skipLibCheck: true,
+          outDir: 'out',
+        },
         files: ['program.ts'],
       }),
     );
@@ -92,25 +107,42 @@ describe('@tessera/sdk: a strict TypeScript program against the running service'
     const mfa = new MfaFlows(t);
     const { codes } = await mfa.enrollWebAuthn(tenant.id, 'sdk-user');
 
-    const tsc = await node([new URL('node_modules/typescript/bin/tsc', root).pathname, '-p', new URL('tsconfig.json', project).pathname, '--strict']);
+    const tsc = await node([
+      new URL('node_modules/typescript/bin/tsc', root).pathname,
+      '-p',
+      new URL('tsconfig.json', project).pathname,
+      '--strict',
+    ]);
     assert.equal(tsc.status, 0, `tsc --strict failed:\n${tsc.stdout}${tsc.stderr}`);
 
     const token = await t.userToken(tenant.id, 'sdk-user');
     const run = await node([new URL('out/program.js', project).pathname, t.baseUrl, tenant.id, token, tenant.apiKey]);
     assert.equal(run.status, 0, run.stderr);
-    const out = JSON.parse(run.stdout) as { factors: { id: string; method_type: string; device_name: string }[]; remaining: number; events: string[]; missing: string };
+    const out = JSON.parse(run.stdout) as {
+      factors: { id: string; method_type: string; device_name: string }[];
+      remaining: number;
+      events: string[];
+      missing: string;
+    };
 
     const factors = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(tenant.id, 'sdk-user') });
     assert.deepEqual(
       out.factors,
-      factors.body.methods.map((m: { id: string; method_type: string; device_name: string }) => ({ id: m.id, method_type: m.method_type, device_name: m.device_name })),
+      factors.body.methods.map((m: { id: string; method_type: string; device_name: string }) => ({
+        id: m.id,
+        method_type: m.method_type,
+        device_name: m.device_name,
+      })),
     );
     assert.equal(out.factors.length, 1);
     assert.equal(out.factors[0]!.method_type, 'webauthn_passkey');
     assert.equal(out.remaining, codes.length);
     const audit = await t.request('GET', '/v1/audit-log?limit=50', { headers: mfa.adminHeaders(tenant) });
     assert.ok(out.events.length > 0, 'the enrollment is in the audit log');
-    assert.deepEqual(out.events, audit.body.data.map((e: { id: string }) => e.id));
+    assert.deepEqual(
+      out.events,
+      audit.body.data.map((e: { id: string }) => e.id),
+    );
     assert.equal(out.missing, 'not_found', "the API's error arrives as a typed value");
   });
 

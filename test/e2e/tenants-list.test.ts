@@ -11,7 +11,8 @@ for (const dialect of await dialects()) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo']) created.push((await t.createTenant({ name })).id);
+      for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo'])
+        created.push((await t.createTenant({ name })).id);
     });
     after(async () => {
       await t?.close();
@@ -31,15 +32,34 @@ for (const dialect of await dialects()) {
         cursor = res.body.next_cursor;
       } while (cursor && pages.length < 10);
       assert.deepEqual(seen, created);
-      assert.deepEqual(pages.map((p) => [p.size, p.has_more]), [[2, true], [2, true], [1, false]]);
+      assert.deepEqual(
+        pages.map((p) => [p.size, p.has_more]),
+        [
+          [2, true],
+          [2, true],
+          [1, false],
+        ],
+      );
       assert.equal(pages.at(-1)!.next_cursor, null);
 
       const all = await t.request('GET', '/v1/tenants', { headers: platform });
       assert.equal(all.status, 200);
-      assert.deepEqual((all.body.data as { id: string }[]).map((d) => d.id), created, 'default limit 20 holds them all');
+      assert.deepEqual(
+        (all.body.data as { id: string }[]).map((d) => d.id),
+        created,
+        'default limit 20 holds them all',
+      );
       assert.equal(all.body.has_more, false);
       const first = all.body.data[0];
-      assert.deepEqual(Object.keys(first).sort(), ['created_at', 'id', 'name', 'require_mfa', 'status', 'updated_at', 'webauthn']);
+      assert.deepEqual(Object.keys(first).sort(), [
+        'created_at',
+        'id',
+        'name',
+        'require_mfa',
+        'status',
+        'updated_at',
+        'webauthn',
+      ]);
       assert.ok(!('api_key' in first), 'keys are never listed');
     });
 
@@ -47,12 +67,21 @@ for (const dialect of await dialects()) {
       const one = await t.request('GET', `/v1/tenants/${created[2]!.toUpperCase()}`, { headers: platform });
       assert.equal(one.status, 200, one.text);
       assert.equal(one.body.name, 'Charlie');
-      assert.equal((await t.request('GET', '/v1/tenants/0f0e0d0c-0b0a-4909-8807-060504030201', { headers: platform })).body.code, 'not_found');
+      assert.equal(
+        (await t.request('GET', '/v1/tenants/0f0e0d0c-0b0a-4909-8807-060504030201', { headers: platform })).body.code,
+        'not_found',
+      );
       assert.equal((await t.request('GET', '/v1/tenants/acme', { headers: platform })).status, 400);
     });
 
     it('bad limit or cursor → 400 validation_failed; no or a tenant key → 401/403', async () => {
-      for (const query of ['limit=0', 'limit=101', 'limit=two', 'cursor=not-a-cursor', `cursor=${Buffer.from('c1.x').toString('base64url')}`]) {
+      for (const query of [
+        'limit=0',
+        'limit=101',
+        'limit=two',
+        'cursor=not-a-cursor',
+        `cursor=${Buffer.from('c1.x').toString('base64url')}`,
+      ]) {
         const res = await t.request('GET', `/v1/tenants?${query}`, { headers: platform });
         assert.equal(res.status, 400, `${query}: ${res.text}`);
         assert.equal(res.body.code, 'validation_failed');

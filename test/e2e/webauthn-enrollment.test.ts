@@ -26,13 +26,29 @@ for (const dialect of await dialects()) {
       await t?.close();
     });
 
-    async function begin(tenantId: string, user: string, method = 'webauthn_passkey', claims?: Record<string, unknown>) {
-      return t.request('POST', `${REGISTER}?method_type=${method}`, { headers: await t.userHeaders(tenantId, user, claims) });
+    async function begin(
+      tenantId: string,
+      user: string,
+      method = 'webauthn_passkey',
+      claims?: Record<string, unknown>,
+    ) {
+      return t.request('POST', `${REGISTER}?method_type=${method}`, {
+        headers: await t.userHeaders(tenantId, user, claims),
+      });
     }
     async function complete(tenantId: string, user: string, body: unknown, claims?: Record<string, unknown>) {
       return t.request('POST', COMPLETE, { headers: await t.userHeaders(tenantId, user, claims), json: body });
     }
-    async function ceremony(user: string, opts: { method?: string; auth?: SoftAuthenticator; tamper?: Tamper; deviceName?: string; skipUserVerification?: boolean } = {}) {
+    async function ceremony(
+      user: string,
+      opts: {
+        method?: string;
+        auth?: SoftAuthenticator;
+        tamper?: Tamper;
+        deviceName?: string;
+        skipUserVerification?: boolean;
+      } = {},
+    ) {
       const method = opts.method ?? 'webauthn_passkey';
       const auth = opts.auth ?? new SoftAuthenticator();
       const options = await begin(tenant.id, user, method);
@@ -40,13 +56,29 @@ for (const dialect of await dialects()) {
       // A client that ignores the server's userVerification: 'required'.
       if (opts.skipUserVerification) options.body.options.authenticatorSelection.userVerification = 'discouraged';
       const credential = auth.createCredential(options.body.options, { origin: TEST_ORIGIN, tamper: opts.tamper });
-      const res = await complete(tenant.id, user, { credential, device_name: opts.deviceName ?? 'My key', method_type: method });
+      const res = await complete(tenant.id, user, {
+        credential,
+        device_name: opts.deviceName ?? 'My key',
+        method_type: method,
+      });
       return { res, credential, options: options.body.options, auth };
     }
     async function rowCounts(tenantId: string, user: string) {
       const ds = t.app.get(DataSource);
-      const q = async (table: string) => Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ${dialect === 'postgres' ? '$1' : '?'} AND user_id = ${dialect === 'postgres' ? '$2' : '?'}`, [tenantId, user]))[0].n);
-      return { credentials: await q('webauthn_credentials'), codes: await q('backup_codes'), pending: await q('pending_enrollments') };
+      const q = async (table: string) =>
+        Number(
+          (
+            await ds.query(
+              `SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ${dialect === 'postgres' ? '$1' : '?'} AND user_id = ${dialect === 'postgres' ? '$2' : '?'}`,
+              [tenantId, user],
+            )
+          )[0].n,
+        );
+      return {
+        credentials: await q('webauthn_credentials'),
+        codes: await q('backup_codes'),
+        pending: await q('pending_enrollments'),
+      };
     }
 
     it('registration options follow the method type and the tenant settings', async () => {
@@ -58,7 +90,10 @@ for (const dialect of await dialects()) {
       assert.equal(o.rp.id, 'tessera.test');
       assert.equal(o.rp.name, 'Tessera test');
       assert.equal(o.timeout, 300000);
-      assert.deepEqual(o.pubKeyCredParams.map((p: { alg: number }) => p.alg), [-7, -8, -257]);
+      assert.deepEqual(
+        o.pubKeyCredParams.map((p: { alg: number }) => p.alg),
+        [-7, -8, -257],
+      );
       assert.equal(o.authenticatorSelection.residentKey, 'required');
       assert.equal(o.authenticatorSelection.userVerification, 'required');
       assert.ok(Buffer.from(o.challenge, 'base64url').length >= 32);
@@ -109,7 +144,9 @@ for (const dialect of await dialects()) {
       assert.equal(m.authenticator.aaguid, '00000000-0000-0000-0000-000000000000');
       assert.equal(m.authenticator.backed_up, false);
 
-      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', { headers: await t.userHeaders(tenant.id, user) });
+      const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', {
+        headers: await t.userHeaders(tenant.id, user),
+      });
       assert.deepEqual(remaining.body, { remaining: 10 });
       // Codes are stored hashed only.
       const stored = await t.app.get(DataSource).query('SELECT hash, lookup FROM backup_codes');
@@ -121,12 +158,22 @@ for (const dialect of await dialects()) {
       const user = newUser();
       const first = await ceremony(user);
       assert.equal(first.res.status, 200);
-      const key = new SoftAuthenticator({ alg: 'EdDSA', attestation: 'packed', residentKey: false, userVerified: false, attachment: 'cross-platform', transports: ['usb', 'nfc'] });
+      const key = new SoftAuthenticator({
+        alg: 'EdDSA',
+        attestation: 'packed',
+        residentKey: false,
+        userVerified: false,
+        attachment: 'cross-platform',
+        transports: ['usb', 'nfc'],
+      });
       const second = await ceremony(user, { method: 'webauthn_fido', auth: key, deviceName: 'YubiKey' });
       assert.equal(second.res.status, 200, second.res.text);
       assert.deepEqual(second.res.body, { codes: [], remaining: 10 });
       const list = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(tenant.id, user) });
-      assert.deepEqual(list.body.methods.map((m: { method_type: string }) => m.method_type), ['webauthn_passkey', 'webauthn_fido']);
+      assert.deepEqual(
+        list.body.methods.map((m: { method_type: string }) => m.method_type),
+        ['webauthn_passkey', 'webauthn_fido'],
+      );
       // excludeCredentials now lists both, and only this user's.
       const options = await begin(tenant.id, user, 'webauthn_fido');
       assert.equal(options.body.options.excludeCredentials.length, 2);
@@ -136,25 +183,50 @@ for (const dialect of await dialects()) {
 
     it("the seed's request with no pending enrollment is 404 not_found", async () => {
       // The seed's body verbatim, with a real token and the tenant id in upper case.
-      const seed = await complete(tenant.id.toUpperCase(), newUser(), { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' });
+      const seed = await complete(tenant.id.toUpperCase(), newUser(), {
+        credential: {},
+        device_name: 'example',
+        method_type: 'webauthn_passkey',
+      });
       assert.equal(seed.status, 404);
       assert.deepEqual(seed.body, { code: 'not_found', message: 'No pending enrollment found' });
       // With an enrollment pending, the same `{}` is taken to verification: 400 and consumed.
       const pendingUser = newUser();
       await begin(tenant.id, pendingUser);
-      const empty = await complete(tenant.id, pendingUser, { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' });
+      const empty = await complete(tenant.id, pendingUser, {
+        credential: {},
+        device_name: 'example',
+        method_type: 'webauthn_passkey',
+      });
       assert.equal(empty.status, 400);
       assert.equal(empty.body.code, 'verification_failed');
       assert.equal(empty.body.details.reason, 'credential_shape');
-      assert.equal((await complete(tenant.id, pendingUser, { credential: {}, device_name: 'example', method_type: 'webauthn_passkey' })).status, 404);
+      assert.equal(
+        (
+          await complete(tenant.id, pendingUser, {
+            credential: {},
+            device_name: 'example',
+            method_type: 'webauthn_passkey',
+          })
+        ).status,
+        404,
+      );
       const auth = new SoftAuthenticator();
       const user = newUser();
       const opts = await begin(tenant.id, user);
       const credential = auth.createCredential(opts.body.options, { origin: TEST_ORIGIN });
-      const wrongUser = await complete(tenant.id, newUser(), { credential, device_name: 'example', method_type: 'webauthn_passkey' });
+      const wrongUser = await complete(tenant.id, newUser(), {
+        credential,
+        device_name: 'example',
+        method_type: 'webauthn_passkey',
+      });
       assert.equal(wrongUser.status, 404);
       assert.deepEqual(wrongUser.body, { code: 'not_found', message: 'No pending enrollment found' });
-      const wrongMethod = await complete(tenant.id, user, { credential, device_name: 'example', method_type: 'webauthn_fido' });
+      const wrongMethod = await complete(tenant.id, user, {
+        credential,
+        device_name: 'example',
+        method_type: 'webauthn_fido',
+      });
       assert.equal(wrongMethod.status, 404);
     });
 
@@ -179,10 +251,17 @@ for (const dialect of await dialects()) {
         const res = await complete(tenant.id, user, body);
         assert.equal(res.status, 400, JSON.stringify(body).slice(0, 80));
         assert.equal(res.body.code, 'validation_failed');
-        assert.ok(res.body.details.fields.some((f: { field: string }) => f.field === field), `${field}: ${res.text}`);
+        assert.ok(
+          res.body.details.fields.some((f: { field: string }) => f.field === field),
+          `${field}: ${res.text}`,
+        );
       }
       // 100 code points of astral characters (200 UTF-16 units) are accepted.
-      const ok = await complete(tenant.id, user, { credential, device_name: '🔑'.repeat(100), method_type: 'webauthn_passkey' });
+      const ok = await complete(tenant.id, user, {
+        credential,
+        device_name: '🔑'.repeat(100),
+        method_type: 'webauthn_passkey',
+      });
       assert.equal(ok.status, 200, ok.text);
     });
 
@@ -190,7 +269,11 @@ for (const dialect of await dialects()) {
       const user = newUser();
       const auth = new SoftAuthenticator();
       const opts = await begin(tenant.id, user);
-      const body = { credential: auth.createCredential(opts.body.options, { origin: TEST_ORIGIN }), device_name: 'k', method_type: 'webauthn_passkey' };
+      const body = {
+        credential: auth.createCredential(opts.body.options, { origin: TEST_ORIGIN }),
+        device_name: 'k',
+        method_type: 'webauthn_passkey',
+      };
       assert.equal((await complete(tenant.id, user, body)).status, 200);
       const replay = await complete(tenant.id, user, body);
       assert.equal(replay.status, 404);
@@ -232,9 +315,16 @@ for (const dialect of await dialects()) {
         const { res, credential } = await ceremony(user, { tamper, auth, skipUserVerification });
         assert.equal(res.status, 400, `${name}: ${res.text}`);
         assert.equal(res.body.code, 'verification_failed', name);
-        assert.ok(!res.text.includes(TEST_ORIGIN) && !res.text.includes('tessera.test'), `${name} must not echo expected values: ${res.text}`);
+        assert.ok(
+          !res.text.includes(TEST_ORIGIN) && !res.text.includes('tessera.test'),
+          `${name} must not echo expected values: ${res.text}`,
+        );
         assert.deepEqual(await rowCounts(tenant.id, user), { credentials: 0, codes: 0, pending: 0 }, name);
-        const retry = await complete(tenant.id, user, { credential, device_name: 'k', method_type: 'webauthn_passkey' });
+        const retry = await complete(tenant.id, user, {
+          credential,
+          device_name: 'k',
+          method_type: 'webauthn_passkey',
+        });
         assert.equal(retry.status, 404, `${name}: consumed`);
       }
     });
@@ -242,9 +332,30 @@ for (const dialect of await dialects()) {
     it('garbage base64 and CBOR never produce a 500', async () => {
       const user = newUser();
       const bodies = [
-        { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: '!!!', attestationObject: '***' }, clientExtensionResults: {} },
-        { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: Buffer.from('{"type":"webauthn.create"}').toString('base64url'), attestationObject: 'oWNmbXQ' }, clientExtensionResults: {} },
-        { id: '', rawId: '', type: 'public-key', response: { clientDataJSON: '', attestationObject: '' }, clientExtensionResults: {} },
+        {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: '!!!', attestationObject: '***' },
+          clientExtensionResults: {},
+        },
+        {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: {
+            clientDataJSON: Buffer.from('{"type":"webauthn.create"}').toString('base64url'),
+            attestationObject: 'oWNmbXQ',
+          },
+          clientExtensionResults: {},
+        },
+        {
+          id: '',
+          rawId: '',
+          type: 'public-key',
+          response: { clientDataJSON: '', attestationObject: '' },
+          clientExtensionResults: {},
+        },
       ];
       for (const credential of bodies) {
         await begin(tenant.id, user);
@@ -271,8 +382,15 @@ for (const dialect of await dialects()) {
       // Credential ids are unique per tenant, not globally.
       const otherUser = newUser();
       const opts = await begin(other.id, otherUser);
-      const credential = new SoftAuthenticator().createCredential(opts.body.options, { origin: TEST_ORIGIN, tamper: { reuseCredentialId: first.credential.id } });
-      const elsewhere = await complete(other.id, otherUser, { credential, device_name: 'k', method_type: 'webauthn_passkey' });
+      const credential = new SoftAuthenticator().createCredential(opts.body.options, {
+        origin: TEST_ORIGIN,
+        tamper: { reuseCredentialId: first.credential.id },
+      });
+      const elsewhere = await complete(other.id, otherUser, {
+        credential,
+        device_name: 'k',
+        method_type: 'webauthn_passkey',
+      });
       assert.equal(elsewhere.status, 200, elsewhere.text);
     });
 
@@ -302,11 +420,19 @@ for (const dialect of await dialects()) {
       const credential = new SoftAuthenticator().createCredential(opts.body.options, { origin: TEST_ORIGIN });
       const headers = await t.userHeaders(tenant.id, user);
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => t.request('POST', COMPLETE, { headers, json: { credential, device_name: 'race', method_type: 'webauthn_passkey' } })),
+        Array.from({ length: 20 }, () =>
+          t.request('POST', COMPLETE, {
+            headers,
+            json: { credential, device_name: 'race', method_type: 'webauthn_passkey' },
+          }),
+        ),
       );
       const statuses = results.map((r) => r.status).sort();
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
-      assert.ok(statuses.every((s) => s === 200 || s === 404), statuses.join(','));
+      assert.ok(
+        statuses.every((s) => s === 200 || s === 404),
+        statuses.join(','),
+      );
       const counts = await rowCounts(tenant.id, user);
       assert.equal(counts.credentials, 1);
       assert.equal(counts.codes, 10);
@@ -318,7 +444,13 @@ for (const dialect of await dialects()) {
       const opts = await begin(bare.id, user);
       assert.equal(opts.status, 501);
       assert.equal(opts.body.code, 'not_implemented');
-      const credential = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AA', attestationObject: 'AA' }, clientExtensionResults: {} };
+      const credential = {
+        id: 'AAAA',
+        rawId: 'AAAA',
+        type: 'public-key',
+        response: { clientDataJSON: 'AA', attestationObject: 'AA' },
+        clientExtensionResults: {},
+      };
       const res = await complete(bare.id, user, { credential, device_name: 'k', method_type: 'webauthn_passkey' });
       assert.equal(res.status, 501);
     });
@@ -341,7 +473,9 @@ for (const dialect of await dialects()) {
       assert.equal(none.status, 401);
       assert.equal(none.body.code, 'unauthenticated');
       assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
-      const noTenant = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: { Authorization: `Bearer ${await t.userToken(tenant.id, 'u')}` } });
+      const noTenant = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, {
+        headers: { Authorization: `Bearer ${await t.userToken(tenant.id, 'u')}` },
+      });
       assert.equal(noTenant.status, 400);
       assert.equal(noTenant.body.code, 'invalid_tenant_header');
     });

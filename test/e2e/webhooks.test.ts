@@ -3,19 +3,44 @@ import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
 import { Clock } from '#config';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { PG_BASE_URL, dialects, scratchDatabase, startTestApp, type Dialect, type ScratchDatabase, type TestApp } from '../support/test-app.js';
+import {
+  PG_BASE_URL,
+  dialects,
+  scratchDatabase,
+  startTestApp,
+  type Dialect,
+  type ScratchDatabase,
+  type TestApp,
+} from '../support/test-app.js';
 import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** Local receivers on 127.0.0.1 need private networks allowed; a fast poll and an immediate first retry keep the suite quick. */
-const FAST = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_INTERVAL_MS: '100', WEBHOOK_FIRST_RETRY_SECONDS: '0', RATE_LIMIT_ENROLL_PER_MINUTE: '1000' };
+const FAST = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  WEBHOOK_FIRST_RETRY_SECONDS: '0',
+  RATE_LIMIT_ENROLL_PER_MINUTE: '1000',
+};
 
-type Delivery = { id: string; event_id: string; event_type: string; status: string; attempts: number; last_response_code: number | null; last_error: string | null; next_attempt_at: string | null };
+type Delivery = {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  last_response_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+};
 
 const admin = (tenant: Tenant) => ({ 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id });
 
 async function createWebhook(t: TestApp, tenant: Tenant, url: string, events: string[] = ['*']) {
-  const res = await t.request('POST', '/v1/webhooks', { headers: admin(tenant), json: { url, events, description: 'test receiver' } });
+  const res = await t.request('POST', '/v1/webhooks', {
+    headers: admin(tenant),
+    json: { url, events, description: 'test receiver' },
+  });
   assert.equal(res.status, 201, res.text);
   return res.body as { id: string; secret: string; url: string; events: string[]; enabled: boolean };
 }
@@ -27,7 +52,13 @@ async function deliveries(t: TestApp, tenant: Tenant, webhookId: string): Promis
 }
 
 /** Polls the deliveries API until `predicate` holds (bounded). */
-async function untilDeliveries(t: TestApp, tenant: Tenant, webhookId: string, predicate: (d: Delivery[]) => boolean, what: string): Promise<Delivery[]> {
+async function untilDeliveries(
+  t: TestApp,
+  tenant: Tenant,
+  webhookId: string,
+  predicate: (d: Delivery[]) => boolean,
+  what: string,
+): Promise<Delivery[]> {
   let list: Delivery[] = [];
   for (let i = 0; i < 300; i++) {
     list = await deliveries(t, tenant, webhookId);
@@ -42,7 +73,9 @@ async function injectOutboxFault(ds: DataSource, dialect: Dialect, user: string)
   if (dialect === 'postgres') {
     await ds.query(`CREATE OR REPLACE FUNCTION tessera_test_outbox_fault() RETURNS trigger AS $$
       BEGIN IF NEW.type = 'backup_codes.issued' AND NEW.data LIKE '%"user_id":"${user}"%' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await ds.query('CREATE TRIGGER tessera_test_outbox_fault BEFORE INSERT ON webhook_outbox FOR EACH ROW EXECUTE FUNCTION tessera_test_outbox_fault()');
+    await ds.query(
+      'CREATE TRIGGER tessera_test_outbox_fault BEFORE INSERT ON webhook_outbox FOR EACH ROW EXECUTE FUNCTION tessera_test_outbox_fault()',
+    );
     return async () => void (await ds.query('DROP TRIGGER IF EXISTS tessera_test_outbox_fault ON webhook_outbox'));
   }
   await ds.query(`CREATE TRIGGER tessera_test_outbox_fault BEFORE INSERT ON webhook_outbox
@@ -77,35 +110,69 @@ for (const dialect of await dialects()) {
       assert.deepEqual(created.events, ['factor.enrolled', 'mfa.failed']);
       assert.equal(created.enabled, true);
 
-      const [stored] = await t.app.get(DataSource).query(`SELECT secret_sealed FROM webhook_endpoints WHERE id = ${dialect === 'postgres' ? '$1' : '?'}`, [created.id]);
+      const [stored] = await t.app
+        .get(DataSource)
+        .query(`SELECT secret_sealed FROM webhook_endpoints WHERE id = ${dialect === 'postgres' ? '$1' : '?'}`, [
+          created.id,
+        ]);
       assert.ok(!stored.secret_sealed.includes(created.secret.slice(6)), 'the secret is not stored in the clear');
 
       const got = await t.request('GET', `/v1/webhooks/${created.id}`, { headers: admin(acme) });
       assert.equal(got.status, 200);
       assert.equal(got.body.secret, undefined, 'never shown again');
-      assert.deepEqual(Object.keys(got.body).sort(), ['created_at', 'description', 'disabled_reason', 'enabled', 'events', 'id', 'updated_at', 'url']);
+      assert.deepEqual(Object.keys(got.body).sort(), [
+        'created_at',
+        'description',
+        'disabled_reason',
+        'enabled',
+        'events',
+        'id',
+        'updated_at',
+        'url',
+      ]);
 
-      const patched = await t.request('PATCH', `/v1/webhooks/${created.id}`, { headers: admin(acme), json: { events: ['*'], enabled: false } });
+      const patched = await t.request('PATCH', `/v1/webhooks/${created.id}`, {
+        headers: admin(acme),
+        json: { events: ['*'], enabled: false },
+      });
       assert.equal(patched.status, 200, patched.text);
-      assert.deepEqual([patched.body.events, patched.body.enabled, patched.body.disabled_reason], [['*'], false, 'admin']);
+      assert.deepEqual(
+        [patched.body.events, patched.body.enabled, patched.body.disabled_reason],
+        [['*'], false, 'admin'],
+      );
 
       const second = await createWebhook(t, acme, receiver.url, ['api_key.created']);
       const page1 = await t.request('GET', '/v1/webhooks?limit=1', { headers: admin(acme) });
-      assert.deepEqual(page1.body.data.map((w: { id: string }) => w.id), [second.id]);
-      const page2 = await t.request('GET', `/v1/webhooks?limit=1&cursor=${page1.body.next_cursor}`, { headers: admin(acme) });
-      assert.deepEqual(page2.body.data.map((w: { id: string }) => w.id), [created.id]);
+      assert.deepEqual(
+        page1.body.data.map((w: { id: string }) => w.id),
+        [second.id],
+      );
+      const page2 = await t.request('GET', `/v1/webhooks?limit=1&cursor=${page1.body.next_cursor}`, {
+        headers: admin(acme),
+      });
+      assert.deepEqual(
+        page2.body.data.map((w: { id: string }) => w.id),
+        [created.id],
+      );
 
-      assert.equal((await t.request('GET', `/v1/webhooks/${created.id}`, { headers: admin(globex) })).status, 404, "another tenant's webhook is not found");
+      assert.equal(
+        (await t.request('GET', `/v1/webhooks/${created.id}`, { headers: admin(globex) })).status,
+        404,
+        "another tenant's webhook is not found",
+      );
       assert.equal((await t.request('DELETE', `/v1/webhooks/${created.id}`, { headers: admin(globex) })).status, 404);
       assert.equal((await t.request('DELETE', `/v1/webhooks/${created.id}`, { headers: admin(acme) })).status, 204);
       assert.equal((await t.request('DELETE', `/v1/webhooks/${second.id}`, { headers: admin(acme) })).status, 204);
       assert.equal((await t.request('GET', `/v1/webhooks/${created.id}`, { headers: admin(acme) })).status, 404);
 
       const log = await t.request('GET', '/v1/audit-log?resource_type=webhook&limit=100', { headers: admin(acme) });
-      assert.deepEqual(
-        log.body.data.map((e: { action: string }) => e.action).reverse(),
-        ['webhook.created', 'webhook.updated', 'webhook.created', 'webhook.deleted', 'webhook.deleted'],
-      );
+      assert.deepEqual(log.body.data.map((e: { action: string }) => e.action).reverse(), [
+        'webhook.created',
+        'webhook.updated',
+        'webhook.created',
+        'webhook.deleted',
+        'webhook.deleted',
+      ]);
       assert.ok(!log.text.includes(created.secret.slice(6)), 'the audit log never holds the secret');
     });
 
@@ -154,20 +221,41 @@ for (const dialect of await dialects()) {
       receiver.secrets = [hook.secret];
       receiver.answer(500);
       const before = receiver.received.length;
-      const headers = { ...(await t.userHeaders(acme.id, 'alice')), 'X-Request-ID': 'req-enroll-alice', 'User-Agent': 'webhook-test/1.0' };
-      const begin = await t.request('POST', '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey', { headers });
+      const headers = {
+        ...(await t.userHeaders(acme.id, 'alice')),
+        'X-Request-ID': 'req-enroll-alice',
+        'User-Agent': 'webhook-test/1.0',
+      };
+      const begin = await t.request('POST', '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey', {
+        headers,
+      });
       assert.equal(begin.status, 200, begin.text);
       const { SoftAuthenticator } = await import('../support/soft-authenticator.js');
-      const credential = new SoftAuthenticator().createCredential(begin.body.options, { origin: 'https://app.tessera.test' });
-      const done = await t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', { headers, json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' } });
+      const credential = new SoftAuthenticator().createCredential(begin.body.options, {
+        origin: 'https://app.tessera.test',
+      });
+      const done = await t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', {
+        headers,
+        json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' },
+      });
       assert.equal(done.status, 200, done.text);
 
-      await receiver.until((r) => r.slice(before).some((x) => x.payload.type === 'factor.enrolled' && x.answered === 200), 'a successful factor.enrolled');
+      await receiver.until(
+        (r) => r.slice(before).some((x) => x.payload.type === 'factor.enrolled' && x.answered === 200),
+        'a successful factor.enrolled',
+      );
       const got = receiver.received.slice(before).filter((r) => r.payload.type === 'factor.enrolled');
-      assert.deepEqual(got.map((r) => r.answered), [500, 200], 'one failed attempt, one retry');
+      assert.deepEqual(
+        got.map((r) => r.answered),
+        [500, 200],
+        'one failed attempt, one retry',
+      );
       assert.equal(got[0]!.id, got[1]!.id, 'webhook-id is stable across retries');
       assert.equal(got[0]!.body, got[1]!.body, 'the same bytes are sent again');
-      assert.ok(got.every((r) => r.verified), 'signatures verify with the Standard Webhooks library');
+      assert.ok(
+        got.every((r) => r.verified),
+        'signatures verify with the Standard Webhooks library',
+      );
       assert.match(got[0]!.signature, /^v1,[A-Za-z0-9+/]+=*$/);
       assert.equal(got[0]!.contentType, 'application/json');
       assert.match(got[0]!.timestamp, /^\d{10}$/);
@@ -185,15 +273,27 @@ for (const dialect of await dialects()) {
       assert.ok(!JSON.stringify(payload).includes(done.body.codes[0]), 'never a backup code');
 
       // The audit event is the same event: its id is the webhook-id, and it carries the request facts.
-      const audit = await t.request('GET', '/v1/audit-log?action=factor.enrolled&actor_id=alice', { headers: admin(acme) });
+      const audit = await t.request('GET', '/v1/audit-log?action=factor.enrolled&actor_id=alice', {
+        headers: admin(acme),
+      });
       assert.equal(audit.body.data.length, 1);
       assert.equal(audit.body.data[0].id, got[0]!.id);
-      assert.deepEqual([audit.body.data[0].request_id, audit.body.data[0].ip, audit.body.data[0].user_agent], ['req-enroll-alice', '127.0.0.1', 'webhook-test/1.0']);
+      assert.deepEqual(
+        [audit.body.data[0].request_id, audit.body.data[0].ip, audit.body.data[0].user_agent],
+        ['req-enroll-alice', '127.0.0.1', 'webhook-test/1.0'],
+      );
 
       const list = await untilDeliveries(t, acme, hook.id, (d) => d.some((x) => x.status === 'succeeded'), 'succeeded');
       assert.equal(list.length, 1, 'one delivery: only factor.enrolled is subscribed');
-      assert.deepEqual([list[0]!.event_id, list[0]!.status, list[0]!.attempts, list[0]!.last_response_code, list[0]!.next_attempt_at], [got[0]!.id, 'succeeded', 2, 200, null]);
-      assert.equal(receiver.of('factor.enrolled').filter((r) => r.id === got[0]!.id && r.answered === 200).length, 1, 'delivered once');
+      assert.deepEqual(
+        [list[0]!.event_id, list[0]!.status, list[0]!.attempts, list[0]!.last_response_code, list[0]!.next_attempt_at],
+        [got[0]!.id, 'succeeded', 2, 200, null],
+      );
+      assert.equal(
+        receiver.of('factor.enrolled').filter((r) => r.id === got[0]!.id && r.answered === 200).length,
+        1,
+        'delivered once',
+      );
       await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
     });
 
@@ -204,10 +304,17 @@ for (const dialect of await dialects()) {
       const removeFault = await injectOutboxFault(ds, dialect, 'rolled-back');
       try {
         const headers = await t.userHeaders(globex.id, 'rolled-back');
-        const begin = await t.request('POST', '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey', { headers });
+        const begin = await t.request('POST', '/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey', {
+          headers,
+        });
         const { SoftAuthenticator } = await import('../support/soft-authenticator.js');
-        const credential = new SoftAuthenticator().createCredential(begin.body.options, { origin: 'https://app.tessera.test' });
-        const done = await t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', { headers, json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' } });
+        const credential = new SoftAuthenticator().createCredential(begin.body.options, {
+          origin: 'https://app.tessera.test',
+        });
+        const done = await t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', {
+          headers,
+          json: { credential, device_name: 'Key', method_type: 'webauthn_passkey' },
+        });
         assert.equal(done.status, 500, done.text);
         assert.ok(!/injected|trigger|outbox/i.test(done.text));
       } finally {
@@ -216,8 +323,14 @@ for (const dialect of await dialects()) {
       // A later event on the same endpoint is a barrier: the dispatcher works the outbox in order.
       const barrier = await t.request('POST', `/v1/webhooks/${hook.id}/test`, { headers: admin(globex) });
       assert.equal(barrier.status, 202, barrier.text);
-      await receiver.until((r) => r.some((x) => x.id === barrier.body.event_id && x.answered === 200), 'the barrier event');
-      assert.ok(!receiver.received.some((r) => r.payload.data['user_id'] === 'rolled-back'), 'nothing of the rolled-back enrollment was delivered');
+      await receiver.until(
+        (r) => r.some((x) => x.id === barrier.body.event_id && x.answered === 200),
+        'the barrier event',
+      );
+      assert.ok(
+        !receiver.received.some((r) => r.payload.data['user_id'] === 'rolled-back'),
+        'nothing of the rolled-back enrollment was delivered',
+      );
       const p = dialect === 'postgres' ? '$1' : '?';
       assert.equal((await ds.query(`SELECT id FROM audit_events WHERE actor_id = ${p}`, ['rolled-back'])).length, 0);
       assert.equal((await ds.query(`SELECT id FROM webhook_outbox WHERE data LIKE ${p}`, ['%rolled-back%'])).length, 0);
@@ -234,19 +347,37 @@ for (const dialect of await dialects()) {
         failing.answer(...Array(10).fill(500));
         const hook = await createWebhook(t, acme, failing.url, ['webhook.test']);
         const sent = await t.request('POST', `/v1/webhooks/${hook.id}/test`, { headers: admin(acme) });
-        await untilDeliveries(t, acme, hook.id, (d) => d.some((x) => x.event_id === sent.body.event_id && x.attempts >= 1), 'a first failure');
-        assert.equal((await t.request('GET', `/v1/webhooks/${hook.id}`, { headers: admin(acme) })).body.enabled, true, 'still enabled after a failure');
+        await untilDeliveries(
+          t,
+          acme,
+          hook.id,
+          (d) => d.some((x) => x.event_id === sent.body.event_id && x.attempts >= 1),
+          'a first failure',
+        );
+        assert.equal(
+          (await t.request('GET', `/v1/webhooks/${hook.id}`, { headers: admin(acme) })).body.enabled,
+          true,
+          'still enabled after a failure',
+        );
         // Three days and a minute later (the dispatcher reads time from the same clock).
         clock.now = () => new Date(realNow().getTime() + 3 * 86_400_000 + 60_000);
         const list = await untilDeliveries(t, acme, hook.id, (d) => d.every((x) => x.status === 'failed'), 'given up');
-        assert.ok(list.some((x) => x.last_error === 'http_status' && x.last_response_code === 500), JSON.stringify(list));
+        assert.ok(
+          list.some((x) => x.last_error === 'http_status' && x.last_response_code === 500),
+          JSON.stringify(list),
+        );
         const endpoint = await t.request('GET', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
         assert.deepEqual([endpoint.body.enabled, endpoint.body.disabled_reason], [false, 'failing']);
-        const log = await t.request('GET', `/v1/audit-log?action=webhook.disabled&resource_id=${hook.id}`, { headers: admin(acme) });
+        const log = await t.request('GET', `/v1/audit-log?action=webhook.disabled&resource_id=${hook.id}`, {
+          headers: admin(acme),
+        });
         assert.equal(log.body.data.length, 1);
         assert.deepEqual([log.body.data[0].actor_type, log.body.data[0].metadata.reason], ['system', 'failing']);
         // Re-enabling starts afresh.
-        const enabled = await t.request('PATCH', `/v1/webhooks/${hook.id}`, { headers: admin(acme), json: { enabled: true } });
+        const enabled = await t.request('PATCH', `/v1/webhooks/${hook.id}`, {
+          headers: admin(acme),
+          json: { enabled: true },
+        });
         assert.deepEqual([enabled.body.enabled, enabled.body.disabled_reason], [true, null]);
         await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
       } finally {
@@ -276,10 +407,22 @@ for (const dialect of await dialects()) {
       const { Webhook } = await import('standardwebhooks');
       const headers = { 'webhook-id': got.id, 'webhook-timestamp': got.timestamp, 'webhook-signature': got.signature };
       assert.doesNotThrow(() => new Webhook(hook.secret).verify(got.body, headers), 'and with the previous one');
-      assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, headers), 'not with any other');
+      assert.throws(
+        () => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, headers),
+        'not with any other',
+      );
 
-      const list = await untilDeliveries(t, acme, hook.id, (d) => d[0]?.status === 'succeeded', 'the test delivery succeeded');
-      assert.deepEqual([list[0]!.event_type, list[0]!.event_id, list[0]!.attempts], ['webhook.test', sent.body.event_id, 1]);
+      const list = await untilDeliveries(
+        t,
+        acme,
+        hook.id,
+        (d) => d[0]?.status === 'succeeded',
+        'the test delivery succeeded',
+      );
+      assert.deepEqual(
+        [list[0]!.event_type, list[0]!.event_id, list[0]!.attempts],
+        ['webhook.test', sent.body.event_id, 1],
+      );
       await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
     });
   });
@@ -305,16 +448,25 @@ for (const dialect of await dialects()) {
         const hook = await createWebhook(node, tenant, receiver.url, ['api_key.created']);
         receiver.secrets = [hook.secret];
         receiver.answer(500);
-        const key = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: 'restart key' } });
+        const key = await node.request('POST', '/v1/api-keys', {
+          headers: admin(tenant),
+          json: { name: 'restart key' },
+        });
         assert.equal(key.status, 201);
         await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === key.body.id), 'the first attempt');
         const first = await deliveries(node, tenant, hook.id);
         assert.equal(first[0]!.status, 'pending', 'waiting for its retry');
         await node.close();
         node = await startTestApp(dialect, FAST, {}, undefined, db);
-        await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === key.body.id && x.answered === 200), 'the retry after the restart');
+        await receiver.until(
+          (r) => r.some((x) => x.payload.data['resource_id'] === key.body.id && x.answered === 200),
+          'the retry after the restart',
+        );
         const attempts = receiver.received.filter((x) => x.payload.data['resource_id'] === key.body.id);
-        assert.deepEqual(attempts.map((a) => a.answered), [500, 200]);
+        assert.deepEqual(
+          attempts.map((a) => a.answered),
+          [500, 200],
+        );
         assert.equal(new Set(attempts.map((a) => a.id)).size, 1);
         assert.ok(attempts.every((a) => a.verified));
         const list = await untilDeliveries(node, tenant, hook.id, (d) => d[0]?.status === 'succeeded', 'succeeded');
@@ -324,60 +476,101 @@ for (const dialect of await dialects()) {
       }
     });
 
-    it('a PostgreSQL outage during the backoff loses nothing: the retry goes out once the database is back', { skip: dialect !== 'postgres' && 'an outage of PostgreSQL' }, async () => {
-      const proxy = new TcpProxy(new URL(PG_BASE_URL).hostname, Number(new URL(PG_BASE_URL).port || 5432));
-      const port = await proxy.start();
-      const node = await startTestApp(dialect, { ...FAST, WEBHOOK_FIRST_RETRY_SECONDS: '4' }, {}, (url) => Object.assign(new URL(url), { port: String(port) }).toString(), db);
-      try {
-        const tenant = await node.createTenant({ name: 'Outage' });
-        const hook = await createWebhook(node, tenant, receiver.url, ['api_key.created']);
-        receiver.secrets = [hook.secret];
-        receiver.answer(503);
-        const key = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: 'outage key' } });
-        assert.equal(key.status, 201);
-        await untilDeliveries(node, tenant, hook.id, (d) => d[0]?.attempts === 1, 'the first failure recorded');
-        // Down within the backoff (2–4 s): passes fail, and nothing is claimed.
-        await proxy.cut();
-        await new Promise((r) => setTimeout(r, 1_000));
-        await proxy.restore();
-        await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === key.body.id && x.answered === 200), 'the retry after the outage');
-        const later = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: 'after the outage' } });
-        await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === later.body.id && x.answered === 200), 'an event after the outage');
-        const attempts = receiver.received.filter((x) => x.payload.data['resource_id'] === key.body.id);
-        assert.deepEqual(attempts.map((a) => a.answered), [503, 200]);
-        assert.equal(new Set(attempts.map((a) => a.id)).size, 1);
-      } finally {
-        await proxy.restore();
-        await node.close();
-        await proxy.stop();
-      }
-    });
-
-    it('two nodes with dispatchers on one database deliver each event once', { skip: dialect !== 'postgres' && 'two processes on one SQLite file are not a deployment' }, async () => {
-      const a = await startTestApp(dialect, FAST, {}, undefined, db);
-      const b = await startTestApp(dialect, FAST, {}, undefined, db);
-      try {
-        const tenant = await a.createTenant({ name: 'Two nodes' });
-        const hook = await createWebhook(a, tenant, receiver.url, ['api_key.created']);
-        receiver.secrets = [hook.secret];
-        const ids: string[] = [];
-        for (let i = 0; i < 10; i++) {
-          const node = i % 2 === 0 ? a : b;
-          const res = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: `k${i}` } });
-          assert.equal(res.status, 201);
-          ids.push(res.body.id);
+    it(
+      'a PostgreSQL outage during the backoff loses nothing: the retry goes out once the database is back',
+      { skip: dialect !== 'postgres' && 'an outage of PostgreSQL' },
+      async () => {
+        const proxy = new TcpProxy(new URL(PG_BASE_URL).hostname, Number(new URL(PG_BASE_URL).port || 5432));
+        const port = await proxy.start();
+        const node = await startTestApp(
+          dialect,
+          { ...FAST, WEBHOOK_FIRST_RETRY_SECONDS: '4' },
+          {},
+          (url) => Object.assign(new URL(url), { port: String(port) }).toString(),
+          db,
+        );
+        try {
+          const tenant = await node.createTenant({ name: 'Outage' });
+          const hook = await createWebhook(node, tenant, receiver.url, ['api_key.created']);
+          receiver.secrets = [hook.secret];
+          receiver.answer(503);
+          const key = await node.request('POST', '/v1/api-keys', {
+            headers: admin(tenant),
+            json: { name: 'outage key' },
+          });
+          assert.equal(key.status, 201);
+          await untilDeliveries(node, tenant, hook.id, (d) => d[0]?.attempts === 1, 'the first failure recorded');
+          // Down within the backoff (2–4 s): passes fail, and nothing is claimed.
+          await proxy.cut();
+          await new Promise((r) => setTimeout(r, 1_000));
+          await proxy.restore();
+          await receiver.until(
+            (r) => r.some((x) => x.payload.data['resource_id'] === key.body.id && x.answered === 200),
+            'the retry after the outage',
+          );
+          const later = await node.request('POST', '/v1/api-keys', {
+            headers: admin(tenant),
+            json: { name: 'after the outage' },
+          });
+          await receiver.until(
+            (r) => r.some((x) => x.payload.data['resource_id'] === later.body.id && x.answered === 200),
+            'an event after the outage',
+          );
+          const attempts = receiver.received.filter((x) => x.payload.data['resource_id'] === key.body.id);
+          assert.deepEqual(
+            attempts.map((a) => a.answered),
+            [503, 200],
+          );
+          assert.equal(new Set(attempts.map((a) => a.id)).size, 1);
+        } finally {
+          await proxy.restore();
+          await node.close();
+          await proxy.stop();
         }
-        await receiver.until((r) => ids.every((id) => r.some((x) => x.payload.data['resource_id'] === id)), 'all ten events');
-        const list = await untilDeliveries(a, tenant, hook.id, (d) => d.length === 10 && d.every((x) => x.status === 'succeeded'), 'ten successes');
-        assert.ok(list.every((d) => d.attempts === 1), 'each attempt made by one node only');
-        const got = receiver.received.filter((x) => ids.includes(String(x.payload.data['resource_id'])));
-        assert.equal(got.length, 10, 'no event twice');
-        assert.equal(new Set(got.map((g) => g.id)).size, 10);
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    });
+      },
+    );
+
+    it(
+      'two nodes with dispatchers on one database deliver each event once',
+      { skip: dialect !== 'postgres' && 'two processes on one SQLite file are not a deployment' },
+      async () => {
+        const a = await startTestApp(dialect, FAST, {}, undefined, db);
+        const b = await startTestApp(dialect, FAST, {}, undefined, db);
+        try {
+          const tenant = await a.createTenant({ name: 'Two nodes' });
+          const hook = await createWebhook(a, tenant, receiver.url, ['api_key.created']);
+          receiver.secrets = [hook.secret];
+          const ids: string[] = [];
+          for (let i = 0; i < 10; i++) {
+            const node = i % 2 === 0 ? a : b;
+            const res = await node.request('POST', '/v1/api-keys', { headers: admin(tenant), json: { name: `k${i}` } });
+            assert.equal(res.status, 201);
+            ids.push(res.body.id);
+          }
+          await receiver.until(
+            (r) => ids.every((id) => r.some((x) => x.payload.data['resource_id'] === id)),
+            'all ten events',
+          );
+          const list = await untilDeliveries(
+            a,
+            tenant,
+            hook.id,
+            (d) => d.length === 10 && d.every((x) => x.status === 'succeeded'),
+            'ten successes',
+          );
+          assert.ok(
+            list.every((d) => d.attempts === 1),
+            'each attempt made by one node only',
+          );
+          const got = receiver.received.filter((x) => ids.includes(String(x.payload.data['resource_id'])));
+          assert.equal(got.length, 10, 'no event twice');
+          assert.equal(new Set(got.map((g) => g.id)).size, 10);
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      },
+    );
   });
 }
 
@@ -397,7 +590,17 @@ describe('Webhook egress: private networks refused (sqlite)', () => {
     const t = await startTestApp('sqlite', { WEBHOOK_POLL_INTERVAL_MS: '100' }, {}, undefined, db);
     try {
       const tenant = await t.createTenant();
-      for (const url of [receiver.url, 'http://localhost:9/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://169.254.169.254/latest/meta-data', 'https://[::1]/x', 'https://[fd00::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://100.64.0.1/x']) {
+      for (const url of [
+        receiver.url,
+        'http://localhost:9/x',
+        'https://10.1.2.3/x',
+        'https://192.168.0.10/x',
+        'https://169.254.169.254/latest/meta-data',
+        'https://[::1]/x',
+        'https://[fd00::1]/x',
+        'https://[::ffff:127.0.0.1]/x',
+        'https://100.64.0.1/x',
+      ]) {
         const res = await t.request('POST', '/v1/webhooks', { headers: admin(tenant), json: { url, events: ['*'] } });
         assert.equal(res.status, 400, url);
         assert.equal(res.body.code, 'validation_failed', url);
@@ -410,7 +613,13 @@ describe('Webhook egress: private networks refused (sqlite)', () => {
 
   it('at connect time: an endpoint that now points to a private address gets no request', async () => {
     // Created where private networks were allowed (or when its name resolved elsewhere) …
-    const allowing = await startTestApp('sqlite', { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_DISPATCHER: 'false' }, {}, undefined, db);
+    const allowing = await startTestApp(
+      'sqlite',
+      { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_DISPATCHER: 'false' },
+      {},
+      undefined,
+      db,
+    );
     let tenant: Tenant;
     let hookId: string;
     try {
@@ -420,11 +629,23 @@ describe('Webhook egress: private networks refused (sqlite)', () => {
       await allowing.close();
     }
     // … then delivered by a node that refuses them.
-    const t = await startTestApp('sqlite', { WEBHOOK_POLL_INTERVAL_MS: '100', WEBHOOK_FIRST_RETRY_SECONDS: '0' }, {}, undefined, db);
+    const t = await startTestApp(
+      'sqlite',
+      { WEBHOOK_POLL_INTERVAL_MS: '100', WEBHOOK_FIRST_RETRY_SECONDS: '0' },
+      {},
+      undefined,
+      db,
+    );
     try {
       const sent = await t.request('POST', `/v1/webhooks/${hookId}/test`, { headers: admin(tenant) });
       assert.equal(sent.status, 202);
-      const list = await untilDeliveries(t, tenant, hookId, (d) => d.some((x) => x.event_id === sent.body.event_id && x.attempts >= 2), 'two refused attempts');
+      const list = await untilDeliveries(
+        t,
+        tenant,
+        hookId,
+        (d) => d.some((x) => x.event_id === sent.body.event_id && x.attempts >= 2),
+        'two refused attempts',
+      );
       const test = list.find((x) => x.event_id === sent.body.event_id)!;
       assert.deepEqual([test.status, test.last_error, test.last_response_code], ['pending', 'address_refused', null]);
       assert.equal(receiver.received.length, 0, 'the receiver saw nothing');

@@ -36,20 +36,25 @@ for (const dialect of await integrationDialects()) {
       await s?.close();
     });
 
-    const executed = async (): Promise<string[]> => (await s.ds.query('SELECT name FROM tessera_migrations')).map((r: { name: string }) => r.name);
+    const executed = async (): Promise<string[]> =>
+      (await s.ds.query('SELECT name FROM tessera_migrations')).map((r: { name: string }) => r.name);
     const events = async () =>
-      (await s.ds.query('SELECT id, action, resource_type, metadata FROM audit_events ORDER BY id')).map((r: { action: string; resource_type: string; metadata: string }) => [r.action, r.resource_type, JSON.parse(r.metadata)]);
+      (await s.ds.query('SELECT id, action, resource_type, metadata FROM audit_events ORDER BY id')).map(
+        (r: { action: string; resource_type: string; metadata: string }) => [
+          r.action,
+          r.resource_type,
+          JSON.parse(r.metadata),
+        ],
+      );
 
     it('old rows get the catalogue names (and lower-case resource types); down restores them', async () => {
       // Back to the schema before the catalogue (reverting any later migration on the way).
       while ((await executed()).some((n) => MIGRATION.test(n))) await s.ds.undoLastMigration({ transaction: 'each' });
       const now = new Date();
-      await s.ds.query(`INSERT INTO tenants (id, name, status, webauthn, require_mfa, policy_version, created_at, updated_at) VALUES (${p(1)}, 'Old', 'active', NULL, ${p(2)}, 0, ${p(3)}, ${p(4)})`, [
-        TENANT,
-        dialect === 'postgres' ? false : 0,
-        now.toISOString(),
-        now.toISOString(),
-      ]);
+      await s.ds.query(
+        `INSERT INTO tenants (id, name, status, webauthn, require_mfa, policy_version, created_at, updated_at) VALUES (${p(1)}, 'Old', 'active', NULL, ${p(2)}, 0, ${p(3)}, ${p(4)})`,
+        [TENANT, dialect === 'postgres' ? false : 0, now.toISOString(), now.toISOString()],
+      );
       for (const [i, [action, resourceType, metadata]] of OLD_ROWS.entries()) {
         await s.ds.query(
           `INSERT INTO audit_events (tenant_id, id, actor_type, actor_id, action, resource_type, resource_id, metadata, created_at) VALUES (${p(1)}, ${p(2)}, 'api_key', 'k', ${p(3)}, ${p(4)}, NULL, ${p(5)}, ${p(6)})`,
@@ -60,7 +65,12 @@ for (const dialect of await integrationDialects()) {
       await s.ds.runMigrations({ transaction: 'each' });
       assert.deepEqual(await events(), NEW_ROWS);
       const facts = await s.ds.query('SELECT request_id, ip, user_agent FROM audit_events');
-      assert.ok(facts.every((r: Record<string, unknown>) => r['request_id'] === null && r['ip'] === null && r['user_agent'] === null), 'old events had no request');
+      assert.ok(
+        facts.every(
+          (r: Record<string, unknown>) => r['request_id'] === null && r['ip'] === null && r['user_agent'] === null,
+        ),
+        'old events had no request',
+      );
 
       while ((await executed()).some((n) => MIGRATION.test(n))) await s.ds.undoLastMigration({ transaction: 'each' });
       assert.deepEqual(

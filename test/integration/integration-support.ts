@@ -14,9 +14,15 @@ export interface ScratchDataSource {
 }
 
 /** An initialized DataSource on a fresh scratch database, optionally migrated to the latest schema. */
-export async function scratchDataSource(dialect: Dialect, options: { migrate?: boolean } = {}): Promise<ScratchDataSource> {
+export async function scratchDataSource(
+  dialect: Dialect,
+  options: { migrate?: boolean } = {},
+): Promise<ScratchDataSource> {
   const db = await scratchDatabase(dialect);
-  const ds = createDataSource(dialect === 'sqlite' ? { type: 'sqlite', path: db.url.slice('sqlite:'.length) } : { type: 'postgres', url: db.url }, { poolSize: 4 });
+  const ds = createDataSource(
+    dialect === 'sqlite' ? { type: 'sqlite', path: db.url.slice('sqlite:'.length) } : { type: 'postgres', url: db.url },
+    { poolSize: 4 },
+  );
   await ds.initialize();
   if (options.migrate !== false) await ds.runMigrations({ transaction: 'each' });
   return {

@@ -22,7 +22,9 @@ for (const dialect of await integrationDialects()) {
         const rows: { name: string }[] =
           dialect === 'sqlite'
             ? await runner.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-            : await runner.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
+            : await runner.query(
+                `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`,
+              );
         return rows.map((r) => r.name).sort();
       } finally {
         await runner.release();
@@ -57,10 +59,18 @@ for (const dialect of await integrationDialects()) {
         if (meta.tableName === 'tenants') continue;
         if (!tenantColumn) continue; // platform-wide tables (none tenant-owned) are listed by the next assertion
         assert.equal(tenantColumn.isNullable, false, `${meta.tableName}.tenant_id is NOT NULL`);
-        assert.ok(meta.foreignKeys.some((fk) => fk.columnNames.includes('tenant_id') && fk.referencedTablePath === 'tenants'), `${meta.tableName} → tenants`);
-        assert.ok(meta.indices.some((idx) => idx.columns[0]?.databaseName === 'tenant_id'), `${meta.tableName} has an index led by tenant_id`);
+        assert.ok(
+          meta.foreignKeys.some((fk) => fk.columnNames.includes('tenant_id') && fk.referencedTablePath === 'tenants'),
+          `${meta.tableName} → tenants`,
+        );
+        assert.ok(
+          meta.indices.some((idx) => idx.columns[0]?.databaseName === 'tenant_id'),
+          `${meta.tableName} has an index led by tenant_id`,
+        );
       }
-      const withoutTenant = s.ds.entityMetadatas.filter((m) => !m.columns.some((c) => c.databaseName === 'tenant_id')).map((m) => m.tableName);
+      const withoutTenant = s.ds.entityMetadatas
+        .filter((m) => !m.columns.some((c) => c.databaseName === 'tenant_id'))
+        .map((m) => m.tableName);
       assert.ok(withoutTenant.includes('tenants'));
     });
 

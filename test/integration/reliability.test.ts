@@ -33,11 +33,19 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
   }
 
   const count = async (table: string, user: string) =>
-    Number((await t.app.get(DataSource).query(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, user]))[0].n);
+    Number(
+      (
+        await t.app
+          .get(DataSource)
+          .query(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, user])
+      )[0].n,
+    );
 
   it('50 parallel completions of one pending enrollment: exactly one 200, one credential, one code set', async () => {
     const { headers, body } = await optionsAndCredential('racer');
-    const results = await Promise.all(Array.from({ length: 50 }, () => t.request('POST', COMPLETE, { headers, json: body })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => t.request('POST', COMPLETE, { headers, json: body })),
+    );
     const ok = results.filter((r) => r.status === 200);
     assert.equal(ok.length, 1, results.map((r) => r.status).join(','));
     assert.ok(results.every((r) => r.status === 200 || (r.status === 404 && r.body.code === 'not_found')));
@@ -51,7 +59,9 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
     // A real database error inside the transaction, raised by the server for one user only.
     await ds.query(`CREATE OR REPLACE FUNCTION tessera_test_fault() RETURNS trigger AS $$
       BEGIN IF NEW.user_id = 'faulty' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await ds.query(`CREATE TRIGGER tessera_test_fault BEFORE INSERT ON backup_codes FOR EACH ROW EXECUTE FUNCTION tessera_test_fault()`);
+    await ds.query(
+      `CREATE TRIGGER tessera_test_fault BEFORE INSERT ON backup_codes FOR EACH ROW EXECUTE FUNCTION tessera_test_fault()`,
+    );
     try {
       const { headers, body } = await optionsAndCredential('faulty');
       const res = await t.request('POST', COMPLETE, { headers, json: body });
@@ -61,7 +71,10 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
       assert.ok(!/injected|trigger|backup_codes|INSERT/i.test(res.text), `no internals: ${res.text}`);
       assert.equal(await count('webauthn_credentials', 'faulty'), 0);
       assert.equal(await count('backup_codes', 'faulty'), 0);
-      const audits = await ds.query(`SELECT COUNT(*) AS n FROM audit_events WHERE tenant_id = $1 AND actor_id = 'faulty' AND action = 'factor.enrolled'`, [tenantId]);
+      const audits = await ds.query(
+        `SELECT COUNT(*) AS n FROM audit_events WHERE tenant_id = $1 AND actor_id = 'faulty' AND action = 'factor.enrolled'`,
+        [tenantId],
+      );
       assert.equal(Number(audits[0].n), 0);
     } finally {
       await ds.query('DROP TRIGGER IF EXISTS tessera_test_fault ON backup_codes');
@@ -77,7 +90,9 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
     assert.equal((await t.request('POST', COMPLETE, { headers: first.headers, json: first.body })).status, 200);
     await ds.query(`CREATE OR REPLACE FUNCTION tessera_test_audit_fault() RETURNS trigger AS $$
       BEGIN IF NEW.actor_id = 'audit-faulty' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await ds.query(`CREATE TRIGGER tessera_test_audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION tessera_test_audit_fault()`);
+    await ds.query(
+      `CREATE TRIGGER tessera_test_audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION tessera_test_audit_fault()`,
+    );
     try {
       const second = await optionsAndCredential('audit-faulty');
       const res = await t.request('POST', COMPLETE, { headers: second.headers, json: second.body });
@@ -96,7 +111,9 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
     const clock = t.app.get(Clock);
     const ds = t.app.get(DataSource);
     // Make one of them old.
-    await ds.query(`UPDATE pending_enrollments SET expires_at = $1 WHERE user_id = 'purge-dead'`, [new Date(Date.now() - 1000)]);
+    await ds.query(`UPDATE pending_enrollments SET expires_at = $1 WHERE user_id = 'purge-dead'`, [
+      new Date(Date.now() - 1000),
+    ]);
     void clock;
     const deleted = await purger.purge();
     assert.ok(deleted >= 1);
@@ -121,8 +138,14 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
       const retryAfter = Number(last!.headers.get('retry-after'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
       // Same user id in another tenant, and another user in the same tenant: not limited.
-      assert.equal((await limited.request('POST', REGISTER, { headers: await limited.userHeaders(b, 'flooder') })).status, 200);
-      assert.equal((await limited.request('POST', REGISTER, { headers: await limited.userHeaders(a, 'neighbour') })).status, 200);
+      assert.equal(
+        (await limited.request('POST', REGISTER, { headers: await limited.userHeaders(b, 'flooder') })).status,
+        200,
+      );
+      assert.equal(
+        (await limited.request('POST', REGISTER, { headers: await limited.userHeaders(a, 'neighbour') })).status,
+        200,
+      );
     } finally {
       await limited.close();
     }

@@ -4,7 +4,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { SignJWT } from 'jose';
-import { postgresAvailable, scratchDatabase, TEST_JWT_SECRET, TEST_ORIGIN, TEST_PLATFORM_KEY, TEST_RP_ID } from '../support/test-app.js';
+import {
+  postgresAvailable,
+  scratchDatabase,
+  TEST_JWT_SECRET,
+  TEST_ORIGIN,
+  TEST_PLATFORM_KEY,
+  TEST_RP_ID,
+} from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const MAIN = new URL('../../apps/api/src/main.js', import.meta.url).pathname;
@@ -52,7 +59,12 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
 
 async function token(tenantId: string, sub: string) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant_id: tenantId, auth_time: now }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(now).setExpirationTime(now + 600).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  return new SignJWT({ tenant_id: tenantId, auth_time: now })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
 }
 
 const targets = ['sqlite', ...((await postgresAvailable()) ? ['postgres' as const] : [])] as const;
@@ -69,21 +81,41 @@ for (const dialect of targets) {
           await fetch(`${base}/v1/tenants`, {
             method: 'POST',
             headers: { 'X-API-Key': TEST_PLATFORM_KEY, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ name: 'Restart', webauthn: { rp_id: TEST_RP_ID, rp_name: 'Restart', origins: [TEST_ORIGIN] } }),
+            body: JSON.stringify({
+              name: 'Restart',
+              webauthn: { rp_id: TEST_RP_ID, rp_name: 'Restart', origins: [TEST_ORIGIN] },
+            }),
           })
         ).json()) as { id: string };
 
         // 24 users with options in hand, then all completions at once and SIGTERM while they run.
         const users = await Promise.all(
           Array.from({ length: 24 }, async (_, i) => {
-            const headers = { Authorization: `Bearer ${await token(tenant.id, `user-${i}`)}`, 'X-Tenant-ID': tenant.id };
-            const opts = (await (await fetch(`${base}/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey`, { method: 'POST', headers })).json()) as { options: never };
+            const headers = {
+              Authorization: `Bearer ${await token(tenant.id, `user-${i}`)}`,
+              'X-Tenant-ID': tenant.id,
+            };
+            const opts = (await (
+              await fetch(`${base}/v1/users/me/mfa/webauthn/register?method_type=webauthn_passkey`, {
+                method: 'POST',
+                headers,
+              })
+            ).json()) as { options: never };
             const credential = new SoftAuthenticator().createCredential(opts.options, { origin: TEST_ORIGIN });
-            return { id: `user-${i}`, headers, body: JSON.stringify({ credential, device_name: 'k', method_type: 'webauthn_passkey' }) };
+            return {
+              id: `user-${i}`,
+              headers,
+              body: JSON.stringify({ credential, device_name: 'k', method_type: 'webauthn_passkey' }),
+            };
           }),
         );
         const inFlight = users.map((u) =>
-          fetch(base + COMPLETE, { method: 'POST', headers: { ...u.headers, 'Content-Type': 'application/json' }, body: u.body, signal: AbortSignal.timeout(20_000) }).then(
+          fetch(base + COMPLETE, {
+            method: 'POST',
+            headers: { ...u.headers, 'Content-Type': 'application/json' },
+            body: u.body,
+            signal: AbortSignal.timeout(20_000),
+          }).then(
             async (res) => ({ user: u, status: res.status, body: (await res.json()) as { codes?: string[] } }),
             () => ({ user: u, status: 0, body: {} as { codes?: string[] } }),
           ),
@@ -95,20 +127,29 @@ for (const dialect of targets) {
         assert.equal(code, 0, 'clean exit after draining');
         const succeeded = results.filter((r) => r.status === 200);
         assert.ok(succeeded.length > 0, 'requests in flight at SIGTERM completed');
-        for (const r of results) assert.ok(r.status === 200 || r.status === 0, `an in-flight request failed with ${r.status}`);
+        for (const r of results)
+          assert.ok(r.status === 200 || r.status === 0, `an in-flight request failed with ${r.status}`);
         for (const r of succeeded) assert.equal(r.body.codes?.length, 10);
 
         // Restart on the same database: every acknowledged enrollment is there, whole.
         child = await startServer(db.url, port);
         for (const r of results) {
-          const list = (await (await fetch(`${base}/v1/users/me/mfa`, { headers: r.user.headers })).json()) as { methods: unknown[] };
-          const codes = (await (await fetch(`${base}/v1/users/me/mfa/backup-codes`, { headers: r.user.headers })).json()) as { remaining: number };
+          const list = (await (await fetch(`${base}/v1/users/me/mfa`, { headers: r.user.headers })).json()) as {
+            methods: unknown[];
+          };
+          const codes = (await (
+            await fetch(`${base}/v1/users/me/mfa/backup-codes`, { headers: r.user.headers })
+          ).json()) as { remaining: number };
           if (r.status === 200) {
             assert.equal(list.methods.length, 1, `${r.user.id}: acknowledged enrollment survives the restart`);
             assert.equal(codes.remaining, 10);
           } else {
             // Never acknowledged: all of it or none of it.
-            assert.ok((list.methods.length === 0 && codes.remaining === 0) || (list.methods.length === 1 && codes.remaining === 10), `${r.user.id}: half-written`);
+            assert.ok(
+              (list.methods.length === 0 && codes.remaining === 0) ||
+                (list.methods.length === 1 && codes.remaining === 10),
+              `${r.user.id}: half-written`,
+            );
           }
         }
       } finally {

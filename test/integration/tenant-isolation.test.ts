@@ -7,7 +7,16 @@ import { integrationDialects, scratchDataSource, type ScratchDataSource } from '
 
 function keyRow(name: string): Omit<ApiKeyEntity, 'tenantId' | 'tenant'> {
   const generated = generateApiKey();
-  return { id: newId(), name, prefix: generated.prefix, keyHash: generated.hash, scopes: ['admin'], createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+  return {
+    id: newId(),
+    name,
+    prefix: generated.prefix,
+    keyHash: generated.hash,
+    scopes: ['admin'],
+    createdAt: new Date(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
 }
 
 for (const dialect of await integrationDialects()) {
@@ -22,7 +31,18 @@ for (const dialect of await integrationDialects()) {
       s = await scratchDataSource(dialect);
       const now = new Date();
       for (const id of [tenantA, tenantB]) {
-        await s.ds.getRepository(TenantEntity).insert({ id, name: id, status: 'active', webauthn: null, requireMfa: false, policyVersion: 0, createdAt: now, updatedAt: now });
+        await s.ds
+          .getRepository(TenantEntity)
+          .insert({
+            id,
+            name: id,
+            status: 'active',
+            webauthn: null,
+            requireMfa: false,
+            policyVersion: 0,
+            createdAt: now,
+            updatedAt: now,
+          });
       }
       keys = TenantScopedRepository.of(s.ds, ApiKeyEntity);
       rowA = await keys.insert(tenantA, keyRow('a-key'));
@@ -59,7 +79,9 @@ for (const dialect of await integrationDialects()) {
       const written = await keys.insert(tenantB, sneaky);
       assert.equal(written.tenantId, tenantB);
       assert.equal((await s.ds.getRepository(ApiKeyEntity).findOneByOrFail({ id: written.id })).tenantId, tenantB);
-      await keys.insertMany(tenantB, [{ ...keyRow('sneaky-2'), tenantId: tenantA } as Omit<ApiKeyEntity, 'tenantId' | 'tenant'>]);
+      await keys.insertMany(tenantB, [
+        { ...keyRow('sneaky-2'), tenantId: tenantA } as Omit<ApiKeyEntity, 'tenantId' | 'tenant'>,
+      ]);
       assert.equal(await keys.count(tenantA), 1);
     });
 
@@ -106,7 +128,11 @@ for (const dialect of await integrationDialects()) {
       const service = new ApiKeysService(s.ds);
       const created = await service.create(tenantA, 'svc');
       const principal = await service.authenticate(created.key);
-      assert.deepEqual(principal && { kind: principal.kind, tenantId: principal.tenantId, keyId: principal.keyId }, { kind: 'api_key', tenantId: tenantA, keyId: created.id });
+      assert.deepEqual(principal && { kind: principal.kind, tenantId: principal.tenantId, keyId: principal.keyId }, {
+        kind: 'api_key',
+        tenantId: tenantA,
+        keyId: created.id,
+      });
       await assert.rejects(service.revoke(tenantB, created.id), (err: { code?: string }) => err.code === 'not_found');
       assert.notEqual(await service.authenticate(created.key), null);
       assert.ok(!(await service.list(tenantB)).some((k) => k.id === created.id));

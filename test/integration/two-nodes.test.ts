@@ -5,7 +5,14 @@ import { Redis } from 'ioredis';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '#config';
 import { createApp } from '../../apps/api/src/create-app.js';
-import { postgresAvailable, startTestApp, TEST_JWT_SECRET, TEST_ORIGIN, TEST_PLATFORM_KEY, type TestApp } from '../support/test-app.js';
+import {
+  postgresAvailable,
+  startTestApp,
+  TEST_JWT_SECRET,
+  TEST_ORIGIN,
+  TEST_PLATFORM_KEY,
+  type TestApp,
+} from '../support/test-app.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const REGISTER = '/v1/users/me/mfa/webauthn/register?method_type=webauthn_fido';
@@ -13,7 +20,12 @@ const COMPLETE = '/v1/users/me/mfa/webauthn/register/complete';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function redisAvailable(): Promise<boolean> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, enableOfflineQueue: false });
+  const r = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    enableOfflineQueue: false,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -58,7 +70,11 @@ describe('two nodes on one PostgreSQL and Redis', { skip: !ready && 'PostgreSQL 
   });
 
   async function onB(method: string, path: string, headers: Record<string, string>, json?: unknown) {
-    const res = await fetch(b.baseUrl + path, { method, headers: json ? { ...headers, 'Content-Type': 'application/json' } : headers, body: json ? JSON.stringify(json) : undefined });
+    const res = await fetch(b.baseUrl + path, {
+      method,
+      headers: json ? { ...headers, 'Content-Type': 'application/json' } : headers,
+      body: json ? JSON.stringify(json) : undefined,
+    });
     return { status: res.status, headers: res.headers, body: (await res.json()) as any };
   }
 
@@ -91,7 +107,8 @@ describe('two nodes on one PostgreSQL and Redis', { skip: !ready && 'PostgreSQL 
     const changedAt = Date.now();
     // Each poll as another user, so polling never meets the per-user rate limit.
     let polls = 0;
-    const poll = async () => onB('POST', REGISTER, await a.userHeaders(tenant.id, `poller-${polls++}-${randomBytes(4).toString('hex')}`));
+    const poll = async () =>
+      onB('POST', REGISTER, await a.userHeaders(tenant.id, `poller-${polls++}-${randomBytes(4).toString('hex')}`));
     let res = await poll();
     // Bounded by 15 s; the time it took is reported, not asserted (load makes a timed bound flaky).
     while (res.status === 200 && Date.now() - changedAt < 15_000) {
@@ -103,7 +120,9 @@ describe('two nodes on one PostgreSQL and Redis', { skip: !ready && 'PostgreSQL 
     assert.equal(res.body.code, 'policy_denied');
     assert.deepEqual(res.body.notices, [notice]);
     // Clean up for the other cases.
-    const del = await a.request('DELETE', `/v1/policies/${created.body.id}`, { headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id } });
+    const del = await a.request('DELETE', `/v1/policies/${created.body.id}`, {
+      headers: { 'X-API-Key': tenant.apiKey, 'X-Tenant-ID': tenant.id },
+    });
     assert.ok([200, 204].includes(del.status), del.text);
   });
 
@@ -113,7 +132,11 @@ describe('two nodes on one PostgreSQL and Redis', { skip: !ready && 'PostgreSQL 
     const statuses: number[] = [];
     const passkey = REGISTER.replace('webauthn_fido', 'webauthn_passkey');
     for (let i = 0; i < 8; i++) {
-      statuses.push(i % 2 === 0 ? (await a.request('POST', passkey, { headers })).status : (await onB('POST', passkey, headers)).status);
+      statuses.push(
+        i % 2 === 0
+          ? (await a.request('POST', passkey, { headers })).status
+          : (await onB('POST', passkey, headers)).status,
+      );
     }
     // 6 per minute across both nodes, not 6 per node.
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);

@@ -18,12 +18,20 @@ export class MfaFlows {
   }
 
   /** Registers a WebAuthn credential; returns the backup codes of the response. */
-  async enrollWebAuthn(tenantId: string, user: string, auth = new SoftAuthenticator(), method: 'webauthn_passkey' | 'webauthn_fido' = 'webauthn_passkey'): Promise<{ auth: SoftAuthenticator; codes: string[] }> {
+  async enrollWebAuthn(
+    tenantId: string,
+    user: string,
+    auth = new SoftAuthenticator(),
+    method: 'webauthn_passkey' | 'webauthn_fido' = 'webauthn_passkey',
+  ): Promise<{ auth: SoftAuthenticator; codes: string[] }> {
     const headers = await this.t.userHeaders(tenantId, user);
     const begin = await this.t.request('POST', `/v1/users/me/mfa/webauthn/register?method_type=${method}`, { headers });
     assert.equal(begin.status, 200, begin.text);
     const credential = auth.createCredential(begin.body.options, { origin: TEST_ORIGIN });
-    const done = await this.t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', { headers, json: { credential, device_name: 'Key', method_type: method } });
+    const done = await this.t.request('POST', '/v1/users/me/mfa/webauthn/register/complete', {
+      headers,
+      json: { credential, device_name: 'Key', method_type: method },
+    });
     assert.equal(done.status, 200, done.text);
     return { auth, codes: done.body.codes };
   }
@@ -33,13 +41,19 @@ export class MfaFlows {
     const headers = await this.t.userHeaders(tenantId, user);
     const start = await this.t.request('POST', '/v1/users/me/mfa/totp', { headers, json: {} });
     assert.equal(start.status, 201, start.text);
-    const verify = await this.t.request('POST', `/v1/users/me/mfa/totp/${start.body.id}/verify`, { headers, json: { code: totpCode(start.body.secret) } });
+    const verify = await this.t.request('POST', `/v1/users/me/mfa/totp/${start.body.id}/verify`, {
+      headers,
+      json: { code: totpCode(start.body.secret) },
+    });
     assert.equal(verify.status, 200, verify.text);
     return { id: start.body.id, secret: start.body.secret, codes: verify.body.codes };
   }
 
   async openSignIn(tenant: Tenant, user: string): Promise<TestResponse> {
-    return this.t.request('POST', '/v1/mfa/challenges', { headers: this.adminHeaders(tenant), json: { user_id: user } });
+    return this.t.request('POST', '/v1/mfa/challenges', {
+      headers: this.adminHeaders(tenant),
+      json: { user_id: user },
+    });
   }
 
   async openSignInId(tenant: Tenant, user: string): Promise<string> {
@@ -49,7 +63,9 @@ export class MfaFlows {
   }
 
   async openStepUp(tenantId: string, user: string, claims?: Record<string, unknown>): Promise<TestResponse> {
-    return this.t.request('POST', '/v1/users/me/mfa/challenges', { headers: await this.t.userHeaders(tenantId, user, claims) });
+    return this.t.request('POST', '/v1/users/me/mfa/challenges', {
+      headers: await this.t.userHeaders(tenantId, user, claims),
+    });
   }
 
   begin(challengeId: string, headers: Record<string, string> = {}): Promise<TestResponse> {
@@ -57,7 +73,11 @@ export class MfaFlows {
   }
 
   /** begin + assertion + complete. */
-  async webauthn(challengeId: string, auth: SoftAuthenticator, opts: { tamper?: Tamper; signCountDelta?: number; credentialId?: string } = {}): Promise<{ res: TestResponse; body: unknown }> {
+  async webauthn(
+    challengeId: string,
+    auth: SoftAuthenticator,
+    opts: { tamper?: Tamper; signCountDelta?: number; credentialId?: string } = {},
+  ): Promise<{ res: TestResponse; body: unknown }> {
     const begin = await this.begin(challengeId);
     assert.equal(begin.status, 200, begin.text);
     const credential = auth.getAssertion(begin.body.options, { origin: TEST_ORIGIN, ...opts });
@@ -74,7 +94,9 @@ export class MfaFlows {
   }
 
   /** Verifies an MFA token offline against the served JWKS, as a gateway would. */
-  async verifyToken(token: string): Promise<{ payload: JWTPayload & Record<string, unknown>; protectedHeader: ProtectedHeaderParameters }> {
+  async verifyToken(
+    token: string,
+  ): Promise<{ payload: JWTPayload & Record<string, unknown>; protectedHeader: ProtectedHeaderParameters }> {
     const jwks = await this.t.request('GET', '/.well-known/jwks.json');
     assert.equal(jwks.status, 200);
     return jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: 'tessera', algorithms: ['ES256'] }) as never;

@@ -81,7 +81,13 @@ describe('encodeCbor', () => {
       ['IETF', '6449455446'],
       ['\u00fc', '62c3bc'],
       [[1, [2, 3], [4, 5]], '8301820203820405'],
-      [new Map([[1, 2], [3, 4]]), 'a201020304'],
+      [
+        new Map([
+          [1, 2],
+          [3, 4],
+        ]),
+        'a201020304',
+      ],
       [{ a: 1, b: [2, 3] }, 'a26161016162820203'],
     ];
     for (const [value, expected] of table) assert.equal(hex(encodeCbor(value)), expected, JSON.stringify(value));
@@ -217,7 +223,10 @@ describe('SoftAuthenticator tampering (registration)', () => {
 
   it('setting BE and BS is indistinguishable from a synced passkey (policy must decide)', async () => {
     const options = await regOptions();
-    const response = new SoftAuthenticator().createCredential(options, { origin: ORIGIN, tamper: { flags: { setBE: true, setBS: true } } });
+    const response = new SoftAuthenticator().createCredential(options, {
+      origin: ORIGIN,
+      tamper: { flags: { setBE: true, setBS: true } },
+    });
     const result = await verifyReg(response, options);
     assert.equal(result.registrationInfo?.credentialDeviceType, 'multiDevice');
     assert.equal(result.registrationInfo?.credentialBackedUp, true);
@@ -225,7 +234,10 @@ describe('SoftAuthenticator tampering (registration)', () => {
 
   it('oversized credential id (>1023 bytes) is NOT rejected by @simplewebauthn/server: the service must check it', async () => {
     const options = await regOptions();
-    const response = new SoftAuthenticator().createCredential(options, { origin: ORIGIN, tamper: { oversizedCredentialId: true } });
+    const response = new SoftAuthenticator().createCredential(options, {
+      origin: ORIGIN,
+      tamper: { oversizedCredentialId: true },
+    });
     const result = await verifyReg(response, options);
     assert.equal(Buffer.from(response.id, 'base64url').length, 1024);
     // If a library upgrade starts rejecting it, this flips and the note above can go.

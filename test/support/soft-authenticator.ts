@@ -152,14 +152,18 @@ export class SoftAuthenticator {
       attachment: opts.attachment ?? 'cross-platform',
     };
     this.attestationKey = opts.attestationKey;
-    if (opts.attestationKey && this.opts.attestation !== 'packed') throw new TypeError('attestationKey needs attestation: packed');
+    if (opts.attestationKey && this.opts.attestation !== 'packed')
+      throw new TypeError('attestationKey needs attestation: packed');
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(this.opts.aaguid)) {
       throw new TypeError(`aaguid must be a UUID, got ${this.opts.aaguid}`);
     }
   }
 
   /** navigator.credentials.create() */
-  createCredential(options: PublicKeyCredentialCreationOptionsJSON, ctx: CreateCredentialOptions): RegistrationResponseJSON {
+  createCredential(
+    options: PublicKeyCredentialCreationOptionsJSON,
+    ctx: CreateCredentialOptions,
+  ): RegistrationResponseJSON {
     const tamper = ctx.tamper ?? {};
     const rpId = ctx.rpId ?? options.rp.id ?? new URL(ctx.origin).hostname;
     assertRpIdMatchesOrigin(rpId, ctx.origin);
@@ -168,13 +172,19 @@ export class SoftAuthenticator {
     const offered = (options.pubKeyCredParams ?? []).filter((p) => p.type === 'public-key').map((p) => p.alg);
     const alg = offered.find((a) => a === wantedAlg);
     if (alg === undefined) {
-      throw new WebAuthnError('NotSupportedError', `authenticator supports ${this.opts.alg} (${wantedAlg}); offered ${offered.join(', ')}`);
+      throw new WebAuthnError(
+        'NotSupportedError',
+        `authenticator supports ${this.opts.alg} (${wantedAlg}); offered ${offered.join(', ')}`,
+      );
     }
 
     for (const excluded of options.excludeCredentials ?? []) {
       const owned = this.credentials.get(excluded.id);
       if (owned && owned.rpId === rpId) {
-        throw new WebAuthnError('InvalidStateError', 'the authenticator already contains a credential from excludeCredentials');
+        throw new WebAuthnError(
+          'InvalidStateError',
+          'the authenticator already contains a credential from excludeCredentials',
+        );
       }
     }
 
@@ -194,7 +204,9 @@ export class SoftAuthenticator {
     const publicKeyCose = coseKey(this.opts.alg, publicKeySpki, tamper.alg ?? alg);
 
     const idLength = tamper.oversizedCredentialId === true ? 1024 : tamper.oversizedCredentialId || 32;
-    const credentialIdBytes = tamper.reuseCredentialId ? new Uint8Array(Buffer.from(tamper.reuseCredentialId, 'base64url')) : new Uint8Array(randomBytes(idLength));
+    const credentialIdBytes = tamper.reuseCredentialId
+      ? new Uint8Array(Buffer.from(tamper.reuseCredentialId, 'base64url'))
+      : new Uint8Array(randomBytes(idLength));
     const credentialId = b64url(credentialIdBytes);
 
     const clientDataJSON = clientData('webauthn.create', options.challenge, ctx.origin, tamper);
@@ -207,28 +219,37 @@ export class SoftAuthenticator {
       credentialIdBytes,
       publicKeyCose,
     );
-    const authData = concat(sha256(tamper.rpIdHash ?? rpId), Uint8Array.of(flags), u32(this.opts.signCount), attestedCredentialData);
+    const authData = concat(
+      sha256(tamper.rpIdHash ?? rpId),
+      Uint8Array.of(flags),
+      u32(this.opts.signCount),
+      attestedCredentialData,
+    );
 
     let attStmt: Map<string, CborValue> = new Map();
     let fmt = 'none';
     if (this.opts.attestation === 'packed') {
       fmt = 'packed';
       const full = this.attestationKey;
-      let sig = full ? signWith(full.alg, full.privateKey, concat(authData, clientDataHash)) : signWith(this.opts.alg, privateKey, concat(authData, clientDataHash));
+      let sig = full
+        ? signWith(full.alg, full.privateKey, concat(authData, clientDataHash))
+        : signWith(this.opts.alg, privateKey, concat(authData, clientDataHash));
       if (tamper.badSignature) sig = flipBit(sig);
       attStmt = new Map<string, CborValue>([
-        ['alg', full ? COSE_ALG[full.alg] : tamper.alg ?? alg],
+        ['alg', full ? COSE_ALG[full.alg] : (tamper.alg ?? alg)],
         ['sig', sig],
         ...(full ? [['x5c', full.x5c.map((der) => new Uint8Array(der))] as [string, CborValue]] : []),
       ]);
     }
     const attestationObject = tamper.garbageAttestationObject
       ? new Uint8Array(randomBytes(64))
-      : encodeCbor(new Map<string, CborValue>([
-          ['fmt', fmt],
-          ['attStmt', attStmt],
-          ['authData', authData],
-        ]));
+      : encodeCbor(
+          new Map<string, CborValue>([
+            ['fmt', fmt],
+            ['attStmt', attStmt],
+            ['authData', authData],
+          ]),
+        );
 
     this.credentials.set(credentialId, {
       id: credentialId,
@@ -287,7 +308,11 @@ export class SoftAuthenticator {
     credential.signCount = Math.max(0, credential.signCount + (ctx.signCountDelta ?? 1));
 
     const clientDataJSON = clientData('webauthn.get', options.challenge, ctx.origin, tamper);
-    const authData = concat(sha256(tamper.rpIdHash ?? rpId), Uint8Array.of(this.flags(uvWanted, tamper)), u32(credential.signCount));
+    const authData = concat(
+      sha256(tamper.rpIdHash ?? rpId),
+      Uint8Array.of(this.flags(uvWanted, tamper)),
+      u32(credential.signCount),
+    );
     let signature = signWith(algName(credential.alg), credential.privateKey, concat(authData, sha256(clientDataJSON)));
     if (tamper.badSignature) signature = flipBit(signature);
 
@@ -384,30 +409,36 @@ function coseKey(alg: SoftAlg, spki: Uint8Array, algLabel: number): Uint8Array {
       // SPKI for P-256 ends with the 65-byte uncompressed point 04 || x || y.
       const point = spki.subarray(spki.length - 65);
       if (point[0] !== 0x04) throw new Error('unexpected EC SPKI layout');
-      return encodeCbor(new Map<number, CborValue>([
-        [1, 2],
-        [3, algLabel],
-        [-1, 1],
-        [-2, point.slice(1, 33)],
-        [-3, point.slice(33, 65)],
-      ]));
+      return encodeCbor(
+        new Map<number, CborValue>([
+          [1, 2],
+          [3, algLabel],
+          [-1, 1],
+          [-2, point.slice(1, 33)],
+          [-3, point.slice(33, 65)],
+        ]),
+      );
     }
     case 'EdDSA':
       // SPKI for Ed25519 is a fixed 12-byte prefix then the 32-byte key.
-      return encodeCbor(new Map<number, CborValue>([
-        [1, 1],
-        [3, algLabel],
-        [-1, 6],
-        [-2, spki.slice(spki.length - 32)],
-      ]));
+      return encodeCbor(
+        new Map<number, CborValue>([
+          [1, 1],
+          [3, algLabel],
+          [-1, 6],
+          [-2, spki.slice(spki.length - 32)],
+        ]),
+      );
     case 'RS256': {
       const { n, e } = rsaFromSpki(spki);
-      return encodeCbor(new Map<number, CborValue>([
-        [1, 3],
-        [3, algLabel],
-        [-1, n],
-        [-2, e],
-      ]));
+      return encodeCbor(
+        new Map<number, CborValue>([
+          [1, 3],
+          [3, algLabel],
+          [-1, n],
+          [-2, e],
+        ]),
+      );
     }
   }
 }

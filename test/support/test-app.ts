@@ -24,7 +24,10 @@ export interface ScratchDatabase {
 export async function scratchDatabase(dialect: Dialect): Promise<ScratchDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-    return { url: `sqlite:${join(dir, 'test.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'test.sqlite')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `tessera_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_BASE_URL });
@@ -81,8 +84,16 @@ export interface TestApp {
   db: ScratchDatabase;
   close(): Promise<void>;
   /** fetch against the app; JSON body when `json` is given. */
-  request(method: string, path: string, init?: { headers?: Record<string, string>; json?: unknown; body?: string }): Promise<TestResponse>;
-  createTenant(opts?: { name?: string; webauthn?: { rp_id: string; rp_name: string; origins: string[] } | null; require_mfa?: boolean }): Promise<{ id: string; apiKey: string }>;
+  request(
+    method: string,
+    path: string,
+    init?: { headers?: Record<string, string>; json?: unknown; body?: string },
+  ): Promise<TestResponse>;
+  createTenant(opts?: {
+    name?: string;
+    webauthn?: { rp_id: string; rp_name: string; origins: string[] } | null;
+    require_mfa?: boolean;
+  }): Promise<{ id: string; apiKey: string }>;
   userToken(tenantId: string, sub: string, claims?: Record<string, unknown>): Promise<string>;
   userHeaders(tenantId: string, sub: string, claims?: Record<string, unknown>): Promise<Record<string, string>>;
 }
@@ -175,7 +186,10 @@ export async function startTestApp(
         headers: { 'X-API-Key': TEST_PLATFORM_KEY },
         json: {
           name: opts.name ?? 'Test tenant',
-          webauthn: opts.webauthn === undefined ? { rp_id: TEST_RP_ID, rp_name: 'Tessera test', origins: [TEST_ORIGIN] } : opts.webauthn ?? undefined,
+          webauthn:
+            opts.webauthn === undefined
+              ? { rp_id: TEST_RP_ID, rp_name: 'Tessera test', origins: [TEST_ORIGIN] }
+              : (opts.webauthn ?? undefined),
           require_mfa: opts.require_mfa,
         },
       });

@@ -29,7 +29,12 @@ export class WebhookReceiver {
   url = '';
 
   async start(path = '/hooks'): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req).then((status) => res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')));
+    this.server = createServer(
+      (req, res) =>
+        void this.handle(req).then((status) =>
+          res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'no'),
+        ),
+    );
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}${path}`;
@@ -56,8 +61,14 @@ export class WebhookReceiver {
   async until(predicate: (received: ReceivedWebhook[]) => boolean, what: string, limitMs = 30_000): Promise<void> {
     const deadline = Date.now() + limitMs;
     while (!predicate(this.received)) {
-      if (Date.now() > deadline) throw new Error(`webhook receiver: gave up waiting for ${what} (got ${this.received.map((r) => `${r.payload.type}:${r.answered}`).join(', ') || 'nothing'})`);
-      await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), new Promise((resolve) => setTimeout(resolve, 200))]);
+      if (Date.now() > deadline)
+        throw new Error(
+          `webhook receiver: gave up waiting for ${what} (got ${this.received.map((r) => `${r.payload.type}:${r.answered}`).join(', ') || 'nothing'})`,
+        );
+      await Promise.race([
+        new Promise<void>((resolve) => this.waiters.push(resolve)),
+        new Promise((resolve) => setTimeout(resolve, 200)),
+      ]);
     }
   }
 
@@ -65,7 +76,11 @@ export class WebhookReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
+    const headers = {
+      'webhook-id': String(req.headers['webhook-id']),
+      'webhook-timestamp': String(req.headers['webhook-timestamp']),
+      'webhook-signature': String(req.headers['webhook-signature']),
+    };
     const verified = this.secrets.some((secret) => {
       try {
         new Webhook(secret).verify(body, headers);

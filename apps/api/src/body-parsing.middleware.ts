@@ -26,7 +26,8 @@ export function jsonDepthExceeds(buf: Uint8Array, max: number): boolean {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -51,9 +52,16 @@ export function jsonBodyParsing() {
     jsonParser(req, res, (err?: unknown) => {
       if (!err) return next();
       const e = err as { type?: string; status?: number; tooDeep?: boolean };
-      if (e.tooDeep) return writeError(res, new ApiError('invalid_json', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`));
+      if (e.tooDeep)
+        return writeError(
+          res,
+          new ApiError('invalid_json', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`),
+        );
       if (e.type === 'entity.too.large' || e.status === 413) {
-        return writeError(res, new ApiError('payload_too_large', `The request body exceeds ${BODY_LIMIT_BYTES} bytes.`));
+        return writeError(
+          res,
+          new ApiError('payload_too_large', `The request body exceeds ${BODY_LIMIT_BYTES} bytes.`),
+        );
       }
       if (e.type === 'entity.parse.failed') return writeError(res, new ApiError('invalid_json'));
       if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {

@@ -19,7 +19,10 @@ export function corsOptions(staticOrigins: string[], tenantOrigins: () => Promis
   return {
     origin: (origin, callback) => {
       if (!origin) return callback(null, false);
-      allowed().then((set) => callback(null, set.has(origin)), () => callback(null, false));
+      allowed().then(
+        (set) => callback(null, set.has(origin)),
+        () => callback(null, false),
+      );
     },
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'X-Tenant-ID', 'Content-Type', 'X-Request-ID'],

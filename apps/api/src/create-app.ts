@@ -47,12 +47,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(drainOnShutdown(app.getHttpServer()));
   app.use(requestLogging(logger, metrics));
   // Audit events written while serving this request carry its id, client address and user agent.
-  app.use((req: TesseraRequest, _res: unknown, next: () => void) => runInRequestScope(requestFacts(req.id, req.ip, req.headers['user-agent']), next));
+  app.use((req: TesseraRequest, _res: unknown, next: () => void) =>
+    runInRequestScope(requestFacts(req.id, req.ip, req.headers['user-agent']), next),
+  );
   app.use(
     helmet({
       // The API answers JSON; /docs and /demo need their own scripts and styles from this origin only.
       contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+        },
       },
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),

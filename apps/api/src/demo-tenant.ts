@@ -24,7 +24,9 @@ export async function ensureDemoTenant(app: INestApplication, config: AppConfig)
   }
   // Only the generated dev secret: a token is never signed with an operator-provided secret.
   const secret = config.devMode ? app.get<Uint8Array | null>(DEV_JWT_SECRET) : null;
-  const token = secret ? await mintDevToken(config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: 3600 }) : null;
+  const token = secret
+    ? await mintDevToken(config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: 3600 })
+    : null;
   return { tenantId: DEMO_TENANT_ID, token };
 }
 

@@ -6,7 +6,11 @@ import type { Logger as PinoLogger } from 'pino';
  * closes first), then run the shutdown hooks (purger, metrics listener, the pool), then exit 0.
  * One line when shutdown starts and one when it ends; a second signal kills the process at once.
  */
-export function handleShutdownSignals(app: INestApplication, logger: PinoLogger, signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
+export function handleShutdownSignals(
+  app: INestApplication,
+  logger: PinoLogger,
+  signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

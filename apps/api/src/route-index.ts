@@ -15,7 +15,8 @@ export function buildRouteIndex(app: INestApplication): (path: string) => string
   return (path: string) => {
     const methods = new Set<string>();
     for (const layer of layers) {
-      if (layer.match(path)) for (const m of Object.keys(layer.route!.methods)) if (m !== '_all') methods.add(m.toUpperCase());
+      if (layer.match(path))
+        for (const m of Object.keys(layer.route!.methods)) if (m !== '_all') methods.add(m.toUpperCase());
     }
     return [...methods].sort();
   };

@@ -68,7 +68,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: command.positionals ?? false, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: command.options ?? {},
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n\n${commandUsage(command)}\n`);
     return EXIT_USAGE;

@@ -11,10 +11,14 @@ const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
 // What a person can act on, for the browser-side WebAuthn failures (the API's own messages are shown as they are).
 const WEBAUTHN_MESSAGES = {
-  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'This authenticator is already registered for your account. Use a different one, or remove the existing factor first.',
-  ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT: 'A passkey needs user verification (a PIN or biometric), and no available authenticator supports it.',
-  ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT: 'A passkey must be stored on the authenticator (a discoverable credential), and no available authenticator supports that.',
-  ERROR_AUTHENTICATOR_NO_SUPPORTED_PUBKEYCREDPARAMS_ALG: 'No available authenticator supports any of the signature algorithms this service accepts.',
+  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED:
+    'This authenticator is already registered for your account. Use a different one, or remove the existing factor first.',
+  ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT:
+    'A passkey needs user verification (a PIN or biometric), and no available authenticator supports it.',
+  ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT:
+    'A passkey must be stored on the authenticator (a discoverable credential), and no available authenticator supports that.',
+  ERROR_AUTHENTICATOR_NO_SUPPORTED_PUBKEYCREDPARAMS_ALG:
+    'No available authenticator supports any of the signature algorithms this service accepts.',
   ERROR_CEREMONY_ABORTED: 'The request was cancelled.',
 };
 const NOT_ALLOWED_MESSAGE =
@@ -23,7 +27,11 @@ const NOT_ALLOWED_MESSAGE =
 /** An SDK error value (the API's `{code, message, details, notices}`, or a browser-side failure), thrown to the action that ran it. */
 class ApiFailure extends Error {
   constructor(error, status) {
-    super(typeof error?.message === 'string' && error.message ? error.message : `The request failed${status ? ` (HTTP ${status})` : ''}.`);
+    super(
+      typeof error?.message === 'string' && error.message
+        ? error.message
+        : `The request failed${status ? ` (HTTP ${status})` : ''}.`,
+    );
     this.name = 'ApiFailure';
     this.status = status;
     this.code = typeof error?.code === 'string' ? error.code : undefined;
@@ -64,10 +72,19 @@ async function loadSession() {
   const body = await readJson(res);
   if (!res.ok) throw new ApiFailure(body, res.status);
   session = body;
-  const base = { baseUrl: location.origin, tenantId: session.tenant_id, headers: { 'Accept-Language': acceptLanguage() } };
-  user = createTesseraClient({ ...base, token: () => session.token, mfaToken: () => currentStepUpToken() ?? undefined });
+  const base = {
+    baseUrl: location.origin,
+    tenantId: session.tenant_id,
+    headers: { 'Accept-Language': acceptLanguage() },
+  };
+  user = createTesseraClient({
+    ...base,
+    token: () => session.token,
+    mfaToken: () => currentStepUpToken() ?? undefined,
+  });
   anonymous = createTesseraClient(base);
-  $('who').textContent = `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;
+  $('who').textContent =
+    `Signed in as “${session.user_id}” of the demo tenant ${session.tenant_id}, with a dev token that expires ${formatTime(session.expires_at)}.`;
 }
 
 /**
@@ -203,7 +220,10 @@ function formatTime(iso) {
 // ---- Factors -----------------------------------------------------------------------------
 
 async function refresh() {
-  const [{ methods, signals }, { remaining }] = await Promise.all([api(() => user.GET('/v1/users/me/mfa')), api(() => user.GET('/v1/users/me/mfa/backup-codes'))]);
+  const [{ methods, signals }, { remaining }] = await Promise.all([
+    api(() => user.GET('/v1/users/me/mfa')),
+    api(() => user.GET('/v1/users/me/mfa/backup-codes')),
+  ]);
   sendSignals(signals);
   $('factors-body').replaceChildren(...methods.map(factorRow));
   $('factors-empty').hidden = methods.length > 0;
@@ -215,12 +235,19 @@ function authenticatorLabel(factor) {
   const a = factor.authenticator;
   if (!a) return el('span', { className: 'muted' }, '—');
   const name = a.name ?? (a.aaguid === ZERO_AAGUID ? 'Model not disclosed' : 'Unknown model');
-  const sub = [a.aaguid === ZERO_AAGUID ? null : a.aaguid, a.backed_up ? 'synced' : 'device-bound'].filter(Boolean).join(' · ');
+  const sub = [a.aaguid === ZERO_AAGUID ? null : a.aaguid, a.backed_up ? 'synced' : 'device-bound']
+    .filter(Boolean)
+    .join(' · ');
   return el('span', {}, name, el('span', { className: 'sub' }, sub));
 }
 
 function factorRow(factor) {
-  const nameCell = el('td', { className: 'name' }, factor.device_name, factor.verified ? '' : el('span', { className: 'sub' }, 'not verified yet'));
+  const nameCell = el(
+    'td',
+    { className: 'name' },
+    factor.device_name,
+    factor.verified ? '' : el('span', { className: 'sub' }, 'not verified yet'),
+  );
   const rename = el('button', { type: 'button', className: 'secondary rename' }, 'Rename');
   const remove = el('button', { type: 'button', className: 'danger remove' }, 'Remove');
   rename.addEventListener('click', () => startRename(nameCell, factor));
@@ -250,7 +277,12 @@ function factorRow(factor) {
 }
 
 function startRename(cell, factor) {
-  const input = el('input', { value: factor.device_name, maxLength: 100, className: 'rename-input', ariaLabel: 'New device name' });
+  const input = el('input', {
+    value: factor.device_name,
+    maxLength: 100,
+    className: 'rename-input',
+    ariaLabel: 'New device name',
+  });
   const save = el('button', { type: 'submit', className: 'rename-save' }, 'Save');
   const cancel = el('button', { type: 'button', className: 'secondary' }, 'Cancel');
   const form = el('form', { className: 'row' }, input, save, cancel);
@@ -259,7 +291,9 @@ function startRename(cell, factor) {
     e.preventDefault();
     act(save, async () => {
       const name = input.value.trim();
-      await api(() => user.PATCH('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } }, body: { device_name: name } }));
+      await api(() =>
+        user.PATCH('/v1/users/me/mfa/{id}', { params: { path: { id: factor.id } }, body: { device_name: name } }),
+      );
       // The table first: the status tells the person (and the browser test) the change is shown.
       await refresh();
       showStatus(`Renamed to “${name}”.`);
@@ -289,7 +323,9 @@ function afterEnrollment(text, result) {
 }
 
 async function startTotp(deviceName) {
-  pendingTotp = await api(() => user.POST('/v1/users/me/mfa/totp', { body: deviceName ? { device_name: deviceName } : {} }));
+  pendingTotp = await api(() =>
+    user.POST('/v1/users/me/mfa/totp', { body: deviceName ? { device_name: deviceName } : {} }),
+  );
   $('totp-secret').textContent = pendingTotp.secret;
   $('totp-uri').textContent = pendingTotp.qr_uri;
   $('totp-uri').href = pendingTotp.qr_uri;
@@ -300,7 +336,9 @@ async function startTotp(deviceName) {
 
 async function verifyTotp(code) {
   if (!pendingTotp) throw new Error('Create a secret first.');
-  const result = await api(() => user.POST('/v1/users/me/mfa/totp/{id}/verify', { params: { path: { id: pendingTotp.id } }, body: { code } }));
+  const result = await api(() =>
+    user.POST('/v1/users/me/mfa/totp/{id}/verify', { params: { path: { id: pendingTotp.id } }, body: { code } }),
+  );
   pendingTotp = null;
   $('totp-pending').hidden = true;
   $('totp-verify-code').value = '';
@@ -325,7 +363,13 @@ function hideCodes() {
 }
 
 function codesText() {
-  return [`Tessera backup codes for ${session.user_id} (tenant ${session.tenant_id})`, `Generated ${new Date().toISOString()}`, '', ...shownCodes, ''].join('\n');
+  return [
+    `Tessera backup codes for ${session.user_id} (tenant ${session.tenant_id})`,
+    `Generated ${new Date().toISOString()}`,
+    '',
+    ...shownCodes,
+    '',
+  ].join('\n');
 }
 
 async function copyCodes() {
@@ -362,7 +406,8 @@ async function startChallenge(reason) {
   $('stepup-notices').replaceChildren(...(reason?.notices ?? []).map((n) => el('li', { className: 'notice' }, n)));
   $('stepup-id').textContent = challenge.challenge_id;
   $('stepup-expires').textContent = formatTime(challenge.expires_at);
-  $('stepup-methods').textContent = Array.isArray(challenge.methods) && challenge.methods.length ? challenge.methods.join(', ') : 'none';
+  $('stepup-methods').textContent =
+    Array.isArray(challenge.methods) && challenge.methods.length ? challenge.methods.join(', ') : 'none';
   $('stepup-panel').hidden = false;
   $('token-panel').hidden = true;
 }
@@ -379,9 +424,12 @@ async function completeChallenge(complete) {
   retryAfterStepUp = null;
   // The refused change, now with the proof: its own outcome is what the person sees.
   if (retry) return retry();
-  const left = typeof result.backup_codes_remaining === 'number' ? ` ${result.backup_codes_remaining} backup codes left.` : '';
+  const left =
+    typeof result.backup_codes_remaining === 'number' ? ` ${result.backup_codes_remaining} backup codes left.` : '';
   await refresh();
-  showStatus(`Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`);
+  showStatus(
+    `Step-up complete${result.method_type ? ` with ${result.method_type}` : ''}: here is the MFA token.${left}`,
+  );
 }
 
 async function stepUpWithWebAuthn() {
@@ -389,9 +437,14 @@ async function stepUpWithWebAuthn() {
   await completeChallenge((challengeId) => call(() => ceremonies.stepUp(user, { challengeId })));
 }
 
-const completeWithTotp = (code) => completeChallenge((challenge_id) => api(() => anonymous.POST('/v1/auth/mfa/totp/complete', { body: { challenge_id, code } })));
+const completeWithTotp = (code) =>
+  completeChallenge((challenge_id) =>
+    api(() => anonymous.POST('/v1/auth/mfa/totp/complete', { body: { challenge_id, code } })),
+  );
 const completeWithBackupCode = (code) =>
-  completeChallenge((challenge_id) => api(() => anonymous.POST('/v1/auth/mfa/backup-codes/complete', { body: { challenge_id, code } })));
+  completeChallenge((challenge_id) =>
+    api(() => anonymous.POST('/v1/auth/mfa/backup-codes/complete', { body: { challenge_id, code } })),
+  );
 
 function decodeJwtPart(part) {
   const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
@@ -428,12 +481,23 @@ function sendSignals(signals) {
   const accepted = signals.all_accepted_credentials;
   if (accepted && typeof pkc.signalAllAcceptedCredentials === 'function') {
     signal('signalAllAcceptedCredentials', () =>
-      pkc.signalAllAcceptedCredentials({ rpId: accepted.rp_id, userId: accepted.user_id, allAcceptedCredentialIds: accepted.all_accepted_credential_ids }),
+      pkc.signalAllAcceptedCredentials({
+        rpId: accepted.rp_id,
+        userId: accepted.user_id,
+        allAcceptedCredentialIds: accepted.all_accepted_credential_ids,
+      }),
     );
   }
   const details = signals.current_user_details;
   if (details && typeof pkc.signalCurrentUserDetails === 'function') {
-    signal('signalCurrentUserDetails', () => pkc.signalCurrentUserDetails({ rpId: details.rp_id, userId: details.user_id, name: details.name, displayName: details.display_name }));
+    signal('signalCurrentUserDetails', () =>
+      pkc.signalCurrentUserDetails({
+        rpId: details.rp_id,
+        userId: details.user_id,
+        name: details.name,
+        displayName: details.display_name,
+      }),
+    );
   }
 }
 
@@ -442,7 +506,9 @@ function sendUnknownCredentialSignal(err) {
   const s = err instanceof ApiFailure ? err.details?.signal : undefined;
   const pkc = globalThis.PublicKeyCredential;
   if (s?.type !== 'unknown_credential' || typeof pkc?.signalUnknownCredential !== 'function') return;
-  signal('signalUnknownCredential', () => pkc.signalUnknownCredential({ rpId: s.rp_id, credentialId: s.credential_id }));
+  signal('signalUnknownCredential', () =>
+    pkc.signalUnknownCredential({ rpId: s.rp_id, credentialId: s.credential_id }),
+  );
 }
 
 function signal(name, call) {
@@ -470,7 +536,9 @@ async function passkeySignIn({ autofill }) {
   const opened = await fetchJson('POST', '/demo/passkey-sign-in');
   try {
     // begin → navigator.credentials.get() (conditional when autofill) → complete, in one SDK call.
-    showSignInResult(await call(() => ceremonies.signIn(anonymous, opened.challenge_id, { useBrowserAutofill: autofill })));
+    showSignInResult(
+      await call(() => ceremonies.signIn(anonymous, opened.challenge_id, { useBrowserAutofill: autofill })),
+    );
   } catch (err) {
     sendUnknownCredentialSignal(err);
     throw err;
@@ -487,7 +555,8 @@ async function fetchJson(method, path) {
 function showSignInResult(result) {
   const [, payload] = String(result.token).split('.');
   const claims = decodeJwtPart(payload);
-  $('signin-result').textContent = `Signed in as “${claims.sub}” with a ${METHOD_LABELS[result.method_type] ?? result.method_type} (acr ${claims.acr}, amr ${claims.amr.join(', ')}).`;
+  $('signin-result').textContent =
+    `Signed in as “${claims.sub}” with a ${METHOD_LABELS[result.method_type] ?? result.method_type} (acr ${claims.acr}, amr ${claims.amr.join(', ')}).`;
   $('signin-result').dataset.sub = claims.sub;
   $('signin-result').hidden = false;
   showToken(result);
@@ -500,7 +569,9 @@ function showSignInResult(result) {
  */
 async function startConditionalSignIn() {
   const pkc = globalThis.PublicKeyCredential;
-  const supported = typeof pkc?.isConditionalMediationAvailable === 'function' && (await pkc.isConditionalMediationAvailable().catch(() => false));
+  const supported =
+    typeof pkc?.isConditionalMediationAvailable === 'function' &&
+    (await pkc.isConditionalMediationAvailable().catch(() => false));
   document.body.dataset.conditionalMediation = supported ? 'started' : 'unsupported';
   if (!supported) return;
   try {
@@ -582,7 +653,11 @@ async function main() {
   if (location.hostname !== 'localhost') {
     // The demo tenant's relying party is "localhost": WebAuthn refuses any other host name, 127.0.0.1 included.
     const url = `${location.protocol}//localhost${location.port ? `:${location.port}` : ''}/demo`;
-    showError(new Error(`Open this page at ${url}: the demo tenant's passkeys belong to "localhost", so the browser refuses WebAuthn on ${location.hostname}.`));
+    showError(
+      new Error(
+        `Open this page at ${url}: the demo tenant's passkeys belong to "localhost", so the browser refuses WebAuthn on ${location.hostname}.`,
+      ),
+    );
   }
   // For people and for the browser test: the page is wired and has loaded its first data.
   document.body.dataset.ready = 'true';

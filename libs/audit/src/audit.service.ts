@@ -66,7 +66,12 @@ export class AuditService {
   /** The rows `record` would write (the event and its outbox entry), for callers that insert them with their change. */
   insertFor(tenantId: string, event: AuditEventInput): TenantInsert[] {
     const row = this.row(event);
-    const outbox: Omit<WebhookOutboxEntity, 'tenantId' | 'tenant'> = { id: row.id, type: row.action, data: webhookData(tenantId, row), createdAt: row.createdAt };
+    const outbox: Omit<WebhookOutboxEntity, 'tenantId' | 'tenant'> = {
+      id: row.id,
+      type: row.action,
+      data: webhookData(tenantId, row),
+      createdAt: row.createdAt,
+    };
     return [
       { target: AuditEventEntity, tenantId, row },
       { target: WebhookOutboxEntity, tenantId, row: outbox },
@@ -96,8 +101,14 @@ export class AuditService {
    * One page of a tenant's events, newest first: ids are UUIDv7, so id order is time order
    * (to the millisecond) and a strict `id <` cursor visits each event once.
    */
-  async page(tenantId: string, filter: AuditEventFilter, page: { limit: number; before?: string }): Promise<AuditEventEntity[]> {
-    const qb = this.filtered(tenantId, filter).orderBy('event.id', 'DESC').limit(page.limit + 1);
+  async page(
+    tenantId: string,
+    filter: AuditEventFilter,
+    page: { limit: number; before?: string },
+  ): Promise<AuditEventEntity[]> {
+    const qb = this.filtered(tenantId, filter)
+      .orderBy('event.id', 'DESC')
+      .limit(page.limit + 1);
     if (page.before !== undefined) qb.andWhere('event.id < :before', { before: page.before });
     return qb.getMany();
   }
@@ -118,8 +129,10 @@ export class AuditService {
   private filtered(tenantId: string, filter: AuditEventFilter) {
     const qb = this.events.query(tenantId, 'event');
     if (filter.actorId !== undefined) qb.andWhere('event.actorId = :actorId', { actorId: filter.actorId });
-    if (filter.resourceType !== undefined) qb.andWhere('event.resourceType = :resourceType', { resourceType: filter.resourceType });
-    if (filter.resourceId !== undefined) qb.andWhere('event.resourceId = :resourceId', { resourceId: filter.resourceId });
+    if (filter.resourceType !== undefined)
+      qb.andWhere('event.resourceType = :resourceType', { resourceType: filter.resourceType });
+    if (filter.resourceId !== undefined)
+      qb.andWhere('event.resourceId = :resourceId', { resourceId: filter.resourceId });
     if (filter.action !== undefined) qb.andWhere('event.action = :action', { action: filter.action });
     if (filter.from !== undefined) qb.andWhere('event.createdAt >= :from', { from: filter.from });
     if (filter.to !== undefined) qb.andWhere('event.createdAt <= :to', { to: filter.to });
@@ -132,7 +145,12 @@ export class AuditService {
  * details (which never hold secrets or codes).
  */
 function webhookData(tenantId: string, row: Omit<AuditEventEntity, 'tenantId' | 'tenant'>): Record<string, unknown> {
-  const userId = typeof row.metadata['user_id'] === 'string' ? row.metadata['user_id'] : row.actorType === 'user' ? row.actorId : undefined;
+  const userId =
+    typeof row.metadata['user_id'] === 'string'
+      ? row.metadata['user_id']
+      : row.actorType === 'user'
+        ? row.actorId
+        : undefined;
   return {
     tenant_id: tenantId,
     ...(userId === undefined ? {} : { user_id: userId }),

@@ -62,6 +62,7 @@ export type ResourceType = (typeof RESOURCE_TYPES)[number];
 /** A Cedar entity type (`BackupCodes`) as an audit resource type (`backup_codes`). */
 export function resourceTypeOf(cedarType: string): ResourceType {
   const snake = cedarType.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-  if (!(RESOURCE_TYPES as readonly string[]).includes(snake)) throw new Error(`no audit resource type for ${cedarType}`);
+  if (!(RESOURCE_TYPES as readonly string[]).includes(snake))
+    throw new Error(`no audit resource type for ${cedarType}`);
   return snake as ResourceType;
 }

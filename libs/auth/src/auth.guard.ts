@@ -19,7 +19,10 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [context.getHandler(), context.getClass()]);
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const req = context.switchToHttp().getRequest<TesseraRequest>();
     switch (access) {
       case 'public':
@@ -40,8 +43,10 @@ export class AuthGuard implements CanActivate {
       }
       case 'platform': {
         const key = singleHeader(req, 'x-api-key');
-        if (!this.config.platformApiKey) throw new ApiError('forbidden', 'Platform operations are disabled: PLATFORM_API_KEY is not set.');
-        if (!key || !safeEqual(key, this.config.platformApiKey)) throw new ApiError('unauthenticated', 'A valid platform X-API-Key is required.');
+        if (!this.config.platformApiKey)
+          throw new ApiError('forbidden', 'Platform operations are disabled: PLATFORM_API_KEY is not set.');
+        if (!key || !safeEqual(key, this.config.platformApiKey))
+          throw new ApiError('unauthenticated', 'A valid platform X-API-Key is required.');
         req.principal = { kind: 'platform' };
         return true;
       }

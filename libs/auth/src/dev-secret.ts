@@ -23,5 +23,7 @@ export function resolveDevJwtSecret(config: AppConfig, dataDir = defaultDataDir(
 }
 
 function defaultDataDir(config: AppConfig): string {
-  return config.database.type === 'sqlite' && config.database.path !== ':memory:' ? dirname(config.database.path) : join(process.cwd(), 'data');
+  return config.database.type === 'sqlite' && config.database.path !== ':memory:'
+    ? dirname(config.database.path)
+    : join(process.cwd(), 'data');
 }

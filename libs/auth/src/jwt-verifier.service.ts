@@ -53,7 +53,9 @@ export class JwtVerifierService {
           metrics.jwksAge.set(age);
         },
         onStale: (age, reason) =>
-          this.logger.warn(`JWKS at ${url.origin}${url.pathname} cannot be refetched (${reason || 'no answer'}): verifying with the key set fetched ${age} s ago (AUTH_JWKS_STALE_SECONDS=${config.auth.jwksStaleSeconds})`),
+          this.logger.warn(
+            `JWKS at ${url.origin}${url.pathname} cannot be refetched (${reason || 'no answer'}): verifying with the key set fetched ${age} s ago (AUTH_JWKS_STALE_SECONDS=${config.auth.jwksStaleSeconds})`,
+          ),
       });
     }
   }
@@ -92,7 +94,10 @@ export class JwtVerifierService {
     }
     // Before any key is looked up: an MFA token is refused even where its signature would
     // verify (AUTH_JWKS_URL pointed at Tessera's own JWKS by mistake).
-    if ((typeof header.typ === 'string' && REFUSED_TYPES.has(header.typ.toLowerCase())) || claimed.iss === this.config.mfa.tokenIssuer) {
+    if (
+      (typeof header.typ === 'string' && REFUSED_TYPES.has(header.typ.toLowerCase())) ||
+      claimed.iss === this.config.mfa.tokenIssuer
+    ) {
       throw unauthenticated('An MFA token is not a bearer token.');
     }
     const alg = header.alg;
@@ -116,7 +121,9 @@ export class JwtVerifierService {
       if (err instanceof ApiError) throw err;
       const code = (err as { code?: string }).code ?? 'unknown';
       this.logger.debug(`bearer token rejected: ${code}`);
-      throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The bearer token has expired.' : 'The bearer token is invalid.');
+      throw unauthenticated(
+        code === 'ERR_JWT_EXPIRED' ? 'The bearer token has expired.' : 'The bearer token is invalid.',
+      );
     }
     this.checkTimes(payload);
     return this.toPrincipal(payload);
@@ -129,7 +136,8 @@ export class JwtVerifierService {
     for (const claim of ['iat', 'auth_time'] as const) {
       const value = payload[claim];
       if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw unauthenticated(`The bearer token's ${claim} is not a number.`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw unauthenticated(`The bearer token's ${claim} is not a number.`);
       if (value > now + tolerance) throw unauthenticated(`The bearer token's ${claim} is in the future.`);
     }
     const max = this.config.auth.maxTokenLifetimeSeconds;
@@ -141,12 +149,16 @@ export class JwtVerifierService {
   private toPrincipal(payload: JWTPayload): UserPrincipal {
     const tenant = payload[this.config.auth.tenantClaim];
     const sub = payload.sub;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || hasUnsafeCharacters(sub)) throw unauthenticated('The bearer token has no valid subject.');
-    if (typeof tenant !== 'string' || !UUID_RE.test(tenant)) throw unauthenticated('The bearer token has no valid tenant claim.');
-    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || hasUnsafeCharacters(sub))
+      throw unauthenticated('The bearer token has no valid subject.');
+    if (typeof tenant !== 'string' || !UUID_RE.test(tenant))
+      throw unauthenticated('The bearer token has no valid tenant claim.');
+    const strings = (v: unknown): string[] =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
     const roles = strings(payload.roles);
     const amr = strings(payload.amr);
-    if ([...roles, ...amr].some(hasUnsafeCharacters)) throw unauthenticated('The bearer token has invalid roles or amr values.');
+    if ([...roles, ...amr].some(hasUnsafeCharacters))
+      throw unauthenticated('The bearer token has invalid roles or amr values.');
     const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
     return {
       kind: 'user',

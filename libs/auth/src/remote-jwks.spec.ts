@@ -62,7 +62,14 @@ describe('RemoteJwks: stale keys during an identity provider outage', () => {
     const clock = new TestClock();
     const warnings: number[] = [];
     const states: boolean[] = [];
-    const jwks = new RemoteJwks({ url, clock, staleSeconds, timeoutMs, onStale: (age) => warnings.push(age), onState: (stale) => states.push(stale) });
+    const jwks = new RemoteJwks({
+      url,
+      clock,
+      staleSeconds,
+      timeoutMs,
+      onStale: (age) => warnings.push(age),
+      onState: (stale) => states.push(stale),
+    });
     const token = (kid = 'k1') =>
       new SignJWT({ sub: 'alice' })
         .setProtectedHeader({ alg: 'ES256', kid })
@@ -84,7 +91,11 @@ describe('RemoteJwks: stale keys during an identity provider outage', () => {
       server.mode = outage;
       clock.ms += 11 * MINUTE; // past the 10-minute cache lifetime
       const results = await Promise.allSettled(Array.from({ length: 25 }, () => verify()));
-      assert.deepEqual(results.map((r) => r.status), Array(25).fill('fulfilled'), 'stale keys verify');
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(25).fill('fulfilled'),
+        'stale keys verify',
+      );
       await jwks.settled();
       assert.equal(server.requests - start, 2, 'one refetch for 25 concurrent verifications (single-flight)');
 

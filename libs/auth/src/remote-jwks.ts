@@ -1,4 +1,10 @@
-import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Clock } from '#config';
 
 export interface RemoteJwksOptions {
@@ -109,7 +115,11 @@ export class RemoteJwks {
   }
 
   private async fetchSet(): Promise<LocalSet> {
-    const res = await fetch(this.options.url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await fetch(this.options.url, {
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     if (res.status !== 200) throw new Error(`JWKS answered ${res.status}`);
     const body = (await res.json()) as JSONWebKeySet;
     if (!body || !Array.isArray(body.keys)) throw new Error('JWKS has no keys array');

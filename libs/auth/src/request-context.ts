@@ -21,7 +21,10 @@ export interface TenantContext {
     /** Ceremony options from the tenant settings; absent means the defaults. */
     timeoutMs?: number;
     algorithms?: number[];
-    attestation?: { webauthn_passkey: 'none' | 'direct' | 'enterprise'; webauthn_fido: 'none' | 'direct' | 'enterprise' };
+    attestation?: {
+      webauthn_passkey: 'none' | 'direct' | 'enterprise';
+      webauthn_fido: 'none' | 'direct' | 'enterprise';
+    };
     /** WebAuthn L3 hints for passkey ceremonies (client-device, hybrid); none when absent. */
     hintsPasskey?: string[];
   } | null;

@@ -17,8 +17,17 @@ export interface UserNames {
  * when, after NFC and trimming, it is not empty and has no control or bidi-override characters
  * (the rule device names follow); it is cut to MAX_USER_NAME_LENGTH code points.
  */
-export function userNamesFromClaims(claims: Record<string, unknown>, sub: string, nameClaims: string[], displayNameClaims: string[]): UserNames {
-  const name = firstUsable(claims, nameClaims) ?? usableName(sub) ?? bounded(sub.replace(new RegExp(FORBIDDEN_NAME_CHARS.source, 'gu'), '')) ?? 'user';
+export function userNamesFromClaims(
+  claims: Record<string, unknown>,
+  sub: string,
+  nameClaims: string[],
+  displayNameClaims: string[],
+): UserNames {
+  const name =
+    firstUsable(claims, nameClaims) ??
+    usableName(sub) ??
+    bounded(sub.replace(new RegExp(FORBIDDEN_NAME_CHARS.source, 'gu'), '')) ??
+    'user';
   return { name, displayName: firstUsable(claims, displayNameClaims) ?? name };
 }
 

@@ -43,7 +43,10 @@ describe('loadConfig', () => {
 
   it('ATTESTATION_CRL_FETCH turns revocation list fetching on, and must be a boolean', () => {
     assert.equal(loadConfig({ ATTESTATION_CRL_FETCH: 'true' }, CWD).attestationCrlFetch, true);
-    assert.throws(() => loadConfig({ ATTESTATION_CRL_FETCH: 'maybe' }, CWD), /ATTESTATION_CRL_FETCH must be true or false/);
+    assert.throws(
+      () => loadConfig({ ATTESTATION_CRL_FETCH: 'maybe' }, CWD),
+      /ATTESTATION_CRL_FETCH must be true or false/,
+    );
   });
 
   it('test env logs nothing by default', () => {
@@ -51,10 +54,22 @@ describe('loadConfig', () => {
   });
 
   it('parses sqlite:<path> relative to the working directory, absolute, and :memory:', () => {
-    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:var/db.sqlite' }, CWD).database, { type: 'sqlite', path: '/srv/tessera/var/db.sqlite' });
-    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }, CWD).database, { type: 'sqlite', path: '/tmp/x.sqlite' });
-    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///tmp/y.sqlite' }, CWD).database, { type: 'sqlite', path: '/tmp/y.sqlite' });
-    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, CWD).database, { type: 'sqlite', path: ':memory:' });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:var/db.sqlite' }, CWD).database, {
+      type: 'sqlite',
+      path: '/srv/tessera/var/db.sqlite',
+    });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }, CWD).database, {
+      type: 'sqlite',
+      path: '/tmp/x.sqlite',
+    });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///tmp/y.sqlite' }, CWD).database, {
+      type: 'sqlite',
+      path: '/tmp/y.sqlite',
+    });
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, CWD).database, {
+      type: 'sqlite',
+      path: ':memory:',
+    });
   });
 
   it('parses postgres:// and postgresql:// URLs', () => {
@@ -115,28 +130,71 @@ describe('loadConfig', () => {
     ['AUTH_JWT_SECRET too short', { AUTH_JWT_SECRET: 'short' }, /AUTH_JWT_SECRET must be at least 32 bytes/],
     ['AUTH_JWKS_URL not a URL', { AUTH_JWKS_URL: 'not a url' }, /AUTH_JWKS_URL is not a URL/],
     ['AUTH_JWKS_URL plain http', { AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, /AUTH_JWKS_URL must be https/],
-    ['AUTH_TENANT_CLAIM bad characters', { AUTH_TENANT_CLAIM: 'tenant id!' }, /AUTH_TENANT_CLAIM has invalid characters/],
-    ['AUTH_USER_NAME_CLAIM bad characters', { AUTH_USER_NAME_CLAIM: 'preferred username' }, /AUTH_USER_NAME_CLAIM must be up to 5 comma-separated claim names/],
-    ['AUTH_DISPLAY_NAME_CLAIM empty entry', { AUTH_DISPLAY_NAME_CLAIM: 'name,,given_name' }, /AUTH_DISPLAY_NAME_CLAIM must be up to 5 comma-separated claim names/],
-    ['AUTH_CLOCK_TOLERANCE_SECONDS over 60', { AUTH_CLOCK_TOLERANCE_SECONDS: '61' }, /AUTH_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 60/],
+    [
+      'AUTH_TENANT_CLAIM bad characters',
+      { AUTH_TENANT_CLAIM: 'tenant id!' },
+      /AUTH_TENANT_CLAIM has invalid characters/,
+    ],
+    [
+      'AUTH_USER_NAME_CLAIM bad characters',
+      { AUTH_USER_NAME_CLAIM: 'preferred username' },
+      /AUTH_USER_NAME_CLAIM must be up to 5 comma-separated claim names/,
+    ],
+    [
+      'AUTH_DISPLAY_NAME_CLAIM empty entry',
+      { AUTH_DISPLAY_NAME_CLAIM: 'name,,given_name' },
+      /AUTH_DISPLAY_NAME_CLAIM must be up to 5 comma-separated claim names/,
+    ],
+    [
+      'AUTH_CLOCK_TOLERANCE_SECONDS over 60',
+      { AUTH_CLOCK_TOLERANCE_SECONDS: '61' },
+      /AUTH_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 60/,
+    ],
     ['PLATFORM_API_KEY too short', { PLATFORM_API_KEY: 'short' }, /PLATFORM_API_KEY must be at least 24 characters/],
     ['REDIS_URL wrong scheme', { REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must start with redis:\/\//],
-    ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://a.example.com/app' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/app" must be a bare origin/],
+    [
+      'CORS_ORIGINS with a path',
+      { CORS_ORIGINS: 'https://a.example.com/app' },
+      /CORS_ORIGINS entry "https:\/\/a.example.com\/app" must be a bare origin/,
+    ],
     ['CORS_ORIGINS not a URL', { CORS_ORIGINS: 'a.example.com' }, /CORS_ORIGINS entry "a.example.com" is not a URL/],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
-    ['AUTH_MAX_TOKEN_LIFETIME_SECONDS under a minute', { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '10' }, /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer between 60 and 2592000/],
-    ['AUTH_MAX_TOKEN_LIFETIME_SECONDS not a number', { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '1d' }, /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer/],
-    ['AUTH_JWKS_STALE_SECONDS over 30 days', { AUTH_JWKS_STALE_SECONDS: '2592001' }, /AUTH_JWKS_STALE_SECONDS must be an integer between 0 and 2592000/],
-    ['AUTH_ISSUER equal to the MFA token issuer', { AUTH_ISSUER: 'tessera' }, /AUTH_ISSUER must differ from MFA_TOKEN_ISSUER/],
+    [
+      'AUTH_MAX_TOKEN_LIFETIME_SECONDS under a minute',
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '10' },
+      /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer between 60 and 2592000/,
+    ],
+    [
+      'AUTH_MAX_TOKEN_LIFETIME_SECONDS not a number',
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '1d' },
+      /AUTH_MAX_TOKEN_LIFETIME_SECONDS must be an integer/,
+    ],
+    [
+      'AUTH_JWKS_STALE_SECONDS over 30 days',
+      { AUTH_JWKS_STALE_SECONDS: '2592001' },
+      /AUTH_JWKS_STALE_SECONDS must be an integer between 0 and 2592000/,
+    ],
+    [
+      'AUTH_ISSUER equal to the MFA token issuer',
+      { AUTH_ISSUER: 'tessera' },
+      /AUTH_ISSUER must differ from MFA_TOKEN_ISSUER/,
+    ],
     ['PUBLIC_URL not a URL', { PUBLIC_URL: 'mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
     ['PUBLIC_URL another scheme', { PUBLIC_URL: 'ftp://mfa.example.com' }, /PUBLIC_URL must be an http\(s\) base URL/],
-    ['PUBLIC_URL with a query', { PUBLIC_URL: 'https://mfa.example.com/?x=1' }, /PUBLIC_URL must be an http\(s\) base URL/],
+    [
+      'PUBLIC_URL with a query',
+      { PUBLIC_URL: 'https://mfa.example.com/?x=1' },
+      /PUBLIC_URL must be an http\(s\) base URL/,
+    ],
     ['MIGRATE_ON_START not a boolean', { MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START must be true or false/],
   ];
   for (const [name, env, expected] of bad) {
     it(`refuses ${name} with a clear message`, () => {
       const problems = problemsOf(env);
-      assert.ok(problems.some((p) => expected.test(p)), `no problem matches ${expected}: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `no problem matches ${expected}: ${JSON.stringify(problems)}`,
+      );
     });
   }
 
@@ -156,7 +214,10 @@ describe('loadConfig', () => {
   it('production refuses to start without explicit auth settings', () => {
     const { AUTH_JWT_SECRET: _drop, ...withoutAuth } = PROD_BASE;
     const problems = problemsOf(withoutAuth);
-    assert.ok(problems.includes('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL'), JSON.stringify(problems));
+    assert.ok(
+      problems.includes('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL'),
+      JSON.stringify(problems),
+    );
   });
 
   it('production with a secret or a JWKS starts, with every dev convenience off', () => {
@@ -198,22 +259,47 @@ describe('loadConfig', () => {
       assert.equal(config.devMode, false);
       assert.equal(config.demoTenant, false);
       assert.equal(config.host, '127.0.0.1');
-      assert.equal(loadConfig({ ...auth, DEMO_TENANT: 'true' }, CWD).demoTenant, true, 'only when asked for explicitly');
-      assert.equal(loadConfig({ ...auth, NODE_ENV: 'development' }, CWD).devMode, true, 'an explicit NODE_ENV keeps dev mode');
+      assert.equal(
+        loadConfig({ ...auth, DEMO_TENANT: 'true' }, CWD).demoTenant,
+        true,
+        'only when asked for explicitly',
+      );
+      assert.equal(
+        loadConfig({ ...auth, NODE_ENV: 'development' }, CWD).devMode,
+        true,
+        'an explicit NODE_ENV keeps dev mode',
+      );
     }
-    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD).host, '0.0.0.0');
+    assert.equal(
+      loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD).host,
+      '0.0.0.0',
+    );
     assert.equal(loadConfig({ HOST: '0.0.0.0' }, CWD).host, '0.0.0.0');
   });
 
   it('the development warning names the mode and what it enables, or what it turned off', () => {
     const open = developmentModeWarning(loadConfig({}, CWD))!;
     assert.match(open, /^Development mode \(NODE_ENV is not set\)\. Enabled: the demo page/);
-    assert.match(open, /the demo tenant, a generated MFA encryption key in the data directory, migrations on start, listening on 127\.0\.0\.1\./);
+    assert.match(
+      open,
+      /the demo tenant, a generated MFA encryption key in the data directory, migrations on start, listening on 127\.0\.0\.1\./,
+    );
     const closed = developmentModeWarning(loadConfig({ AUTH_JWT_SECRET: SECRET }, CWD))!;
-    assert.match(closed, /dev-only features are off: no demo page, no dev tokens, no demo tenant unless DEMO_TENANT=true\. Enabled: a generated MFA/);
+    assert.match(
+      closed,
+      /dev-only features are off: no demo page, no dev tokens, no demo tenant unless DEMO_TENANT=true\. Enabled: a generated MFA/,
+    );
     assert.doesNotMatch(closed, /demo page \(/);
-    assert.match(developmentModeWarning(loadConfig({ NODE_ENV: 'development' }, CWD))!, /^Development mode \(NODE_ENV=development\)/);
+    assert.match(
+      developmentModeWarning(loadConfig({ NODE_ENV: 'development' }, CWD))!,
+      /^Development mode \(NODE_ENV=development\)/,
+    );
     assert.equal(developmentModeWarning(loadConfig({ NODE_ENV: 'test' }, CWD)), null);
-    assert.equal(developmentModeWarning(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD)), null);
+    assert.equal(
+      developmentModeWarning(
+        loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: 'ab'.repeat(32) }, CWD),
+      ),
+      null,
+    );
   });
 });

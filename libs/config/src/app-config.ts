@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
@@ -121,7 +119,11 @@ export interface LoadConfigOptions {
   requireServiceSecrets?: boolean;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), options: LoadConfigOptions = {}): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  options: LoadConfigOptions = {},
+): AppConfig {
   const requireSecrets = options.requireServiceSecrets ?? true;
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
@@ -196,7 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
 
   const redisUrl = str('REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    problems.push('REDIS_URL must start with redis:// or rediss://');
 
   const corsOrigins = (str('CORS_ORIGINS') ?? '')
     .split(',')
@@ -205,7 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   for (const origin of corsOrigins) {
     try {
       const url = new URL(origin);
-      if (url.origin !== origin) problems.push(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
+      if (url.origin !== origin)
+        problems.push(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
     } catch {
       problems.push(`CORS_ORIGINS entry "${origin}" is not a URL`);
     }
@@ -220,32 +224,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (/^(true|false)$/i.test(trustProxyRaw)) trustProxy = trustProxyRaw.toLowerCase() === 'true';
     else if (/^\d+$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
     else if (/^[0-9a-fA-F:.,/ a-z]+$/.test(trustProxyRaw)) trustProxy = trustProxyRaw;
-    else problems.push('TRUST_PROXY must be true, false, a hop count, or a list of addresses/subnets (loopback, 10.0.0.0/8, …)');
+    else
+      problems.push(
+        'TRUST_PROXY must be true, false, a hop count, or a list of addresses/subnets (loopback, 10.0.0.0/8, …)',
+      );
   }
 
   let encryptionKey: Buffer | undefined;
   const encRaw = str('MFA_ENCRYPTION_KEY');
   if (encRaw !== undefined) {
     encryptionKey = Buffer.from(encRaw, /^[0-9a-fA-F]{64}$/.test(encRaw) ? 'hex' : 'base64');
-    if (encryptionKey.length !== 32) problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+    if (encryptionKey.length !== 32)
+      problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   } else if (production && requireSecrets) {
     problems.push('NODE_ENV=production requires MFA_ENCRYPTION_KEY (32 bytes, hex or base64)');
   }
   const tokenPem = str('MFA_TOKEN_PRIVATE_KEY')?.replace(/\\n/g, '\n');
-  if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY')) problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  if (tokenPem !== undefined && !tokenPem.includes('BEGIN PRIVATE KEY'))
+    problems.push('MFA_TOKEN_PRIVATE_KEY must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
   const previousTokenPem = str('MFA_TOKEN_PREVIOUS_PUBLIC_KEY')?.replace(/\\n/g, '\n');
-  if (previousTokenPem !== undefined && !previousTokenPem.includes('BEGIN PUBLIC KEY')) problems.push('MFA_TOKEN_PREVIOUS_PUBLIC_KEY must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)');
+  if (previousTokenPem !== undefined && !previousTokenPem.includes('BEGIN PUBLIC KEY'))
+    problems.push('MFA_TOKEN_PREVIOUS_PUBLIC_KEY must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)');
 
   const mdsFile = str('FIDO_MDS_FILE');
-  if (mdsFile !== undefined && !existsSync(resolve(cwd, mdsFile))) problems.push(`FIDO_MDS_FILE does not exist (got "${mdsFile}")`);
+  if (mdsFile !== undefined && !existsSync(resolve(cwd, mdsFile)))
+    problems.push(`FIDO_MDS_FILE does not exist (got "${mdsFile}")`);
   const mdsRoot = str('FIDO_MDS_ROOT_CERT');
-  if (mdsRoot !== undefined && !existsSync(resolve(cwd, mdsRoot))) problems.push(`FIDO_MDS_ROOT_CERT does not exist (got "${mdsRoot}")`);
+  if (mdsRoot !== undefined && !existsSync(resolve(cwd, mdsRoot)))
+    problems.push(`FIDO_MDS_ROOT_CERT does not exist (got "${mdsRoot}")`);
   let mdsUrl: URL | undefined;
   const mdsUrlRaw = str('FIDO_MDS_URL');
   if (mdsUrlRaw !== undefined) {
     try {
       mdsUrl = new URL(mdsUrlRaw);
-      if (mdsUrl.protocol !== 'https:' && !(mdsUrl.protocol === 'http:' && isLoopback(mdsUrl.hostname))) problems.push('FIDO_MDS_URL must be https (http only for localhost)');
+      if (mdsUrl.protocol !== 'https:' && !(mdsUrl.protocol === 'http:' && isLoopback(mdsUrl.hostname)))
+        problems.push('FIDO_MDS_URL must be https (http only for localhost)');
     } catch {
       problems.push(`FIDO_MDS_URL is not a URL (got "${mdsUrlRaw}")`);
     }
@@ -256,10 +269,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (publicUrlRaw !== undefined) {
     try {
       const url = new URL(publicUrlRaw);
-      if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) throw new Error('not a base URL');
+      if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password)
+        throw new Error('not a base URL');
       publicUrl = url.href.replace(/\/+$/, '');
     } catch {
-      problems.push(`PUBLIC_URL must be an http(s) base URL without query, fragment or credentials, like https://mfa.example.com (got "${publicUrlRaw}")`);
+      problems.push(
+        `PUBLIC_URL must be an http(s) base URL without query, fragment or credentials, like https://mfa.example.com (got "${publicUrlRaw}")`,
+      );
     }
   }
 
@@ -327,9 +343,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   if (config.auth.issuer !== undefined && config.auth.issuer === config.mfa.tokenIssuer) {
     // The bearer verifier refuses tokens with Tessera's own issuer, so the two must differ.
-    problems.push(`AUTH_ISSUER must differ from MFA_TOKEN_ISSUER ("${config.mfa.tokenIssuer}"): Tessera's MFA tokens are never bearer tokens`);
+    problems.push(
+      `AUTH_ISSUER must differ from MFA_TOKEN_ISSUER ("${config.mfa.tokenIssuer}"): Tessera's MFA tokens are never bearer tokens`,
+    );
   }
-  if (config.metrics.port !== 0 && config.metrics.port === config.port) problems.push(`METRICS_PORT must differ from PORT (both ${config.port}): /metrics is never served on the API port`);
+  if (config.metrics.port !== 0 && config.metrics.port === config.port)
+    problems.push(`METRICS_PORT must differ from PORT (both ${config.port}): /metrics is never served on the API port`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

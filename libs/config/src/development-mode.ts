@@ -8,7 +8,11 @@ import type { AppConfig } from './app-config.js';
 export function developmentModeWarning(config: AppConfig): string | null {
   if (config.env !== 'development') return null;
   const enabled: string[] = [];
-  if (config.devMode) enabled.push('the demo page (/demo, /demo/session)', 'dev tokens signed with the generated secret in data/dev-jwt-secret');
+  if (config.devMode)
+    enabled.push(
+      'the demo page (/demo, /demo/session)',
+      'dev tokens signed with the generated secret in data/dev-jwt-secret',
+    );
   if (config.demoTenant) enabled.push('the demo tenant');
   if (!config.mfa.encryptionKey) enabled.push('a generated MFA encryption key in the data directory');
   if (config.migrateOnStart) enabled.push('migrations on start');

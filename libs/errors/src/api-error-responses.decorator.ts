@@ -6,13 +6,21 @@ import type { ErrorBody } from './api-error.js';
 /** The one error body, as documented in the OpenAPI document. */
 @ApiSchema({ name: 'Error', description: 'The body of every non-2xx response.' })
 export class ErrorBodyDto {
-  @ApiProperty({ enum: ERROR_CODES, description: 'Machine-readable error code from the one catalogue; each response lists the codes its status can carry.' })
+  @ApiProperty({
+    enum: ERROR_CODES,
+    description:
+      'Machine-readable error code from the one catalogue; each response lists the codes its status can carry.',
+  })
   code: string;
 
   @ApiProperty({ description: 'Human-readable description of the error.' })
   message: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Optional additional context about the error.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Optional additional context about the error.',
+  })
   details?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [String], description: 'Policy notices from determining Cedar rules, if applicable.' })
@@ -27,7 +35,9 @@ const ANY_ROUTE: readonly ErrorCode[] = ['internal', 'rate_limited', 'headers_to
 
 /** What the body of each code looks like beyond `{code, message}`, as the service sends it. */
 const EXAMPLE_EXTRAS: Partial<Record<ErrorCode, Pick<ErrorBody, 'details' | 'notices'>>> = {
-  validation_failed: { details: { fields: [{ field: 'device_name', reason: 'must be 1 to 100 characters after trimming' }] } },
+  validation_failed: {
+    details: { fields: [{ field: 'device_name', reason: 'must be 1 to 100 characters after trimming' }] },
+  },
   verification_failed: { details: { reason: 'origin' } },
   policy_invalid: { details: { errors: [{ message: 'unexpected token `permit`', line: 1, column: 1 }] } },
   policy_denied: {
@@ -35,7 +45,11 @@ const EXAMPLE_EXTRAS: Partial<Record<ErrorCode, Pick<ErrorBody, 'details' | 'not
     notices: ['You already have the maximum of 10 authenticators. Remove one before adding another.'],
   },
   step_up_required: {
-    details: { determining_policies: ['baseline.step_up_to_change_factors'], max_age_seconds: 300, challenge_path: '/v1/users/me/mfa/challenges' },
+    details: {
+      determining_policies: ['baseline.step_up_to_change_factors'],
+      max_age_seconds: 300,
+      challenge_path: '/v1/users/me/mfa/challenges',
+    },
     notices: ['To change your security factors, first confirm it is you with one of the factors you already have.'],
   },
   rate_limited: { details: { retry_after_seconds: 42 } },
@@ -72,22 +86,31 @@ export function ApiErrorResponses(...codes: (ErrorCode | ErrorDoc)[]): ClassDeco
     const prototype = (target as { prototype: Record<string, unknown> }).prototype;
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const handler = Object.getOwnPropertyDescriptor(prototype, name)?.value;
-      if (name !== 'constructor' && typeof handler === 'function' && Reflect.hasMetadata(METHOD_METADATA, handler)) documentErrors(handler as Handler, codes);
+      if (name !== 'constructor' && typeof handler === 'function' && Reflect.hasMetadata(METHOD_METADATA, handler))
+        documentErrors(handler as Handler, codes);
     }
   };
 }
 
 function documentErrors(handler: Handler, entries: readonly (ErrorCode | ErrorDoc)[]): void {
   const codes = entries.map((e) => (typeof e === 'string' ? e : e.code));
-  const all = new Set<ErrorCode>([...((Reflect.getMetadata(CODES_METADATA, handler) as ErrorCode[] | undefined) ?? []), ...codes, ...ANY_ROUTE]);
+  const all = new Set<ErrorCode>([
+    ...((Reflect.getMetadata(CODES_METADATA, handler) as ErrorCode[] | undefined) ?? []),
+    ...codes,
+    ...ANY_ROUTE,
+  ]);
   const ordered = ERROR_CODES.filter((c) => all.has(c));
   Reflect.defineMetadata(CODES_METADATA, ordered, handler);
-  const messages: Partial<Record<ErrorCode, string>> = { ...(Reflect.getMetadata(MESSAGES_METADATA, handler) as Partial<Record<ErrorCode, string>> | undefined) };
+  const messages: Partial<Record<ErrorCode, string>> = {
+    ...(Reflect.getMetadata(MESSAGES_METADATA, handler) as Partial<Record<ErrorCode, string>> | undefined),
+  };
   for (const entry of entries) if (typeof entry !== 'string') messages[entry.code] = entry.message;
   Reflect.defineMetadata(MESSAGES_METADATA, messages, handler);
 
   // Rewrite this handler's error responses from the united list (ApiResponse would append descriptions).
-  const responses = { ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as Record<string, unknown> | undefined) ?? {}) };
+  const responses = {
+    ...((Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as Record<string, unknown> | undefined) ?? {}),
+  };
   for (const status of Object.keys(responses)) if (Number(status) >= 400) delete responses[status];
   Reflect.defineMetadata(DECORATORS.API_RESPONSE, responses, handler);
 
@@ -98,7 +121,12 @@ function documentErrors(handler: Handler, entries: readonly (ErrorCode | ErrorDo
       status,
       type: ErrorBodyDto,
       description: `Error: ${list.map((c) => `\`${c}\``).join(', ')}`,
-      examples: Object.fromEntries(list.map((code) => [code, { summary: messages[code] ?? ERROR_MESSAGES[code], value: errorExample(code, messages[code]) }])),
+      examples: Object.fromEntries(
+        list.map((code) => [
+          code,
+          { summary: messages[code] ?? ERROR_MESSAGES[code], value: errorExample(code, messages[code]) },
+        ]),
+      ),
     })({}, '', { value: handler });
   }
 }

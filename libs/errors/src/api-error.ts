@@ -49,7 +49,9 @@ export class ApiError extends Error {
 
   /** The body, with the message and notices in `language` where a translation exists. */
   toBody(language = DEFAULT_LANGUAGE): ErrorBody {
-    const message = this.catalogueMessage ? (ERROR_MESSAGES_BY_LANGUAGE[language]?.[this.code] ?? this.message) : this.message;
+    const message = this.catalogueMessage
+      ? (ERROR_MESSAGES_BY_LANGUAGE[language]?.[this.code] ?? this.message)
+      : this.message;
     const body: ErrorBody = { code: this.code, message };
     if (this.details && Object.keys(this.details).length > 0) body.details = this.details;
     const notices = this.localizedNotices ? this.localizedNotices.map((n) => inLanguage(n, language)) : this.notices;

@@ -31,7 +31,8 @@ describe('error catalogue', () => {
       internal: 500,
       not_implemented: 501,
     };
-    for (const [code, status] of Object.entries(expected)) assert.equal(ERROR_STATUS[code as keyof typeof ERROR_STATUS], status, code);
+    for (const [code, status] of Object.entries(expected))
+      assert.equal(ERROR_STATUS[code as keyof typeof ERROR_STATUS], status, code);
   });
 });
 
@@ -40,12 +41,24 @@ describe('ApiError', () => {
     const err = new ApiError('not_found');
     assert.equal(err.status, 404);
     assert.deepEqual(err.toBody(), { code: 'not_found', message: ERROR_MESSAGES.not_found });
-    assert.deepEqual(new ApiError('policy_denied', 'No.', { details: {}, notices: [] }).toBody(), { code: 'policy_denied', message: 'No.' });
+    assert.deepEqual(new ApiError('policy_denied', 'No.', { details: {}, notices: [] }).toBody(), {
+      code: 'policy_denied',
+      message: 'No.',
+    });
   });
 
   it('carries details, notices and headers', () => {
-    const err = new ApiError('policy_denied', 'Denied.', { details: { determining_policies: ['p1'] }, notices: ['Use a security key.'], headers: { 'Retry-After': '1' } });
-    assert.deepEqual(err.toBody(), { code: 'policy_denied', message: 'Denied.', details: { determining_policies: ['p1'] }, notices: ['Use a security key.'] });
+    const err = new ApiError('policy_denied', 'Denied.', {
+      details: { determining_policies: ['p1'] },
+      notices: ['Use a security key.'],
+      headers: { 'Retry-After': '1' },
+    });
+    assert.deepEqual(err.toBody(), {
+      code: 'policy_denied',
+      message: 'Denied.',
+      details: { determining_policies: ['p1'] },
+      notices: ['Use a security key.'],
+    });
     assert.deepEqual(err.headers, { 'Retry-After': '1' });
   });
 
@@ -66,7 +79,10 @@ describe('flattenValidationErrors', () => {
       {
         property: 'webauthn',
         children: [
-          { property: 'origins', children: [{ property: '0', constraints: { isString: 'each value must be a string' }, children: [] }] },
+          {
+            property: 'origins',
+            children: [{ property: '0', constraints: { isString: 'each value must be a string' }, children: [] }],
+          },
         ],
       },
     ] as unknown as ValidationError[];

@@ -71,7 +71,7 @@ export const ERROR_MESSAGES = {
   tenant_mismatch: 'X-Tenant-ID does not match the tenant of the credential.',
   tenant_unavailable: 'The tenant does not exist or is disabled.',
   policy_denied: 'The tenant policy does not allow this.',
-  step_up_unavailable: 'None of the user\'s factors can give the requested strength of proof.',
+  step_up_unavailable: "None of the user's factors can give the requested strength of proof.",
   step_up_required: 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.',
   not_found: 'Not found.',
   method_not_allowed: 'Method not allowed.',
@@ -99,7 +99,8 @@ export const ERROR_MESSAGES_DE = {
   tenant_mismatch: 'X-Tenant-ID passt nicht zum Mandanten der Anmeldedaten.',
   tenant_unavailable: 'Der Mandant existiert nicht oder ist deaktiviert.',
   policy_denied: 'Die Richtlinie des Mandanten erlaubt das nicht.',
-  step_up_required: 'Bestätigen Sie mit einem Ihrer vorhandenen Faktoren, dass Sie es sind, und wiederholen Sie die Anfrage mit dem Header X-MFA-Token.',
+  step_up_required:
+    'Bestätigen Sie mit einem Ihrer vorhandenen Faktoren, dass Sie es sind, und wiederholen Sie die Anfrage mit dem Header X-MFA-Token.',
   step_up_unavailable: 'Keiner der Faktoren des Benutzers erreicht die verlangte Stärke des Nachweises.',
   not_found: 'Nicht gefunden.',
   method_not_allowed: 'Methode nicht erlaubt.',
@@ -115,7 +116,10 @@ export const ERROR_MESSAGES_DE = {
 } as const satisfies Record<ErrorCode, string>;
 
 /** Catalogue messages by language; English is the default. */
-export const ERROR_MESSAGES_BY_LANGUAGE: Readonly<Record<string, Readonly<Record<ErrorCode, string>>>> = { en: ERROR_MESSAGES, de: ERROR_MESSAGES_DE };
+export const ERROR_MESSAGES_BY_LANGUAGE: Readonly<Record<string, Readonly<Record<ErrorCode, string>>>> = {
+  en: ERROR_MESSAGES,
+  de: ERROR_MESSAGES_DE,
+};
 
 export function statusOf(code: ErrorCode): number {
   return ERROR_STATUS[code];

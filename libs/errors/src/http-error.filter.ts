@@ -33,7 +33,10 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   /** The request's own logger (request_id, tenant_id, user_id) when the request logging gave it one. */
   private logFor(req: Request): PinoLogger {
-    return (req as Request & { log?: PinoLogger }).log ?? this.logger.child({ request_id: (req as Request & { id?: string }).id });
+    return (
+      (req as Request & { log?: PinoLogger }).log ??
+      this.logger.child({ request_id: (req as Request & { id?: string }).id })
+    );
   }
 
   toApiError(exception: unknown, req: Request & { id?: string }): ApiError {
@@ -41,7 +44,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return this.fromHttpException(exception, req);
     if (this.isUnavailable(exception)) {
       this.logFor(req).warn({ err: describe(exception) }, 'database unavailable');
-      return new ApiError('service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { headers: { 'Retry-After': '5' } });
+      return new ApiError('service_unavailable', 'The service is temporarily unavailable. Retry shortly.', {
+        headers: { 'Retry-After': '5' },
+      });
     }
     this.logFor(req).error({ err: exception }, 'unexpected error');
     return new ApiError('internal', 'An unexpected error occurred.', { details: { request_id: req.id } });
@@ -52,13 +57,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (status === 404) {
       const allowed = this.allowedMethods(req.path);
       if (allowed.length > 0) {
-        return new ApiError('method_not_allowed', `Method ${req.method} is not allowed here.`, { headers: { Allow: allowed.join(', ') } });
+        return new ApiError('method_not_allowed', `Method ${req.method} is not allowed here.`, {
+          headers: { Allow: allowed.join(', ') },
+        });
       }
       return new ApiError('not_found', 'Not found.');
     }
     if (status === 400) {
       // Built-in pipes (ParseUUIDPipe, ParseIntPipe…) — their text names the parameter, not internals.
-      const message = exception.message && exception.message.length < 200 ? exception.message : 'The request is invalid.';
+      const message =
+        exception.message && exception.message.length < 200 ? exception.message : 'The request is invalid.';
       return new ApiError('validation_failed', message, { details: { fields: [{ field: 'path', reason: message }] } });
     }
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'validation_failed');

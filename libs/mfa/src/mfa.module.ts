@@ -28,7 +28,11 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
 
 @Module({
   providers: [
-    { provide: MFA_ENCRYPTION_KEY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => resolveMfaEncryptionKey(config) },
+    {
+      provide: MFA_ENCRYPTION_KEY,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => resolveMfaEncryptionKey(config),
+    },
     FactorsService,
     FactorManagementService,
     CredentialSignalsService,
@@ -57,6 +61,15 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,
   ],
-  exports: [MFA_ENCRYPTION_KEY, StepUpProofGuard, FactorsService, BackupCodesService, WebAuthnEnrollmentService, ChallengesService, MfaTokenService, TokenKeysService],
+  exports: [
+    MFA_ENCRYPTION_KEY,
+    StepUpProofGuard,
+    FactorsService,
+    BackupCodesService,
+    WebAuthnEnrollmentService,
+    ChallengesService,
+    MfaTokenService,
+    TokenKeysService,
+  ],
 })
 export class MfaModule {}

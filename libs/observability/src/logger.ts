@@ -12,7 +12,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     base: { service: 'tessera' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.authorization', '*.Authorization', '*["x-api-key"]', '*.password', '*.secret', '*.codes', '*.code', '*.token', '*.api_key', '*.key'],
+      paths: [
+        '*.authorization',
+        '*.Authorization',
+        '*["x-api-key"]',
+        '*.password',
+        '*.secret',
+        '*.codes',
+        '*.code',
+        '*.token',
+        '*.api_key',
+        '*.key',
+      ],
       censor: '[redacted]',
     },
   };

@@ -22,7 +22,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the metrics listener serves GET /metrics\n');
+        res
+          .writeHead(404, { 'Content-Type': 'text/plain' })
+          .end('Not found: the metrics listener serves GET /metrics\n');
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -30,7 +32,10 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
         return;
       }
       this.metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+        (text) =>
+          res
+            .writeHead(200, { 'Content-Type': this.metrics.registry.contentType, 'Cache-Control': 'no-store' })
+            .end(req.method === 'HEAD' ? undefined : text),
         (err: unknown) => {
           this.logger.error(`metrics collection failed: ${(err as Error).message}`);
           res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics collection failed\n');
@@ -41,7 +46,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     server.keepAliveTimeout = 5_000;
     const { port, host } = this.config.metrics;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`metrics listener on ${host}:${port}: ${err.code ?? err.message} (set METRICS_PORT)`)));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(`metrics listener on ${host}:${port}: ${err.code ?? err.message} (set METRICS_PORT)`)),
+      );
       server.listen(port, host, () => resolve());
     });
     this.server = server;

@@ -90,7 +90,7 @@ export class Metrics {
   });
   readonly rateLimitMemoryFallback = new Gauge({
     name: 'tessera_rate_limit_memory_fallback',
-    help: '1 while rate limits are counted in this node\'s memory because the shared store (Redis) failed, else 0',
+    help: "1 while rate limits are counted in this node's memory because the shared store (Redis) failed, else 0",
     registers: [this.registry],
   });
   private fidoMetadata: () => FidoMetadataState = () => ({ lastRefresh: 'none' });
@@ -169,7 +169,12 @@ export class Metrics {
    * answers that have no begin step (a TOTP or backup code at sign-in). A failing step counts a
    * failure, with the error code answered as its reason.
    */
-  async ceremony<T>(ceremony: CeremonyKind, method: string, step: 'start' | 'finish' | 'answer', work: () => Promise<T>): Promise<T> {
+  async ceremony<T>(
+    ceremony: CeremonyKind,
+    method: string,
+    step: 'start' | 'finish' | 'answer',
+    work: () => Promise<T>,
+  ): Promise<T> {
     if (step === 'answer') this.ceremoniesStarted.inc({ ceremony, method });
     try {
       const result = await work();
@@ -183,7 +188,11 @@ export class Metrics {
   }
 
   /** An answer to an MFA challenge: a verification (success or the error code) that completes an authentication ceremony. */
-  async verification<T>(method: 'webauthn' | 'totp' | 'backup_code', step: 'finish' | 'answer', work: () => Promise<T>): Promise<T> {
+  async verification<T>(
+    method: 'webauthn' | 'totp' | 'backup_code',
+    step: 'finish' | 'answer',
+    work: () => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await this.ceremony('authentication', method, step, work);
       this.mfaVerifications.inc({ method, outcome: 'success' });

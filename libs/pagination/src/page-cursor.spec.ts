@@ -13,10 +13,17 @@ describe('page cursors', () => {
   });
 
   it('refuses cursors it did not issue as validation_failed on `cursor`', () => {
-    for (const bad of [ID, 'not base64!', Buffer.from(`c1.${ID}'--`).toString('base64url'), Buffer.from(`c2.${ID}`).toString('base64url'), '']) {
+    for (const bad of [
+      ID,
+      'not base64!',
+      Buffer.from(`c1.${ID}'--`).toString('base64url'),
+      Buffer.from(`c2.${ID}`).toString('base64url'),
+      '',
+    ]) {
       assert.throws(
         () => decodeCursor(bad),
-        (e: unknown) => e instanceof ApiError && e.code === 'validation_failed' && JSON.stringify(e.details).includes('cursor'),
+        (e: unknown) =>
+          e instanceof ApiError && e.code === 'validation_failed' && JSON.stringify(e.details).includes('cursor'),
         bad,
       );
     }
@@ -24,7 +31,13 @@ describe('page cursors', () => {
 
   it('toPage keeps `limit` rows and points the cursor at the last one shown', () => {
     const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
-    assert.deepEqual(toPage(rows, 2, (r) => r.id), { data: ['a', 'b'], next_cursor: encodeCursor('b'), has_more: true });
-    assert.deepEqual(toPage(rows, 3, (r) => r.id), { data: ['a', 'b', 'c'], next_cursor: null, has_more: false });
+    assert.deepEqual(
+      toPage(rows, 2, (r) => r.id),
+      { data: ['a', 'b'], next_cursor: encodeCursor('b'), has_more: true },
+    );
+    assert.deepEqual(
+      toPage(rows, 3, (r) => r.id),
+      { data: ['a', 'b', 'c'], next_cursor: null, has_more: false },
+    );
   });
 });

@@ -23,7 +23,8 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string): string {
   const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const id = text.startsWith(PREFIX) ? text.slice(PREFIX.length) : '';
-  if (!ID_SHAPE.test(id)) throw validationFailed([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
+  if (!ID_SHAPE.test(id))
+    throw validationFailed([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
   return id;
 }
 
@@ -31,5 +32,9 @@ export function decodeCursor(cursor: string): string {
 export function toPage<R extends { id: string }, T>(rows: readonly R[], limit: number, map: (row: R) => T): Page<T> {
   const slice = rows.slice(0, limit);
   const hasMore = rows.length > limit;
-  return { data: slice.map(map), next_cursor: hasMore ? encodeCursor(slice[slice.length - 1]!.id) : null, has_more: hasMore };
+  return {
+    data: slice.map(map),
+    next_cursor: hasMore ? encodeCursor(slice[slice.length - 1]!.id) : null,
+    has_more: hasMore,
+  };
 }

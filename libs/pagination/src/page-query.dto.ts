@@ -4,7 +4,13 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /** A `?cursor=&limit=` page request. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Items per page (1–100).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 20,
+    description: 'Items per page (1–100).',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -12,7 +12,25 @@ export function isConnectionError(err: unknown): boolean {
   const code = e?.driverError?.code ?? e?.code ?? '';
   const message = e?.message ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004', 'SQLITE_BUSY'].includes(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection ended|canceling statement due to statement timeout/i.test(message)
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      '57P01',
+      '57P02',
+      '57P03',
+      '53300',
+      '08000',
+      '08003',
+      '08006',
+      '08001',
+      '08004',
+      'SQLITE_BUSY',
+    ].includes(code) ||
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection ended|canceling statement due to statement timeout/i.test(
+      message,
+    )
   );
 }

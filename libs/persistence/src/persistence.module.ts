@@ -21,7 +21,9 @@ async function connectAtStart(config: AppConfig): Promise<DataSource> {
       return await ds.initialize();
     } catch (err) {
       if (attempt >= START_ATTEMPTS || !isConnectionError(err)) throw err;
-      logger.warn(`database not reachable at start (${(err as Error).message}); attempt ${attempt + 1} of ${START_ATTEMPTS} in 1 s`);
+      logger.warn(
+        `database not reachable at start (${(err as Error).message}); attempt ${attempt + 1} of ${START_ATTEMPTS} in 1 s`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }

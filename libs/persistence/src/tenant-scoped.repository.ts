@@ -43,7 +43,11 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     return this.repo.findOne({ where: this.scoped(tenantId, where) });
   }
 
-  async find(tenantId: string, where: FindOptionsWhere<T> = {}, options: Omit<FindManyOptions<T>, 'where'> = {}): Promise<T[]> {
+  async find(
+    tenantId: string,
+    where: FindOptionsWhere<T> = {},
+    options: Omit<FindManyOptions<T>, 'where'> = {},
+  ): Promise<T[]> {
     return this.repo.find({ ...options, where: this.scoped(tenantId, where) });
   }
 
@@ -77,17 +81,28 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
   }
 
   /** Insert, or update the row that conflicts on `conflictPaths` (one statement, both dialects). */
-  async upsert(tenantId: string, row: Omit<T, 'tenantId' | 'tenant'>, conflictPaths: (keyof T & string)[]): Promise<void> {
+  async upsert(
+    tenantId: string,
+    row: Omit<T, 'tenantId' | 'tenant'>,
+    conflictPaths: (keyof T & string)[],
+  ): Promise<void> {
     assertTenantId(tenantId);
-    if (!conflictPaths.includes('tenantId' as keyof T & string)) throw new Error('TenantScopedRepository.upsert: conflict paths must include tenantId');
-    await this.repo.upsert({ ...row, tenantId } as unknown as QueryDeepPartialEntity<T>, { conflictPaths, skipUpdateIfNoValuesChanged: false });
+    if (!conflictPaths.includes('tenantId' as keyof T & string))
+      throw new Error('TenantScopedRepository.upsert: conflict paths must include tenantId');
+    await this.repo.upsert({ ...row, tenantId } as unknown as QueryDeepPartialEntity<T>, {
+      conflictPaths,
+      skipUpdateIfNoValuesChanged: false,
+    });
   }
 
   /**
    * Deletes the matching rows and returns them, in one statement (DELETE … RETURNING, which
    * PostgreSQL and SQLite ≥ 3.35 support): a row is returned to exactly one concurrent caller.
    */
-  async deleteReturning(tenantId: string, where: Partial<Record<keyof T & string, string | number | boolean>>): Promise<T[]> {
+  async deleteReturning(
+    tenantId: string,
+    where: Partial<Record<keyof T & string, string | number | boolean>>,
+  ): Promise<T[]> {
     assertTenantId(tenantId);
     const metadata = this.manager.connection.getMetadata(this.target);
     const driver = this.manager.connection.driver;
@@ -104,11 +119,15 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     const sql = `DELETE FROM ${driver.escape(metadata.tableName)} WHERE ${conditions.join(' AND ')} RETURNING *`;
     const result: unknown = await this.manager.query(sql, params);
     // pg through TypeORM answers [rows, count] for DELETE … RETURNING; better-sqlite3 answers rows.
-    const rows = (postgres && Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+    const rows = (postgres && Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((raw) => {
       const entity = this.repo.create();
       for (const column of metadata.columns) {
-        if (column.databaseName in raw) column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+        if (column.databaseName in raw)
+          column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
       }
       return entity;
     });

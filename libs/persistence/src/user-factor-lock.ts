@@ -11,7 +11,12 @@ const queuesByDatabase = new WeakMap<DataSource, Map<string, Promise<unknown>>>(
  * statement comes first, so later statements see what earlier holders committed); on SQLite a
  * queue in this process around the transaction.
  */
-export async function withUserFactorLock<T>(dataSource: DataSource, tenantId: string, userId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function withUserFactorLock<T>(
+  dataSource: DataSource,
+  tenantId: string,
+  userId: string,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
   assertTenantId(tenantId);
   const key = `factors:${tenantId}:${userId}`;
   if (dataSource.options.type === 'postgres') {

@@ -7,7 +7,11 @@ import { POLICY_ENGINE, PolicyService } from './policy.service.js';
 @Global()
 @Module({
   providers: [
-    { provide: POLICY_ENGINE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => PolicyEngine.create({ maxTenants: config.policyCacheTenants }) },
+    {
+      provide: POLICY_ENGINE,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => PolicyEngine.create({ maxTenants: config.policyCacheTenants }),
+    },
     PolicyService,
   ],
   exports: [PolicyService, POLICY_ENGINE],

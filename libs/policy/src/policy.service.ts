@@ -25,11 +25,19 @@ export const STEP_UP_RULE_ID = 'baseline.step_up_to_change_factors';
 export const STEP_UP_CHALLENGE_PATH = '/v1/users/me/mfa/challenges';
 
 function stepUpRequired(maxAgeSeconds: number, determining: string[], notices: LocalizedText[]): ApiError {
-  return new ApiError('step_up_required', 'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.', {
-    details: { determining_policies: determining, max_age_seconds: maxAgeSeconds, challenge_path: STEP_UP_CHALLENGE_PATH },
-    localizedNotices: notices,
-    headers: { 'WWW-Authenticate': `Bearer error="insufficient_user_authentication", max_age="${maxAgeSeconds}"` },
-  });
+  return new ApiError(
+    'step_up_required',
+    'Confirm it is you with one of your existing factors, then retry with the X-MFA-Token header.',
+    {
+      details: {
+        determining_policies: determining,
+        max_age_seconds: maxAgeSeconds,
+        challenge_path: STEP_UP_CHALLENGE_PATH,
+      },
+      localizedNotices: notices,
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_user_authentication", max_age="${maxAgeSeconds}"` },
+    },
+  );
 }
 
 export interface AuthorizeInput {
@@ -83,15 +91,28 @@ export class PolicyService implements OnModuleInit {
   async authorize(input: AuthorizeInput): Promise<Decision> {
     const { tenant } = input;
     const stopTimer = this.metrics.policyDecisionDuration.startTimer({ action: input.action });
-    const decision = await this.engine.authorize(tenant.id, tenant.policyVersion, () => this.loadTenantRules(tenant.id), {
-      principal: principalEntity(input.principal),
-      action: input.action,
-      resource: { type: input.resource.type, id: input.resource.id, tenantId: tenant.id, attrs: input.resource.attrs ?? {} },
-      context: input.context,
-      related: input.related,
-    });
+    const decision = await this.engine.authorize(
+      tenant.id,
+      tenant.policyVersion,
+      () => this.loadTenantRules(tenant.id),
+      {
+        principal: principalEntity(input.principal),
+        action: input.action,
+        resource: {
+          type: input.resource.type,
+          id: input.resource.id,
+          tenantId: tenant.id,
+          attrs: input.resource.attrs ?? {},
+        },
+        context: input.context,
+        related: input.related,
+      },
+    );
     stopTimer();
-    this.metrics.policyDecisions.inc({ action: input.action, outcome: decision.allowed ? 'allow' : decision.errors.length ? 'error' : 'deny' });
+    this.metrics.policyDecisions.inc({
+      action: input.action,
+      outcome: decision.allowed ? 'allow' : decision.errors.length ? 'error' : 'deny',
+    });
     return decision;
   }
 
@@ -104,14 +125,18 @@ export class PolicyService implements OnModuleInit {
     const decision = await this.authorize(input);
     if (decision.allowed) return;
     if (decision.errors.length > 0) {
-      this.logger.warn(`policy evaluation error for ${input.action} in tenant ${input.tenant.id}: ${decision.errors.join('; ')}`);
+      this.logger.warn(
+        `policy evaluation error for ${input.action} in tenant ${input.tenant.id}: ${decision.errors.join('; ')}`,
+      );
     }
     const ids = decision.determining.map((r) => r.id);
     const notices = decision.determining
       .filter((r) => typeof r.notice === 'string' && r.notice.length > 0)
       .map((r) => ({ text: r.notice!, ...(r.noticeTranslations ? { translations: r.noticeTranslations } : {}) }));
     const stepUp = decision.errors.length === 0 && ids.includes(STEP_UP_RULE_ID);
-    this.logger.log(`${stepUp ? 'step-up required for' : 'policy denied'} ${input.action} on ${input.resource.type}: ${ids.join(', ') || 'no rule permits it'}`);
+    this.logger.log(
+      `${stepUp ? 'step-up required for' : 'policy denied'} ${input.action} on ${input.resource.type}: ${ids.join(', ') || 'no rule permits it'}`,
+    );
     await this.audit.record(input.tenant.id, {
       ...(actorOf(input.principal) as { actorType: 'user' | 'api_key'; actorId: string }),
       action: stepUp ? 'step_up.required' : 'policy.denied',
@@ -138,7 +163,10 @@ export class PolicyService implements OnModuleInit {
             ? // Tessera's baseline, not a rule the tenant wrote: the notices say which.
               "Your organization's security policy does not allow this."
             : 'The tenant policy does not allow this.';
-    throw new ApiError('policy_denied', message, { details: { determining_policies: ids, action: input.action }, localizedNotices: notices });
+    throw new ApiError('policy_denied', message, {
+      details: { determining_policies: ids, action: input.action },
+      localizedNotices: notices,
+    });
   }
 
   /**

@@ -11,7 +11,8 @@ import { IpRateLimitGuard } from './ip-rate-limit.guard.js';
     {
       provide: RATE_LIMIT_STORE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => (config.redisUrl ? new RedisRateLimitStore(config.redisUrl) : new MemoryRateLimitStore()),
+      useFactory: (config: AppConfig) =>
+        config.redisUrl ? new RedisRateLimitStore(config.redisUrl) : new MemoryRateLimitStore(),
     },
     RateLimitService,
     IpRateLimitGuard,

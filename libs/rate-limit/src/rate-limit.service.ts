@@ -40,7 +40,8 @@ export class RateLimitService implements OnApplicationShutdown {
     const limit = this.config.rateLimits.mfaFailures;
     if (limit === 0) return;
     const w = await this.count('peek', `mfa-fail:${tenantId}:${userId}`, MFA_FAILURE_WINDOW);
-    if (w.count >= limit) throw this.limited('mfa_failures', w, 'Too many failed verification attempts. Try again later.');
+    if (w.count >= limit)
+      throw this.limited('mfa_failures', w, 'Too many failed verification attempts. Try again later.');
   }
 
   /** Counts a failure; true when this one reached the limit (the user is locked out from now on). */
@@ -86,5 +87,8 @@ export class RateLimitService implements OnApplicationShutdown {
 
 function limited(w: WindowCount, message: string): ApiError {
   const retryAfter = Math.max(1, Math.ceil(w.resetInMs / 1000));
-  return new ApiError('rate_limited', message, { headers: { 'Retry-After': String(retryAfter) }, details: { retry_after_seconds: retryAfter } });
+  return new ApiError('rate_limited', message, {
+    headers: { 'Retry-After': String(retryAfter) },
+    details: { retry_after_seconds: retryAfter },
+  });
 }

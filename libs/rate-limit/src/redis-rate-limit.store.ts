@@ -14,7 +14,10 @@ return {count, ttl}
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: Redis;
 
-  constructor(url: string, private readonly prefix = 'tessera:rl:') {
+  constructor(
+    url: string,
+    private readonly prefix = 'tessera:rl:',
+  ) {
     this.redis = new Redis(url, {
       lazyConnect: false,
       enableOfflineQueue: false,

@@ -17,12 +17,21 @@ export interface EnrollOptions {
 }
 
 /** Registers a passkey or security key for the signed-in user: options → navigator.credentials.create() → completion. */
-export async function enroll(client: TesseraClient, { methodType, deviceName }: EnrollOptions): Promise<Outcome<Schemas['BackupCodes']>> {
-  const begun = await outcomeOf(client.POST('/v1/users/me/mfa/webauthn/register', { params: { query: { method_type: methodType } } }));
+export async function enroll(
+  client: TesseraClient,
+  { methodType, deviceName }: EnrollOptions,
+): Promise<Outcome<Schemas['BackupCodes']>> {
+  const begun = await outcomeOf(
+    client.POST('/v1/users/me/mfa/webauthn/register', { params: { query: { method_type: methodType } } }),
+  );
   if (begun.error) return failed(begun);
   const credential = await ceremony(() => startRegistration({ optionsJSON: begun.data.options }));
   if (credential.error) return failed(credential);
-  return outcomeOf(client.POST('/v1/users/me/mfa/webauthn/register/complete', { body: { credential: credential.data, device_name: deviceName, method_type: methodType } }));
+  return outcomeOf(
+    client.POST('/v1/users/me/mfa/webauthn/register/complete', {
+      body: { credential: credential.data, device_name: deviceName, method_type: methodType },
+    }),
+  );
 }
 
 export interface SignInOptions {
@@ -34,12 +43,20 @@ export interface SignInOptions {
 }
 
 /** Completes an MFA challenge with a passkey or security key: request options → navigator.credentials.get() → an MFA token. */
-export async function signIn(client: TesseraClient, challengeId: string, options: SignInOptions = {}): Promise<Outcome<Schemas['MfaToken']>> {
+export async function signIn(
+  client: TesseraClient,
+  challengeId: string,
+  options: SignInOptions = {},
+): Promise<Outcome<Schemas['MfaToken']>> {
   const begun = await outcomeOf(client.POST('/v1/auth/mfa/webauthn/begin', { body: { challenge_id: challengeId } }));
   if (begun.error) return failed(begun);
-  const credential = await ceremony(() => startAuthentication({ optionsJSON: begun.data.options, useBrowserAutofill: options.useBrowserAutofill ?? false }));
+  const credential = await ceremony(() =>
+    startAuthentication({ optionsJSON: begun.data.options, useBrowserAutofill: options.useBrowserAutofill ?? false }),
+  );
   if (credential.error) return failed(credential);
-  return outcomeOf(client.POST('/v1/auth/mfa/webauthn/complete', { body: { challenge_id: challengeId, credential: credential.data } }));
+  return outcomeOf(
+    client.POST('/v1/auth/mfa/webauthn/complete', { body: { challenge_id: challengeId, credential: credential.data } }),
+  );
 }
 
 export interface StepUpOptions {
@@ -48,7 +65,10 @@ export interface StepUpOptions {
 }
 
 /** Step-up for the signed-in user: opens a challenge (unless given one) and completes it with WebAuthn, answering the MFA token. */
-export async function stepUp(client: TesseraClient, options: StepUpOptions = {}): Promise<Outcome<Schemas['MfaToken']>> {
+export async function stepUp(
+  client: TesseraClient,
+  options: StepUpOptions = {},
+): Promise<Outcome<Schemas['MfaToken']>> {
   let challengeId = options.challengeId;
   if (!challengeId) {
     const opened = await outcomeOf(client.POST('/v1/users/me/mfa/challenges'));
@@ -59,7 +79,9 @@ export async function stepUp(client: TesseraClient, options: StepUpOptions = {})
 }
 
 /** The browser's part: a failure (cancelled, timed out, no suitable authenticator) becomes `ceremony_failed`. */
-async function ceremony<T>(run: () => Promise<T>): Promise<{ data: T; error?: undefined } | { data?: undefined; error: TesseraError }> {
+async function ceremony<T>(
+  run: () => Promise<T>,
+): Promise<{ data: T; error?: undefined } | { data?: undefined; error: TesseraError }> {
   try {
     return { data: await run() };
   } catch (err) {
@@ -68,7 +90,10 @@ async function ceremony<T>(run: () => Promise<T>): Promise<{ data: T; error?: un
       error: {
         code: 'ceremony_failed',
         message: errorMessage(err, 'The browser did not complete the WebAuthn ceremony.'),
-        details: { name: errorName(cause) ?? errorName(err), ...(err instanceof WebAuthnError ? { reason: err.code } : {}) },
+        details: {
+          name: errorName(cause) ?? errorName(err),
+          ...(err instanceof WebAuthnError ? { reason: err.code } : {}),
+        },
       },
     };
   }

@@ -19,13 +19,17 @@ type BoundParameters<P> = P extends { header: infer H }
     ? Omit<P, 'header'> & { header?: LooseTenant<H> }
     : Omit<P, 'header'> & { header: LooseTenant<H> }
   : P;
-type BoundOperation<Op> = Op extends { parameters: infer P } ? Omit<Op, 'parameters'> & { parameters: BoundParameters<P> } : Op;
+type BoundOperation<Op> = Op extends { parameters: infer P }
+  ? Omit<Op, 'parameters'> & { parameters: BoundParameters<P> }
+  : Op;
 
 /**
  * The document's paths with `X-Tenant-ID` optional on every call: the client sends the tenant it
  * was created with (a call may still pass the header itself).
  */
-export type TesseraPaths = { [Path in keyof paths]: { [Method in keyof paths[Path]]: BoundOperation<paths[Path][Method]> } };
+export type TesseraPaths = {
+  [Path in keyof paths]: { [Method in keyof paths[Path]]: BoundOperation<paths[Path][Method]> };
+};
 
 /** The typed client: `client.GET('/v1/users/me/mfa')`, `client.POST(…, { body })`, each answering `{ data } | { error }`. */
 export type TesseraClient = Client<TesseraPaths>;

@@ -17,7 +17,8 @@ export interface ClientFailure {
 export type TesseraError = ApiErrorBody | ClientFailure;
 
 /** The API's result, or its error, as a value: check `error` first. `status` is the HTTP status of the API's answer, when there was one. */
-export type Outcome<T> = { data: T; error?: undefined; status: number } | { data?: undefined; error: TesseraError; status?: number };
+export type Outcome<T> =
+  { data: T; error?: undefined; status: number } | { data?: undefined; error: TesseraError; status?: number };
 
 /** The failure of one step, as the failure of a whole helper. */
 export function failed<T>(outcome: { error: TesseraError; status?: number }): Outcome<T> {
@@ -37,12 +38,25 @@ export async function outcomeOf<T>(call: Promise<FetchAnswer<T>>): Promise<Outco
   try {
     answer = await call;
   } catch (err) {
-    return { error: { code: 'network_error', message: errorMessage(err, 'The API could not be reached.'), details: { name: errorName(err) } } };
+    return {
+      error: {
+        code: 'network_error',
+        message: errorMessage(err, 'The API could not be reached.'),
+        details: { name: errorName(err) },
+      },
+    };
   }
   const status = answer.response.status;
   if (answer.response.ok) return { data: answer.data as T, status };
   if (isApiError(answer.error)) return { error: answer.error, status };
-  return { error: { code: 'unexpected_response', message: `The API answered HTTP ${status} without an error body.`, details: { status } }, status };
+  return {
+    error: {
+      code: 'unexpected_response',
+      message: `The API answered HTTP ${status} without an error body.`,
+      details: { status },
+    },
+    status,
+  };
 }
 
 /** Whether a value is the API's error body. */
@@ -52,7 +66,9 @@ export function isApiError(value: unknown): value is ApiErrorBody {
 }
 
 export function errorName(err: unknown): string | undefined {
-  return err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err) ? String((err as { name: unknown }).name) : undefined;
+  return err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err)
+    ? String((err as { name: unknown }).name)
+    : undefined;
 }
 
 export function errorMessage(err: unknown, fallback: string): string {

@@ -5,8 +5,23 @@ import { effectiveSettings, relatedOriginsDocument, validateWebAuthnSettings } f
 describe('related origins', () => {
   it('counts registrable-domain labels as browsers do (example.com and example.co.uk are one label)', () => {
     const base = { rp_id: 'example.com', rp_name: 'Example', origins: ['https://example.com'] };
-    assert.deepEqual(validateWebAuthnSettings({ ...base, related_origins: ['https://example.co.uk', 'https://a.test', 'https://b.test', 'https://c.org', 'https://d.net'] }), []);
-    const six = validateWebAuthnSettings({ ...base, related_origins: ['https://a.test', 'https://b.test', 'https://c.org', 'https://d.net', 'https://e.io'] });
+    assert.deepEqual(
+      validateWebAuthnSettings({
+        ...base,
+        related_origins: [
+          'https://example.co.uk',
+          'https://a.test',
+          'https://b.test',
+          'https://c.org',
+          'https://d.net',
+        ],
+      }),
+      [],
+    );
+    const six = validateWebAuthnSettings({
+      ...base,
+      related_origins: ['https://a.test', 'https://b.test', 'https://c.org', 'https://d.net', 'https://e.io'],
+    });
     assert.equal(six.length, 1);
     assert.equal(six[0]!.field, 'webauthn.related_origins');
   });
@@ -20,11 +35,36 @@ describe('related origins', () => {
   });
 
   it('the document drops origins that would add a sixth label, keeping order', () => {
-    const origins = ['https://a.com', 'https://www.a.com', 'https://b.com', 'https://c.com', 'https://d.com', 'https://e.com', 'https://f.com', 'https://a.co.uk'];
-    assert.deepEqual(relatedOriginsDocument(origins), ['https://a.com', 'https://www.a.com', 'https://b.com', 'https://c.com', 'https://d.com', 'https://e.com', 'https://a.co.uk']);
+    const origins = [
+      'https://a.com',
+      'https://www.a.com',
+      'https://b.com',
+      'https://c.com',
+      'https://d.com',
+      'https://e.com',
+      'https://f.com',
+      'https://a.co.uk',
+    ];
+    assert.deepEqual(relatedOriginsDocument(origins), [
+      'https://a.com',
+      'https://www.a.com',
+      'https://b.com',
+      'https://c.com',
+      'https://d.com',
+      'https://e.com',
+      'https://a.co.uk',
+    ]);
   });
 
   it('effective settings fill the defaults', () => {
-    assert.deepEqual(effectiveSettings({ rp_id: 'x.com', rp_name: 'X', origins: ['https://x.com'], attestation: { webauthn_fido: 'none' } }).attestation, { webauthn_passkey: 'none', webauthn_fido: 'none' });
+    assert.deepEqual(
+      effectiveSettings({
+        rp_id: 'x.com',
+        rp_name: 'X',
+        origins: ['https://x.com'],
+        attestation: { webauthn_fido: 'none' },
+      }).attestation,
+      { webauthn_passkey: 'none', webauthn_fido: 'none' },
+    );
   });
 });

@@ -20,7 +20,10 @@ export class TenancyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [context.getHandler(), context.getClass()]);
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (access !== 'user' && access !== 'admin') return true;
     const req = context.switchToHttp().getRequest<TesseraRequest>();
     const principal = req.principal;
@@ -42,7 +45,11 @@ export class TenancyGuard implements CanActivate {
     }
     req.tenant = tenant;
     // Every later log line of this request names its tenant and caller.
-    bindRequestLogFields({ tenant_id: tenant.id, user_id: principal.kind === 'user' ? principal.userId : undefined, api_key_id: principal.kind === 'api_key' ? principal.keyId : undefined });
+    bindRequestLogFields({
+      tenant_id: tenant.id,
+      user_id: principal.kind === 'user' ? principal.userId : undefined,
+      api_key_id: principal.kind === 'api_key' ? principal.keyId : undefined,
+    });
     return true;
   }
 }

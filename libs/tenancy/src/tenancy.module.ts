@@ -5,5 +5,9 @@ import { TenantsController } from './tenants.controller.js';
 import { RelatedOriginsController } from './related-origins.controller.js';
 
 @Global()
-@Module({ providers: [TenantsService, TenancyGuard], controllers: [TenantsController, RelatedOriginsController], exports: [TenantsService, TenancyGuard] })
+@Module({
+  providers: [TenantsService, TenancyGuard],
+  controllers: [TenantsController, RelatedOriginsController],
+  exports: [TenantsService, TenancyGuard],
+})
 export class TenancyModule {}

@@ -4,7 +4,15 @@ import { ApiErrorResponses } from '#errors';
 import { ApiPlatformRoute, PlatformRoute } from '#auth';
 import { TenantsService } from './tenants.service.js';
 import { PageQueryDto } from '#pagination';
-import { CreatedTenantDto, CreateTenantDto, EffectiveWebAuthnSettingsDto, PatchWebAuthnSettingsDto, TenantDto, TenantPageDto, UpdateTenantDto } from './tenants.dto.js';
+import {
+  CreatedTenantDto,
+  CreateTenantDto,
+  EffectiveWebAuthnSettingsDto,
+  PatchWebAuthnSettingsDto,
+  TenantDto,
+  TenantPageDto,
+  UpdateTenantDto,
+} from './tenants.dto.js';
 
 @ApiTags('platform')
 @Controller('v1/tenants')
@@ -24,7 +32,11 @@ export class TenantsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listTenants', summary: 'List tenants, in creation order (cursor pagination)', description: '`limit` 1–100 (default 20); pass `next_cursor` as `cursor` for the next page.' })
+  @ApiOperation({
+    operationId: 'listTenants',
+    summary: 'List tenants, in creation order (cursor pagination)',
+    description: '`limit` 1–100 (default 20); pass `next_cursor` as `cursor` for the next page.',
+  })
   @ApiResponse({ status: 200, type: TenantPageDto })
   @ApiErrorResponses('validation_failed')
   list(@Query() query: PageQueryDto): Promise<TenantPageDto> {
@@ -40,18 +52,31 @@ export class TenantsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'updateTenant', summary: 'Update a tenant: name, status, WebAuthn settings, require_mfa' })
+  @ApiOperation({
+    operationId: 'updateTenant',
+    summary: 'Update a tenant: name, status, WebAuthn settings, require_mfa',
+  })
   @ApiResponse({ status: 200, type: TenantDto })
   @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
-  update(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
+  update(
+    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantDto> {
     return this.tenants.update(id, body);
   }
 
   @Get(':id/webauthn')
-  @ApiOperation({ operationId: 'getTenantWebAuthnSettings', summary: "Get a tenant's WebAuthn settings, defaults filled in", description: '404 `not_found` when the tenant does not exist or has no WebAuthn settings (details.reason `webauthn_not_configured`).' })
+  @ApiOperation({
+    operationId: 'getTenantWebAuthnSettings',
+    summary: "Get a tenant's WebAuthn settings, defaults filled in",
+    description:
+      '404 `not_found` when the tenant does not exist or has no WebAuthn settings (details.reason `webauthn_not_configured`).',
+  })
   @ApiResponse({ status: 200, type: EffectiveWebAuthnSettingsDto })
   @ApiErrorResponses('validation_failed', 'not_found')
-  getWebAuthn(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<EffectiveWebAuthnSettingsDto> {
+  getWebAuthn(
+    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+  ): Promise<EffectiveWebAuthnSettingsDto> {
     return this.tenants.webauthnSettings(id);
   }
 
@@ -67,7 +92,10 @@ export class TenantsController {
   })
   @ApiResponse({ status: 200, type: EffectiveWebAuthnSettingsDto })
   @ApiErrorResponses('validation_failed', 'not_found', 'invalid_json', 'payload_too_large', 'unsupported_media_type')
-  patchWebAuthn(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string, @Body() body: PatchWebAuthnSettingsDto): Promise<EffectiveWebAuthnSettingsDto> {
+  patchWebAuthn(
+    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+    @Body() body: PatchWebAuthnSettingsDto,
+  ): Promise<EffectiveWebAuthnSettingsDto> {
     return this.tenants.patchWebAuthnSettings(id, body);
   }
 }

@@ -1,7 +1,21 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import {
   ATTESTATION_CONVEYANCES,
   DEFAULT_STEP_UP_MAX_AGE_SECONDS,
@@ -19,12 +33,20 @@ import {
 
 @ApiSchema({ name: 'AttestationConveyance' })
 export class AttestationConveyanceDto {
-  @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'none', description: 'Attestation requested when a passkey is enrolled.' })
+  @ApiPropertyOptional({
+    enum: ATTESTATION_CONVEYANCES,
+    default: 'none',
+    description: 'Attestation requested when a passkey is enrolled.',
+  })
   @IsOptional()
   @IsIn(ATTESTATION_CONVEYANCES)
   webauthn_passkey?: AttestationConveyance;
 
-  @ApiPropertyOptional({ enum: ATTESTATION_CONVEYANCES, default: 'direct', description: 'Attestation requested when a security key is enrolled.' })
+  @ApiPropertyOptional({
+    enum: ATTESTATION_CONVEYANCES,
+    default: 'direct',
+    description: 'Attestation requested when a security key is enrolled.',
+  })
   @IsOptional()
   @IsIn(ATTESTATION_CONVEYANCES)
   webauthn_fido?: AttestationConveyance;
@@ -36,11 +58,11 @@ const ORIGINS_DOC =
   'iOS apps use associated domains, i.e. their https origin.';
 
 const HINTS_PASSKEY_DOC =
-  'WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device\'s platform ' +
+  "WebAuthn L3 `hints` sent with passkey registration and sign-in options, in order of preference: `client-device` (this device's platform " +
   'authenticator) and/or `hybrid` (a phone, by QR code). Empty (the default) sends none. Security-key ceremonies always hint `security-key`.';
 const STEP_UP_MAX_AGE_DOC =
   'How old, in seconds, the proof of an existing factor may be when a user who has MFA adds, removes or regenerates factors ' +
-  '(an X-MFA-Token from a completed challenge, or the bearer token\'s amr and auth_time).';
+  "(an X-MFA-Token from a completed challenge, or the bearer token's amr and auth_time).";
 
 /** `step_up_max_age_seconds` as an optional input field (create and PATCH). */
 function StepUpMaxAgeProperty() {
@@ -68,12 +90,21 @@ const TOP_ORIGINS_DOC =
 
 /** An optional list of up to 20 origins (checked as origins by validateWebAuthnSettings). */
 function OptionalOriginList(description: string, example?: string[]) {
-  return applyDecorators(ApiPropertyOptional({ type: [String], ...(example ? { example } : {}), description }), IsOptional(), IsArray(), ArrayMaxSize(20), IsString({ each: true }));
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], ...(example ? { example } : {}), description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    IsString({ each: true }),
+  );
 }
 
 @ApiSchema({ name: 'WebAuthnSettings' })
 export class WebAuthnSettingsDto {
-  @ApiProperty({ example: 'example.com', description: 'Relying party id: the registrable domain credentials are scoped to.' })
+  @ApiProperty({
+    example: 'example.com',
+    description: 'Relying party id: the registrable domain credentials are scoped to.',
+  })
   @IsString()
   @Length(1, 253)
   rp_id: string;
@@ -96,14 +127,27 @@ export class WebAuthnSettingsDto {
   @OptionalOriginList(TOP_ORIGINS_DOC, ['https://portal.example.net'])
   allowed_top_origins?: string[];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, default: DEFAULT_TIMEOUT_MS, description: 'Ceremony timeout in milliseconds.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: MIN_TIMEOUT_MS,
+    maximum: MAX_TIMEOUT_MS,
+    default: DEFAULT_TIMEOUT_MS,
+    description: 'Ceremony timeout in milliseconds.',
+  })
   @IsOptional()
   @IsInt()
   @Min(MIN_TIMEOUT_MS)
   @Max(MAX_TIMEOUT_MS)
   timeout_ms?: number;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] }, minItems: 1, maxItems: 3, example: [...WEBAUTHN_ALGORITHMS], description: 'COSE algorithms offered, in order of preference: -7 ES256, -8 EdDSA, -257 RS256.' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] },
+    minItems: 1,
+    maxItems: 3,
+    example: [...WEBAUTHN_ALGORITHMS],
+    description: 'COSE algorithms offered, in order of preference: -7 ES256, -8 EdDSA, -257 RS256.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -163,7 +207,13 @@ export class PatchWebAuthnSettingsDto {
   @Max(MAX_TIMEOUT_MS)
   timeout_ms?: number;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] }, minItems: 1, maxItems: 3, example: [...WEBAUTHN_ALGORITHMS] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] },
+    minItems: 1,
+    maxItems: 3,
+    example: [...WEBAUTHN_ALGORITHMS],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -205,7 +255,13 @@ export class EffectiveWebAuthnSettingsDto {
   @ApiProperty({ type: 'array', items: { type: 'integer', enum: [...WEBAUTHN_ALGORITHMS] } }) algorithms: number[];
   @ApiProperty({ type: EffectiveAttestationDto }) attestation: EffectiveAttestationDto;
   @ApiProperty({ enum: PASSKEY_HINTS, isArray: true, description: HINTS_PASSKEY_DOC }) hints_passkey: PasskeyHint[];
-  @ApiProperty({ type: 'integer', minimum: MIN_STEP_UP_MAX_AGE_SECONDS, maximum: MAX_STEP_UP_MAX_AGE_SECONDS, description: STEP_UP_MAX_AGE_DOC }) step_up_max_age_seconds: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: MIN_STEP_UP_MAX_AGE_SECONDS,
+    maximum: MAX_STEP_UP_MAX_AGE_SECONDS,
+    description: STEP_UP_MAX_AGE_DOC,
+  })
+  step_up_max_age_seconds: number;
 }
 
 /** GET /.well-known/webauthn (WebAuthn Related Origin Requests). */
@@ -277,7 +333,12 @@ export class TenantDto {
 @ApiSchema({ name: 'TenantPage' })
 export class TenantPageDto {
   @ApiProperty({ type: [TenantDto] }) data: TenantDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
+  next_cursor: string | null;
   @ApiProperty() has_more: boolean;
 }
 

@@ -84,8 +84,30 @@ export class TenantsService {
       });
       await manager.getRepository(TenantEntity).insert(row);
       const key = await this.apiKeys.create(id, 'initial admin key', manager);
-      await this.audit.record(id, { actorType: 'platform', actorId: 'platform', action: 'tenant.created', resourceType: 'tenant', resourceId: id, metadata: { name: input.name } }, manager);
-      await this.audit.record(id, { actorType: 'platform', actorId: 'platform', action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, metadata: { name: key.name } }, manager);
+      await this.audit.record(
+        id,
+        {
+          actorType: 'platform',
+          actorId: 'platform',
+          action: 'tenant.created',
+          resourceType: 'tenant',
+          resourceId: id,
+          metadata: { name: input.name },
+        },
+        manager,
+      );
+      await this.audit.record(
+        id,
+        {
+          actorType: 'platform',
+          actorId: 'platform',
+          action: 'api_key.created',
+          resourceType: 'api_key',
+          resourceId: key.id,
+          metadata: { name: key.name },
+        },
+        manager,
+      );
       this.invalidate(id);
       return { tenant: toView(row), apiKey: key.key };
     });
@@ -104,11 +126,21 @@ export class TenantsService {
   async page(query: { limit?: number; cursor?: string } = {}): Promise<Page<TenantView>> {
     const limit = query.limit ?? 20;
     const repo = this.dataSource.getRepository(TenantEntity);
-    const qb = repo.createQueryBuilder('tenant').orderBy('tenant.createdAt', 'ASC').addOrderBy('tenant.id', 'ASC').take(limit + 1);
+    const qb = repo
+      .createQueryBuilder('tenant')
+      .orderBy('tenant.createdAt', 'ASC')
+      .addOrderBy('tenant.id', 'ASC')
+      .take(limit + 1);
     if (query.cursor !== undefined) {
-      const anchor = await repo.findOne({ where: { id: decodeCursor(query.cursor) }, select: { id: true, createdAt: true } });
+      const anchor = await repo.findOne({
+        where: { id: decodeCursor(query.cursor) },
+        select: { id: true, createdAt: true },
+      });
       if (!anchor) throw validationFailed([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
-      qb.where('(tenant.createdAt > :at OR (tenant.createdAt = :at AND tenant.id > :id))', { at: anchor.createdAt, id: anchor.id });
+      qb.where('(tenant.createdAt > :at OR (tenant.createdAt = :at AND tenant.id > :id))', {
+        at: anchor.createdAt,
+        id: anchor.id,
+      });
     }
     return toPage(await qb.getMany(), limit, toView);
   }
@@ -126,11 +158,32 @@ export class TenantsService {
       if (patch.name !== undefined) row.name = patch.name;
       if (patch.status !== undefined) row.status = patch.status;
       if (patch.require_mfa !== undefined) row.requireMfa = patch.require_mfa;
-      if (patch.webauthn !== undefined) row.webauthn = patch.webauthn === null ? null : this.checkedSettings(patch.webauthn);
+      if (patch.webauthn !== undefined)
+        row.webauthn = patch.webauthn === null ? null : this.checkedSettings(patch.webauthn);
       row.updatedAt = new Date();
-      await repo.update({ id: row.id }, { name: row.name, status: row.status, requireMfa: row.requireMfa, webauthn: row.webauthn, updatedAt: row.updatedAt });
+      await repo.update(
+        { id: row.id },
+        {
+          name: row.name,
+          status: row.status,
+          requireMfa: row.requireMfa,
+          webauthn: row.webauthn,
+          updatedAt: row.updatedAt,
+        },
+      );
       this.invalidate(row.id);
-      await this.audit.record(row.id, { actorType: 'platform', actorId: 'platform', action: 'tenant.updated', resourceType: 'tenant', resourceId: row.id, metadata: { fields: Object.keys(patch) } }, manager);
+      await this.audit.record(
+        row.id,
+        {
+          actorType: 'platform',
+          actorId: 'platform',
+          action: 'tenant.updated',
+          resourceType: 'tenant',
+          resourceId: row.id,
+          metadata: { fields: Object.keys(patch) },
+        },
+        manager,
+      );
       return toView(row);
     });
   }
@@ -171,7 +224,10 @@ export class TenantsService {
   async webauthnSettings(id: string): Promise<EffectiveWebAuthnSettings> {
     const row = await this.find(id);
     if (!row) throw new ApiError('not_found', 'Tenant not found.');
-    if (!row.webauthn) throw new ApiError('not_found', 'WebAuthn is not configured for this tenant.', { details: { reason: 'webauthn_not_configured' } });
+    if (!row.webauthn)
+      throw new ApiError('not_found', 'WebAuthn is not configured for this tenant.', {
+        details: { reason: 'webauthn_not_configured' },
+      });
     return effectiveSettings(row.webauthn);
   }
 
@@ -188,21 +244,37 @@ export class TenantsService {
       if (!current) {
         const missing = (['rp_id', 'rp_name', 'origins'] as const).filter((f) => patch[f] === undefined);
         if (missing.length > 0) {
-          throw validationFailed(missing.map((f) => ({ field: f, reason: 'is required while WebAuthn is not configured for the tenant' })), 'The WebAuthn settings are incomplete.');
+          throw validationFailed(
+            missing.map((f) => ({ field: f, reason: 'is required while WebAuthn is not configured for the tenant' })),
+            'The WebAuthn settings are incomplete.',
+          );
         }
       }
       const merged = { ...current, ...definedOnly(patch) } as WebAuthnSettingsInput;
       if (patch.attestation) merged.attestation = { ...current?.attestation, ...definedOnly(patch.attestation) };
       const errors = validateWebAuthnSettings(merged, 'webauthn');
-      if (errors.length > 0) throw validationFailed(errors.map((e) => ({ ...e, field: e.field.replace(/^webauthn\./, '') })), 'The WebAuthn settings are invalid.');
+      if (errors.length > 0)
+        throw validationFailed(
+          errors.map((e) => ({ ...e, field: e.field.replace(/^webauthn\./, '') })),
+          'The WebAuthn settings are invalid.',
+        );
       const next = normalizeSettings(merged);
-      const changed = (Object.keys(next) as (keyof WebAuthnSettingsInput)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current?.[k]));
+      const changed = (Object.keys(next) as (keyof WebAuthnSettingsInput)[]).filter(
+        (k) => JSON.stringify(next[k]) !== JSON.stringify(current?.[k]),
+      );
       const now = new Date();
       await repo.update({ id: row.id }, { webauthn: next, updatedAt: now });
       this.invalidate(row.id);
       await this.audit.record(
         row.id,
-        { actorType: 'platform', actorId: 'platform', action: 'tenant.webauthn_updated', resourceType: 'tenant', resourceId: row.id, metadata: { fields: changed, rp_id: next.rp_id } },
+        {
+          actorType: 'platform',
+          actorId: 'platform',
+          action: 'tenant.webauthn_updated',
+          resourceType: 'tenant',
+          resourceId: row.id,
+          metadata: { fields: changed, rp_id: next.rp_id },
+        },
         manager,
       );
       return effectiveSettings(next);
@@ -216,7 +288,9 @@ export class TenantsService {
   async relatedOrigins(host: string): Promise<string[] | null> {
     const now = Date.now();
     if (!this.wellKnown || now - this.wellKnown.at >= WELL_KNOWN_TTL_MS) {
-      const rows = await this.dataSource.getRepository(TenantEntity).find({ select: { id: true, webauthn: true, status: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+      const rows = await this.dataSource
+        .getRepository(TenantEntity)
+        .find({ select: { id: true, webauthn: true, status: true }, order: { createdAt: 'ASC', id: 'ASC' } });
       const byRpId = new Map<string, string[]>();
       for (const row of rows) {
         if (row.status !== 'active' || !row.webauthn) continue;
@@ -233,7 +307,9 @@ export class TenantsService {
   /** Every origin any tenant lists: the CORS allow list. */
   async allOrigins(): Promise<string[]> {
     const rows = await this.dataSource.getRepository(TenantEntity).find({ select: { webauthn: true, status: true } });
-    return rows.filter((r) => r.status === 'active').flatMap((r) => [...(r.webauthn?.origins ?? []), ...(r.webauthn?.related_origins ?? [])]);
+    return rows
+      .filter((r) => r.status === 'active')
+      .flatMap((r) => [...(r.webauthn?.origins ?? []), ...(r.webauthn?.related_origins ?? [])]);
   }
 
   private find(id: string): Promise<TenantEntity | null> {

@@ -6,15 +6,31 @@ const settings = (rp_id: string, origins: string[]) => ({ rp_id, rp_name: 'Examp
 
 describe('validateWebAuthnSettings', () => {
   it('accepts https origins on the rp id or its subdomains, and http://localhost', () => {
-    assert.deepEqual(validateWebAuthnSettings(settings('example.com', ['https://example.com', 'https://app.example.com:8443'])), []);
+    assert.deepEqual(
+      validateWebAuthnSettings(settings('example.com', ['https://example.com', 'https://app.example.com:8443'])),
+      [],
+    );
     assert.deepEqual(validateWebAuthnSettings(settings('localhost', ['http://localhost:3000'])), []);
     assert.deepEqual(validateWebAuthnSettings(settings('Example.COM', ['https://app.example.com'])), []);
   });
 
   it('names each bad field', () => {
-    assert.deepEqual(validateWebAuthnSettings(settings('https://example.com', ['https://example.com'])).map((e) => e.field), ['webauthn.rp_id', 'webauthn.origins[0]']);
-    assert.deepEqual(validateWebAuthnSettings(settings('10.0.0.1', ['https://10.0.0.1'])).map((e) => e.field), ['webauthn.rp_id']);
-    const errors = validateWebAuthnSettings(settings('example.com', ['http://app.example.com', 'https://evil.com', 'not a url', 'https://app.example.com/path']));
+    assert.deepEqual(
+      validateWebAuthnSettings(settings('https://example.com', ['https://example.com'])).map((e) => e.field),
+      ['webauthn.rp_id', 'webauthn.origins[0]'],
+    );
+    assert.deepEqual(
+      validateWebAuthnSettings(settings('10.0.0.1', ['https://10.0.0.1'])).map((e) => e.field),
+      ['webauthn.rp_id'],
+    );
+    const errors = validateWebAuthnSettings(
+      settings('example.com', [
+        'http://app.example.com',
+        'https://evil.com',
+        'not a url',
+        'https://app.example.com/path',
+      ]),
+    );
     assert.deepEqual(errors, [
       { field: 'webauthn.origins[0]', reason: 'must use https (http is allowed only for localhost)' },
       { field: 'webauthn.origins[1]', reason: 'host must be example.com or a subdomain of it' },
@@ -28,7 +44,10 @@ describe('validateWebAuthnSettings', () => {
   });
 
   it('normalizes origins: trailing slash, case, duplicates', () => {
-    assert.deepEqual(normalizeOrigins(['https://App.Example.com/', 'https://app.example.com', 'https://example.com:443']), ['https://app.example.com', 'https://example.com']);
+    assert.deepEqual(
+      normalizeOrigins(['https://App.Example.com/', 'https://app.example.com', 'https://example.com:443']),
+      ['https://app.example.com', 'https://example.com'],
+    );
   });
 });
 

@@ -8,7 +8,10 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export const MIN_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 600_000;
 /** Passkeys ask for no attestation (platforms rarely give one); security keys are asked for it. */
-export const DEFAULT_ATTESTATION = { webauthn_passkey: 'none', webauthn_fido: 'direct' } as const satisfies Record<string, AttestationConveyance>;
+export const DEFAULT_ATTESTATION = { webauthn_passkey: 'none', webauthn_fido: 'direct' } as const satisfies Record<
+  string,
+  AttestationConveyance
+>;
 /** A change to a user's factors needs a proof of a factor at most this old (seconds). */
 export const DEFAULT_STEP_UP_MAX_AGE_SECONDS = 300;
 export const MIN_STEP_UP_MAX_AGE_SECONDS = 60;
@@ -75,12 +78,19 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
   if (!HOST_RE.test(rpId) || /^\d+(\.\d+){3}$/.test(rpId)) {
     errors.push({ field: `${path}.rp_id`, reason: 'must be a domain name (not an IP address or URL)' });
   } else if (rpId !== 'localhost' && !registrableDomain(rpId)) {
-    errors.push({ field: `${path}.rp_id`, reason: 'must be a registrable domain or a subdomain of one, not a public suffix' });
+    errors.push({
+      field: `${path}.rp_id`,
+      reason: 'must be a registrable domain or a subdomain of one, not a public suffix',
+    });
   }
   input.origins.forEach((origin, i) => {
     if (isAndroidOrigin(origin)) {
       if (!ANDROID_ORIGIN.test(origin)) {
-        errors.push({ field: `${path}.origins[${i}]`, reason: 'an Android app origin must be android:apk-key-hash: and the base64url SHA-256 of the signing certificate (43 characters, no padding)' });
+        errors.push({
+          field: `${path}.origins[${i}]`,
+          reason:
+            'an Android app origin must be android:apk-key-hash: and the base64url SHA-256 of the signing certificate (43 characters, no padding)',
+        });
       }
       return;
     }
@@ -100,7 +110,8 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     if (!url) return;
     if (url.protocol !== 'https:') errors.push({ field, reason: 'must use https' });
     else if (sameSite(url.hostname, rpId)) errors.push({ field, reason: `is on ${rpId} itself: list it in origins` });
-    else if (!registrableDomain(url.hostname)) errors.push({ field, reason: 'host must be a domain name under a registrable domain' });
+    else if (!registrableDomain(url.hostname))
+      errors.push({ field, reason: 'host must be a domain name under a registrable domain' });
   });
   (input.allowed_top_origins ?? []).forEach((origin, i) => {
     // Validated like origins, on any site: the page that embeds the ceremony is another site's.
@@ -119,28 +130,58 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
       });
     }
   }
-  if (input.timeout_ms !== undefined && (!Number.isInteger(input.timeout_ms) || input.timeout_ms < MIN_TIMEOUT_MS || input.timeout_ms > MAX_TIMEOUT_MS)) {
-    errors.push({ field: `${path}.timeout_ms`, reason: `must be an integer from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS} milliseconds` });
+  if (
+    input.timeout_ms !== undefined &&
+    (!Number.isInteger(input.timeout_ms) || input.timeout_ms < MIN_TIMEOUT_MS || input.timeout_ms > MAX_TIMEOUT_MS)
+  ) {
+    errors.push({
+      field: `${path}.timeout_ms`,
+      reason: `must be an integer from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS} milliseconds`,
+    });
   }
   if (input.algorithms !== undefined) {
     const known = new Set<number>(WEBAUTHN_ALGORITHMS);
-    if (input.algorithms.length === 0 || new Set(input.algorithms).size !== input.algorithms.length || !input.algorithms.every((a) => known.has(a))) {
-      errors.push({ field: `${path}.algorithms`, reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one` });
+    if (
+      input.algorithms.length === 0 ||
+      new Set(input.algorithms).size !== input.algorithms.length ||
+      !input.algorithms.every((a) => known.has(a))
+    ) {
+      errors.push({
+        field: `${path}.algorithms`,
+        reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one`,
+      });
     }
   }
   const maxAge = input.step_up_max_age_seconds;
-  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < MIN_STEP_UP_MAX_AGE_SECONDS || maxAge > MAX_STEP_UP_MAX_AGE_SECONDS)) {
-    errors.push({ field: `${path}.step_up_max_age_seconds`, reason: `must be an integer from ${MIN_STEP_UP_MAX_AGE_SECONDS} to ${MAX_STEP_UP_MAX_AGE_SECONDS} seconds` });
+  if (
+    maxAge !== undefined &&
+    (!Number.isInteger(maxAge) || maxAge < MIN_STEP_UP_MAX_AGE_SECONDS || maxAge > MAX_STEP_UP_MAX_AGE_SECONDS)
+  ) {
+    errors.push({
+      field: `${path}.step_up_max_age_seconds`,
+      reason: `must be an integer from ${MIN_STEP_UP_MAX_AGE_SECONDS} to ${MAX_STEP_UP_MAX_AGE_SECONDS} seconds`,
+    });
   }
   for (const method of Object.keys(input.attestation ?? {})) {
     const value = (input.attestation as Record<string, unknown>)[method];
-    if (!(method in DEFAULT_ATTESTATION)) errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
-    else if (!(ATTESTATION_CONVEYANCES as readonly unknown[]).includes(value)) errors.push({ field: `${path}.attestation.${method}`, reason: `must be one of ${ATTESTATION_CONVEYANCES.join(', ')}` });
+    if (!(method in DEFAULT_ATTESTATION))
+      errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
+    else if (!(ATTESTATION_CONVEYANCES as readonly unknown[]).includes(value))
+      errors.push({
+        field: `${path}.attestation.${method}`,
+        reason: `must be one of ${ATTESTATION_CONVEYANCES.join(', ')}`,
+      });
   }
   if (input.hints_passkey !== undefined) {
     const known = new Set<string>(PASSKEY_HINTS);
-    if (new Set(input.hints_passkey).size !== input.hints_passkey.length || !input.hints_passkey.every((h) => known.has(h))) {
-      errors.push({ field: `${path}.hints_passkey`, reason: `must be distinct values among ${PASSKEY_HINTS.join(', ')}` });
+    if (
+      new Set(input.hints_passkey).size !== input.hints_passkey.length ||
+      !input.hints_passkey.every((h) => known.has(h))
+    ) {
+      errors.push({
+        field: `${path}.hints_passkey`,
+        reason: `must be distinct values among ${PASSKEY_HINTS.join(', ')}`,
+      });
     }
   }
   return errors;
@@ -162,7 +203,9 @@ export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSetting
     rp_name: input.rp_name,
     origins: normalizeOrigins(input.origins),
     ...(input.related_origins !== undefined ? { related_origins: normalizeOrigins(input.related_origins) } : {}),
-    ...(input.allowed_top_origins !== undefined ? { allowed_top_origins: normalizeOrigins(input.allowed_top_origins) } : {}),
+    ...(input.allowed_top_origins !== undefined
+      ? { allowed_top_origins: normalizeOrigins(input.allowed_top_origins) }
+      : {}),
     ...(input.timeout_ms !== undefined ? { timeout_ms: input.timeout_ms } : {}),
     ...(input.algorithms !== undefined ? { algorithms: [...input.algorithms] } : {}),
     ...(input.attestation !== undefined ? { attestation: { ...input.attestation } } : {}),
@@ -228,7 +271,9 @@ function sameSite(host: string, rpId: string): boolean {
  */
 export function sharedRegistrableDomain(hosts: readonly string[]): string | null {
   if (hosts.length === 0) return null;
-  const domains = new Set(hosts.map((h) => registrableDomain(h.toLowerCase()) ?? (parse(h).isIp ? '' : `host:${h.toLowerCase()}`)));
+  const domains = new Set(
+    hosts.map((h) => registrableDomain(h.toLowerCase()) ?? (parse(h).isIp ? '' : `host:${h.toLowerCase()}`)),
+  );
   if (domains.size !== 1) return null;
   const [only] = domains as unknown as [string];
   if (only === '') return null;

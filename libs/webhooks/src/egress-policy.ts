@@ -76,13 +76,18 @@ export function webhookUrlProblems(raw: string, rules: EgressRules): string[] {
   if (raw.length > 2048) return ['must be at most 2048 characters'];
   const problems: string[] = [];
   if (url.protocol === 'http:') {
-    if (rules.production || !LOCAL_HOSTS.has(url.hostname)) problems.push('must use https (http is allowed only for localhost outside production)');
+    if (rules.production || !LOCAL_HOSTS.has(url.hostname))
+      problems.push('must use https (http is allowed only for localhost outside production)');
   } else if (url.protocol !== 'https:') {
     problems.push('must use https');
   }
   if (url.username || url.password) problems.push('must not contain credentials');
   if (url.hash) problems.push('must not contain a fragment');
-  if (!rules.allowPrivateNetworks && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 && isForbiddenAddress(url.hostname)) {
+  if (
+    !rules.allowPrivateNetworks &&
+    isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 &&
+    isForbiddenAddress(url.hostname)
+  ) {
     problems.push('points to a private, loopback, link-local or reserved address');
   }
   return problems;

@@ -10,7 +10,11 @@ export function secretAad(tenantId: string, endpointId: string): string {
 export function signingSecrets(key: Buffer, endpoint: WebhookEndpointEntity, now: Date): string[] {
   const aad = secretAad(endpoint.tenantId, endpoint.id);
   const secrets = [open(key, endpoint.secretSealed, aad)];
-  if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now.getTime()) {
+  if (
+    endpoint.previousSecretSealed &&
+    endpoint.previousSecretExpiresAt &&
+    endpoint.previousSecretExpiresAt.getTime() > now.getTime()
+  ) {
     secrets.push(open(key, endpoint.previousSecretSealed, aad));
   }
   return secrets;

@@ -1,7 +1,12 @@
 import { newTimeOrderedId, type WebhookDeliveryEntity } from '#persistence';
 
 /** A delivery due now, before its first attempt. */
-export function pendingDelivery(endpointId: string, event: { id: string; type: string }, body: string, now: Date): Omit<WebhookDeliveryEntity, 'tenantId' | 'tenant'> {
+export function pendingDelivery(
+  endpointId: string,
+  event: { id: string; type: string },
+  body: string,
+  now: Date,
+): Omit<WebhookDeliveryEntity, 'tenantId' | 'tenant'> {
   return {
     id: newTimeOrderedId(now.getTime()),
     endpointId,

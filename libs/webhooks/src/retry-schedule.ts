@@ -13,7 +13,13 @@ export const ENDPOINT_FAILURE_DISABLE_MS = 3 * 24 * 3_600_000;
  * only downwards) spreads the retries of many deliveries that failed together. The last attempt
  * is made at the end of the window rather than skipped.
  */
-export function nextAttemptAt(attempts: number, createdAt: Date, now: Date, firstRetryMs: number, random: () => number = Math.random): Date | null {
+export function nextAttemptAt(
+  attempts: number,
+  createdAt: Date,
+  now: Date,
+  firstRetryMs: number,
+  random: () => number = Math.random,
+): Date | null {
   const deadline = createdAt.getTime() + DELIVERY_WINDOW_MS;
   if (now.getTime() >= deadline) return null;
   const delay =

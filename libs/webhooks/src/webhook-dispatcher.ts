@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { APP_CONFIG, Clock, type AppConfig } from '#config';
 import { AuditService } from '#audit';
@@ -100,13 +106,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    * to address each tenant's own endpoints.
    */
   private async fanOut(): Promise<void> {
-    const rows = await this.dataSource.getRepository(WebhookOutboxEntity).find({ order: { id: 'ASC' }, take: OUTBOX_BATCH });
+    const rows = await this.dataSource
+      .getRepository(WebhookOutboxEntity)
+      .find({ order: { id: 'ASC' }, take: OUTBOX_BATCH });
     const endpointsOf = new Map<string, Promise<WebhookEndpointEntity[]>>();
     for (const event of rows) {
-      if (!endpointsOf.has(event.tenantId)) endpointsOf.set(event.tenantId, this.endpoints.find(event.tenantId, { enabled: true }));
+      if (!endpointsOf.has(event.tenantId))
+        endpointsOf.set(event.tenantId, this.endpoints.find(event.tenantId, { enabled: true }));
       // An endpoint receives the events that happened after it was registered.
       const targets = (await endpointsOf.get(event.tenantId)!).filter(
-        (e) => e.createdAt.getTime() <= event.createdAt.getTime() && (e.events.includes('*') || e.events.includes(event.type)),
+        (e) =>
+          e.createdAt.getTime() <= event.createdAt.getTime() &&
+          (e.events.includes('*') || e.events.includes(event.type)),
       );
       const now = this.clock.now();
       await this.dataSource.transaction(async (m) => {
@@ -124,7 +135,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async deliverDue(): Promise<void> {
     const due = await this.dataSource
       .getRepository(WebhookDeliveryEntity)
-      .find({ where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) }, order: { nextAttemptAt: 'ASC' }, take: DELIVERY_BATCH });
+      .find({
+        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
+        order: { nextAttemptAt: 'ASC' },
+        take: DELIVERY_BATCH,
+      });
     let next = 0;
     const worker = async () => {
       while (next < due.length && !this.stopped) await this.attempt(due[next++]!);
@@ -146,7 +161,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (claimed !== 1) return;
     const endpoint = await this.endpoints.findOne(tenantId, { id: delivery.endpointId });
     if (!endpoint || !endpoint.enabled) {
-      await this.deliveries.update(tenantId, { id: delivery.id }, { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null });
+      await this.deliveries.update(
+        tenantId,
+        { id: delivery.id },
+        { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null },
+      );
       return;
     }
     const timestamp = Math.floor(now.getTime() / 1000);
@@ -159,7 +178,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           'User-Agent': 'Tessera-Webhooks/1',
           'webhook-id': delivery.eventId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(signingSecrets(this.encryptionKey, endpoint, now), delivery.eventId, timestamp, delivery.body),
+          'webhook-signature': signatureHeader(
+            signingSecrets(this.encryptionKey, endpoint, now),
+            delivery.eventId,
+            timestamp,
+            delivery.body,
+          ),
         },
       },
       { allowPrivateNetworks: this.config.webhooks.allowPrivateNetworks, timeoutMs: DELIVERY_TIMEOUT_MS },
@@ -167,15 +191,26 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.record(delivery, endpoint, outcome);
   }
 
-  private async record(delivery: WebhookDeliveryEntity, endpoint: WebhookEndpointEntity, outcome: SendOutcome): Promise<void> {
+  private async record(
+    delivery: WebhookDeliveryEntity,
+    endpoint: WebhookEndpointEntity,
+    outcome: SendOutcome,
+  ): Promise<void> {
     const tenantId = delivery.tenantId;
     const now = this.clock.now();
     const attempts = delivery.attempts + 1;
     const common = { attempts, lastAttemptAt: now, lastResponseCode: outcome.status ?? null };
     if (outcome.ok) {
       await this.dataSource.transaction(async (m) => {
-        await this.deliveries.withManager(m).update(tenantId, { id: delivery.id }, { ...common, status: 'succeeded', lastError: null, nextAttemptAt: null });
-        if (endpoint.failingSince) await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince: null });
+        await this.deliveries
+          .withManager(m)
+          .update(
+            tenantId,
+            { id: delivery.id },
+            { ...common, status: 'succeeded', lastError: null, nextAttemptAt: null },
+          );
+        if (endpoint.failingSince)
+          await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince: null });
       });
       return;
     }
@@ -185,18 +220,37 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.dataSource.transaction(async (m) => {
       const deliveries = this.deliveries.withManager(m);
       const endpoints = this.endpoints.withManager(m);
-      await deliveries.update(tenantId, { id: delivery.id }, { ...common, lastError: outcome.error, status: retryAt ? 'pending' : 'failed', nextAttemptAt: retryAt });
+      await deliveries.update(
+        tenantId,
+        { id: delivery.id },
+        { ...common, lastError: outcome.error, status: retryAt ? 'pending' : 'failed', nextAttemptAt: retryAt },
+      );
       if (!disable) {
         if (!endpoint.failingSince) await endpoints.update(tenantId, { id: endpoint.id }, { failingSince });
         return;
       }
       // Failing for days: stop, say so in the audit log (and to other endpoints), give up its queue.
-      const disabled = await endpoints.update(tenantId, { id: endpoint.id, enabled: true }, { enabled: false, disabledReason: 'failing', updatedAt: now });
+      const disabled = await endpoints.update(
+        tenantId,
+        { id: endpoint.id, enabled: true },
+        { enabled: false, disabledReason: 'failing', updatedAt: now },
+      );
       if (disabled !== 1) return;
-      await deliveries.update(tenantId, { endpointId: endpoint.id, status: 'pending' }, { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null });
+      await deliveries.update(
+        tenantId,
+        { endpointId: endpoint.id, status: 'pending' },
+        { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null },
+      );
       await this.audit.record(
         tenantId,
-        { actorType: 'system', actorId: 'tessera', action: 'webhook.disabled', resourceType: 'webhook', resourceId: endpoint.id, metadata: { url: endpoint.url, failing_since: failingSince.toISOString(), reason: 'failing' } },
+        {
+          actorType: 'system',
+          actorId: 'tessera',
+          action: 'webhook.disabled',
+          resourceType: 'webhook',
+          resourceId: endpoint.id,
+          metadata: { url: endpoint.url, failing_since: failingSince.toISOString(), reason: 'failing' },
+        },
         m,
       );
     });

@@ -26,7 +26,10 @@ describe('webhook sender', () => {
   });
 
   const post = (path: string, host = '127.0.0.1', extra: Partial<Parameters<typeof sendWebhook>[1]> = {}) =>
-    sendWebhook({ url: `http://${host}:${port}${path}`, headers: { 'Content-Type': 'application/json' }, body: '{}' }, { allowPrivateNetworks: true, ...extra });
+    sendWebhook(
+      { url: `http://${host}:${port}${path}`, headers: { 'Content-Type': 'application/json' }, body: '{}' },
+      { allowPrivateNetworks: true, ...extra },
+    );
 
   it('posts and reports the status', async () => {
     assert.deepEqual(await post('/ok'), { ok: true, status: 204 });
@@ -50,10 +53,19 @@ describe('webhook sender', () => {
     const before = seen.length;
     // The name resolves to loopback now, whatever it resolved to when the endpoint was created.
     const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
-    assert.deepEqual(await post('/rebound', 'hooks.rebind.test', { allowPrivateNetworks: false, resolve }), { ok: false, error: 'address_refused' });
-    assert.deepEqual(await post('/literal', '127.0.0.1', { allowPrivateNetworks: false }), { ok: false, error: 'address_refused' });
+    assert.deepEqual(await post('/rebound', 'hooks.rebind.test', { allowPrivateNetworks: false, resolve }), {
+      ok: false,
+      error: 'address_refused',
+    });
+    assert.deepEqual(await post('/literal', '127.0.0.1', { allowPrivateNetworks: false }), {
+      ok: false,
+      error: 'address_refused',
+    });
     assert.equal(seen.length, before, 'the receiver saw nothing');
     // The same name, allowed: the guard is what refused it.
-    assert.deepEqual(await post('/allowed', 'hooks.rebind.test', { allowPrivateNetworks: true, resolve }), { ok: true, status: 204 });
+    assert.deepEqual(await post('/allowed', 'hooks.rebind.test', { allowPrivateNetworks: true, resolve }), {
+      ok: true,
+      status: 204,
+    });
   });
 });

@@ -14,9 +14,7 @@ export interface WebhookRequest {
   body: string;
 }
 
-export type SendOutcome =
-  | { ok: true; status: number }
-  | { ok: false; status?: number; error: string };
+export type SendOutcome = { ok: true; status: number } | { ok: false; status?: number; error: string };
 
 export interface SenderOptions {
   allowPrivateNetworks: boolean;
@@ -30,7 +28,9 @@ class RefusedAddress extends Error {
 }
 
 const systemResolve = (hostname: string) =>
-  new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 
 /**
  * One POST to a receiver. The addresses a name resolves to are checked inside the socket's own
@@ -85,7 +85,12 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
           if (read >= MAX_RESPONSE_BYTES) res.destroy();
         });
         const status = res.statusCode ?? 0;
-        const settle = () => finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: status >= 300 && status < 400 ? 'redirect_not_followed' : 'http_status' });
+        const settle = () =>
+          finish(
+            status >= 200 && status < 300
+              ? { ok: true, status }
+              : { ok: false, status, error: status >= 300 && status < 400 ? 'redirect_not_followed' : 'http_status' },
+          );
         res.on('end', settle);
         res.on('close', settle);
         res.on('error', settle);
@@ -103,7 +108,9 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
         }
       });
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, error: err instanceof RefusedAddress ? 'address_refused' : errorLabel(err) }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ ok: false, error: err instanceof RefusedAddress ? 'address_refused' : errorLabel(err) }),
+    );
     req.end(request.body);
   });
 }

@@ -7,7 +7,11 @@ describe('webhook signatures (Standard Webhooks)', () => {
   it('the reference library verifies what we sign, with each secret of a rotation', () => {
     const current = generateWebhookSecret();
     const previous = generateWebhookSecret();
-    const body = JSON.stringify({ type: 'factor.enrolled', timestamp: new Date().toISOString(), data: { user_id: 'ü-ser' } });
+    const body = JSON.stringify({
+      type: 'factor.enrolled',
+      timestamp: new Date().toISOString(),
+      data: { user_id: 'ü-ser' },
+    });
     const ts = Math.floor(Date.now() / 1000);
     const header = signatureHeader([current, previous], 'evt-1', ts, body);
     const headers = { 'webhook-id': 'evt-1', 'webhook-timestamp': String(ts), 'webhook-signature': header };
@@ -20,7 +24,10 @@ describe('webhook signatures (Standard Webhooks)', () => {
   it('matches the reference signer byte for byte', () => {
     const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
     const at = new Date(1_700_000_000_000);
-    assert.equal(signWebhook(secret, 'msg_1', 1_700_000_000, '{"a":1}'), new Webhook(secret).sign('msg_1', at, '{"a":1}'));
+    assert.equal(
+      signWebhook(secret, 'msg_1', 1_700_000_000, '{"a":1}'),
+      new Webhook(secret).sign('msg_1', at, '{"a":1}'),
+    );
   });
 
   it('secrets are whsec_ and 32 random bytes', () => {

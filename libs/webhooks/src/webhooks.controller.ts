@@ -1,7 +1,23 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import {
+  AdminRoute,
+  ApiAdminRoute,
+  ClientIp,
+  CurrentApiKey,
+  CurrentTenant,
+  type ApiKeyPrincipal,
+  type TenantContext,
+} from '#auth';
 import { PageQueryDto } from '#pagination';
 import { WebhooksService } from './webhooks.service.js';
 import {
@@ -15,7 +31,13 @@ import {
   WebhookTestDto,
 } from './webhooks.dto.js';
 
-const BODY_ERRORS = ['validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'policy_denied'] as const;
+const BODY_ERRORS = [
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
+  'policy_denied',
+] as const;
 
 @ApiTags('webhooks')
 @Controller('v1/webhooks')
@@ -30,19 +52,33 @@ export class WebhooksController {
   @ApiOperation({
     operationId: 'createWebhook',
     summary: 'Register a webhook endpoint',
-    description: 'Authorized with `manage_webhooks`. The signing secret is in this response once and stored encrypted. Deliveries follow the Standard Webhooks convention.',
+    description:
+      'Authorized with `manage_webhooks`. The signing secret is in this response once and stored encrypted. Deliveries follow the Standard Webhooks convention.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiErrorResponses(...BODY_ERRORS)
-  create(@Body() body: CreateWebhookDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<CreatedWebhookDto> {
+  create(
+    @Body() body: CreateWebhookDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<CreatedWebhookDto> {
     return this.webhooks.create({ tenant, key, ip }, body);
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listWebhooks', summary: "The tenant's webhook endpoints, newest first (cursor pagination)" })
+  @ApiOperation({
+    operationId: 'listWebhooks',
+    summary: "The tenant's webhook endpoints, newest first (cursor pagination)",
+  })
   @ApiOkResponse({ type: WebhookPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  list(@Query() query: PageQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<WebhookPageDto> {
+  list(
+    @Query() query: PageQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<WebhookPageDto> {
     return this.webhooks.list({ tenant, key, ip }, query);
   }
 
@@ -51,26 +87,48 @@ export class WebhooksController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: WebhookDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  get(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<WebhookDto> {
+  get(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<WebhookDto> {
     return this.webhooks.get({ tenant, key, ip }, id);
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'updateWebhook', summary: 'Change the URL, events, description, or enable/disable an endpoint' })
+  @ApiOperation({
+    operationId: 'updateWebhook',
+    summary: 'Change the URL, events, description, or enable/disable an endpoint',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: WebhookDto })
   @ApiErrorResponses(...BODY_ERRORS, 'not_found')
-  update(@Param('id', IdParamPipe) id: string, @Body() body: UpdateWebhookDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<WebhookDto> {
+  update(
+    @Param('id', IdParamPipe) id: string,
+    @Body() body: UpdateWebhookDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<WebhookDto> {
     return this.webhooks.update({ tenant, key, ip }, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'deleteWebhook', summary: 'Remove an endpoint and its delivery history; pending deliveries are dropped' })
+  @ApiOperation({
+    operationId: 'deleteWebhook',
+    summary: 'Remove an endpoint and its delivery history; pending deliveries are dropped',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async remove(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+  async remove(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<void> {
     await this.webhooks.remove({ tenant, key, ip }, id);
   }
 
@@ -80,31 +138,55 @@ export class WebhooksController {
   @ApiOperation({
     operationId: 'rotateWebhookSecret',
     summary: 'Replace the signing secret',
-    description: 'For 24 hours every delivery carries two signatures (new and previous secret, space-separated), so receivers can switch without losing events.',
+    description:
+      'For 24 hours every delivery carries two signatures (new and previous secret, space-separated), so receivers can switch without losing events.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  rotate(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RotatedWebhookSecretDto> {
+  rotate(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RotatedWebhookSecretDto> {
     return this.webhooks.rotateSecret({ tenant, key, ip }, id);
   }
 
   @Post(':id/test')
   @HttpCode(202)
-  @ApiOperation({ operationId: 'testWebhook', summary: 'Send a `webhook.test` event to this endpoint', description: 'Delivered like any event (signed, retried); follow it in the deliveries.' })
+  @ApiOperation({
+    operationId: 'testWebhook',
+    summary: 'Send a `webhook.test` event to this endpoint',
+    description: 'Delivered like any event (signed, retried); follow it in the deliveries.',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: WebhookTestDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  test(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<WebhookTestDto> {
+  test(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<WebhookTestDto> {
     return this.webhooks.test({ tenant, key, ip }, id);
   }
 
   @Get(':id/deliveries')
-  @ApiOperation({ operationId: 'listWebhookDeliveries', summary: "An endpoint's deliveries, newest first: status, attempts, last response code, next attempt" })
+  @ApiOperation({
+    operationId: 'listWebhookDeliveries',
+    summary: "An endpoint's deliveries, newest first: status, attempts, last response code, next attempt",
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: WebhookDeliveryPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  deliveries(@Param('id', IdParamPipe) id: string, @Query() query: PageQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<WebhookDeliveryPageDto> {
+  deliveries(
+    @Param('id', IdParamPipe) id: string,
+    @Query() query: PageQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<WebhookDeliveryPageDto> {
     return this.webhooks.listDeliveries({ tenant, key, ip }, id, query);
   }
 }

@@ -72,7 +72,10 @@ export class WebhooksService {
     this.deliveries = TenantScopedRepository.of(dataSource, WebhookDeliveryEntity);
   }
 
-  async create(caller: AdminCaller, input: Required<Pick<WebhookInput, 'url' | 'events'>> & { description?: string }): Promise<WebhookView & { secret: string }> {
+  async create(
+    caller: AdminCaller,
+    input: Required<Pick<WebhookInput, 'url' | 'events'>> & { description?: string },
+  ): Promise<WebhookView & { secret: string }> {
     await this.policy.enforce(adminAuthorization(caller, 'manage_webhooks'));
     const url = await this.checkedUrl(input.url);
     const now = this.clock.now();
@@ -102,7 +105,10 @@ export class WebhooksService {
   async list(caller: AdminCaller, page: { limit?: number; cursor?: string }): Promise<Page<WebhookView>> {
     await this.policy.enforce(adminAuthorization(caller, 'manage_webhooks'));
     const limit = page.limit ?? 20;
-    const qb = this.endpoints.query(caller.tenant.id, 'endpoint').orderBy('endpoint.id', 'DESC').limit(limit + 1);
+    const qb = this.endpoints
+      .query(caller.tenant.id, 'endpoint')
+      .orderBy('endpoint.id', 'DESC')
+      .limit(limit + 1);
     if (page.cursor !== undefined) qb.andWhere('endpoint.id < :before', { before: decodeCursor(page.cursor) });
     return toPage(await qb.getMany(), limit, (r) => toWebhookView(r));
   }
@@ -124,11 +130,18 @@ export class WebhooksService {
       patch.failingSince = null;
     }
     const fields = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
-    if (fields.length === 0) throw validationFailed([{ field: 'body', reason: 'must change at least one of url, events, description, enabled' }]);
+    if (fields.length === 0)
+      throw validationFailed([
+        { field: 'body', reason: 'must change at least one of url, events, description, enabled' },
+      ]);
     const updatedAt = this.clock.now();
     await this.dataSource.transaction(async (m) => {
       await this.endpoints.withManager(m).update(caller.tenant.id, { id }, { ...patch, updatedAt } as never);
-      await this.audit.record(caller.tenant.id, this.event(caller, 'webhook.updated', id, { fields, ...(patch.url ? { url: patch.url } : {}) }), m);
+      await this.audit.record(
+        caller.tenant.id,
+        this.event(caller, 'webhook.updated', id, { fields, ...(patch.url ? { url: patch.url } : {}) }),
+        m,
+      );
     });
     return toWebhookView({ ...row, ...patch, updatedAt });
   }
@@ -143,7 +156,10 @@ export class WebhooksService {
   }
 
   /** A new secret; the previous one keeps signing (a second signature) for 24 hours. */
-  async rotateSecret(caller: AdminCaller, id: string): Promise<WebhookView & { secret: string; previous_secret_expires_at: string }> {
+  async rotateSecret(
+    caller: AdminCaller,
+    id: string,
+  ): Promise<WebhookView & { secret: string; previous_secret_expires_at: string }> {
     const row = await this.authorized(caller, id);
     const now = this.clock.now();
     const secret = generateWebhookSecret();
@@ -156,7 +172,11 @@ export class WebhooksService {
     };
     await this.dataSource.transaction(async (m) => {
       await this.endpoints.withManager(m).update(caller.tenant.id, { id }, patch);
-      await this.audit.record(caller.tenant.id, this.event(caller, 'webhook.secret_rotated', id, { previous_secret_expires_at: expires.toISOString() }), m);
+      await this.audit.record(
+        caller.tenant.id,
+        this.event(caller, 'webhook.secret_rotated', id, { previous_secret_expires_at: expires.toISOString() }),
+        m,
+      );
     });
     return { ...toWebhookView({ ...row, ...patch }), secret, previous_secret_expires_at: expires.toISOString() };
   }
@@ -167,16 +187,32 @@ export class WebhooksService {
     const [auditRow] = this.audit.insertFor(caller.tenant.id, this.event(caller, 'webhook.test', id, {}));
     const event = auditRow!.row as { id: string; createdAt: Date };
     const now = this.clock.now();
-    const body = webhookBody('webhook.test', event.createdAt, { tenant_id: caller.tenant.id, webhook_id: id, actor_type: 'api_key', actor_id: caller.key.keyId });
+    const body = webhookBody('webhook.test', event.createdAt, {
+      tenant_id: caller.tenant.id,
+      webhook_id: id,
+      actor_type: 'api_key',
+      actor_id: caller.key.keyId,
+    });
     const delivery = pendingDelivery(id, { id: event.id, type: 'webhook.test' }, body, now);
-    await insertAtomically(this.dataSource.manager, [auditRow!, { target: WebhookDeliveryEntity, tenantId: caller.tenant.id, row: delivery }]);
+    await insertAtomically(this.dataSource.manager, [
+      auditRow!,
+      { target: WebhookDeliveryEntity, tenantId: caller.tenant.id, row: delivery },
+    ]);
     return { event_id: event.id, delivery_id: delivery.id };
   }
 
-  async listDeliveries(caller: AdminCaller, id: string, page: { limit?: number; cursor?: string }): Promise<Page<WebhookDeliveryView>> {
+  async listDeliveries(
+    caller: AdminCaller,
+    id: string,
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<WebhookDeliveryView>> {
     await this.authorized(caller, id);
     const limit = page.limit ?? 20;
-    const qb = this.deliveries.query(caller.tenant.id, 'delivery').andWhere('delivery.endpointId = :id', { id }).orderBy('delivery.id', 'DESC').limit(limit + 1);
+    const qb = this.deliveries
+      .query(caller.tenant.id, 'delivery')
+      .andWhere('delivery.endpointId = :id', { id })
+      .orderBy('delivery.id', 'DESC')
+      .limit(limit + 1);
     if (page.cursor !== undefined) qb.andWhere('delivery.id < :before', { before: decodeCursor(page.cursor) });
     return toPage(await qb.getMany(), limit, toDeliveryView);
   }
@@ -194,7 +230,10 @@ export class WebhooksService {
    * connection (names can change), so this is an early, clear answer, not the guard itself.
    */
   private async checkedUrl(raw: string): Promise<string> {
-    const rules = { production: this.config.env === 'production', allowPrivateNetworks: this.config.webhooks.allowPrivateNetworks };
+    const rules = {
+      production: this.config.env === 'production',
+      allowPrivateNetworks: this.config.webhooks.allowPrivateNetworks,
+    };
     const problems = webhookUrlProblems(raw, rules);
     if (problems.length > 0) throw validationFailed(problems.map((reason) => ({ field: 'url', reason })));
     const url = new URL(raw);
@@ -207,14 +246,28 @@ export class WebhooksService {
         throw validationFailed([{ field: 'url', reason: 'the host name does not resolve' }]);
       }
       if (addresses.some((a) => isForbiddenAddress(a.address))) {
-        throw validationFailed([{ field: 'url', reason: 'the host resolves to a private, loopback, link-local or reserved address' }]);
+        throw validationFailed([
+          { field: 'url', reason: 'the host resolves to a private, loopback, link-local or reserved address' },
+        ]);
       }
     }
     return url.toString();
   }
 
-  private event(caller: AdminCaller, action: AuditEventInput['action'], id: string, metadata: Record<string, unknown>): AuditEventInput {
-    return { actorType: 'api_key', actorId: caller.key.keyId, action, resourceType: 'webhook', resourceId: id, metadata };
+  private event(
+    caller: AdminCaller,
+    action: AuditEventInput['action'],
+    id: string,
+    metadata: Record<string, unknown>,
+  ): AuditEventInput {
+    return {
+      actorType: 'api_key',
+      actorId: caller.key.keyId,
+      action,
+      resourceType: 'webhook',
+      resourceId: id,
+      metadata,
+    };
   }
 }
 

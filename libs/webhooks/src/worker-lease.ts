@@ -21,11 +21,21 @@ export class WorkerLease {
         .createQueryBuilder()
         .update(WorkerLeaseEntity)
         .set({ holder: this.holder, expiresAt })
-        .where('name = :name AND (holder = :holder OR expires_at < :now)', { name: this.name, holder: this.holder, now })
+        .where('name = :name AND (holder = :holder OR expires_at < :now)', {
+          name: this.name,
+          holder: this.holder,
+          now,
+        })
         .execute();
     if (((await take()).affected ?? 0) === 1) return true;
     // First use: the row may not exist yet. Inserting is idempotent; then try once more.
-    await this.dataSource.createQueryBuilder().insert().into(WorkerLeaseEntity).values({ name: this.name, holder: this.holder, expiresAt }).orIgnore().execute();
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(WorkerLeaseEntity)
+      .values({ name: this.name, holder: this.holder, expiresAt })
+      .orIgnore()
+      .execute();
     return ((await take()).affected ?? 0) === 1;
   }
 

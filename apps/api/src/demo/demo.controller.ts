@@ -48,12 +48,28 @@ export class DemoController {
     if (!this.config.devMode) throw new ApiError('not_found');
     // Only the generated dev secret: a demo session is never signed with an operator-provided secret.
     const secret = this.devSecret;
-    if (!secret) throw new ApiError('not_implemented', 'The demo page needs dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set.');
+    if (!secret)
+      throw new ApiError(
+        'not_implemented',
+        'The demo page needs dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set.',
+      );
     if (!(await this.tenants.context(DEMO_TENANT_ID))) {
-      throw new ApiError('not_found', 'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).');
+      throw new ApiError(
+        'not_found',
+        'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).',
+      );
     }
-    const token = await mintDevToken(this.config, secret, { tenantId: DEMO_TENANT_ID, sub: DEMO_USER_ID, ttlSeconds: SESSION_TTL_SECONDS });
-    return { tenant_id: DEMO_TENANT_ID, user_id: DEMO_USER_ID, token, expires_at: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() };
+    const token = await mintDevToken(this.config, secret, {
+      tenantId: DEMO_TENANT_ID,
+      sub: DEMO_USER_ID,
+      ttlSeconds: SESSION_TTL_SECONDS,
+    });
+    return {
+      tenant_id: DEMO_TENANT_ID,
+      user_id: DEMO_USER_ID,
+      token,
+      expires_at: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString(),
+    };
   }
 
   /**
@@ -67,8 +83,16 @@ export class DemoController {
   async passkeySignIn(): Promise<OpenedChallenge> {
     if (!this.config.devMode) throw new ApiError('not_found');
     const tenant = await this.tenants.context(DEMO_TENANT_ID);
-    if (!tenant) throw new ApiError('not_found', 'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).');
-    return this.challenges.open(tenant, { userId: null, purpose: 'sign_in' }, { kind: 'api_key', keyId: 'demo-page', tenantId: tenant.id, scopes: [] });
+    if (!tenant)
+      throw new ApiError(
+        'not_found',
+        'The demo tenant does not exist: start the API in dev mode with DEMO_TENANT on (the default).',
+      );
+    return this.challenges.open(
+      tenant,
+      { userId: null, purpose: 'sign_in' },
+      { kind: 'api_key', keyId: 'demo-page', tenantId: tenant.id, scopes: [] },
+    );
   }
 
   @Get('assets/*path')

@@ -10,9 +10,19 @@ import { DEMO_TENANT_ID, ensureDemoTenant } from '../demo-tenant.js';
 import { loadDemoAssets } from './demo-assets.js';
 
 /** Boots the app on a scratch SQLite file and returns the status and body of each GET. */
-async function get(env: Record<string, string>, paths: string[], seedDemo: boolean): Promise<Array<{ status: number; text: string }>> {
+async function get(
+  env: Record<string, string>,
+  paths: string[],
+  seedDemo: boolean,
+): Promise<Array<{ status: number; text: string }>> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-spec-'));
-  const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, MIGRATE_ON_START: 'true', PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+    MIGRATE_ON_START: 'true',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const { app } = await createApp(config);
   try {
     await app.listen(0, '127.0.0.1');
@@ -39,7 +49,10 @@ describe('demo module', () => {
       AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
       MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     };
-    assert.deepEqual((await get(production, PATHS, false)).map((r) => r.status), [404, 404, 404]);
+    assert.deepEqual(
+      (await get(production, PATHS, false)).map((r) => r.status),
+      [404, 404, 404],
+    );
   });
 
   it('is served in dev mode, with a session for the demo tenant', async () => {
@@ -62,7 +75,11 @@ describe('demo module', () => {
   });
 
   it('never signs a demo session with an operator-provided secret', async () => {
-    const [session] = await get({ NODE_ENV: 'development', AUTH_JWT_SECRET: randomBytes(32).toString('hex') }, ['/demo/session'], true);
+    const [session] = await get(
+      { NODE_ENV: 'development', AUTH_JWT_SECRET: randomBytes(32).toString('hex') },
+      ['/demo/session'],
+      true,
+    );
     assert.equal(session!.status, 501);
     assert.match(session!.text, /dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set/);
     // NODE_ENV unset with a secret: dev mode fails closed, the module is not mounted at all.

@@ -48,7 +48,10 @@ export class HealthController {
 
   @Get('readyz')
   @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness: the database is reachable' })
-  @ApiResponse({ status: 200, schema: { type: 'object', properties: { status: { type: 'string', example: 'ready' } } } })
+  @ApiResponse({
+    status: 200,
+    schema: { type: 'object', properties: { status: { type: 'string', example: 'ready' } } },
+  })
   @ApiErrorResponses('service_unavailable')
   async readyz() {
     try {

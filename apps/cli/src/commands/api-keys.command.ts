@@ -18,7 +18,11 @@ export const apiKeysCreateCommand: CliCommand = {
     await tenantsService(ds).get(tenantId); // not_found for an unknown tenant
     const created = await ds.transaction(async (manager) => {
       const key = await new ApiKeysService(ds).create(tenantId, name, manager);
-      await new AuditService(ds).record(tenantId, { ...CLI_ACTOR, action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, metadata: { name } }, manager);
+      await new AuditService(ds).record(
+        tenantId,
+        { ...CLI_ACTOR, action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, metadata: { name } },
+        manager,
+      );
       return key;
     });
     if (values.json) {
@@ -61,7 +65,11 @@ export const apiKeysRevokeCommand: CliCommand = {
     const ds = await ctx.database();
     const revoked = await ds.transaction(async (manager) => {
       const key = await new ApiKeysService(ds).revoke(tenantId, id, manager);
-      await new AuditService(ds).record(tenantId, { ...CLI_ACTOR, action: 'api_key.revoked', resourceType: 'api_key', resourceId: key.id }, manager);
+      await new AuditService(ds).record(
+        tenantId,
+        { ...CLI_ACTOR, action: 'api_key.revoked', resourceType: 'api_key', resourceId: key.id },
+        manager,
+      );
       return key;
     });
     ctx.out(`API key ${revoked.id} revoked at ${revoked.revoked_at}`);

@@ -8,7 +8,11 @@ import { runCli } from '../cli.js';
 async function cli(args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { env: { NODE_ENV: 'development', LOG_LEVEL: 'silent' }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCli(args, {
+    env: { NODE_ENV: 'development', LOG_LEVEL: 'silent' },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 
@@ -21,7 +25,10 @@ describe('policies validate', () => {
   };
 
   it('accepts a valid forbid rule and prints its notice', async () => {
-    const ok = file('ok.cedar', '@notice("No TOTP for finance.")\nforbid (principal, action == Tessera::Action::"complete_enrollment", resource)\nwhen { principal.roles.contains("finance") && context.method_type == "totp" };\n');
+    const ok = file(
+      'ok.cedar',
+      '@notice("No TOTP for finance.")\nforbid (principal, action == Tessera::Action::"complete_enrollment", resource)\nwhen { principal.roles.contains("finance") && context.method_type == "totp" };\n',
+    );
     const run = await cli(['policies', 'validate', ok]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /ok \(1 statement\)/);
@@ -29,7 +36,10 @@ describe('policies validate', () => {
   });
 
   it('refuses permits and schema errors with positions, exit 1', async () => {
-    const bad = file('bad.cedar', 'permit (principal, action, resource);\nforbid (principal, action, resource) when { context.nope == 1 };\n');
+    const bad = file(
+      'bad.cedar',
+      'permit (principal, action, resource);\nforbid (principal, action, resource) when { context.nope == 1 };\n',
+    );
     const run = await cli(['policies', 'validate', bad]);
     assert.equal(run.code, 1);
     assert.match(run.stdout, /bad\.cedar:1:1: error \(statement 0\): Tenant rules can only restrict/);

@@ -29,7 +29,9 @@ export const policiesValidateCommand: CliCommand = {
       const offsets = statementOffsets(text, statements);
       const errors = [
         ...(result.ok ? [] : result.errors),
-        ...statements.flatMap((s, i) => tenantStatementErrors({ text: s, statement: i, source: text, offset: offsets[i] })),
+        ...statements.flatMap((s, i) =>
+          tenantStatementErrors({ text: s, statement: i, source: text, offset: offsets[i] }),
+        ),
       ];
       if (errors.length === 0) {
         ctx.out(`${file}: ok (${statements.length} statement${statements.length === 1 ? '' : 's'})`);

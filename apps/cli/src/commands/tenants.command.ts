@@ -2,7 +2,15 @@ import { ApiKeysService } from '#auth';
 import { AuditService } from '#audit';
 import { TenantsService, sharedRegistrableDomain, type WebAuthnSettingsInput } from '#tenancy';
 import type { DataSource } from 'typeorm';
-import { UsageError, listOption, optionalString, requireString, table, type CliCommand, type ParsedValues } from '../cli-command.js';
+import {
+  UsageError,
+  listOption,
+  optionalString,
+  requireString,
+  table,
+  type CliCommand,
+  type ParsedValues,
+} from '../cli-command.js';
 
 /** The services are plain classes: the CLI wires them by hand, no Nest container needed. */
 export function tenantsService(ds: DataSource): TenantsService {
@@ -12,7 +20,8 @@ export function tenantsService(ds: DataSource): TenantsService {
 export const tenantsCreateCommand: CliCommand = {
   name: 'tenants create',
   summary: 'Create a tenant and print its id and first admin API key (shown once)',
-  usage: '--name <name> [--id <uuid>] [--origin <origin>]... [--rp-id <domain>] [--rp-name <name>] [--require-mfa] [--json]',
+  usage:
+    '--name <name> [--id <uuid>] [--origin <origin>]... [--rp-id <domain>] [--rp-name <name>] [--require-mfa] [--json]',
   options: {
     name: { type: 'string' },
     id: { type: 'string' },
@@ -31,13 +40,19 @@ export const tenantsCreateCommand: CliCommand = {
     }
     const webauthn = webauthnOptions(values, name);
     const ds = await ctx.database();
-    const { tenant, apiKey } = await tenantsService(ds).create({ id, name, webauthn, require_mfa: values['require-mfa'] === true });
+    const { tenant, apiKey } = await tenantsService(ds).create({
+      id,
+      name,
+      webauthn,
+      require_mfa: values['require-mfa'] === true,
+    });
     if (values.json) {
       ctx.out(JSON.stringify({ ...tenant, api_key: apiKey }));
       return;
     }
     ctx.out(`Tenant created: ${tenant.id}  (${tenant.name})`);
-    if (tenant.webauthn) ctx.out(`WebAuthn: rp id ${tenant.webauthn.rp_id}, origins ${tenant.webauthn.origins.join(', ')}`);
+    if (tenant.webauthn)
+      ctx.out(`WebAuthn: rp id ${tenant.webauthn.rp_id}, origins ${tenant.webauthn.origins.join(', ')}`);
     ctx.out(`Admin API key (shown once, store it now): ${apiKey}`);
   },
 };
@@ -47,7 +62,8 @@ function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSett
   const rpId = optionalString(values, 'rp-id');
   const rpName = optionalString(values, 'rp-name');
   if (origins.length === 0) {
-    if (rpId !== undefined || rpName !== undefined) throw new UsageError('--rp-id/--rp-name need at least one --origin');
+    if (rpId !== undefined || rpName !== undefined)
+      throw new UsageError('--rp-id/--rp-name need at least one --origin');
     return undefined;
   }
   return { rp_id: rpId ?? defaultRpId(origins), rp_name: rpName ?? tenantName, origins };

@@ -29,7 +29,18 @@ export class ApiKeysAdminService {
     await this.policy.enforce(adminAuthorization(caller, 'manage_api_keys'));
     return this.dataSource.transaction(async (m) => {
       const key = await this.apiKeys.create(caller.tenant.id, name, m);
-      await this.audit.record(caller.tenant.id, { actorType: 'api_key', actorId: caller.key.keyId, action: 'api_key.created', resourceType: 'api_key', resourceId: key.id, metadata: { name } }, m);
+      await this.audit.record(
+        caller.tenant.id,
+        {
+          actorType: 'api_key',
+          actorId: caller.key.keyId,
+          action: 'api_key.created',
+          resourceType: 'api_key',
+          resourceId: key.id,
+          metadata: { name },
+        },
+        m,
+      );
       return key;
     });
   }
@@ -43,14 +54,27 @@ export class ApiKeysAdminService {
     const row = await this.keys.findOne(caller.tenant.id, { id });
     // Another tenant's key is "not found" too: existence never leaks across tenants.
     if (!row) throw new ApiError('not_found', 'API key not found.');
-    await this.policy.enforce(adminAuthorization(caller, 'manage_api_keys', { type: 'ApiKey', id, attrs: { scopes: row.scopes } }));
+    await this.policy.enforce(
+      adminAuthorization(caller, 'manage_api_keys', { type: 'ApiKey', id, attrs: { scopes: row.scopes } }),
+    );
     if (id === caller.key.keyId) {
       throw new ApiError('conflict', 'An API key cannot revoke itself. Revoke it with another key of this tenant.');
     }
     if (row.revokedAt) return;
     await this.dataSource.transaction(async (m) => {
       await this.apiKeys.revoke(caller.tenant.id, id, m);
-      await this.audit.record(caller.tenant.id, { actorType: 'api_key', actorId: caller.key.keyId, action: 'api_key.revoked', resourceType: 'api_key', resourceId: id, metadata: { name: row.name } }, m);
+      await this.audit.record(
+        caller.tenant.id,
+        {
+          actorType: 'api_key',
+          actorId: caller.key.keyId,
+          action: 'api_key.revoked',
+          resourceType: 'api_key',
+          resourceId: id,
+          metadata: { name: row.name },
+        },
+        m,
+      );
     });
   }
 }

@@ -1,7 +1,22 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import { ApiAdminRoute, type ApiKeyPrincipal, ClientIp, CurrentApiKey, CurrentTenant, type TenantContext, AdminRoute } from '#auth';
+import {
+  ApiAdminRoute,
+  type ApiKeyPrincipal,
+  ClientIp,
+  CurrentApiKey,
+  CurrentTenant,
+  type TenantContext,
+  AdminRoute,
+} from '#auth';
 import { ApiKeysAdminService } from './api-keys-admin.service.js';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto.js';
 
@@ -15,18 +30,40 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'createApiKey', summary: 'Create a tenant admin API key', description: 'The key is in the response once and stored only as a hash.' })
+  @ApiOperation({
+    operationId: 'createApiKey',
+    summary: 'Create a tenant admin API key',
+    description: 'The key is in the response once and stored only as a hash.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiErrorResponses('validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'policy_denied')
-  create(@Body() body: CreateApiKeyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<CreatedApiKeyDto> {
+  @ApiErrorResponses(
+    'validation_failed',
+    'invalid_json',
+    'payload_too_large',
+    'unsupported_media_type',
+    'policy_denied',
+  )
+  create(
+    @Body() body: CreateApiKeyDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<CreatedApiKeyDto> {
     return this.keys.create({ tenant, key, ip }, body.name);
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listApiKeys', summary: "List the tenant's API keys, revoked ones included (never the keys themselves)" })
+  @ApiOperation({
+    operationId: 'listApiKeys',
+    summary: "List the tenant's API keys, revoked ones included (never the keys themselves)",
+  })
   @ApiOkResponse({ type: ApiKeyListDto })
   @ApiErrorResponses('policy_denied')
-  async list(@CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<ApiKeyListDto> {
+  async list(
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<ApiKeyListDto> {
     return { data: await this.keys.list({ tenant, key, ip }) };
   }
 
@@ -35,12 +72,18 @@ export class ApiKeysController {
   @ApiOperation({
     operationId: 'revokeApiKey',
     summary: 'Revoke an API key',
-    description: 'The key is refused (401) from the next request. A key cannot revoke itself (409 `conflict`): use another key, so a tenant always keeps one. Revoking a revoked key is a no-op.',
+    description:
+      'The key is refused (401) from the next request. A key cannot revoke itself (409 `conflict`): use another key, so a tenant always keeps one. Revoking a revoked key is a no-op.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found', 'conflict')
-  async revoke(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+  async revoke(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<void> {
     await this.keys.revoke({ tenant, key, ip }, id);
   }
 }

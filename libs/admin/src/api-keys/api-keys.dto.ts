@@ -13,10 +13,15 @@ export class CreateApiKeyDto {
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
-  @ApiProperty({ description: 'The non-secret start of the key (`tsk_<prefix>`), to recognise it.', example: 'tsk_0a1b2c3d4e5f' }) prefix: string;
+  @ApiProperty({
+    description: 'The non-secret start of the key (`tsk_<prefix>`), to recognise it.',
+    example: 'tsk_0a1b2c3d4e5f',
+  })
+  prefix: string;
   @ApiProperty({ type: [String] }) scopes: string[];
   @ApiProperty({ format: 'date-time' }) created_at: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Updated at most once a minute.' }) last_used_at: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Updated at most once a minute.' })
+  last_used_at: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: string | null;
 }
 

@@ -2,7 +2,15 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import {
+  AdminRoute,
+  ApiAdminRoute,
+  ClientIp,
+  CurrentApiKey,
+  CurrentTenant,
+  type ApiKeyPrincipal,
+  type TenantContext,
+} from '#auth';
 import { AuditLogService } from './audit-log.service.js';
 import { AuditEventDto, AuditEventPageDto, AuditLogExportQueryDto, AuditLogQueryDto } from './audit-log.dto.js';
 
@@ -14,10 +22,19 @@ export class AuditLogController {
   constructor(private readonly auditLog: AuditLogService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listAuditEvents', summary: "The tenant's audit events, newest first (cursor pagination)", description: 'Filters combine with AND. Authorized with `read_audit_log`.' })
+  @ApiOperation({
+    operationId: 'listAuditEvents',
+    summary: "The tenant's audit events, newest first (cursor pagination)",
+    description: 'Filters combine with AND. Authorized with `read_audit_log`.',
+  })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  read(@Query() query: AuditLogQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<AuditEventPageDto> {
+  read(
+    @Query() query: AuditLogQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<AuditEventPageDto> {
     return this.auditLog.read({ tenant, key, ip }, query);
   }
 
@@ -30,10 +47,21 @@ export class AuditLogController {
   })
   @ApiExtraModels(AuditEventDto)
   // Only the 200 is NDJSON; errors keep the JSON error body.
-  @ApiOkResponse({ description: 'One audit event (AuditEventDto) per line.', content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditEventDto) } } } })
+  @ApiOkResponse({
+    description: 'One audit event (AuditEventDto) per line.',
+    content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditEventDto) } } },
+  })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  async export(@Query() query: AuditLogExportQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<StreamableFile> {
+  async export(
+    @Query() query: AuditLogExportQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<StreamableFile> {
     const lines = await this.auditLog.exportLines({ tenant, key, ip }, query);
-    return new StreamableFile(Readable.from(lines), { type: 'application/x-ndjson; charset=utf-8', disposition: 'attachment; filename="audit-log.ndjson"' });
+    return new StreamableFile(Readable.from(lines), {
+      type: 'application/x-ndjson; charset=utf-8',
+      disposition: 'attachment; filename="audit-log.ndjson"',
+    });
   }
 }

@@ -8,7 +8,13 @@ export const MAX_AUDIT_PAGE = 1000;
 
 /** Filters plus a `?cursor=&limit=` page request (limit up to 1000 here). */
 export class AuditLogQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_AUDIT_PAGE, default: 20, description: 'Events per page (1–1000).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_AUDIT_PAGE,
+    default: 20,
+    description: 'Events per page (1–1000).',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -28,7 +34,10 @@ export class AuditLogQueryDto {
   @Length(1, 255)
   actor_id?: string;
 
-  @ApiPropertyOptional({ description: 'Lower case, e.g. "factor", "authenticator", "policy", "policy_rule", "api_key", "webhook".', maxLength: 64 })
+  @ApiPropertyOptional({
+    description: 'Lower case, e.g. "factor", "authenticator", "policy", "policy_rule", "api_key", "webhook".',
+    maxLength: 64,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -40,7 +49,10 @@ export class AuditLogQueryDto {
   @Length(1, 255)
   resource_id?: string;
 
-  @ApiPropertyOptional({ description: 'An event type of the catalogue, e.g. "factor.enrolled", "policy.changed", "policy.denied".', maxLength: 64 })
+  @ApiPropertyOptional({
+    description: 'An event type of the catalogue, e.g. "factor.enrolled", "policy.changed", "policy.denied".',
+    maxLength: 64,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -65,11 +77,27 @@ export class AuditEventDto {
   @ApiProperty({ enum: EVENT_TYPES, description: 'The event type (the same catalogue as webhooks).' }) action: string;
   @ApiProperty() resource_type: string;
   @ApiProperty({ nullable: true, type: String }) resource_id: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Event details; never secrets. For `policy.denied`: cedar_action, principal, determining_policies; for `policy.changed`: change.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Event details; never secrets. For `policy.denied`: cedar_action, principal, determining_policies; for `policy.changed`: change.',
+  })
   metadata: Record<string, unknown>;
-  @ApiProperty({ nullable: true, type: String, description: 'X-Request-ID of the request that caused the event; null for events outside a request.' }) request_id: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Client address of that request (the forwarded one with TRUST_PROXY).' }) ip: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'User-Agent of that request (at most 512 characters).' }) user_agent: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'X-Request-ID of the request that caused the event; null for events outside a request.',
+  })
+  request_id: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Client address of that request (the forwarded one with TRUST_PROXY).',
+  })
+  ip: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'User-Agent of that request (at most 512 characters).' })
+  user_agent: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
@@ -82,12 +110,18 @@ export class AuditEventPageDto {
 
 /** `GET /v1/audit-log/export`: a time range (both ends inclusive, both optional). */
 export class AuditLogExportQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this instant (ISO 8601); the first event when absent.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Events at or after this instant (ISO 8601); the first event when absent.',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or before this instant (ISO 8601); now when absent.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Events at or before this instant (ISO 8601); now when absent.',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;

@@ -57,6 +57,7 @@ export class AuditLogService {
 function timeRange(query: { from?: string; to?: string }): { from?: Date; to?: Date } {
   const from = query.from === undefined ? undefined : new Date(query.from);
   const to = query.to === undefined ? undefined : new Date(query.to);
-  if (from && to && from.getTime() > to.getTime()) throw validationFailed([{ field: 'to', reason: 'must not be before from' }]);
+  if (from && to && from.getTime() > to.getTime())
+    throw validationFailed([{ field: 'to', reason: 'must not be before from' }]);
   return { from, to };
 }

@@ -1,7 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import {
+  AdminRoute,
+  ApiAdminRoute,
+  ClientIp,
+  CurrentApiKey,
+  CurrentTenant,
+  type ApiKeyPrincipal,
+  type TenantContext,
+} from '#auth';
 import type { Page } from '#pagination';
 import type { AdminCaller } from '#policy';
 import { PoliciesService, type PolicyView, type RuleView } from './policies.service.js';
@@ -20,7 +35,13 @@ import {
   UpdateRuleDto,
 } from './policies.dto.js';
 
-const BODY_ERRORS = ['validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'policy_denied'] as const;
+const BODY_ERRORS = [
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
+  'policy_denied',
+] as const;
 const CHANGE_DOC =
   'Validated against the schema before anything is stored (400 `policy_invalid` with `details.errors` `[{rule_id?, statement?, message, position}]`); ' +
   'a change that would deny the calling key `manage_policies` is refused the same way. Applied in one transaction with the audit event; every API node enforces it from its next request.';
@@ -34,18 +55,35 @@ export class PoliciesController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ operationId: 'createPolicy', summary: 'Create a tenant policy, optionally with its rules as Cedar text', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({
+    operationId: 'createPolicy',
+    summary: 'Create a tenant policy, optionally with its rules as Cedar text',
+    description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}`,
+  })
   @ApiCreatedResponse({ type: PolicyDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
-  create(@Body() body: CreatePolicyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+  create(
+    @Body() body: CreatePolicyDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<PolicyView> {
     return this.policies.create(caller(tenant, key, ip), body);
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listPolicies', summary: "List the tenant's policies with their rules (oldest first, cursor pagination)" })
+  @ApiOperation({
+    operationId: 'listPolicies',
+    summary: "List the tenant's policies with their rules (oldest first, cursor pagination)",
+  })
   @ApiOkResponse({ type: PolicyPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  list(@Query() query: PageQueryDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<Page<PolicyView>> {
+  list(
+    @Query() query: PageQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<Page<PolicyView>> {
     return this.policies.list(caller(tenant, key, ip), { limit: query.limit ?? 20, cursor: query.cursor });
   }
 
@@ -58,7 +96,12 @@ export class PoliciesController {
   })
   @ApiOkResponse({ type: SimulationResultDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
-  simulate(@Body() body: SimulateDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string) {
+  simulate(
+    @Body() body: SimulateDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ) {
     return this.policies.simulate(caller(tenant, key, ip), body);
   }
 
@@ -67,16 +110,31 @@ export class PoliciesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  get(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+  get(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<PolicyView> {
     return this.policies.get(caller(tenant, key, ip), id);
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'updatePolicy', summary: 'Update a policy: name, description, enabled, priority, or replace its rules', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({
+    operationId: 'updatePolicy',
+    summary: 'Update a policy: name, description, enabled, priority, or replace its rules',
+    description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}`,
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
-  update(@Param('id', IdParamPipe) id: string, @Body() body: UpdatePolicyDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<PolicyView> {
+  update(
+    @Param('id', IdParamPipe) id: string,
+    @Body() body: UpdatePolicyDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<PolicyView> {
     return this.policies.update(caller(tenant, key, ip), id, body);
   }
 
@@ -86,17 +144,32 @@ export class PoliciesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async delete(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+  async delete(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<void> {
     await this.policies.delete(caller(tenant, key, ip), id);
   }
 
   @Post(':id/rules')
   @HttpCode(201)
-  @ApiOperation({ operationId: 'createPolicyRule', summary: 'Add a rule: one Cedar statement as `policy_text`, or structured fields', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({
+    operationId: 'createPolicyRule',
+    summary: 'Add a rule: one Cedar statement as `policy_text`, or structured fields',
+    description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}`,
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: RuleDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid', 'not_found')
-  addRule(@Param('id', IdParamPipe) id: string, @Body() body: CreateRuleDto, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleView> {
+  addRule(
+    @Param('id', IdParamPipe) id: string,
+    @Body() body: CreateRuleDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RuleView> {
     return this.policies.addRule(caller(tenant, key, ip), id, body);
   }
 
@@ -105,7 +178,12 @@ export class PoliciesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RuleListDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async listRules(@Param('id', IdParamPipe) id: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleListDto> {
+  async listRules(
+    @Param('id', IdParamPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RuleListDto> {
     return { data: await this.policies.listRules(caller(tenant, key, ip), id) };
   }
 
@@ -115,12 +193,22 @@ export class PoliciesController {
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiOkResponse({ type: RuleDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  getRule(@Param('id', IdParamPipe) id: string, @Param('rule_id', IdParamPipe) ruleId: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<RuleView> {
+  getRule(
+    @Param('id', IdParamPipe) id: string,
+    @Param('rule_id', IdParamPipe) ruleId: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<RuleView> {
     return this.policies.getRule(caller(tenant, key, ip), id, ruleId);
   }
 
   @Patch(':id/rules/:rule_id')
-  @ApiOperation({ operationId: 'updatePolicyRule', summary: 'Change a rule: its text or structured fields, notice or position', description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}` })
+  @ApiOperation({
+    operationId: 'updatePolicyRule',
+    summary: 'Change a rule: its text or structured fields, notice or position',
+    description: `${CHANGE_DOC} ${RESTRICT_ONLY_DOC}`,
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiOkResponse({ type: RuleDto })
@@ -143,7 +231,13 @@ export class PoliciesController {
   @ApiParam({ name: 'rule_id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async deleteRule(@Param('id', IdParamPipe) id: string, @Param('rule_id', IdParamPipe) ruleId: string, @CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<void> {
+  async deleteRule(
+    @Param('id', IdParamPipe) id: string,
+    @Param('rule_id', IdParamPipe) ruleId: string,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<void> {
     await this.policies.deleteRule(caller(tenant, key, ip), id, ruleId);
   }
 }

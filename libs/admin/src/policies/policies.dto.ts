@@ -27,7 +27,6 @@ export const RESTRICT_ONLY_DOC =
   '("Tenant rules can only restrict: use forbid; the baseline grants access"). The baseline rules grant access; a tenant permit ' +
   "could grant what the baseline deliberately does not (such as acting on another user's factors), so tenants tighten, never loosen.";
 
-
 @ApiSchema({ name: 'NewPolicy' })
 export class CreatePolicyDto {
   @ApiProperty({ example: 'Security keys for finance', maxLength: 200 })
@@ -45,7 +44,13 @@ export class CreatePolicyDto {
   @IsBoolean()
   enabled: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: -1000, maximum: 1000, description: 'Higher priority policies are evaluated (and their notices listed) first.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 0,
+    minimum: -1000,
+    maximum: 1000,
+    description: 'Higher priority policies are evaluated (and their notices listed) first.',
+  })
   @IsOptional()
   @IsInt()
   @Min(-1000)
@@ -55,7 +60,8 @@ export class CreatePolicyDto {
   @ApiPropertyOptional({
     maxLength: MAX_POLICY_SET_TEXT,
     description: `Cedar text of one or more \`forbid\` statements, each stored as a rule (its \`@notice("…")\` annotation becomes the rule's notice). ${RESTRICT_ONLY_DOC}`,
-    example: '@notice("Security keys only.")\nforbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type != "webauthn_fido" };',
+    example:
+      '@notice("Security keys only.")\nforbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type != "webauthn_fido" };',
   })
   @IsOptional()
   @IsString()
@@ -77,7 +83,9 @@ export class UpdatePolicyDto {
   @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ description: 'false lifts all the policy rules on the next request; true enforces them again.' })
+  @ApiPropertyOptional({
+    description: 'false lifts all the policy rules on the next request; true enforces them again.',
+  })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
@@ -89,7 +97,10 @@ export class UpdatePolicyDto {
   @Max(1000)
   priority?: number;
 
-  @ApiPropertyOptional({ maxLength: MAX_POLICY_SET_TEXT, description: `Replaces all the policy's rules with these statements. ${RESTRICT_ONLY_DOC}` })
+  @ApiPropertyOptional({
+    maxLength: MAX_POLICY_SET_TEXT,
+    description: `Replaces all the policy's rules with these statements. ${RESTRICT_ONLY_DOC}`,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_POLICY_SET_TEXT)
@@ -134,7 +145,9 @@ function IsActionScope() {
   return ValidateBy({
     name: 'isActionScope',
     validator: {
-      validate: (value: unknown) => valid(value) || (Array.isArray(value) && value.length > 0 && value.length <= POLICY_ACTIONS.length && value.every(valid)),
+      validate: (value: unknown) =>
+        valid(value) ||
+        (Array.isArray(value) && value.length > 0 && value.length <= POLICY_ACTIONS.length && value.every(valid)),
       defaultMessage: () => `action must be one of ${POLICY_ACTIONS.join(', ')}, or a non-empty array of them`,
     },
   });
@@ -146,14 +159,18 @@ export class RuleInputDto {
   @ApiPropertyOptional({
     maxLength: MAX_RULE_TEXT,
     description: `Exactly one Cedar \`forbid\` statement. Exclusive with the structured fields. ${RESTRICT_ONLY_DOC}`,
-    example: 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type == "webauthn_fido" };',
+    example:
+      'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator)\nwhen { resource.method_type == "webauthn_fido" };',
   })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_RULE_TEXT)
   policy_text?: string;
 
-  @ApiPropertyOptional({ enum: ['forbid', 'permit'], description: 'Structured form. Only `forbid` is accepted from tenants.' })
+  @ApiPropertyOptional({
+    enum: ['forbid', 'permit'],
+    description: 'Structured form. Only `forbid` is accepted from tenants.',
+  })
   @IsOptional()
   @IsIn(['forbid', 'permit'])
   effect?: 'forbid' | 'permit';
@@ -164,7 +181,10 @@ export class RuleInputDto {
   @Type(() => ScopeDto)
   principal?: ScopeDto;
 
-  @ApiPropertyOptional({ oneOf: [actionSchema, { type: 'array', items: actionSchema, minItems: 1 }], description: 'One action or several; omitted = every action.' })
+  @ApiPropertyOptional({
+    oneOf: [actionSchema, { type: 'array', items: actionSchema, minItems: 1 }],
+    description: 'One action or several; omitted = every action.',
+  })
   @IsOptional()
   @IsActionScope()
   action?: PolicyAction | PolicyAction[];
@@ -175,7 +195,12 @@ export class RuleInputDto {
   @Type(() => ScopeDto)
   resource?: ScopeDto;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20, description: 'Cedar expressions, joined with `&&` in one `when` clause.', example: ['resource.method_type == "webauthn_fido"'] })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 20,
+    description: 'Cedar expressions, joined with `&&` in one `when` clause.',
+    example: ['resource.method_type == "webauthn_fido"'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -187,7 +212,8 @@ export class RuleInputDto {
     maxLength: 500,
     nullable: true,
     type: String,
-    description: 'Shown to the person this rule denies (in `notices`). Overrides an `@notice("…")` annotation in `policy_text`; null clears it.',
+    description:
+      'Shown to the person this rule denies (in `notices`). Overrides an `@notice("…")` annotation in `policy_text`; null clears it.',
   })
   @IsOptional()
   @IsString()
@@ -200,7 +226,12 @@ export class CreateRuleDto extends RuleInputDto {}
 
 @ApiSchema({ name: 'RuleUpdate' })
 export class UpdateRuleDto extends RuleInputDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100000, description: 'Evaluation order within the policy (ascending).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 100000,
+    description: 'Evaluation order within the policy (ascending).',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -210,11 +241,16 @@ export class UpdateRuleDto extends RuleInputDto {
 
 @ApiSchema({ name: 'Rule' })
 export class RuleDto {
-  @ApiProperty({ format: 'uuid', description: 'The id listed in `details.determining_policies` when this rule denies.' }) id: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The id listed in `details.determining_policies` when this rule denies.',
+  })
+  id: string;
   @ApiProperty({ format: 'uuid' }) policy_id: string;
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 100000 }) position: number;
   @ApiProperty({ enum: ['forbid', 'permit'] }) effect: 'forbid' | 'permit';
-  @ApiProperty({ description: 'The Cedar statement as stored (assembled when given as structured fields).' }) policy_text: string;
+  @ApiProperty({ description: 'The Cedar statement as stored (assembled when given as structured fields).' })
+  policy_text: string;
   @ApiProperty({ nullable: true, type: String }) notice: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
@@ -240,7 +276,8 @@ export class PolicyDto {
 @ApiSchema({ name: 'PolicyPage' })
 export class PolicyPageDto {
   @ApiProperty({ type: [PolicyDto] }) data: PolicyDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Cursor of the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Cursor of the next page; null on the last page.' })
+  next_cursor: string | null;
   @ApiProperty() has_more: boolean;
 }
 
@@ -258,7 +295,8 @@ export class SimulationEntityDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'Attributes as in the schema (without `tenant`, which is always your tenant). An entity reference is `{"type": "User", "id": "…"}`.',
+    description:
+      'Attributes as in the schema (without `tenant`, which is always your tenant). An entity reference is `{"type": "User", "id": "…"}`.',
     example: { roles: ['admin'] },
   })
   @IsOptional()
@@ -277,7 +315,12 @@ export class SimulatePrincipalDto {
   @Length(1, 255)
   id: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'User: `{"roles": [...]}`; ApiKey: `{"scopes": [...]}`.', example: { roles: ['finance'] } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'User: `{"roles": [...]}`; ApiKey: `{"scopes": [...]}`.',
+    example: { roles: ['finance'] },
+  })
   @IsOptional()
   @IsObject()
   attrs?: Record<string, unknown>;
@@ -322,7 +365,12 @@ export class SimulateDto {
   @IsObject()
   context: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20, description: 'Draft rules (one statement each) evaluated after your enabled rules, to test them before storing; named `rules[i]` in the answer.' })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 20,
+    description:
+      'Draft rules (one statement each) evaluated after your enabled rules, to test them before storing; named `rules[i]` in the answer.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -334,9 +382,18 @@ export class SimulateDto {
 @ApiSchema({ name: 'SimulationResult' })
 export class SimulationResultDto {
   @ApiProperty({ enum: ['allow', 'deny'] }) decision: 'allow' | 'deny';
-  @ApiProperty({ type: [String], description: 'Deny: the forbids that matched. Allow: the permits that matched. Default deny: [].' }) determining_policies: string[];
-  @ApiProperty({ type: [String], description: 'Notices of the determining rules, in evaluation order.' }) notices: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'Deny: the forbids that matched. Allow: the permits that matched. Default deny: [].',
+  })
+  determining_policies: string[];
+  @ApiProperty({ type: [String], description: 'Notices of the determining rules, in evaluation order.' })
+  notices: string[];
   @ApiProperty({ type: [String], description: 'Evaluation errors (any error denies).' }) errors: string[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The context the decision was evaluated with (for a user action, including the step-up context).' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The context the decision was evaluated with (for a user action, including the step-up context).',
+  })
   context: Record<string, unknown>;
 }

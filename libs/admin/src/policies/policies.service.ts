@@ -20,7 +20,8 @@ import {
 import { draftRule, type RuleDraft, type RuleInput } from './rule-draft.js';
 import { PERMIT_REFUSED, statementOffsets, tenantStatementErrors } from './tenant-rule.checks.js';
 
-export type PolicyChange = 'policy_created' | 'policy_updated' | 'policy_deleted' | 'rule_created' | 'rule_updated' | 'rule_deleted';
+export type PolicyChange =
+  'policy_created' | 'policy_updated' | 'policy_deleted' | 'rule_created' | 'rule_updated' | 'rule_deleted';
 
 /** Rules per tenant: every rule costs ~1.3 µs on every decision of the tenant, and memory per node. */
 export const MAX_RULES_PER_TENANT = 200;
@@ -144,7 +145,10 @@ export class PoliciesService {
     await this.policy.enforce(adminAuthorization(caller, 'manage_policies'));
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
     const tenantId = caller.tenant.id;
-    const qb = this.policies.query(tenantId, 'policy').orderBy('policy.id', 'ASC').limit(page.limit + 1);
+    const qb = this.policies
+      .query(tenantId, 'policy')
+      .orderBy('policy.id', 'ASC')
+      .limit(page.limit + 1);
     if (after !== undefined) qb.andWhere('policy.id > :after', { after });
     const rows = await qb.getMany();
     const shown = rows.slice(0, page.limit);
@@ -179,15 +183,21 @@ export class PoliciesService {
       if (patch.enabled !== undefined) row.enabled = patch.enabled;
       if (patch.priority !== undefined) row.priority = patch.priority;
       row.updatedAt = now;
-      await this.policies.withManager(m).update(tenantId, { id }, {
-        name: row.name,
-        description: row.description,
-        enabled: row.enabled,
-        priority: row.priority,
-        updatedAt: now,
-      });
+      await this.policies.withManager(m).update(
+        tenantId,
+        { id },
+        {
+          name: row.name,
+          description: row.description,
+          enabled: row.enabled,
+          priority: row.priority,
+          updatedAt: now,
+        },
+      );
       let ruleRows: PolicyRuleEntity[];
-      const metadata: Record<string, unknown> = { fields: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) };
+      const metadata: Record<string, unknown> = {
+        fields: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined),
+      };
       if (statements) {
         const replaced = await this.policyRules(m, tenantId, id);
         await this.rules.withManager(m).delete(tenantId, { policyId: id });
@@ -212,7 +222,10 @@ export class PoliciesService {
       const ruleRows = await this.policyRules(m, tenantId, id);
       await this.rules.withManager(m).delete(tenantId, { policyId: id });
       await this.policies.withManager(m).delete(tenantId, { id });
-      await this.record(m, caller, 'policy_deleted', 'policy', id, { name: row.name, rule_ids: ruleRows.map((r) => r.id) });
+      await this.record(m, caller, 'policy_deleted', 'policy', id, {
+        name: row.name,
+        rule_ids: ruleRows.map((r) => r.id),
+      });
     });
   }
 
@@ -236,7 +249,9 @@ export class PoliciesService {
     return this.change(caller, async (m) => {
       await this.findPolicy(m, tenantId, policyId);
       await this.assertCapacity(m, tenantId, 1);
-      const last = await this.rules.withManager(m).find(tenantId, { policyId }, { order: { position: 'DESC' }, take: 1, select: { position: true } });
+      const last = await this.rules
+        .withManager(m)
+        .find(tenantId, { policyId }, { order: { position: 'DESC' }, take: 1, select: { position: true } });
       const row = await this.rules.withManager(m).insert(tenantId, {
         id: newTimeOrderedId(now.getTime()),
         policyId,
@@ -248,12 +263,20 @@ export class PoliciesService {
         updatedAt: now,
       });
       await this.touchPolicy(m, tenantId, policyId, now);
-      await this.record(m, caller, 'rule_created', 'policy_rule', row.id, { policy_id: policyId, position: row.position });
+      await this.record(m, caller, 'rule_created', 'policy_rule', row.id, {
+        policy_id: policyId,
+        position: row.position,
+      });
       return toRuleView(row);
     });
   }
 
-  async updateRule(caller: AdminCaller, policyId: string, ruleId: string, input: RuleInput & { position?: number }): Promise<RuleView> {
+  async updateRule(
+    caller: AdminCaller,
+    policyId: string,
+    ruleId: string,
+    input: RuleInput & { position?: number },
+  ): Promise<RuleView> {
     await this.policy.enforce(adminAuthorization(caller, 'manage_policies', { type: 'Policy', id: policyId }));
     const tenantId = caller.tenant.id;
     const now = this.clock.now();
@@ -266,14 +289,18 @@ export class PoliciesService {
       row.notice = draft.notice;
       if (input.position !== undefined) row.position = input.position;
       row.updatedAt = now;
-      await this.rules.withManager(m).update(tenantId, { id: ruleId }, {
-        policyText: row.policyText,
-        // simple-json column: TypeORM's deep-partial type does not model a JSON value.
-        structured: row.structured as never,
-        notice: row.notice,
-        position: row.position,
-        updatedAt: now,
-      });
+      await this.rules.withManager(m).update(
+        tenantId,
+        { id: ruleId },
+        {
+          policyText: row.policyText,
+          // simple-json column: TypeORM's deep-partial type does not model a JSON value.
+          structured: row.structured as never,
+          notice: row.notice,
+          position: row.position,
+          updatedAt: now,
+        },
+      );
       await this.touchPolicy(m, tenantId, policyId, now);
       const fields = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
       await this.record(m, caller, 'rule_updated', 'policy_rule', ruleId, { policy_id: policyId, fields });
@@ -306,7 +333,10 @@ export class PoliciesService {
     const drafts: RuleSource[] = (input.rules ?? []).map((text, i) => ({ id: draftRuleId(i), text }));
     if (drafts.length > 0) {
       const checked = this.policy.engine.validateRules(drafts);
-      const errors = [...(checked.ok ? [] : checked.errors), ...drafts.flatMap((d) => tenantStatementErrors({ text: d.text, ruleId: d.id }))];
+      const errors = [
+        ...(checked.ok ? [] : checked.errors),
+        ...drafts.flatMap((d) => tenantStatementErrors({ text: d.text, ruleId: d.id })),
+      ];
       if (errors.length > 0) throw policyInvalid(errors);
     }
     const stored = await this.policy.loadTenantRules(tenantId);
@@ -325,7 +355,9 @@ export class PoliciesService {
     return {
       decision: decision.allowed ? 'allow' : 'deny',
       determining_policies: decision.determining.map((r) => r.id),
-      notices: decision.determining.map((r) => r.notice).filter((n): n is string => typeof n === 'string' && n.length > 0),
+      notices: decision.determining
+        .map((r) => r.notice)
+        .filter((n): n is string => typeof n === 'string' && n.length > 0),
       errors: decision.errors,
       context: input.context,
     };
@@ -353,19 +385,33 @@ export class PoliciesService {
     const rules = await this.policy.loadTenantRules(caller.tenant.id, m);
     const request = adminAuthorization(caller, 'manage_policies');
     const decision = this.policy.engine.simulate(rules, {
-      principal: { type: 'ApiKey', id: caller.key.keyId, tenantId: caller.tenant.id, attrs: { scopes: caller.key.scopes } },
+      principal: {
+        type: 'ApiKey',
+        id: caller.key.keyId,
+        tenantId: caller.tenant.id,
+        attrs: { scopes: caller.key.scopes },
+      },
       action: request.action,
       resource: { type: 'Tenant', id: caller.tenant.id, tenantId: caller.tenant.id, attrs: {} },
       context: request.context,
     });
     if (decision.allowed) return;
     const ids = decision.determining.map((r) => r.id);
-    throw new ApiError('policy_invalid', 'This change would deny this API key manage_policies, so no one could undo it with this key. Nothing was changed.', {
-      details: {
-        errors: [{ message: 'manage_policies would be denied for the calling API key; details.determining_policies lists the rules that would deny it.' }],
-        determining_policies: ids,
+    throw new ApiError(
+      'policy_invalid',
+      'This change would deny this API key manage_policies, so no one could undo it with this key. Nothing was changed.',
+      {
+        details: {
+          errors: [
+            {
+              message:
+                'manage_policies would be denied for the calling API key; details.determining_policies lists the rules that would deny it.',
+            },
+          ],
+          determining_policies: ids,
+        },
       },
-    });
+    );
   }
 
   /** Splits and validates a `cedar_policy_set`; returns its statements or throws policy_invalid. */
@@ -375,7 +421,9 @@ export class PoliciesService {
     const offsets = statementOffsets(text, statements);
     const errors: RuleValidationError[] = [
       ...(result.ok ? [] : result.errors),
-      ...statements.flatMap((s, i) => tenantStatementErrors({ text: s, statement: i, source: text, offset: offsets[i] })),
+      ...statements.flatMap((s, i) =>
+        tenantStatementErrors({ text: s, statement: i, source: text, offset: offsets[i] }),
+      ),
     ];
     if (errors.length > 0) throw policyInvalid(errors.sort((a, b) => (a.statement ?? 0) - (b.statement ?? 0)));
     return statements.map((s) => ({ text: s, notice: readAnnotations(s).notice ?? null }));
@@ -397,7 +445,13 @@ export class PoliciesService {
     }
   }
 
-  private async insertStatements(m: EntityManager, tenantId: string, policyId: string, statements: { text: string; notice: string | null }[], now: Date): Promise<PolicyRuleEntity[]> {
+  private async insertStatements(
+    m: EntityManager,
+    tenantId: string,
+    policyId: string,
+    statements: { text: string; notice: string | null }[],
+    now: Date,
+  ): Promise<PolicyRuleEntity[]> {
     const rows = statements.map((s, i) => ({
       id: newTimeOrderedId(now.getTime()),
       policyId,
@@ -419,8 +473,15 @@ export class PoliciesService {
     return row;
   }
 
-  private async findRule(m: EntityManager, tenantId: string, policyId: string, ruleId: string): Promise<PolicyRuleEntity> {
-    const row = await this.rules.withManager(m).findOne(tenantId, { id: ruleId.toLowerCase(), policyId: policyId.toLowerCase() });
+  private async findRule(
+    m: EntityManager,
+    tenantId: string,
+    policyId: string,
+    ruleId: string,
+  ): Promise<PolicyRuleEntity> {
+    const row = await this.rules
+      .withManager(m)
+      .findOne(tenantId, { id: ruleId.toLowerCase(), policyId: policyId.toLowerCase() });
     if (!row) throw new ApiError('not_found', 'Rule not found.');
     return row;
   }
@@ -434,8 +495,26 @@ export class PoliciesService {
   }
 
   /** Every change to policies and rules is one event type, `policy.changed`; `metadata.change` says which. */
-  private record(m: EntityManager, caller: AdminCaller, change: PolicyChange, resourceType: 'policy' | 'policy_rule', resourceId: string, metadata: Record<string, unknown>): Promise<void> {
-    return this.audit.record(caller.tenant.id, { actorType: 'api_key', actorId: caller.key.keyId, action: 'policy.changed', resourceType, resourceId, metadata: { change, ...metadata } }, m);
+  private record(
+    m: EntityManager,
+    caller: AdminCaller,
+    change: PolicyChange,
+    resourceType: 'policy' | 'policy_rule',
+    resourceId: string,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record(
+      caller.tenant.id,
+      {
+        actorType: 'api_key',
+        actorId: caller.key.keyId,
+        action: 'policy.changed',
+        resourceType,
+        resourceId,
+        metadata: { change, ...metadata },
+      },
+      m,
+    );
   }
 }
 
@@ -446,7 +525,9 @@ function policyInvalid(errors: RuleValidationError[], assembledText?: string): A
     : errors.length === 1
       ? `The policy is invalid: ${errors[0]!.message}`
       : `The policy is invalid (${errors.length} errors); nothing was stored.`;
-  return new ApiError('policy_invalid', message, { details: { errors, ...(assembledText === undefined ? {} : { policy_text: assembledText }) } });
+  return new ApiError('policy_invalid', message, {
+    details: { errors, ...(assembledText === undefined ? {} : { policy_text: assembledText }) },
+  });
 }
 
 function withoutRuleId(e: RuleValidationError): RuleValidationError {

@@ -18,24 +18,49 @@ function code(fn: () => unknown): string | undefined {
 describe('draftRule', () => {
   it('takes policy_text as written; the notice defaults to its @notice annotation', () => {
     assert.deepEqual(draftRule({ policy_text: TEXT }), { text: TEXT, structured: null, notice: 'From the text.' });
-    assert.deepEqual(draftRule({ policy_text: TEXT, notice: 'Explicit.' }), { text: TEXT, structured: null, notice: 'Explicit.' });
+    assert.deepEqual(draftRule({ policy_text: TEXT, notice: 'Explicit.' }), {
+      text: TEXT,
+      structured: null,
+      notice: 'Explicit.',
+    });
     assert.deepEqual(draftRule({ policy_text: PLAIN }), { text: PLAIN, structured: null, notice: null });
   });
 
   it('assembles structured fields, with the notice as an annotation', () => {
-    const draft = draftRule({ effect: 'forbid', action: 'complete_enrollment', resource: { is: 'Authenticator' }, conditions: ['resource.backed_up'], notice: 'No synced passkeys.' });
+    const draft = draftRule({
+      effect: 'forbid',
+      action: 'complete_enrollment',
+      resource: { is: 'Authenticator' },
+      conditions: ['resource.backed_up'],
+      notice: 'No synced passkeys.',
+    });
     assert.equal(
       draft.text,
       '@notice("No synced passkeys.")\nforbid (\n  principal,\n  action == Tessera::Action::"complete_enrollment",\n  resource is Tessera::Authenticator\n)\nwhen { (resource.backed_up) };',
     );
-    assert.deepEqual(draft.structured, { effect: 'forbid', action: 'complete_enrollment', resource: { is: 'Authenticator' }, conditions: ['resource.backed_up'] });
+    assert.deepEqual(draft.structured, {
+      effect: 'forbid',
+      action: 'complete_enrollment',
+      resource: { is: 'Authenticator' },
+      conditions: ['resource.backed_up'],
+    });
     assert.equal(draft.notice, 'No synced passkeys.');
   });
 
   it('refuses text and structured fields together, and neither', () => {
-    assert.equal(code(() => draftRule({ policy_text: PLAIN, effect: 'forbid' })), 'validation_failed');
-    assert.equal(code(() => draftRule({ notice: 'x' })), 'validation_failed');
-    assert.equal(code(() => draftRule({ action: 'begin_enrollment' })), 'validation_failed', 'effect is required');
+    assert.equal(
+      code(() => draftRule({ policy_text: PLAIN, effect: 'forbid' })),
+      'validation_failed',
+    );
+    assert.equal(
+      code(() => draftRule({ notice: 'x' })),
+      'validation_failed',
+    );
+    assert.equal(
+      code(() => draftRule({ action: 'begin_enrollment' })),
+      'validation_failed',
+      'effect is required',
+    );
   });
 
   it('reports an unassemblable rule as policy_invalid with details.errors', () => {
@@ -51,11 +76,17 @@ describe('draftRule', () => {
 
   it('patches a structured rule field by field, keeping its notice', () => {
     const stored = draftRule({ effect: 'forbid', action: 'complete_enrollment', notice: 'Kept.' });
-    const patched = draftRule({ conditions: ['resource.backed_up'] }, { policyText: stored.text, structured: stored.structured as never, notice: stored.notice });
+    const patched = draftRule(
+      { conditions: ['resource.backed_up'] },
+      { policyText: stored.text, structured: stored.structured as never, notice: stored.notice },
+    );
     assert.match(patched.text, /^@notice\("Kept\."\)\nforbid/);
     assert.match(patched.text, /action == Tessera::Action::"complete_enrollment"/);
     assert.match(patched.text, /when \{ \(resource\.backed_up\) \}/);
-    const cleared = draftRule({ notice: null }, { policyText: patched.text, structured: patched.structured as never, notice: patched.notice });
+    const cleared = draftRule(
+      { notice: null },
+      { policyText: patched.text, structured: patched.structured as never, notice: patched.notice },
+    );
     assert.equal(cleared.notice, null);
     assert.doesNotMatch(cleared.text, /@notice/);
   });
@@ -72,6 +103,10 @@ describe('draftRule', () => {
     assert.equal(draftRule({ policy_text: TEXT }, stored).notice, 'From the text.');
     assert.equal(draftRule({ policy_text: PLAIN.replace('3', '4') }, stored).notice, 'Explicit.');
     const annotated = { policyText: TEXT, structured: null, notice: 'From the text.' };
-    assert.equal(draftRule({ policy_text: PLAIN }, annotated).notice, null, 'an annotation notice leaves with its text');
+    assert.equal(
+      draftRule({ policy_text: PLAIN }, annotated).notice,
+      null,
+      'an annotation notice leaves with its text',
+    );
   });
 });

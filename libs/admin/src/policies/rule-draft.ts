@@ -49,7 +49,10 @@ export function draftRule(input: RuleInput, existing?: StoredRule): RuleDraft {
   const structuredGiven = STRUCTURED_FIELDS.filter((f) => input[f] !== undefined);
   if (input.policy_text !== undefined && structuredGiven.length > 0) {
     throw validationFailed(
-      structuredGiven.map((f) => ({ field: f, reason: 'cannot be combined with policy_text: send either the Cedar text or structured fields' })),
+      structuredGiven.map((f) => ({
+        field: f,
+        reason: 'cannot be combined with policy_text: send either the Cedar text or structured fields',
+      })),
     );
   }
   if (input.policy_text !== undefined) {
@@ -59,7 +62,12 @@ export function draftRule(input: RuleInput, existing?: StoredRule): RuleDraft {
     return { text: input.policy_text, structured: null, notice };
   }
   if (!existing && structuredGiven.length === 0) {
-    throw validationFailed([{ field: 'policy_text', reason: 'policy_text or structured fields (effect, principal, action, resource, conditions) are required' }]);
+    throw validationFailed([
+      {
+        field: 'policy_text',
+        reason: 'policy_text or structured fields (effect, principal, action, resource, conditions) are required',
+      },
+    ]);
   }
 
   const base = existing?.structured ? (existing.structured as unknown as StructuredRule) : undefined;

@@ -1,4 +1,11 @@
-import { MAX_NOTICE_LENGTH, annotationProblems, readAnnotations, statementEffect, positionAtChar, type RuleValidationError } from '#policy';
+import {
+  MAX_NOTICE_LENGTH,
+  annotationProblems,
+  readAnnotations,
+  statementEffect,
+  positionAtChar,
+  type RuleValidationError,
+} from '#policy';
 
 /** The one answer to a tenant `permit` (see the schema's header for why). */
 export const PERMIT_REFUSED = 'Tenant rules can only restrict: use forbid; the baseline grants access.';

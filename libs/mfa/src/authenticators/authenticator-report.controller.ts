@@ -1,7 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
-import { AdminRoute, ApiAdminRoute, ClientIp, CurrentApiKey, CurrentTenant, type ApiKeyPrincipal, type TenantContext } from '#auth';
+import {
+  AdminRoute,
+  ApiAdminRoute,
+  ClientIp,
+  CurrentApiKey,
+  CurrentTenant,
+  type ApiKeyPrincipal,
+  type TenantContext,
+} from '#auth';
 import { AuthenticatorReportService } from './authenticator-report.service.js';
 import { AuthenticatorReportDto } from './authenticator-report.dto.js';
 
@@ -16,11 +24,16 @@ export class AuthenticatorReportController {
   @Get('report')
   @ApiOperation({
     operationId: 'getAuthenticatorReport',
-    summary: "The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised",
+    summary:
+      "The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised",
   })
   @ApiOkResponse({ type: AuthenticatorReportDto })
   @ApiErrorResponses('policy_denied')
-  report(@CurrentTenant() tenant: TenantContext, @CurrentApiKey() key: ApiKeyPrincipal, @ClientIp() ip: string): Promise<AuthenticatorReportDto> {
+  report(
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<AuthenticatorReportDto> {
     return this.reports.report(tenant, key, ip);
   }
 }

@@ -16,7 +16,17 @@ export interface AuthenticatorReport {
   attestation: { trusted: number; untrusted: number };
   backup: { device_bound: number; synced: number };
   compromised_total: number;
-  compromised: { factor_id: string; user_id: string; method_type: string; aaguid: string; name: string | null; model_status: string; device_name: string; created_at: string; last_used_at: string | null }[];
+  compromised: {
+    factor_id: string;
+    user_id: string;
+    method_type: string;
+    aaguid: string;
+    name: string | null;
+    model_status: string;
+    device_name: string;
+    created_at: string;
+    last_used_at: string | null;
+  }[];
 }
 
 /** The report lists at most this many compromised credentials (compromised_total counts them all). */
@@ -44,7 +54,13 @@ export class AuthenticatorReportService {
   }
 
   async report(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): Promise<AuthenticatorReport> {
-    await this.policy.enforce({ tenant, principal: key, action: 'read_authenticator_report', resource: { type: 'Tenant', id: tenant.id }, context: { ip } });
+    await this.policy.enforce({
+      tenant,
+      principal: key,
+      action: 'read_authenticator_report',
+      resource: { type: 'Tenant', id: tenant.id },
+      context: { ip },
+    });
     const grouped = (...columns: (keyof WebAuthnCredentialEntity)[]) => {
       const q = this.credentials.query(tenant.id, 'c').select('COUNT(*)', 'n');
       for (const c of columns) q.addSelect(`c.${c}`, c).addGroupBy(`c.${c}`);
@@ -56,24 +72,46 @@ export class AuthenticatorReportService {
       grouped('certificationLevel'),
       grouped('attestationTrusted'),
       grouped('backedUp'),
-      this.credentials.find(tenant.id, { modelStatus: Not(IsNull()) }, { order: { createdAt: 'ASC', id: 'ASC' }, take: COMPROMISED_LISTED }),
+      this.credentials.find(
+        tenant.id,
+        { modelStatus: Not(IsNull()) },
+        { order: { createdAt: 'ASC', id: 'ASC' }, take: COMPROMISED_LISTED },
+      ),
     ]);
-    const nameOf = (row: { aaguid: string; attestationKeyId: string | null; model: string | null }) => this.metadata.describe(row)?.name ?? null;
+    const nameOf = (row: { aaguid: string; attestationKeyId: string | null; model: string | null }) =>
+      this.metadata.describe(row)?.name ?? null;
     const byModel = models
-      .map((r) => ({ aaguid: r.aaguid as string, name: nameOf({ aaguid: r.aaguid as string, attestationKeyId: r.attestationKeyId as string | null, model: r.model as string | null }), model_status: (r.modelStatus as string | null) ?? null, count: num(r) }))
+      .map((r) => ({
+        aaguid: r.aaguid as string,
+        name: nameOf({
+          aaguid: r.aaguid as string,
+          attestationKeyId: r.attestationKeyId as string | null,
+          model: r.model as string | null,
+        }),
+        model_status: (r.modelStatus as string | null) ?? null,
+        count: num(r),
+      }))
       .sort((a, b) => b.count - a.count || a.aaguid.localeCompare(b.aaguid));
     const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true';
-    const sum = (rows: (Count & Record<string, unknown>)[], column: string, want: boolean) => rows.filter((r) => truthy(r[column]) === want).reduce((acc, r) => acc + num(r), 0);
+    const sum = (rows: (Count & Record<string, unknown>)[], column: string, want: boolean) =>
+      rows.filter((r) => truthy(r[column]) === want).reduce((acc, r) => acc + num(r), 0);
     return {
       generated_at: this.clock.now().toISOString(),
       metadata_blob_no: this.metadata.blobNumber,
       total: methods.reduce((acc, r) => acc + num(r), 0),
-      by_method_type: methods.map((r) => ({ method_type: r.methodType as string, count: num(r) })).sort((a, b) => a.method_type.localeCompare(b.method_type)),
+      by_method_type: methods
+        .map((r) => ({ method_type: r.methodType as string, count: num(r) }))
+        .sort((a, b) => a.method_type.localeCompare(b.method_type)),
       by_model: byModel,
       by_certification_level: levels
         .map((r) => ({ certification_level: (r.certificationLevel as string | null) ?? null, count: num(r) }))
-        .sort((a, b) => b.count - a.count || String(a.certification_level).localeCompare(String(b.certification_level))),
-      attestation: { trusted: sum(trust, 'attestationTrusted', true), untrusted: sum(trust, 'attestationTrusted', false) },
+        .sort(
+          (a, b) => b.count - a.count || String(a.certification_level).localeCompare(String(b.certification_level)),
+        ),
+      attestation: {
+        trusted: sum(trust, 'attestationTrusted', true),
+        untrusted: sum(trust, 'attestationTrusted', false),
+      },
       backup: { device_bound: sum(backup, 'backedUp', false), synced: sum(backup, 'backedUp', true) },
       compromised_total: byModel.filter((m) => m.model_status !== null).reduce((acc, m) => acc + m.count, 0),
       compromised: compromised.map((c) => ({

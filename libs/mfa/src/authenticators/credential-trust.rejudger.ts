@@ -56,7 +56,10 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
   /** A node may start with a BLOB newer than the one stored credentials were judged against. */
   onApplicationBootstrap(): void {
     const no = this.metadata.blobNumber;
-    if (no !== null) void this.rejudge(no).catch((err) => this.logger.error(`Re-judging against MDS BLOB no. ${no} failed: ${(err as Error).message}`));
+    if (no !== null)
+      void this.rejudge(no).catch((err) =>
+        this.logger.error(`Re-judging against MDS BLOB no. ${no} failed: ${(err as Error).message}`),
+      );
   }
 
   /** Re-judges every credential judged against a BLOB older than `blobNo` (one pass at a time). */
@@ -81,7 +84,11 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
         result.updated++;
         if (!newlyCompromised) continue;
         result.compromised++;
-        const tenant = perTenant.get(row.tenantId) ?? { credentials: 0, models: new Set<string>(), statuses: new Set<string>() };
+        const tenant = perTenant.get(row.tenantId) ?? {
+          credentials: 0,
+          models: new Set<string>(),
+          statuses: new Set<string>(),
+        };
         tenant.credentials++;
         tenant.models.add(next.model ?? judged.aaguid);
         tenant.statuses.add(next.modelStatus!);
@@ -89,7 +96,9 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
       }
     }
     // Everything else was judged the same by this BLOB.
-    await this.dataSource.getRepository(WebAuthnCredentialEntity).update(staleWhere(blobNo), { metadataBlobNo: blobNo });
+    await this.dataSource
+      .getRepository(WebAuthnCredentialEntity)
+      .update(staleWhere(blobNo), { metadataBlobNo: blobNo });
 
     for (const [tenantId, t] of perTenant) {
       await this.audit.record(tenantId, {
@@ -98,10 +107,18 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
         action: 'tenant.authenticators_compromised',
         resourceType: 'tenant',
         resourceId: tenantId,
-        metadata: { metadata_blob_no: blobNo, credentials: t.credentials, models: [...t.models].sort(), statuses: [...t.statuses].sort() },
+        metadata: {
+          metadata_blob_no: blobNo,
+          credentials: t.credentials,
+          models: [...t.models].sort(),
+          statuses: [...t.statuses].sort(),
+        },
       });
     }
-    if (result.updated > 0) this.logger.log(`MDS BLOB no. ${blobNo}: ${result.updated} credentials re-judged, ${result.compromised} now of a compromised model`);
+    if (result.updated > 0)
+      this.logger.log(
+        `MDS BLOB no. ${blobNo}: ${result.updated} credentials re-judged, ${result.compromised} now of a compromised model`,
+      );
     return result;
   }
 
@@ -110,7 +127,12 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
     const entry = this.metadata.entryOf(j);
     if (!entry) return j;
     const d = describeEntry(entry);
-    return { ...j, model: d.model ?? j.model, certificationLevel: d.certificationLevel ?? null, modelStatus: d.compromisedStatus ?? null };
+    return {
+      ...j,
+      model: d.model ?? j.model,
+      certificationLevel: d.certificationLevel ?? null,
+      modelStatus: d.compromisedStatus ?? null,
+    };
   }
 
   /** The distinct judgements of credentials judged against an older BLOB (or none): one row per model. */
@@ -118,18 +140,39 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
     const rows = await this.dataSource
       .getRepository(WebAuthnCredentialEntity)
       .createQueryBuilder('c')
-      .select(['c.aaguid AS aaguid', 'c.attestationKeyId AS key_id', 'c.model AS model', 'c.certificationLevel AS certification_level', 'c.modelStatus AS model_status'])
+      .select([
+        'c.aaguid AS aaguid',
+        'c.attestationKeyId AS key_id',
+        'c.model AS model',
+        'c.certificationLevel AS certification_level',
+        'c.modelStatus AS model_status',
+      ])
       .where('(c.metadataBlobNo IS NULL OR c.metadataBlobNo < :blobNo)', { blobNo })
       .groupBy('c.aaguid')
       .addGroupBy('c.attestationKeyId')
       .addGroupBy('c.model')
       .addGroupBy('c.certificationLevel')
       .addGroupBy('c.modelStatus')
-      .getRawMany<{ aaguid: string; key_id: string | null; model: string | null; certification_level: string | null; model_status: string | null }>();
-    return rows.map((r) => ({ aaguid: r.aaguid, attestationKeyId: r.key_id, model: r.model, certificationLevel: r.certification_level, modelStatus: r.model_status }));
+      .getRawMany<{
+        aaguid: string;
+        key_id: string | null;
+        model: string | null;
+        certification_level: string | null;
+        model_status: string | null;
+      }>();
+    return rows.map((r) => ({
+      aaguid: r.aaguid,
+      attestationKeyId: r.key_id,
+      model: r.model,
+      certificationLevel: r.certification_level,
+      modelStatus: r.model_status,
+    }));
   }
 
-  private async credentialsOf(j: Judgement, blobNo: number): Promise<Pick<WebAuthnCredentialEntity, 'id' | 'tenantId' | 'userId' | 'methodType'>[]> {
+  private async credentialsOf(
+    j: Judgement,
+    blobNo: number,
+  ): Promise<Pick<WebAuthnCredentialEntity, 'id' | 'tenantId' | 'userId' | 'methodType'>[]> {
     const out: Pick<WebAuthnCredentialEntity, 'id' | 'tenantId' | 'userId' | 'methodType'>[] = [];
     const match = {
       aaguid: j.aaguid,
@@ -142,18 +185,34 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
     for (let skip = 0; ; skip += PAGE) {
       const page = await this.dataSource
         .getRepository(WebAuthnCredentialEntity)
-        .find({ where, select: { id: true, tenantId: true, userId: true, methodType: true }, order: { id: 'ASC' }, skip, take: PAGE });
+        .find({
+          where,
+          select: { id: true, tenantId: true, userId: true, methodType: true },
+          order: { id: 'ASC' },
+          skip,
+          take: PAGE,
+        });
       out.push(...page);
       if (page.length < PAGE) return out;
     }
   }
 
   /** The new judgement of one credential with its audit event, all-or-nothing; false when another node got there first. */
-  private async apply(row: Pick<WebAuthnCredentialEntity, 'id' | 'tenantId' | 'userId' | 'methodType'>, next: Judgement, blobNo: number, newlyCompromised: boolean): Promise<boolean> {
+  private async apply(
+    row: Pick<WebAuthnCredentialEntity, 'id' | 'tenantId' | 'userId' | 'methodType'>,
+    next: Judgement,
+    blobNo: number,
+    newlyCompromised: boolean,
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(WebAuthnCredentialEntity);
       const where = staleWhere(blobNo).map((w) => ({ ...w, id: row.id, tenantId: row.tenantId }));
-      const { affected } = await repo.update(where, { model: next.model, certificationLevel: next.certificationLevel, modelStatus: next.modelStatus, metadataBlobNo: blobNo });
+      const { affected } = await repo.update(where, {
+        model: next.model,
+        certificationLevel: next.certificationLevel,
+        modelStatus: next.modelStatus,
+        metadataBlobNo: blobNo,
+      });
       if (affected !== 1) return false;
       if (newlyCompromised) {
         await this.audit.record(
@@ -164,7 +223,13 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
             action: 'factor.model_compromised',
             resourceType: 'factor',
             resourceId: row.id,
-            metadata: { user_id: row.userId, method_type: row.methodType, model: next.model, status: next.modelStatus, metadata_blob_no: blobNo },
+            metadata: {
+              user_id: row.userId,
+              method_type: row.methodType,
+              model: next.model,
+              status: next.modelStatus,
+              metadata_blob_no: blobNo,
+            },
           },
           manager,
         );

@@ -25,7 +25,12 @@ export class BackupCodeRedemptionService {
     this.codes = TenantScopedRepository.of(dataSource, BackupCodeEntity);
   }
 
-  async complete(challengeId: string, tenantHeader: string | undefined, code: string, ip: string): Promise<BackupCodeCompletion> {
+  async complete(
+    challengeId: string,
+    tenantHeader: string | undefined,
+    code: string,
+    ip: string,
+  ): Promise<BackupCodeCompletion> {
     const live = await this.challenges.load(challengeId, tenantHeader);
     await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
@@ -45,18 +50,42 @@ export class BackupCodeRedemptionService {
     if (!matched) throw await this.challenges.failure(live, 'backup_code', 'wrong_or_used_code');
     const codeId = matched.id;
 
-    await this.challenges.authorize(live, 'backup_code', { type: 'Factor', id: `backup_codes:${userId}`, attrs: { owner: { type: 'User', id: userId }, method_type: 'backup_code' } }, ip);
-    const completion = await this.challenges.succeed(live, { method: 'backup_code', factorId: codeId }, async (manager, now) => {
-      // Conditional on used_at IS NULL: of concurrent redemptions exactly one changes the row.
-      const codes = this.codes.withManager(manager);
-      const redeemed = await codes.update(tenantId, { id: codeId, usedAt: IsNull() }, { usedAt: now });
-      if (redeemed !== 1) return false;
-      const left = await codes.count(tenantId, { userId, usedAt: IsNull() });
-      if (left <= LOW_BACKUP_CODES) {
-        await this.audit.record(tenantId, { actorType: 'user', actorId: userId, action: 'backup_codes.low', resourceType: 'backup_codes', resourceId: userId, metadata: { remaining: left } }, manager);
-      }
-      return true;
-    });
+    await this.challenges.authorize(
+      live,
+      'backup_code',
+      {
+        type: 'Factor',
+        id: `backup_codes:${userId}`,
+        attrs: { owner: { type: 'User', id: userId }, method_type: 'backup_code' },
+      },
+      ip,
+    );
+    const completion = await this.challenges.succeed(
+      live,
+      { method: 'backup_code', factorId: codeId },
+      async (manager, now) => {
+        // Conditional on used_at IS NULL: of concurrent redemptions exactly one changes the row.
+        const codes = this.codes.withManager(manager);
+        const redeemed = await codes.update(tenantId, { id: codeId, usedAt: IsNull() }, { usedAt: now });
+        if (redeemed !== 1) return false;
+        const left = await codes.count(tenantId, { userId, usedAt: IsNull() });
+        if (left <= LOW_BACKUP_CODES) {
+          await this.audit.record(
+            tenantId,
+            {
+              actorType: 'user',
+              actorId: userId,
+              action: 'backup_codes.low',
+              resourceType: 'backup_codes',
+              resourceId: userId,
+              metadata: { remaining: left },
+            },
+            manager,
+          );
+        }
+        return true;
+      },
+    );
     return { ...completion, backup_codes_remaining: await this.codes.count(tenantId, { userId, usedAt: IsNull() }) };
   }
 }

@@ -91,7 +91,10 @@ function randomCanonicalCode(): string {
 export function formatBackupCode(code: string): string {
   const canonical = normalizeBackupCode(code);
   if (canonical === null) throw new ApiError('internal', 'not a backup code');
-  return canonical.toLowerCase().match(/.{1,4}/g)!.join('-');
+  return canonical
+    .toLowerCase()
+    .match(/.{1,4}/g)!
+    .join('-');
 }
 
 /**

@@ -5,7 +5,12 @@ import { BackupCodeEntity, TenantScopedRepository, newId } from '#persistence';
 import { AuditService } from '#audit';
 import { PolicyService, holdsMfa, userContext } from '#policy';
 import type { TenantContext, UserPrincipal } from '#auth';
-import { DEFAULT_BACKUP_CODE_COUNT, generateBackupCodeSet, hashBackupCodeSet, type StoredBackupCode } from './backup-code.js';
+import {
+  DEFAULT_BACKUP_CODE_COUNT,
+  generateBackupCodeSet,
+  hashBackupCodeSet,
+  type StoredBackupCode,
+} from './backup-code.js';
 import { FactorsService } from '../factors/factors.service.js';
 
 /** A freshly generated set: the codes to show once, and what is stored. */
@@ -47,7 +52,12 @@ export class BackupCodesService {
    * Inside the caller's transaction: stores the prepared set when the user holds no unused codes.
    * Returns the codes issued (empty when the user already had some) and the unused count.
    */
-  async issueIfNone(manager: EntityManager, tenantId: string, userId: string, prepared: PreparedBackupCodes): Promise<BackupCodesResult> {
+  async issueIfNone(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    prepared: PreparedBackupCodes,
+  ): Promise<BackupCodesResult> {
     const repo = this.rows.withManager(manager);
     const remaining = await repo.count(tenantId, { userId, usedAt: IsNull() });
     if (remaining > 0) return { codes: [], remaining };
@@ -58,7 +68,18 @@ export class BackupCodesService {
   /** Inside the issuing transaction: `backup_codes.issued`, when a set was issued. */
   async recordIssued(manager: EntityManager, tenantId: string, userId: string, count: number): Promise<void> {
     if (count === 0) return;
-    await this.audit.record(tenantId, { actorType: 'user', actorId: userId, action: 'backup_codes.issued', resourceType: 'backup_codes', resourceId: userId, metadata: { count } }, manager);
+    await this.audit.record(
+      tenantId,
+      {
+        actorType: 'user',
+        actorId: userId,
+        action: 'backup_codes.issued',
+        resourceType: 'backup_codes',
+        resourceId: userId,
+        metadata: { count },
+      },
+      manager,
+    );
   }
 
   /** Replaces every earlier code of the user with a new set (through the policy). */
@@ -70,25 +91,61 @@ export class BackupCodesService {
       principal,
       action: 'regenerate_backup_codes',
       resource: { type: 'BackupCodes', id: principal.userId, attrs: { owner: { type: 'User', id: principal.userId } } },
-      context: userContext({ principal, tenant, methodType: 'backup_code', factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
+      context: userContext({
+        principal,
+        tenant,
+        methodType: 'backup_code',
+        factorCount: summary.factorCount,
+        hasMfa: holdsMfa(summary),
+        ip,
+        now,
+      }),
     });
     const prepared = await this.prepare();
     await this.dataSource.transaction(async (manager) => {
       await this.rows.withManager(manager).delete(tenant.id, { userId: principal.userId });
       await this.store(manager, tenant.id, principal.userId, prepared);
-      await this.audit.record(tenant.id, { actorType: 'user', actorId: principal.userId, action: 'backup_codes.regenerated', resourceType: 'backup_codes', resourceId: principal.userId, metadata: { count: prepared.codes.length } }, manager);
+      await this.audit.record(
+        tenant.id,
+        {
+          actorType: 'user',
+          actorId: principal.userId,
+          action: 'backup_codes.regenerated',
+          resourceType: 'backup_codes',
+          resourceId: principal.userId,
+          metadata: { count: prepared.codes.length },
+        },
+        manager,
+      );
     });
     return { codes: prepared.codes, remaining: prepared.codes.length };
   }
 
-  private async store(manager: EntityManager, tenantId: string, userId: string, prepared: PreparedBackupCodes): Promise<void> {
+  private async store(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    prepared: PreparedBackupCodes,
+  ): Promise<void> {
     const repo = this.rows.withManager(manager);
-    const latest = await repo.query(tenantId, 'code').andWhere('code.userId = :userId', { userId }).select('MAX(code.generation)', 'max').getRawOne<{ max: number | null }>();
+    const latest = await repo
+      .query(tenantId, 'code')
+      .andWhere('code.userId = :userId', { userId })
+      .select('MAX(code.generation)', 'max')
+      .getRawOne<{ max: number | null }>();
     const generation = Number(latest?.max ?? 0) + 1;
     const createdAt = this.clock.now();
     await repo.insertMany(
       tenantId,
-      prepared.stored.map((s) => ({ id: newId(), userId, lookup: s.lookup, hash: s.hash, generation, createdAt, usedAt: null })),
+      prepared.stored.map((s) => ({
+        id: newId(),
+        userId,
+        lookup: s.lookup,
+        hash: s.hash,
+        generation,
+        createdAt,
+        usedAt: null,
+      })),
     );
   }
 }

@@ -65,7 +65,10 @@ export function hardwareBound(assurance: FactorAssurance): boolean {
  * `otp` for TOTP, `kba` for a backup code (a pre-shared secret the user keeps). Every token also
  * says `method_type`, the exact method used.
  */
-export function authenticationMethod(method: ChallengeMethod, assurance: FactorAssurance = {}): { amr: string[]; acr: Acr } {
+export function authenticationMethod(
+  method: ChallengeMethod,
+  assurance: FactorAssurance = {},
+): { amr: string[]; acr: Acr } {
   const acr = achievedAcr(method, assurance);
   switch (method) {
     case 'webauthn_fido':
@@ -90,7 +93,11 @@ export function satisfiesAcr(achieved: Acr, requested: readonly string[] | null)
  * verification: a security key that only proved presence meets `mfa` (and `phrh` when it is
  * attested and device-bound), not `phr`, although its token says `phr`.
  */
-export function proofMeetsRequest(method: ChallengeMethod, assurance: FactorAssurance & { userVerified?: boolean }, requested: readonly string[] | null): boolean {
+export function proofMeetsRequest(
+  method: ChallengeMethod,
+  assurance: FactorAssurance & { userVerified?: boolean },
+  requested: readonly string[] | null,
+): boolean {
   const acr = achievedAcr(method, assurance);
   return satisfiesAcr(acr === 'phr' && assurance.userVerified === false ? 'mfa' : acr, requested);
 }
@@ -105,7 +112,10 @@ export function acceptsPlainMfa(requested: readonly string[] | null): boolean {
  * Passkeys always verify the user. A security key can meet `phr` only with user verification,
  * so it is offered for `phr` when it verified the user at enrollment.
  */
-export function credentialQualification(c: CredentialStrength & { enrolledWithUv: boolean }, requested: readonly string[] | null): { qualifies: boolean; needsUv: boolean } {
+export function credentialQualification(
+  c: CredentialStrength & { enrolledWithUv: boolean },
+  requested: readonly string[] | null,
+): { qualifies: boolean; needsUv: boolean } {
   const passkey = c.method === 'webauthn_passkey';
   if (hardwareBound(c) && satisfiesAcr('phrh', requested)) return { qualifies: true, needsUv: passkey };
   if (satisfiesAcr('mfa', requested)) return { qualifies: true, needsUv: passkey };

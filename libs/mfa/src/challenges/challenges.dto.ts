@@ -23,7 +23,13 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { ACR_VALUES, CHALLENGE_METHODS, MAX_CHALLENGE_MAX_AGE_SECONDS, type Acr, type ChallengeMethod } from './challenge-rules.js';
+import {
+  ACR_VALUES,
+  CHALLENGE_METHODS,
+  MAX_CHALLENGE_MAX_AGE_SECONDS,
+  type Acr,
+  type ChallengeMethod,
+} from './challenge-rules.js';
 
 /** User ids are the subject of the tenant's tokens: any printable text up to 255 characters. */
 export const USER_ID_PATTERN = /^[^\p{Cc}\u2028\u2029]{1,255}$/u;
@@ -36,7 +42,7 @@ const ACR_VALUES_DOC =
 
 const MAX_AGE_DOC =
   'Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at ' +
-  'min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token\'s auth_time ' +
+  "min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time " +
   '(the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check ' +
   'auth_time + max_age >= now when the token arrives.';
 
@@ -51,7 +57,13 @@ export class ChallengeStrengthDto {
   @IsIn(ACR_VALUES, { each: true })
   acr_values?: Acr[];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_CHALLENGE_MAX_AGE_SECONDS, example: 120, description: MAX_AGE_DOC })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_CHALLENGE_MAX_AGE_SECONDS,
+    example: 120,
+    description: MAX_AGE_DOC,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -79,19 +91,31 @@ export class OpenStepUpChallengeDto extends ChallengeStrengthDto {}
 
 @ApiSchema({ name: 'Challenge' })
 export class ChallengeDto {
-  @ApiProperty({ format: 'uuid', description: 'The capability that completes the challenge: give it only to the user being verified.' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The capability that completes the challenge: give it only to the user being verified.',
+  })
   challenge_id: string;
 
-  @ApiProperty({ type: String, nullable: true, example: 'user-123', description: 'The user the challenge is for; null for a usernameless passkey sign-in (the passkey names the user).' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'user-123',
+    description: 'The user the challenge is for; null for a usernameless passkey sign-in (the passkey names the user).',
+  })
   user_id: string | null;
 
-  @ApiProperty({ format: 'date-time', description: 'The challenge expires 5 minutes after it was opened (sooner with max_age).' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'The challenge expires 5 minutes after it was opened (sooner with max_age).',
+  })
   expires_at: string;
 
   @ApiProperty({
     enum: CHALLENGE_METHODS,
     isArray: true,
-    description: 'What the user can complete it with now (verified factors that meet acr_values; backup_code when unused codes remain and "mfa" is acceptable). Empty when the user has no factor and no acr_values were given. ["webauthn_passkey"] for a usernameless challenge.',
+    description:
+      'What the user can complete it with now (verified factors that meet acr_values; backup_code when unused codes remain and "mfa" is acceptable). Empty when the user has no factor and no acr_values were given. ["webauthn_passkey"] for a usernameless challenge.',
   })
   methods: ChallengeMethod[];
 
@@ -121,14 +145,20 @@ function authenticationResponseProblem(value: unknown): string | null {
   const c = value as Record<string, unknown> | null;
   const r = c?.response as Record<string, unknown> | undefined;
   const checks: [boolean, string][] = [
-    [typeof c?.id === 'string' && (c.id as string).length > 0 && (c.id as string).length <= 1400, 'id must be a base64url string'],
+    [
+      typeof c?.id === 'string' && (c.id as string).length > 0 && (c.id as string).length <= 1400,
+      'id must be a base64url string',
+    ],
     [typeof c?.rawId === 'string', 'rawId must be a base64url string'],
     [c?.type === 'public-key', 'type must be "public-key"'],
     [typeof r === 'object' && r !== null && !Array.isArray(r), 'response must be an object'],
     [typeof r?.clientDataJSON === 'string', 'response.clientDataJSON must be a base64url string'],
     [typeof r?.authenticatorData === 'string', 'response.authenticatorData must be a base64url string'],
     [typeof r?.signature === 'string', 'response.signature must be a base64url string'],
-    [r?.userHandle === undefined || r?.userHandle === null || typeof r?.userHandle === 'string', 'response.userHandle must be a base64url string'],
+    [
+      r?.userHandle === undefined || r?.userHandle === null || typeof r?.userHandle === 'string',
+      'response.userHandle must be a base64url string',
+    ],
   ];
   return checks.find(([ok]) => !ok)?.[1] ?? null;
 }
@@ -147,7 +177,8 @@ class AuthenticationResponseConstraint implements ValidatorConstraintInterface {
 export class WebAuthnCompleteDto extends ChallengeIdDto {
   @ApiProperty({
     allOf: [{ $ref: '#/components/schemas/AuthenticationResponseJSON' }],
-    description: 'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).',
+    description:
+      'The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication).',
   })
   @IsDefined()
   @IsObject()
@@ -166,7 +197,10 @@ export class TotpCompleteDto extends ChallengeIdDto {
 
 @ApiSchema({ name: 'BackupCodeChallengeAnswer' })
 export class BackupCodeCompleteDto extends ChallengeIdDto {
-  @ApiProperty({ example: 'abcd-efgh-jkmn-p', description: 'One unused backup code; case, spaces and hyphens do not matter.' })
+  @ApiProperty({
+    example: 'abcd-efgh-jkmn-p',
+    description: 'One unused backup code; case, spaces and hyphens do not matter.',
+  })
   @IsString()
   @Length(1, 64)
   @MaxLength(64)
@@ -178,7 +212,7 @@ export class AuthenticationOptionsDto {
   @ApiProperty({
     allOf: [{ $ref: '#/components/schemas/PublicKeyCredentialRequestOptionsJSON' }],
     description:
-      'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user\'s credentials that meet the challenge\'s ' +
+      "PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user's credentials that meet the challenge's " +
       'acr_values in allowCredentials (empty for a usernameless challenge, with userVerification "required"); userVerification "required" when every one of them must verify the ' +
       'user (passkeys, or security keys offered for "phr"), else "preferred". `hints` (WebAuthn L3): ["security-key"] when only security keys are allowed, the tenant\'s ' +
       'hints_passkey when only passkeys are (and for usernameless sign-in), none when both are.',

@@ -105,11 +105,16 @@ export class ChallengesService {
   async open(tenant: TenantContext, input: OpenChallengeInput, opener: TenantPrincipal): Promise<OpenedChallenge> {
     const { userId, purpose } = input;
     const acrValues = input.acrValues ?? null;
-    if (userId === null && !tenant.webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
-    const available = userId === null ? (['webauthn_passkey'] as ChallengeMethod[]) : await this.availableMethods(tenant.id, userId, acrValues);
+    if (userId === null && !tenant.webauthn)
+      throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
+    const available =
+      userId === null
+        ? (['webauthn_passkey'] as ChallengeMethod[])
+        : await this.availableMethods(tenant.id, userId, acrValues);
     // A locked-out user still gets a challenge for a WebAuthn factor (which cannot be guessed);
     // with only guessable methods there is nothing to complete until the window passes.
-    if (userId !== null && !available.some((m) => !isGuessable(m))) await this.limits.assertMfaAllowed(tenant.id, userId);
+    if (userId !== null && !available.some((m) => !isGuessable(m)))
+      await this.limits.assertMfaAllowed(tenant.id, userId);
     if (acrValues && available.length === 0) throw await this.unavailable(tenant, userId!, acrValues, opener);
     const now = this.clock.now();
     const ttl = Math.min(CHALLENGE_TTL_MS, (input.maxAge ?? Infinity) * 1000);
@@ -129,26 +134,53 @@ export class ChallengesService {
       consumedAt: null,
       createdAt: now,
     });
-    const strength = { ...(acrValues ? { acr_values: acrValues } : {}), ...(input.maxAge !== undefined ? { max_age: input.maxAge } : {}) };
+    const strength = {
+      ...(acrValues ? { acr_values: acrValues } : {}),
+      ...(input.maxAge !== undefined ? { max_age: input.maxAge } : {}),
+    };
     await this.audit.record(tenant.id, {
       ...(actorOf(opener) as { actorType: 'user' | 'api_key'; actorId: string }),
       action: 'mfa.challenge_opened',
       resourceType: 'mfa_challenge',
       resourceId: row.id,
-      metadata: { user_id: userId, purpose, methods: available, ...(userId === null ? { usernameless: true } : {}), ...strength },
+      metadata: {
+        user_id: userId,
+        purpose,
+        methods: available,
+        ...(userId === null ? { usernameless: true } : {}),
+        ...strength,
+      },
     });
-    return { challenge_id: row.id, user_id: userId, expires_at: row.expiresAt.toISOString(), methods: available, ...strength };
+    return {
+      challenge_id: row.id,
+      user_id: userId,
+      expires_at: row.expiresAt.toISOString(),
+      methods: available,
+      ...strength,
+    };
   }
 
   /** The user's methods that can meet acr_values (all of them when none are given), in a fixed order. */
-  private async availableMethods(tenantId: string, userId: string, acrValues: Acr[] | null): Promise<ChallengeMethod[]> {
+  private async availableMethods(
+    tenantId: string,
+    userId: string,
+    acrValues: Acr[] | null,
+  ): Promise<ChallengeMethod[]> {
     const plain = acceptsPlainMfa(acrValues);
-    const [methods, codes] = await Promise.all([this.factors.usableMethods(tenantId, userId, acrValues), plain ? this.backupCodes.remaining(tenantId, userId) : 0]);
+    const [methods, codes] = await Promise.all([
+      this.factors.usableMethods(tenantId, userId, acrValues),
+      plain ? this.backupCodes.remaining(tenantId, userId) : 0,
+    ]);
     return [...methods, ...(codes > 0 ? (['backup_code'] as const) : [])];
   }
 
   /** 403 step_up_unavailable, audited: the notice names what the user would need. */
-  private async unavailable(tenant: TenantContext, userId: string, acrValues: Acr[], opener: TenantPrincipal): Promise<ApiError> {
+  private async unavailable(
+    tenant: TenantContext,
+    userId: string,
+    acrValues: Acr[],
+    opener: TenantPrincipal,
+  ): Promise<ApiError> {
     await this.audit.record(tenant.id, {
       ...(actorOf(opener) as { actorType: 'user' | 'api_key'; actorId: string }),
       action: 'step_up.unavailable',
@@ -156,7 +188,7 @@ export class ChallengesService {
       resourceId: userId,
       metadata: { user_id: userId, acr_values: acrValues },
     });
-    return new ApiError('step_up_unavailable', 'None of the user\'s factors can meet the requested acr_values.', {
+    return new ApiError('step_up_unavailable', "None of the user's factors can meet the requested acr_values.", {
       details: { acr_values: acrValues },
       notices: [acrNeededNotice(acrValues)],
     });
@@ -171,22 +203,53 @@ export class ChallengesService {
     const notFound = () => new ApiError('not_found', 'No active MFA challenge found');
     if (!UUID_SHAPE.test(challengeId)) throw notFound();
     if (tenantHeader !== undefined && !UUID_SHAPE.test(tenantHeader.trim())) {
-      throw new ApiError('invalid_tenant_header', 'X-Tenant-ID must be a UUID when it is sent.', { details: { header: 'X-Tenant-ID' } });
+      throw new ApiError('invalid_tenant_header', 'X-Tenant-ID must be a UUID when it is sent.', {
+        details: { header: 'X-Tenant-ID' },
+      });
     }
     // The one lookup by id alone: it only learns which tenant the capability belongs to.
-    const located = await this.dataSource.getRepository(MfaChallengeEntity).findOne({ where: { id: challengeId.toLowerCase() }, select: { id: true, tenantId: true } });
-    if (!located || (tenantHeader !== undefined && tenantHeader.trim().toLowerCase() !== located.tenantId)) throw notFound();
+    const located = await this.dataSource
+      .getRepository(MfaChallengeEntity)
+      .findOne({ where: { id: challengeId.toLowerCase() }, select: { id: true, tenantId: true } });
+    if (!located || (tenantHeader !== undefined && tenantHeader.trim().toLowerCase() !== located.tenantId))
+      throw notFound();
     const tenant = await this.tenants.context(located.tenantId);
     if (!tenant || tenant.status !== 'active') throw notFound();
     const row = await this.challenges.findOne(tenant.id, { id: located.id });
-    if (!row || row.consumedAt !== null || row.failedAttempts >= MAX_CHALLENGE_FAILURES || row.expiresAt.getTime() <= this.clock.now().getTime()) throw notFound();
-    const user: UserPrincipal | null = row.userId === null ? null : { kind: 'user', userId: row.userId, tenantId: tenant.id, roles: row.roles, amr: row.amr, authTime: row.authTime ?? undefined };
+    if (
+      !row ||
+      row.consumedAt !== null ||
+      row.failedAttempts >= MAX_CHALLENGE_FAILURES ||
+      row.expiresAt.getTime() <= this.clock.now().getTime()
+    )
+      throw notFound();
+    const user: UserPrincipal | null =
+      row.userId === null
+        ? null
+        : {
+            kind: 'user',
+            userId: row.userId,
+            tenantId: tenant.id,
+            roles: row.roles,
+            amr: row.amr,
+            authTime: row.authTime ?? undefined,
+          };
     return { row, tenant, user };
   }
 
   /** A usernameless challenge once its assertion has named the user (a sign-in: no roles, no amr). */
   withUser(live: LiveChallenge, userId: string): LiveChallenge {
-    return { ...live, user: { kind: 'user', userId, tenantId: live.tenant.id, roles: live.row.roles, amr: live.row.amr, authTime: live.row.authTime ?? undefined } };
+    return {
+      ...live,
+      user: {
+        kind: 'user',
+        userId,
+        tenantId: live.tenant.id,
+        roles: live.row.roles,
+        amr: live.row.amr,
+        authTime: live.row.authTime ?? undefined,
+      },
+    };
   }
 
   /** The user a challenge is for; only called once the user is known. */
@@ -209,14 +272,16 @@ export class ChallengesService {
    * user to check the code against) and not one whose acr_values exclude "mfa".
    */
   async assertPlainMfaOffered(live: LiveChallenge, method: 'totp' | 'backup_code'): Promise<UserPrincipal> {
-    if (!live.user || !acceptsPlainMfa(live.row.acrValues)) throw await this.failure(live, method, 'method_not_offered');
+    if (!live.user || !acceptsPlainMfa(live.row.acrValues))
+      throw await this.failure(live, method, 'method_not_offered');
     return live.user;
   }
 
   /** A WebAuthn proof must reach one of the requested acr values. */
   async assertAcrMet(live: LiveChallenge, factor: VerifiedFactor): Promise<void> {
     const { acr } = authenticationMethod(factor.method, factor);
-    if (!proofMeetsRequest(factor.method, factor, live.row.acrValues)) throw await this.failure(live, factor.method, 'acr_not_met', { factor_id: factor.factorId, acr });
+    if (!proofMeetsRequest(factor.method, factor, live.row.acrValues))
+      throw await this.failure(live, factor.method, 'acr_not_met', { factor_id: factor.factorId, acr });
   }
 
   async setWebAuthnChallenge(live: LiveChallenge, challenge: string): Promise<void> {
@@ -227,22 +292,40 @@ export class ChallengesService {
    * Counts a wrong answer against the challenge and the user, audits it, and returns the one
    * 401 every failure answers with: nothing says which part was wrong.
    */
-  async failure(live: LiveChallenge, method: ChallengeMethod | 'webauthn', reason: string, metadata: Record<string, unknown> = {}, details?: Record<string, unknown>): Promise<ApiError> {
+  async failure(
+    live: LiveChallenge,
+    method: ChallengeMethod | 'webauthn',
+    reason: string,
+    metadata: Record<string, unknown> = {},
+    details?: Record<string, unknown>,
+  ): Promise<ApiError> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { failedAttempts: () => 'failed_attempts + 1' });
     // Only guesses count toward the per-user lockout; every failure counts against the challenge.
-    const userLocked = live.user && isGuessable(method) ? await this.limits.recordMfaFailure(live.tenant.id, live.user.userId) : false;
+    const userLocked =
+      live.user && isGuessable(method) ? await this.limits.recordMfaFailure(live.tenant.id, live.user.userId) : false;
     // A usernameless challenge that never learnt its user has no user to blame.
-    const actor = live.user ? { actorType: 'user' as const, actorId: live.user.userId } : { actorType: 'system' as const, actorId: 'anonymous' };
+    const actor = live.user
+      ? { actorType: 'user' as const, actorId: live.user.userId }
+      : { actorType: 'system' as const, actorId: 'anonymous' };
     const event = { ...actor, resourceType: 'mfa_challenge' as const, resourceId: live.row.id };
     const usernameless = live.row.userId === null ? { usernameless: true } : {};
-    await this.audit.record(live.tenant.id, { ...event, action: 'mfa.failed', metadata: { method_type: method, reason, purpose: live.row.purpose, ...usernameless, ...metadata } });
+    await this.audit.record(live.tenant.id, {
+      ...event,
+      action: 'mfa.failed',
+      metadata: { method_type: method, reason, purpose: live.row.purpose, ...usernameless, ...metadata },
+    });
     // Locked: this failure killed the challenge, or put the user over the failure limit.
     const challengeDead = live.row.failedAttempts + 1 >= MAX_CHALLENGE_FAILURES;
     if (userLocked || challengeDead) {
       await this.audit.record(live.tenant.id, {
         ...event,
         action: 'mfa.locked',
-        metadata: { user_id: live.user?.userId ?? null, reason: userLocked ? 'user_failure_limit' : 'challenge_failure_limit', purpose: live.row.purpose, ...usernameless },
+        metadata: {
+          user_id: live.user?.userId ?? null,
+          reason: userLocked ? 'user_failure_limit' : 'challenge_failure_limit',
+          purpose: live.row.purpose,
+          ...usernameless,
+        },
       });
     }
     return new ApiError('mfa_failed', 'The MFA challenge could not be completed.', details ? { details } : {});
@@ -250,10 +333,23 @@ export class ChallengesService {
 
   /** verify_factor through the tenant policy, with the user being verified as the principal. */
   /** Cedar also sees `context.requested_acr`: the challenge's acr_values (empty when none). */
-  async authorize(live: LiveChallenge, method: ChallengeMethod, resource: AuthorizeInput['resource'], ip: string): Promise<void> {
+  async authorize(
+    live: LiveChallenge,
+    method: ChallengeMethod,
+    resource: AuthorizeInput['resource'],
+    ip: string,
+  ): Promise<void> {
     const user = this.userOf(live);
     const summary = await this.factors.summary(live.tenant.id, user.userId);
-    const context = userContext({ principal: user, tenant: live.tenant, methodType: method, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now: this.clock.now() });
+    const context = userContext({
+      principal: user,
+      tenant: live.tenant,
+      methodType: method,
+      factorCount: summary.factorCount,
+      hasMfa: holdsMfa(summary),
+      ip,
+      now: this.clock.now(),
+    });
     await this.policy.enforce({
       tenant: live.tenant,
       principal: user,
@@ -268,15 +364,26 @@ export class ChallengesService {
    * factor's own single-use update (counter, time step, backup code). `apply` returning false
    * means the factor was used concurrently: everything rolls back and it counts as a failure.
    */
-  async succeed(live: LiveChallenge, factor: VerifiedFactor, apply: (manager: EntityManager, now: Date) => Promise<boolean>): Promise<MfaCompletion> {
+  async succeed(
+    live: LiveChallenge,
+    factor: VerifiedFactor,
+    apply: (manager: EntityManager, now: Date) => Promise<boolean>,
+  ): Promise<MfaCompletion> {
     const now = this.clock.now();
     const { userId } = this.userOf(live);
-    const { amr, acr } = authenticationMethod(factor.method, { backupEligible: factor.backupEligible, attestationTrusted: factor.attestationTrusted });
+    const { amr, acr } = authenticationMethod(factor.method, {
+      backupEligible: factor.backupEligible,
+      attestationTrusted: factor.attestationTrusted,
+    });
     try {
       await this.dataSource.transaction(async (manager) => {
         const consumed = await this.challenges
           .withManager(manager)
-          .update(live.tenant.id, { id: live.row.id, consumedAt: IsNull(), failedAttempts: LessThan(MAX_CHALLENGE_FAILURES) }, { consumedAt: now });
+          .update(
+            live.tenant.id,
+            { id: live.row.id, consumedAt: IsNull(), failedAttempts: LessThan(MAX_CHALLENGE_FAILURES) },
+            { consumedAt: now },
+          );
         if (consumed !== 1) throw new ApiError('not_found', 'No active MFA challenge found');
         if (!(await apply(manager, now))) throw new LostRace();
         await this.audit.record(
@@ -287,13 +394,20 @@ export class ChallengesService {
             action: 'mfa.verified',
             resourceType: 'mfa_challenge',
             resourceId: live.row.id,
-            metadata: { method_type: factor.method, factor_id: factor.factorId, purpose: live.row.purpose, acr, ...(live.row.userId === null ? { usernameless: true } : {}) },
+            metadata: {
+              method_type: factor.method,
+              factor_id: factor.factorId,
+              purpose: live.row.purpose,
+              acr,
+              ...(live.row.userId === null ? { usernameless: true } : {}),
+            },
           },
           manager,
         );
       });
     } catch (err) {
-      if (err instanceof LostRace) throw await this.failure(live, factor.method, 'already_used', { factor_id: factor.factorId });
+      if (err instanceof LostRace)
+        throw await this.failure(live, factor.method, 'already_used', { factor_id: factor.factorId });
       throw err;
     }
     const token = await this.tokens.issue({

@@ -24,8 +24,23 @@ export class StepUpChallengesController {
   })
   @ApiBody({ type: OpenStepUpChallengeDto, required: false })
   @ApiCreatedResponse({ type: ChallengeDto })
-  @ApiErrorResponses('validation_failed', 'invalid_json', 'step_up_unavailable', 'rate_limited', 'unsupported_media_type', 'payload_too_large')
-  open(@Body() body: OpenStepUpChallengeDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<ChallengeDto> {
-    return this.challenges.open(tenant, { userId: user.userId, purpose: 'step_up', acrValues: body?.acr_values, maxAge: body?.max_age }, user);
+  @ApiErrorResponses(
+    'validation_failed',
+    'invalid_json',
+    'step_up_unavailable',
+    'rate_limited',
+    'unsupported_media_type',
+    'payload_too_large',
+  )
+  open(
+    @Body() body: OpenStepUpChallengeDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentUser() user: UserPrincipal,
+  ): Promise<ChallengeDto> {
+    return this.challenges.open(
+      tenant,
+      { userId: user.userId, purpose: 'step_up', acrValues: body?.acr_values, maxAge: body?.max_age },
+      user,
+    );
   }
 }

@@ -30,10 +30,13 @@ export function resolveMfaEncryptionKey(config: AppConfig, dataDir = defaultData
     chmodSync(file, 0o600);
   }
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte key; delete it only if nothing was sealed with it`);
+  if (key.length !== 32)
+    throw new Error(`${file} does not hold a 32-byte key; delete it only if nothing was sealed with it`);
   return key;
 }
 
 function defaultDataDir(config: AppConfig): string {
-  return config.database.type === 'sqlite' && config.database.path !== ':memory:' ? dirname(config.database.path) : join(process.cwd(), 'data');
+  return config.database.type === 'sqlite' && config.database.path !== ':memory:'
+    ? dirname(config.database.path)
+    : join(process.cwd(), 'data');
 }

@@ -35,14 +35,27 @@ export class CredentialSignalsService {
     if (!tenant.webauthn) return null;
     const [handle, credentials] = await Promise.all([
       this.handles.findOne(tenant.id, { userId }),
-      this.credentials.find(tenant.id, { userId }, { select: { credentialId: true }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      this.credentials.find(
+        tenant.id,
+        { userId },
+        { select: { credentialId: true }, order: { createdAt: 'ASC', id: 'ASC' } },
+      ),
     ]);
     if (!handle) return null;
     const rpId = tenant.webauthn.rpId;
     const name = names?.name ?? handle.name ?? userId;
     return {
-      all_accepted_credentials: { rp_id: rpId, user_id: handle.handle, all_accepted_credential_ids: credentials.map((c) => c.credentialId) },
-      current_user_details: { rp_id: rpId, user_id: handle.handle, name, display_name: names?.displayName ?? handle.displayName ?? name },
+      all_accepted_credentials: {
+        rp_id: rpId,
+        user_id: handle.handle,
+        all_accepted_credential_ids: credentials.map((c) => c.credentialId),
+      },
+      current_user_details: {
+        rp_id: rpId,
+        user_id: handle.handle,
+        name,
+        display_name: names?.displayName ?? handle.displayName ?? name,
+      },
     };
   }
 }

@@ -42,15 +42,35 @@ export class FactorManagementService {
     private readonly signals: CredentialSignalsService,
   ) {}
 
-  async rename(tenant: TenantContext, user: UserPrincipal, id: string, deviceName: string, ip: string): Promise<FactorView> {
+  async rename(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    id: string,
+    deviceName: string,
+    ip: string,
+  ): Promise<FactorView> {
     const factor = await this.ownFactor(tenant, user, id);
     const summary = await this.factors.summary(tenant.id, user.userId);
-    await this.enforceOwner(tenant, user, 'rename_factor', factor, { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) }, ip);
+    await this.enforceOwner(
+      tenant,
+      user,
+      'rename_factor',
+      factor,
+      { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) },
+      ip,
+    );
     await this.dataSource.transaction(async (manager) => {
       await this.repoOf(factor, manager).update(tenant.id, { id: factor.row.id }, { deviceName });
       await this.audit.record(
         tenant.id,
-        { actorType: 'user', actorId: user.userId, action: 'factor.renamed', resourceType: 'factor', resourceId: factor.row.id, metadata: { method_type: methodTypeOf(factor) } },
+        {
+          actorType: 'user',
+          actorId: user.userId,
+          action: 'factor.renamed',
+          resourceType: 'factor',
+          resourceId: factor.row.id,
+          metadata: { method_type: methodTypeOf(factor) },
+        },
         manager,
       );
     });
@@ -63,7 +83,12 @@ export class FactorManagementService {
    * MFA). Removing the last verified factor also clears the backup codes: they only back up factors.
    * Returns the signals that let the browser forget a removed passkey.
    */
-  async remove(tenant: TenantContext, user: UserPrincipal, id: string, ip: string): Promise<{ signals: CredentialSignals | null }> {
+  async remove(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    id: string,
+    ip: string,
+  ): Promise<{ signals: CredentialSignals | null }> {
     const factor = await this.ownFactor(tenant, user, id);
     const summary = await this.factors.summary(tenant.id, user.userId);
     // An unverified TOTP factor is an abandoned enrollment: count it, so keep_last_factor does not
@@ -74,7 +99,14 @@ export class FactorManagementService {
       const codes = await this.deleteFactor(manager, tenant.id, user.userId, factor);
       await this.audit.record(
         tenant.id,
-        { actorType: 'user', actorId: user.userId, action: 'factor.removed', resourceType: 'factor', resourceId: factor.row.id, metadata: { method_type: methodTypeOf(factor), backup_codes_removed: codes } },
+        {
+          actorType: 'user',
+          actorId: user.userId,
+          action: 'factor.removed',
+          resourceType: 'factor',
+          resourceId: factor.row.id,
+          metadata: { method_type: methodTypeOf(factor), backup_codes_removed: codes },
+        },
         manager,
       );
     });
@@ -83,11 +115,20 @@ export class FactorManagementService {
 
   async adminList(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<UserFactorsView> {
     await this.enforceAdmin(tenant, key, { type: 'Tenant', id: tenant.id }, ip);
-    const [methods, remaining] = await Promise.all([this.factors.list(tenant.id, userId), this.backupCodes.remaining(tenant.id, userId)]);
+    const [methods, remaining] = await Promise.all([
+      this.factors.list(tenant.id, userId),
+      this.backupCodes.remaining(tenant.id, userId),
+    ]);
     return { user_id: userId, methods, backup_codes_remaining: remaining };
   }
 
-  async adminRemove(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, id: string, ip: string): Promise<void> {
+  async adminRemove(
+    tenant: TenantContext,
+    key: ApiKeyPrincipal,
+    userId: string,
+    id: string,
+    ip: string,
+  ): Promise<void> {
     const factor = await this.factors.find(tenant.id, userId, id);
     if (!factor) throw new ApiError('not_found', 'Factor not found');
     await this.enforceAdmin(tenant, key, factorResource(factor, userId), ip, userId);
@@ -95,7 +136,14 @@ export class FactorManagementService {
       const codes = await this.deleteFactor(manager, tenant.id, userId, factor);
       await this.audit.record(
         tenant.id,
-        { actorType: 'api_key', actorId: key.keyId, action: 'factor.removed', resourceType: 'factor', resourceId: factor.row.id, metadata: { user_id: userId, method_type: methodTypeOf(factor), backup_codes_removed: codes } },
+        {
+          actorType: 'api_key',
+          actorId: key.keyId,
+          action: 'factor.removed',
+          resourceType: 'factor',
+          resourceId: factor.row.id,
+          metadata: { user_id: userId, method_type: methodTypeOf(factor), backup_codes_removed: codes },
+        },
         manager,
       );
     });
@@ -105,13 +153,26 @@ export class FactorManagementService {
   async adminReset(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<ResetResult> {
     await this.enforceAdmin(tenant, key, { type: 'Tenant', id: tenant.id }, ip, userId);
     const removed = await this.dataSource.transaction(async (manager) => {
-      const credentials = await TenantScopedRepository.of(manager, WebAuthnCredentialEntity).delete(tenant.id, { userId });
+      const credentials = await TenantScopedRepository.of(manager, WebAuthnCredentialEntity).delete(tenant.id, {
+        userId,
+      });
       const totp = await TenantScopedRepository.of(manager, TotpFactorEntity).delete(tenant.id, { userId });
       const codes = await TenantScopedRepository.of(manager, BackupCodeEntity).delete(tenant.id, { userId });
       await TenantScopedRepository.of(manager, MfaChallengeEntity).delete(tenant.id, { userId });
       await TenantScopedRepository.of(manager, PendingEnrollmentEntity).delete(tenant.id, { userId });
       const result = { removed_factors: credentials + totp, removed_backup_codes: codes };
-      await this.audit.record(tenant.id, { actorType: 'api_key', actorId: key.keyId, action: 'factor.reset_by_admin', resourceType: 'user', resourceId: userId, metadata: { ...result } }, manager);
+      await this.audit.record(
+        tenant.id,
+        {
+          actorType: 'api_key',
+          actorId: key.keyId,
+          action: 'factor.reset_by_admin',
+          resourceType: 'user',
+          resourceId: userId,
+          metadata: { ...result },
+        },
+        manager,
+      );
       return result;
     });
     return { ...removed, signals: await this.signals.forUser(tenant, userId) };
@@ -136,11 +197,24 @@ export class FactorManagementService {
       principal: user,
       action,
       resource: factorResource(factor, user.userId),
-      context: userContext({ principal: user, tenant, methodType: methodTypeOf(factor), ...holdings, ip, now: this.clock.now() }),
+      context: userContext({
+        principal: user,
+        tenant,
+        methodType: methodTypeOf(factor),
+        ...holdings,
+        ip,
+        now: this.clock.now(),
+      }),
     });
   }
 
-  private async enforceAdmin(tenant: TenantContext, key: ApiKeyPrincipal, resource: ReturnType<typeof factorResource> | { type: 'Tenant'; id: string }, ip: string, ownerId?: string): Promise<void> {
+  private async enforceAdmin(
+    tenant: TenantContext,
+    key: ApiKeyPrincipal,
+    resource: ReturnType<typeof factorResource> | { type: 'Tenant'; id: string },
+    ip: string,
+    ownerId?: string,
+  ): Promise<void> {
     await this.policy.enforce({
       tenant,
       principal: key,
@@ -152,16 +226,26 @@ export class FactorManagementService {
   }
 
   /** Deletes the factor; when no verified factor is left, the backup codes too. Returns codes removed. */
-  private async deleteFactor(manager: EntityManager, tenantId: string, userId: string, factor: FactorRow): Promise<number> {
+  private async deleteFactor(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    factor: FactorRow,
+  ): Promise<number> {
     await this.repoOf(factor, manager).delete(tenantId, { id: factor.row.id });
     if ((await this.factors.count(tenantId, userId, manager)) > 0) return 0;
     return TenantScopedRepository.of(manager, BackupCodeEntity).delete(tenantId, { userId });
   }
 
-  private repoOf(factor: FactorRow, manager: EntityManager): TenantScopedRepository<WebAuthnCredentialEntity | TotpFactorEntity> {
-    return (factor.kind === 'webauthn' ? TenantScopedRepository.of(manager, WebAuthnCredentialEntity) : TenantScopedRepository.of(manager, TotpFactorEntity)) as TenantScopedRepository<
-      WebAuthnCredentialEntity | TotpFactorEntity
-    >;
+  private repoOf(
+    factor: FactorRow,
+    manager: EntityManager,
+  ): TenantScopedRepository<WebAuthnCredentialEntity | TotpFactorEntity> {
+    return (
+      factor.kind === 'webauthn'
+        ? TenantScopedRepository.of(manager, WebAuthnCredentialEntity)
+        : TenantScopedRepository.of(manager, TotpFactorEntity)
+    ) as TenantScopedRepository<WebAuthnCredentialEntity | TotpFactorEntity>;
   }
 }
 
@@ -170,5 +254,9 @@ function isVerified(factor: FactorRow): boolean {
 }
 
 function factorResource(factor: FactorRow, ownerId: string) {
-  return { type: 'Factor' as const, id: factor.row.id, attrs: { owner: { type: 'User' as const, id: ownerId }, method_type: methodTypeOf(factor) } };
+  return {
+    type: 'Factor' as const,
+    id: factor.row.id,
+    attrs: { owner: { type: 'User' as const, id: ownerId }, method_type: methodTypeOf(factor) },
+  };
 }

@@ -2,7 +2,15 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/c
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
-import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '#auth';
+import {
+  ApiUserRoute,
+  ClientIp,
+  CurrentTenant,
+  CurrentUser,
+  UserRoute,
+  type TenantContext,
+  type UserPrincipal,
+} from '#auth';
 import { FactorsService } from './factors.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { CredentialSignalsService } from './credential-signals.service.js';
@@ -23,18 +31,29 @@ export class FactorsController {
   @ApiOperation({
     operationId: 'listFactors',
     summary: "List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)",
-    description: 'With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.',
+    description:
+      'With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.',
   })
   @ApiOkResponse({ type: FactorListDto })
   async list(@CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal): Promise<FactorListDto> {
-    const [methods, signals] = await Promise.all([this.factors.list(tenant.id, user.userId), this.signals.forUser(tenant, user.userId, user.names)]);
+    const [methods, signals] = await Promise.all([
+      this.factors.list(tenant.id, user.userId),
+      this.signals.forUser(tenant, user.userId, user.names),
+    ]);
     return { methods, signals };
   }
 
   @Patch(':id')
   @ApiOperation({ operationId: 'renameFactor', summary: 'Rename one of your factors (policy action rename_factor)' })
   @ApiOkResponse({ type: FactorDto })
-  @ApiErrorResponses('validation_failed', 'invalid_json', 'policy_denied', 'not_found', 'unsupported_media_type', 'payload_too_large')
+  @ApiErrorResponses(
+    'validation_failed',
+    'invalid_json',
+    'policy_denied',
+    'not_found',
+    'unsupported_media_type',
+    'payload_too_large',
+  )
   rename(
     @Param() params: FactorIdParamsDto,
     @Body() body: RenameFactorDto,
@@ -57,7 +76,12 @@ export class FactorsController {
   @ApiOkResponse({ type: FactorRemovedDto, description: 'Removed' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', 'not_found')
   @ApiStepUp()
-  remove(@Param() params: FactorIdParamsDto, @CurrentTenant() tenant: TenantContext, @CurrentUser() user: UserPrincipal, @ClientIp() ip: string): Promise<FactorRemovedDto> {
+  remove(
+    @Param() params: FactorIdParamsDto,
+    @CurrentTenant() tenant: TenantContext,
+    @CurrentUser() user: UserPrincipal,
+    @ClientIp() ip: string,
+  ): Promise<FactorRemovedDto> {
     return this.management.remove(tenant, user, params.id, ip);
   }
 }

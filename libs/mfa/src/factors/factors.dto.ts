@@ -16,17 +16,24 @@ export class FactorDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['webauthn_passkey', 'webauthn_fido', 'totp'] }) method_type: string;
   @ApiProperty() device_name: string;
-  @ApiProperty({ description: 'false for a TOTP factor whose first code has not been confirmed yet' }) verified: boolean;
+  @ApiProperty({ description: 'false for a TOTP factor whose first code has not been confirmed yet' })
+  verified: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: string | null;
-  @ApiProperty({ type: AuthenticatorInfoDto, nullable: true, description: 'WebAuthn factors only' }) authenticator: AuthenticatorInfoDto | null;
+  @ApiProperty({ type: AuthenticatorInfoDto, nullable: true, description: 'WebAuthn factors only' })
+  authenticator: AuthenticatorInfoDto | null;
 }
 
 @ApiSchema({ name: 'AllAcceptedCredentialsSignal' })
 export class AllAcceptedCredentialsSignalDto {
-  @ApiProperty({ example: 'example.com', description: 'The tenant\'s rp id.' }) rp_id: string;
-  @ApiProperty({ description: 'The user handle (WebAuthn user.id, base64url) the credentials were registered under.' }) user_id: string;
-  @ApiProperty({ type: [String], description: 'base64url ids of every WebAuthn credential the user holds in this tenant; a passkey manager may hide or delete others for this user.' })
+  @ApiProperty({ example: 'example.com', description: "The tenant's rp id." }) rp_id: string;
+  @ApiProperty({ description: 'The user handle (WebAuthn user.id, base64url) the credentials were registered under.' })
+  user_id: string;
+  @ApiProperty({
+    type: [String],
+    description:
+      'base64url ids of every WebAuthn credential the user holds in this tenant; a passkey manager may hide or delete others for this user.',
+  })
   all_accepted_credential_ids: string[];
 }
 
@@ -35,15 +42,23 @@ export class CurrentUserDetailsSignalDto {
   @ApiProperty({ example: 'example.com' }) rp_id: string;
   @ApiProperty({ description: 'The user handle (base64url).' }) user_id: string;
   @ApiProperty({ description: 'The user name (AUTH_USER_NAME_CLAIM), at most 64 characters.' }) name: string;
-  @ApiProperty({ description: 'The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters.' }) display_name: string;
+  @ApiProperty({ description: 'The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters.' })
+  display_name: string;
 }
 
 @ApiSchema({ name: 'CredentialSignals' })
 export class CredentialSignalsDto {
-  @ApiProperty({ type: AllAcceptedCredentialsSignalDto, description: 'Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}).' })
+  @ApiProperty({
+    type: AllAcceptedCredentialsSignalDto,
+    description:
+      'Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}).',
+  })
   all_accepted_credentials: AllAcceptedCredentialsSignalDto;
 
-  @ApiProperty({ type: CurrentUserDetailsSignalDto, description: 'Arguments for PublicKeyCredential.signalCurrentUserDetails({rpId, userId, name, displayName}).' })
+  @ApiProperty({
+    type: CurrentUserDetailsSignalDto,
+    description: 'Arguments for PublicKeyCredential.signalCurrentUserDetails({rpId, userId, name, displayName}).',
+  })
   current_user_details: CurrentUserDetailsSignalDto;
 }
 
@@ -54,12 +69,17 @@ const SIGNALS_DOC =
 @ApiSchema({ name: 'FactorList' })
 export class FactorListDto {
   @ApiProperty({ type: [FactorDto] }) methods: FactorDto[];
-  @ApiProperty({ type: CredentialSignalsDto, nullable: true, description: SIGNALS_DOC }) signals: CredentialSignalsDto | null;
+  @ApiProperty({ type: CredentialSignalsDto, nullable: true, description: SIGNALS_DOC })
+  signals: CredentialSignalsDto | null;
 }
 
 @ApiSchema({ name: 'FactorRemoved' })
 export class FactorRemovedDto {
-  @ApiProperty({ type: CredentialSignalsDto, nullable: true, description: `${SIGNALS_DOC} Sent after the removal: the removed credential is no longer listed.` })
+  @ApiProperty({
+    type: CredentialSignalsDto,
+    nullable: true,
+    description: `${SIGNALS_DOC} Sent after the removal: the removed credential is no longer listed.`,
+  })
   signals: CredentialSignalsDto | null;
 }
 
@@ -67,13 +87,16 @@ export class FactorRemovedDto {
 export class UserFactorsDto {
   @ApiProperty({ type: [FactorDto] }) methods: FactorDto[];
   @ApiProperty() user_id: string;
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds.' }) backup_codes_remaining: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds.' })
+  backup_codes_remaining: number;
 }
 
 @ApiSchema({ name: 'FactorReset' })
 export class ResetFactorsDto {
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'WebAuthn and TOTP factors removed.' }) removed_factors: number;
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Backup codes removed (used ones included).' }) removed_backup_codes: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'WebAuthn and TOTP factors removed.' })
+  removed_factors: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Backup codes removed (used ones included).' })
+  removed_backup_codes: number;
   @ApiProperty({
     type: CredentialSignalsDto,
     nullable: true,
@@ -98,7 +121,9 @@ export class FactorIdParamsDto {
 }
 
 export class UserIdParamsDto {
-  @ApiProperty({ description: 'The user (token subject). "me" is not addressable here: it names the caller on user routes.' })
+  @ApiProperty({
+    description: 'The user (token subject). "me" is not addressable here: it names the caller on user routes.',
+  })
   @IsString()
   @Matches(USER_ID_PATTERN, { message: 'must be 1 to 255 characters without control characters' })
   user_id: string;

@@ -38,7 +38,10 @@ export class FactorsService {
       this.credentials.find(tenantId, { userId }, { order: { createdAt: 'ASC', id: 'ASC' } }),
       this.totp.find(tenantId, { userId }, { order: { createdAt: 'ASC', id: 'ASC' } }),
     ]);
-    const rows: FactorRow[] = [...credentials.map((row) => ({ kind: 'webauthn' as const, row })), ...totp.map((row) => ({ kind: 'totp' as const, row }))];
+    const rows: FactorRow[] = [
+      ...credentials.map((row) => ({ kind: 'webauthn' as const, row })),
+      ...totp.map((row) => ({ kind: 'totp' as const, row })),
+    ];
     rows.sort((a, b) => a.row.createdAt.getTime() - b.row.createdAt.getTime() || a.row.id.localeCompare(b.row.id));
     return rows.map((row) => this.withModelName(row, toView(row)));
   }
@@ -63,28 +66,59 @@ export class FactorsService {
    * Verified factors and unused backup codes in one statement: every enrollment needs both,
    * and each database round trip costs more than the counting.
    */
-  async summary(tenantId: string, userId: string, manager?: EntityManager): Promise<{ factorCount: number; unusedBackupCodes: number }> {
+  async summary(
+    tenantId: string,
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<{ factorCount: number; unusedBackupCodes: number }> {
     const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
     const row = await credentials
       .query(tenantId, 'c')
       .andWhere('c.userId = :userId', { userId })
       .select('COUNT(*)', 'credentials')
-      .addSelect((q) => q.select('COUNT(*)').from(TotpFactorEntity, 't').where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'), 'totp')
-      .addSelect((q) => q.select('COUNT(*)').from(BackupCodeEntity, 'b').where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'), 'codes')
+      .addSelect(
+        (q) =>
+          q
+            .select('COUNT(*)')
+            .from(TotpFactorEntity, 't')
+            .where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'),
+        'totp',
+      )
+      .addSelect(
+        (q) =>
+          q
+            .select('COUNT(*)')
+            .from(BackupCodeEntity, 'b')
+            .where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'),
+        'codes',
+      )
       .getRawOne<{ credentials: string | number; totp: string | number; codes: string | number }>();
-    return { factorCount: Number(row?.credentials ?? 0) + Number(row?.totp ?? 0), unusedBackupCodes: Number(row?.codes ?? 0) };
+    return {
+      factorCount: Number(row?.credentials ?? 0) + Number(row?.totp ?? 0),
+      unusedBackupCodes: Number(row?.codes ?? 0),
+    };
   }
 
   /**
    * The method types the user can prove now (verified factors only), in a fixed order; with
    * acr_values, only those with a factor that can meet one of them.
    */
-  async usableMethods(tenantId: string, userId: string, acrValues: readonly string[] | null = null): Promise<MethodType[]> {
+  async usableMethods(
+    tenantId: string,
+    userId: string,
+    acrValues: readonly string[] | null = null,
+  ): Promise<MethodType[]> {
     const [credentials, totp] = await Promise.all([
-      this.credentials.find(tenantId, { userId }, { select: { id: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true } }),
+      this.credentials.find(
+        tenantId,
+        { userId },
+        { select: { id: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true } },
+      ),
       acceptsPlainMfa(acrValues) ? this.totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) }) : 0,
     ]);
-    const types = new Set<string>(credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType));
+    const types = new Set<string>(
+      credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType),
+    );
     const methods: MethodType[] = [];
     if (types.has('webauthn_passkey')) methods.push('webauthn_passkey');
     if (types.has('webauthn_fido')) methods.push('webauthn_fido');
@@ -102,8 +136,15 @@ export class FactorsService {
 }
 
 /** What the acr rules need to know about a stored credential. */
-export function strengthOf(c: Pick<WebAuthnCredentialEntity, 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'>): CredentialStrength & { enrolledWithUv: boolean } {
-  return { method: c.methodType as WebAuthnMethodType, attestationTrusted: c.attestationTrusted, backupEligible: c.backupEligible, enrolledWithUv: c.userVerified };
+export function strengthOf(
+  c: Pick<WebAuthnCredentialEntity, 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'>,
+): CredentialStrength & { enrolledWithUv: boolean } {
+  return {
+    method: c.methodType as WebAuthnMethodType,
+    attestationTrusted: c.attestationTrusted,
+    backupEligible: c.backupEligible,
+    enrolledWithUv: c.userVerified,
+  };
 }
 
 export function methodTypeOf(factor: FactorRow): string {

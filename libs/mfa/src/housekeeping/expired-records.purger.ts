@@ -42,7 +42,10 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.purge().catch((err) => this.logger.warn(`purge failed: ${(err as Error).message}`)), this.config.purgeIntervalSeconds * 1000);
+    this.timer = setInterval(
+      () => void this.purge().catch((err) => this.logger.warn(`purge failed: ${(err as Error).message}`)),
+      this.config.purgeIntervalSeconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -58,7 +61,9 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
 
   /** One pass over every expiring table. Overlapping calls on this node share a pass. */
   pass(): Promise<PurgePass> {
-    this.running ??= (this.dataSource.options.type === 'postgres' ? this.lockedPass() : this.unlockedPass()).finally(() => (this.running = undefined));
+    this.running ??= (this.dataSource.options.type === 'postgres' ? this.lockedPass() : this.unlockedPass()).finally(
+      () => (this.running = undefined),
+    );
     return this.running;
   }
 
@@ -67,7 +72,9 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
-      const [row] = (await runner.query(`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK_KEY}) AS locked`)) as { locked: boolean }[];
+      const [row] = (await runner.query(`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK_KEY}) AS locked`)) as {
+        locked: boolean;
+      }[];
       if (!row?.locked) {
         await runner.rollbackTransaction();
         return { ran: false, deleted: 0 };
@@ -100,7 +107,11 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
     return { ran: true, deleted };
   }
 
-  private async deleteExpired(runner: QueryRunner, table: (typeof EXPIRING_TABLES)[number], maxBatches: number): Promise<number> {
+  private async deleteExpired(
+    runner: QueryRunner,
+    table: (typeof EXPIRING_TABLES)[number],
+    maxBatches: number,
+  ): Promise<number> {
     const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
     const cutoff = this.dataSource.driver.preparePersistentValue(this.clock.now(), { type: Date } as never);
     const sql = `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at < ${param} LIMIT ${BATCH})`;

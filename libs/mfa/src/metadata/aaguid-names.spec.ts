@@ -12,16 +12,22 @@ describe('aaguid names', () => {
         'b7d2c4e8-1f3a-4b6c-9d0e-2a5f8c1e3b47': { name: '' },
       },
     });
-    assert.deepEqual([...names.entries()], [
-      ['c3e9a1b5-7d2f-4c8e-a6b0-4f1d3e5c7a29', { name: 'Model X', icon: 'data:image/png;base64,AAAA' }],
-      ['a1c5e2f0-3b7d-4e59-8c21-6d0f9b4e7a13', { name: 'Model Y' }],
-    ]);
+    assert.deepEqual(
+      [...names.entries()],
+      [
+        ['c3e9a1b5-7d2f-4c8e-a6b0-4f1d3e5c7a29', { name: 'Model X', icon: 'data:image/png;base64,AAAA' }],
+        ['a1c5e2f0-3b7d-4e59-8c21-6d0f9b4e7a13', { name: 'Model Y' }],
+      ],
+    );
     assert.equal(parseAaguidNames(null).size, 0);
     assert.equal(parseAaguidNames({ aaguids: 'x' }).size, 0);
   });
 
   it('never names the all-zero AAGUID (it is no model)', () => {
-    assert.equal(parseAaguidNames({ aaguids: { '00000000-0000-0000-0000-000000000000': { name: 'Anything' } } }).size, 0);
+    assert.equal(
+      parseAaguidNames({ aaguids: { '00000000-0000-0000-0000-000000000000': { name: 'Anything' } } }).size,
+      0,
+    );
   });
 
   it('the shipped file names the common passkey providers (community list)', () => {

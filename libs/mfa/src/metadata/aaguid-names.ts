@@ -19,8 +19,17 @@ export function parseAaguidNames(file: unknown): Map<string, AuthenticatorModelN
   if (!aaguids || typeof aaguids !== 'object') return out;
   for (const [aaguid, value] of Object.entries(aaguids)) {
     const key = aaguid.toLowerCase();
-    if (!UUID.test(key) || key === '00000000-0000-0000-0000-000000000000' || typeof value?.name !== 'string' || value.name.trim() === '') continue;
-    out.set(key, { name: value.name.trim(), ...(typeof value.icon === 'string' && value.icon.startsWith('data:') ? { icon: value.icon } : {}) });
+    if (
+      !UUID.test(key) ||
+      key === '00000000-0000-0000-0000-000000000000' ||
+      typeof value?.name !== 'string' ||
+      value.name.trim() === ''
+    )
+      continue;
+    out.set(key, {
+      name: value.name.trim(),
+      ...(typeof value.icon === 'string' && value.icon.startsWith('data:') ? { icon: value.icon } : {}),
+    });
   }
   return out;
 }

@@ -1,7 +1,17 @@
 import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
 import { SubjectKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
-import { decodeAttestationObject, decodeCredentialPublicKey, isoBase64URL, validateCertificatePath } from '@simplewebauthn/server/helpers';
-import type { AuthenticatorStatus, MetadataBLOBPayloadEntry, MetadataStatement, StatusReport } from '@simplewebauthn/server';
+import {
+  decodeAttestationObject,
+  decodeCredentialPublicKey,
+  isoBase64URL,
+  validateCertificatePath,
+} from '@simplewebauthn/server/helpers';
+import type {
+  AuthenticatorStatus,
+  MetadataBLOBPayloadEntry,
+  MetadataStatement,
+  StatusReport,
+} from '@simplewebauthn/server';
 
 /** Statuses that make an authenticator model unacceptable, whatever the tenant's rules say. */
 export const COMPROMISED_STATUSES: ReadonlySet<AuthenticatorStatus> = new Set([
@@ -81,7 +91,10 @@ export interface AttestationInput {
  * AAGUID, and the credential's algorithm must be one the model declares. The attestation
  * signature itself was checked by verifyRegistrationResponse; this adds the trust decision.
  */
-export async function assessAttestation(input: AttestationInput, metadata: MetadataLookup): Promise<AttestationAssessment> {
+export async function assessAttestation(
+  input: AttestationInput,
+  metadata: MetadataLookup,
+): Promise<AttestationAssessment> {
   const decoded = decodeAttestationObject(isoBase64URL.toBuffer(input.attestationObject));
   const fmt = decoded.get('fmt');
   const x5c = fmt === 'none' ? undefined : decoded.get('attStmt').get('x5c');
@@ -96,13 +109,18 @@ export async function assessAttestation(input: AttestationInput, metadata: Metad
     ...(keyIdentifier ? { keyIdentifier } : {}),
   };
   if (!x5c || x5c.length === 0) return { ...described, untrustedReason: 'no_attestation' };
-  if (!statement || statement.attestationRootCertificates.length === 0) return { ...described, untrustedReason: 'no_metadata' };
+  if (!statement || statement.attestationRootCertificates.length === 0)
+    return { ...described, untrustedReason: 'no_metadata' };
   if (!algorithmDeclared(statement, input.publicKey)) return { ...described, untrustedReason: 'metadata_mismatch' };
-  return (await chainsToMetadataRoots(x5c, statement)) ? { ...described, trusted: true } : { ...described, untrustedReason: 'chain' };
+  return (await chainsToMetadataRoots(x5c, statement))
+    ? { ...described, trusted: true }
+    : { ...described, untrustedReason: 'chain' };
 }
 
 /** What metadata says of a model now: its description, certification level and any compromised status. */
-export function describeEntry(entry: MetadataBLOBPayloadEntry): Pick<AttestationAssessment, 'model' | 'certificationLevel' | 'compromisedStatus'> {
+export function describeEntry(
+  entry: MetadataBLOBPayloadEntry,
+): Pick<AttestationAssessment, 'model' | 'certificationLevel' | 'compromisedStatus'> {
   const compromised = entry.statusReports.find((r) => COMPROMISED_STATUSES.has(r.status));
   const description = entry.metadataStatement?.description;
   return {
@@ -118,7 +136,11 @@ export function describeEntry(entry: MetadataBLOBPayloadEntry): Pick<Attestation
  * first, as MDS lists U2F keys, then its issuers, so a model whose leaf is unique per credential
  * (Apple) is found by its issuing CA. The zero AAGUID itself never names a model.
  */
-async function findEntry(aaguid: string, x5c: Uint8Array[] | undefined, metadata: MetadataLookup): Promise<{ entry: MetadataBLOBPayloadEntry; keyIdentifier?: string } | undefined> {
+async function findEntry(
+  aaguid: string,
+  x5c: Uint8Array[] | undefined,
+  metadata: MetadataLookup,
+): Promise<{ entry: MetadataBLOBPayloadEntry; keyIdentifier?: string } | undefined> {
   if (aaguid !== ZERO_AAGUID) {
     const entry = metadata.byAaguid(aaguid);
     return entry ? { entry } : undefined;
@@ -136,7 +158,9 @@ async function chainsToMetadataRoots(x5c: Uint8Array[], statement: MetadataState
   let roots: string[];
   try {
     chain = x5c.map((der) => new X509Certificate(der).toString('pem'));
-    roots = statement.attestationRootCertificates.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')).toString('pem'));
+    roots = statement.attestationRootCertificates.map((b64) =>
+      new X509Certificate(Buffer.from(b64, 'base64')).toString('pem'),
+    );
   } catch {
     return false;
   }

@@ -31,15 +31,26 @@ describe('AuthenticatorMetadataService', () => {
 
   it('loads FIDO_MDS_FILE at start, names models, and keeps a newer BLOB over an older one', async () => {
     const file = join(dir, 'blob.jwt');
-    writeFileSync(file, await signBlob({ signer, no: 5, entries: [metadataEntry({ aaguid: A, description: 'Model A' })] }));
-    const service = new AuthenticatorMetadataService(configWith({ file, rootCertFile: rootFile, refreshSeconds: 3600 }));
+    writeFileSync(
+      file,
+      await signBlob({ signer, no: 5, entries: [metadataEntry({ aaguid: A, description: 'Model A' })] }),
+    );
+    const service = new AuthenticatorMetadataService(
+      configWith({ file, rootCertFile: rootFile, refreshSeconds: 3600 }),
+    );
     await service.onModuleInit();
     assert.equal(service.blobNumber, 5);
     assert.deepEqual(service.describe({ aaguid: A.toUpperCase() }), { name: 'Model A' });
     assert.equal(service.describe({ aaguid: B }), null);
     assert.equal(await service.load(await signBlob({ signer, no: 4, entries: [] }), 'test'), false);
     assert.equal(service.blobNumber, 5);
-    assert.equal(await service.load(await signBlob({ signer, no: 6, entries: [metadataEntry({ aaguid: B, description: 'Model B' })] }), 'test'), true);
+    assert.equal(
+      await service.load(
+        await signBlob({ signer, no: 6, entries: [metadataEntry({ aaguid: B, description: 'Model B' })] }),
+        'test',
+      ),
+      true,
+    );
     assert.equal(service.describe({ aaguid: A }), null);
     assert.equal(service.describe({ aaguid: B })?.name, 'Model B');
   });
@@ -48,7 +59,9 @@ describe('AuthenticatorMetadataService', () => {
     const file = join(dir, 'forged.jwt');
     const other = await mdsPki();
     writeFileSync(file, await signBlob({ signer: other.signer, no: 1, entries: [] }));
-    const service = new AuthenticatorMetadataService(configWith({ file, rootCertFile: rootFile, refreshSeconds: 3600 }));
+    const service = new AuthenticatorMetadataService(
+      configWith({ file, rootCertFile: rootFile, refreshSeconds: 3600 }),
+    );
     await assert.rejects(service.onModuleInit(), /trusted MDS root/);
   });
 
@@ -62,7 +75,9 @@ describe('AuthenticatorMetadataService', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const service = new AuthenticatorMetadataService(configWith({ url: new URL(`http://127.0.0.1:${port}/`), rootCertFile: rootFile, refreshSeconds: 3600 }));
+      const service = new AuthenticatorMetadataService(
+        configWith({ url: new URL(`http://127.0.0.1:${port}/`), rootCertFile: rootFile, refreshSeconds: 3600 }),
+      );
       await service.onModuleInit();
       assert.equal(service.blobNumber, null, 'nothing is fetched before the app has started');
       service.onApplicationBootstrap();
@@ -84,11 +99,26 @@ describe('AuthenticatorMetadataService', () => {
   it('configuration: URL must be https (http only for localhost), files must exist, refresh is bounded', () => {
     const base = { NODE_ENV: 'test' };
     assert.equal(loadConfig(base).fidoMds.refreshSeconds, 86_400);
-    assert.equal(loadConfig({ ...base, FIDO_MDS_URL: 'https://mds.example.com/' }).fidoMds.url?.hostname, 'mds.example.com');
-    assert.throws(() => loadConfig({ ...base, FIDO_MDS_URL: 'http://mds.example.com/' }), (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_URL')));
-    assert.throws(() => loadConfig({ ...base, FIDO_MDS_FILE: join(dir, 'missing.jwt') }), (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_FILE')));
-    assert.throws(() => loadConfig({ ...base, FIDO_MDS_ROOT_CERT: join(dir, 'missing.pem') }), (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_ROOT_CERT')));
-    assert.throws(() => loadConfig({ ...base, FIDO_MDS_REFRESH_SECONDS: '5' }), (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_REFRESH_SECONDS')));
+    assert.equal(
+      loadConfig({ ...base, FIDO_MDS_URL: 'https://mds.example.com/' }).fidoMds.url?.hostname,
+      'mds.example.com',
+    );
+    assert.throws(
+      () => loadConfig({ ...base, FIDO_MDS_URL: 'http://mds.example.com/' }),
+      (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_URL')),
+    );
+    assert.throws(
+      () => loadConfig({ ...base, FIDO_MDS_FILE: join(dir, 'missing.jwt') }),
+      (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_FILE')),
+    );
+    assert.throws(
+      () => loadConfig({ ...base, FIDO_MDS_ROOT_CERT: join(dir, 'missing.pem') }),
+      (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_ROOT_CERT')),
+    );
+    assert.throws(
+      () => loadConfig({ ...base, FIDO_MDS_REFRESH_SECONDS: '5' }),
+      (e: ConfigError) => e.problems.some((p) => p.startsWith('FIDO_MDS_REFRESH_SECONDS')),
+    );
   });
 
   it('without FIDO_MDS_ROOT_CERT the roots are the ones @simplewebauthn/server bundles for MDS', async () => {

@@ -1,8 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { SettingsService, type MetadataBLOBPayloadEntry } from '@simplewebauthn/server';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { assessAttestation, ZERO_AAGUID, type AttestationAssessment, type AttestationInput, type MetadataLookup } from './attestation.assessor.js';
+import {
+  assessAttestation,
+  ZERO_AAGUID,
+  type AttestationAssessment,
+  type AttestationInput,
+  type MetadataLookup,
+} from './attestation.assessor.js';
 import { configureAttestationLibrary } from './revocation-fetch.js';
 import { SHIPPED_AAGUID_NAMES, type AuthenticatorModelName } from './aaguid-names.js';
 import { verifyMdsBlob } from './mds-blob.verifier.js';
@@ -44,7 +57,9 @@ interface LoadedBlob {
  * for the tenant's policy rather than a failed ceremony.
  */
 @Injectable()
-export class AuthenticatorMetadataService implements MetadataLookup, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class AuthenticatorMetadataService
+  implements MetadataLookup, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
   private readonly logger = new Logger(AuthenticatorMetadataService.name);
   private blob: LoadedBlob | null = null;
   private roots: string[] = [];
@@ -60,8 +75,11 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
     const { file, rootCertFile } = this.config.fidoMds;
     // Before anything verifies a chain: trust from metadata, revocation lists only when enabled.
     await configureAttestationLibrary({ enabled: this.config.attestationCrlFetch });
-    this.roots = rootCertFile ? splitPem(readFileSync(rootCertFile, 'utf8')) : SettingsService.getRootCertificates({ identifier: 'mds' });
-    if (rootCertFile && this.roots.length === 0) throw new Error(`FIDO_MDS_ROOT_CERT (${rootCertFile}) holds no PEM certificate`);
+    this.roots = rootCertFile
+      ? splitPem(readFileSync(rootCertFile, 'utf8'))
+      : SettingsService.getRootCertificates({ identifier: 'mds' });
+    if (rootCertFile && this.roots.length === 0)
+      throw new Error(`FIDO_MDS_ROOT_CERT (${rootCertFile}) holds no PEM certificate`);
     if (file) await this.load(readFileSync(file, 'utf8'), `file:${file}`);
   }
 
@@ -83,7 +101,9 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
     const verified = await verifyMdsBlob(jwt, this.roots);
     if (this.blob && verified.no <= this.blob.no) {
       this.lastRefresh = 'not_newer';
-      this.logger.log(`MDS BLOB no. ${verified.no} from ${source} is not newer than no. ${this.blob.no}; kept the current one`);
+      this.logger.log(
+        `MDS BLOB no. ${verified.no} from ${source} is not newer than no. ${this.blob.no}; kept the current one`,
+      );
       return false;
     }
     const byAaguid = new Map<string, MetadataBLOBPayloadEntry>();
@@ -94,13 +114,20 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
     }
     this.blob = { no: verified.no, loadedAt: new Date(), nextUpdate: verified.nextUpdate, source, byAaguid, byKeyId };
     this.lastRefresh = 'success';
-    if (verified.nextUpdate.getTime() < Date.now()) this.logger.warn(`MDS BLOB no. ${verified.no} is past its nextUpdate (${verified.nextUpdate.toISOString().slice(0, 10)})`);
-    this.logger.log(`Loaded MDS BLOB no. ${verified.no} from ${source}: ${byAaguid.size} AAGUIDs, ${byKeyId.size} U2F key ids`);
+    if (verified.nextUpdate.getTime() < Date.now())
+      this.logger.warn(
+        `MDS BLOB no. ${verified.no} is past its nextUpdate (${verified.nextUpdate.toISOString().slice(0, 10)})`,
+      );
+    this.logger.log(
+      `Loaded MDS BLOB no. ${verified.no} from ${source}: ${byAaguid.size} AAGUIDs, ${byKeyId.size} U2F key ids`,
+    );
     for (const listener of this.listeners) {
       try {
         await listener(verified.no);
       } catch (err) {
-        this.logger.error(`Re-judging against MDS BLOB no. ${verified.no} failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(
+          `Re-judging against MDS BLOB no. ${verified.no} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     return true;
@@ -130,7 +157,9 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
       await this.load(await res.text(), url.toString());
     } catch (err) {
       this.lastRefresh = 'failure';
-      this.logger.warn(`MDS refresh from ${url.origin} failed, keeping the current BLOB: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn(
+        `MDS refresh from ${url.origin} failed, keeping the current BLOB: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -170,7 +199,8 @@ export class AuthenticatorMetadataService implements MetadataLookup, OnModuleIni
    */
   describe(ref: ModelRef): AuthenticatorModelName | null {
     const statement = this.entryOf(ref)?.metadataStatement;
-    if (statement?.description) return { name: statement.description, ...(statement.icon ? { icon: statement.icon } : {}) };
+    if (statement?.description)
+      return { name: statement.description, ...(statement.icon ? { icon: statement.icon } : {}) };
     if (ref.model) return { name: ref.model };
     if (ref.aaguid.toLowerCase() === ZERO_AAGUID) return null;
     return SHIPPED_AAGUID_NAMES.get(ref.aaguid.toLowerCase()) ?? null;

@@ -1,6 +1,13 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRootCa, issueCertificate, mdsPki, metadataEntry, signBlob, type TestCa } from '../../../../test/support/fido-metadata.js';
+import {
+  createRootCa,
+  issueCertificate,
+  mdsPki,
+  metadataEntry,
+  signBlob,
+  type TestCa,
+} from '../../../../test/support/fido-metadata.js';
 import { MdsBlobError, verifyMdsBlob } from './mds-blob.verifier.js';
 
 const AAGUID = '2fb54029-7e5c-4e1b-9bba-13bb6a2d3a10';
@@ -31,7 +38,10 @@ describe('verifyMdsBlob', () => {
   it('refuses a chain to another root', async () => {
     const other = await createRootCa('Other Root');
     const blob = await signBlob({ signer, no: 1, entries });
-    await assert.rejects(verifyMdsBlob(blob, [other.pem]), (err: Error) => err instanceof MdsBlobError && /trusted MDS root/.test(err.message));
+    await assert.rejects(
+      verifyMdsBlob(blob, [other.pem]),
+      (err: Error) => err instanceof MdsBlobError && /trusted MDS root/.test(err.message),
+    );
   });
 
   it('refuses a signature by a key other than the x5c leaf', async () => {

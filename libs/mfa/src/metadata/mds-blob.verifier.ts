@@ -32,7 +32,8 @@ export class MdsBlobError extends Error {
  */
 export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<VerifiedMdsBlob> {
   const token = jwt.trim();
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) throw new MdsBlobError('The BLOB is not a compact JWS.');
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
+    throw new MdsBlobError('The BLOB is not a compact JWS.');
   if (rootsPem.length === 0) throw new MdsBlobError('No MDS root certificate is configured.');
 
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -42,9 +43,11 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
     throw new MdsBlobError('The BLOB header is not valid JSON.', { cause: err });
   }
   const alg = header.alg;
-  if (!alg || !(BLOB_ALGS as readonly string[]).includes(alg)) throw new MdsBlobError(`The BLOB alg must be one of ${BLOB_ALGS.join(', ')}.`);
+  if (!alg || !(BLOB_ALGS as readonly string[]).includes(alg))
+    throw new MdsBlobError(`The BLOB alg must be one of ${BLOB_ALGS.join(', ')}.`);
   const x5c = header.x5c;
-  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string')) throw new MdsBlobError('The BLOB header has no x5c chain.');
+  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string'))
+    throw new MdsBlobError('The BLOB header has no x5c chain.');
 
   let chainPem: string[];
   let roots: X509Certificate[];
@@ -77,8 +80,10 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
   } catch (err) {
     throw new MdsBlobError('The BLOB payload is not JSON.', { cause: err });
   }
-  if (!Number.isInteger(payload?.no) || payload.no < 0) throw new MdsBlobError('The BLOB payload has no serial number (no).');
-  if (typeof payload.nextUpdate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(payload.nextUpdate)) throw new MdsBlobError('The BLOB payload nextUpdate must be a date (YYYY-MM-DD).');
+  if (!Number.isInteger(payload?.no) || payload.no < 0)
+    throw new MdsBlobError('The BLOB payload has no serial number (no).');
+  if (typeof payload.nextUpdate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(payload.nextUpdate))
+    throw new MdsBlobError('The BLOB payload nextUpdate must be a date (YYYY-MM-DD).');
   if (!Array.isArray(payload.entries)) throw new MdsBlobError('The BLOB payload has no entries.');
   return {
     no: payload.no,

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { installRevocationFetch, revocationFetcher, RevocationFetchDisabled, type FetchLike } from './revocation-fetch.js';
+import {
+  installRevocationFetch,
+  revocationFetcher,
+  RevocationFetchDisabled,
+  type FetchLike,
+} from './revocation-fetch.js';
 
 const URL_A = 'http://crl.example.test/a.crl';
 
@@ -39,13 +44,18 @@ describe('revocation list fetching', () => {
 
   it('on: a download that does not answer is abandoned when its timeout fires', async () => {
     const hang: FetchLike = (_url, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error), { once: true }));
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error), { once: true }),
+      );
     const fetcher = revocationFetcher({ enabled: true, fetch: hang, timeoutMs: 20 });
     await assert.rejects(fetcher(URL_A), /timeout|abort/i);
   });
 
   it('on: only http(s) URLs, non-2xx is a failure', async () => {
-    const fetcher = revocationFetcher({ enabled: true, fetch: async () => ({ ok: false, status: 503, arrayBuffer: async () => new ArrayBuffer(0) }) });
+    const fetcher = revocationFetcher({
+      enabled: true,
+      fetch: async () => ({ ok: false, status: 503, arrayBuffer: async () => new ArrayBuffer(0) }),
+    });
     await assert.rejects(fetcher('ldap://crl.example.test/x'), /Unsupported CRL URL/);
     await assert.rejects(fetcher(URL_A), /HTTP 503/);
   });

@@ -7,7 +7,10 @@
  * there: off (the default) answers without touching the network, so the library skips the check
  * as it does for an unreachable CRL; on, each download is bounded and cached.
  */
-export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Pick<Response, 'ok' | 'status' | 'arrayBuffer'>>;
+export type FetchLike = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<Pick<Response, 'ok' | 'status' | 'arrayBuffer'>>;
 
 export interface RevocationFetchOptions {
   enabled: boolean;
@@ -44,12 +47,15 @@ interface LibraryFetchHook {
 async function libraryFetchHook(): Promise<LibraryFetchHook> {
   const entry = import.meta.resolve('@simplewebauthn/server');
   const mod = (await import(new URL('./helpers/fetch.js', entry).href)) as { _fetchInternals?: LibraryFetchHook };
-  if (!mod._fetchInternals || typeof mod._fetchInternals.stubThis !== 'function') throw new Error('@simplewebauthn/server no longer exposes its fetch hook');
+  if (!mod._fetchInternals || typeof mod._fetchInternals.stubThis !== 'function')
+    throw new Error('@simplewebauthn/server no longer exposes its fetch hook');
   return mod._fetchInternals;
 }
 
 /** A fetcher with the policy above: what the library's hook calls. */
-export function revocationFetcher(options: RevocationFetchOptions): (url: string) => Promise<{ arrayBuffer(): Promise<ArrayBuffer> }> {
+export function revocationFetcher(
+  options: RevocationFetchOptions,
+): (url: string) => Promise<{ arrayBuffer(): Promise<ArrayBuffer> }> {
   const timeoutMs = options.timeoutMs ?? CRL_TIMEOUT_MS;
   const cacheMs = options.cacheMs ?? CRL_CACHE_MS;
   const now = options.now ?? Date.now;
@@ -106,6 +112,7 @@ export async function installRevocationFetch(options: RevocationFetchOptions): P
  */
 export async function configureAttestationLibrary(options: RevocationFetchOptions): Promise<void> {
   const { SettingsService } = await import('@simplewebauthn/server');
-  for (const identifier of ['android-key', 'apple'] as const) SettingsService.setRootCertificates({ identifier, certificates: [] });
+  for (const identifier of ['android-key', 'apple'] as const)
+    SettingsService.setRootCertificates({ identifier, certificates: [] });
   await installRevocationFetch(options);
 }

@@ -28,7 +28,11 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ operationId: 'getJwks', summary: 'Public keys that verify MFA tokens (JWKS)', description: 'MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.' })
+  @ApiOperation({
+    operationId: 'getJwks',
+    summary: 'Public keys that verify MFA tokens (JWKS)',
+    description: 'MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.',
+  })
   @ApiOkResponse({ type: JwksDto })
   @ApiErrorResponses()
   jwks(): JwksDto {

@@ -61,8 +61,16 @@ export class TokenKeysService implements OnModuleInit {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const { kid } = await describe(privateKey);
     try {
-      await repo.insert({ id: kid, purpose: PURPOSE, algorithm: MFA_TOKEN_ALG, privateKeySealed: seal(this.encryptionKey, pem, aad(kid)), createdAt: this.clock.now() });
-      this.logger.log(`generated the MFA token signing key: key id ${kid} (its JWKS kid; the private key is stored encrypted)`);
+      await repo.insert({
+        id: kid,
+        purpose: PURPOSE,
+        algorithm: MFA_TOKEN_ALG,
+        privateKeySealed: seal(this.encryptionKey, pem, aad(kid)),
+        createdAt: this.clock.now(),
+      });
+      this.logger.log(
+        `generated the MFA token signing key: key id ${kid} (its JWKS kid; the private key is stored encrypted)`,
+      );
       return pem;
     } catch (err) {
       // Another node generated one at the same moment: use theirs.

@@ -5,7 +5,11 @@ import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
 
 @ApiSchema({ name: 'NewTotpFactor' })
 export class StartTotpDto {
-  @ApiPropertyOptional({ maxLength: 100, example: 'Phone', description: 'A name the user recognises, 1–100 characters (default "Authenticator app").' })
+  @ApiPropertyOptional({
+    maxLength: 100,
+    example: 'Phone',
+    description: 'A name the user recognises, 1–100 characters (default "Authenticator app").',
+  })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
   @IsString()
@@ -18,16 +22,26 @@ export class TotpEnrollmentDto {
   @ApiProperty({ format: 'uuid', description: 'The factor id; unverified until /verify succeeds.' })
   id: string;
 
-  @ApiProperty({ example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', description: 'Base32 secret (160 bits), shown once: for manual entry.' })
+  @ApiProperty({
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+    description: 'Base32 secret (160 bits), shown once: for manual entry.',
+  })
   secret: string;
 
-  @ApiProperty({ example: 'otpauth://totp/Acme:user-123?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme&algorithm=SHA1&digits=6&period=30', description: 'otpauth:// URI for a QR code (SHA-1, 6 digits, 30 s; issuer = the tenant name).' })
+  @ApiProperty({
+    example:
+      'otpauth://totp/Acme:user-123?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme&algorithm=SHA1&digits=6&period=30',
+    description: 'otpauth:// URI for a QR code (SHA-1, 6 digits, 30 s; issuer = the tenant name).',
+  })
   qr_uri: string;
 }
 
 @ApiSchema({ name: 'TotpVerification' })
 export class VerifyTotpDto {
-  @ApiProperty({ example: '123456', description: 'The current 6-digit code of the authenticator app (spaces ignored).' })
+  @ApiProperty({
+    example: '123456',
+    description: 'The current 6-digit code of the authenticator app (spaces ignored).',
+  })
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))
   @IsString()
   @Matches(/^\d{6}$/, { message: 'must be 6 digits' })

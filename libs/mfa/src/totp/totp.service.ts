@@ -54,7 +54,12 @@ export class TotpService {
   }
 
   /** A new, unverified factor; replaces the user's earlier unverified ones. The secret is shown once. */
-  async enroll(tenant: TenantContext, user: UserPrincipal, deviceName: string | undefined, ip: string): Promise<TotpEnrollment> {
+  async enroll(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    deviceName: string | undefined,
+    ip: string,
+  ): Promise<TotpEnrollment> {
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
     const summary = await this.factors.summary(tenant.id, user.userId);
@@ -63,7 +68,15 @@ export class TotpService {
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
+      context: userContext({
+        principal: user,
+        tenant,
+        methodType: 'totp',
+        factorCount: summary.factorCount,
+        hasMfa: holdsMfa(summary),
+        ip,
+        now,
+      }),
     });
     const id = newId();
     const secret = newTotpSecret();
@@ -86,14 +99,25 @@ export class TotpService {
   }
 
   /** Confirms a factor with one code; issues backup codes when the user has none (as enrollment does). */
-  async verifyEnrollment(tenant: TenantContext, user: UserPrincipal, id: string, code: string, ip: string): Promise<BackupCodesResult> {
+  async verifyEnrollment(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    id: string,
+    code: string,
+    ip: string,
+  ): Promise<BackupCodesResult> {
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const notFound = () => new ApiError('not_found', 'No unverified TOTP factor found');
     const row = await this.factorsRepo.findOne(tenant.id, { id, userId: user.userId });
     if (!row || row.verifiedAt !== null) throw notFound();
     const now = this.clock.now();
     const step = matchTotp(this.secretOf(tenant.id, row), code, now, null);
-    if (step === null) throw new ApiError('verification_failed', 'The code is not valid. Check the time on the device and try the current code.', { details: { reason: 'code' } });
+    if (step === null)
+      throw new ApiError(
+        'verification_failed',
+        'The code is not valid. Check the time on the device and try the current code.',
+        { details: { reason: 'code' } },
+      );
 
     const summary = await this.factors.summary(tenant.id, user.userId);
     const decide = (counts: typeof summary) =>
@@ -102,7 +126,15 @@ export class TotpService {
         principal: user,
         action: 'complete_enrollment',
         resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
-        context: userContext({ principal: user, tenant, methodType: 'totp', factorCount: counts.factorCount, hasMfa: holdsMfa(counts), ip, now }),
+        context: userContext({
+          principal: user,
+          tenant,
+          methodType: 'totp',
+          factorCount: counts.factorCount,
+          hasMfa: holdsMfa(counts),
+          ip,
+          now,
+        }),
       });
     await decide(summary);
 
@@ -113,12 +145,23 @@ export class TotpService {
       const fresh = await this.factors.summary(tenant.id, user.userId, manager);
       if (fresh.factorCount !== summary.factorCount || holdsMfa(fresh) !== holdsMfa(summary)) await decide(fresh);
       // The code that confirmed the factor is spent: it cannot also complete a challenge.
-      const verified = await this.factorsRepo.withManager(manager).update(tenant.id, { id: row.id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
+      const verified = await this.factorsRepo
+        .withManager(manager)
+        .update(tenant.id, { id: row.id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
       if (verified !== 1) throw notFound();
-      const codes = prepared ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared) : { codes: [], remaining };
+      const codes = prepared
+        ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
+        : { codes: [], remaining };
       await this.audit.record(
         tenant.id,
-        { actorType: 'user', actorId: user.userId, action: 'factor.enrolled', resourceType: 'factor', resourceId: row.id, metadata: { method_type: 'totp', backup_codes_issued: codes.codes.length } },
+        {
+          actorType: 'user',
+          actorId: user.userId,
+          action: 'factor.enrolled',
+          resourceType: 'factor',
+          resourceId: row.id,
+          metadata: { method_type: 'totp', backup_codes_issued: codes.codes.length },
+        },
         manager,
       );
       await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
@@ -127,12 +170,21 @@ export class TotpService {
   }
 
   /** Completes a challenge with a code from any of the user's verified TOTP factors. */
-  async complete(challengeId: string, tenantHeader: string | undefined, code: string, ip: string): Promise<MfaCompletion> {
+  async complete(
+    challengeId: string,
+    tenantHeader: string | undefined,
+    code: string,
+    ip: string,
+  ): Promise<MfaCompletion> {
     const live = await this.challenges.load(challengeId, tenantHeader);
     await this.challenges.assertGuessAllowed(live);
     const tenantId = live.tenant.id;
     const { userId } = await this.challenges.assertPlainMfaOffered(live, 'totp');
-    const rows = await this.factorsRepo.find(tenantId, { userId, verifiedAt: Not(IsNull()) }, { order: { createdAt: 'ASC' } });
+    const rows = await this.factorsRepo.find(
+      tenantId,
+      { userId, verifiedAt: Not(IsNull()) },
+      { order: { createdAt: 'ASC' } },
+    );
     const now = this.clock.now();
     let matched: { row: TotpFactorEntity; step: number } | null = null;
     for (const row of rows) {
@@ -142,15 +194,25 @@ export class TotpService {
         break;
       }
     }
-    if (!matched) throw await this.challenges.failure(live, 'totp', rows.length === 0 ? 'no_totp_factor' : 'wrong_or_used_code');
+    if (!matched)
+      throw await this.challenges.failure(live, 'totp', rows.length === 0 ? 'no_totp_factor' : 'wrong_or_used_code');
     const { row, step } = matched;
 
-    await this.challenges.authorize(live, 'totp', { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: userId }, method_type: 'totp' } }, ip);
+    await this.challenges.authorize(
+      live,
+      'totp',
+      { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: userId }, method_type: 'totp' } },
+      ip,
+    );
     return this.challenges.succeed(live, { method: 'totp', factorId: row.id }, async (manager, at) => {
       // Only a later time step may be recorded: a code used once, even concurrently, never works again.
       const updated = await this.factorsRepo
         .withManager(manager)
-        .update(tenantId, { id: row.id, lastTimeStep: Or(IsNull(), LessThan(step)) }, { lastTimeStep: step, lastUsedAt: at });
+        .update(
+          tenantId,
+          { id: row.id, lastTimeStep: Or(IsNull(), LessThan(step)) },
+          { lastTimeStep: step, lastUsedAt: at },
+        );
       return updated === 1;
     });
   }

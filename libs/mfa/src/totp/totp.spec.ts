@@ -41,6 +41,7 @@ describe('totp', () => {
 
   it('rejects anything but six digits', () => {
     const secret = newTotpSecret();
-    for (const bad of ['', '12345', '1234567', 'abcdef', ' 123456']) assert.equal(matchTotp(secret, bad, new Date(), null), null, bad);
+    for (const bad of ['', '12345', '1234567', 'abcdef', ' 123456'])
+      assert.equal(matchTotp(secret, bad, new Date(), null), null, bad);
   });
 });

@@ -16,7 +16,14 @@ export function newTotpSecret(): string {
 
 /** otpauth://totp/<issuer>:<account>?secret=…&issuer=… for a QR code. */
 export function totpUri(input: { issuer: string; account: string; secret: string }): string {
-  return generateURI({ issuer: input.issuer, label: input.account, secret: input.secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS });
+  return generateURI({
+    issuer: input.issuer,
+    label: input.account,
+    secret: input.secret,
+    algorithm: 'sha1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  });
 }
 
 /**

@@ -21,8 +21,7 @@ export interface AuthenticationExpectations {
 }
 
 export type AuthenticationResult =
-  | { ok: true; newCounter: number; userVerified: boolean; backedUp: boolean }
-  | { ok: false; reason: string };
+  { ok: true; newCounter: number; userVerified: boolean; backedUp: boolean } | { ok: false; reason: string };
 
 /**
  * Verifies an assertion (challenge, origin, rp id, type, UP, UV when required, signature). The
@@ -30,13 +29,21 @@ export type AuthenticationResult =
  * regression is told apart from a forgery (and audited) only once the signature is proven.
  * The reason is for the audit log only; clients always get the same answer.
  */
-export async function verifyAuthentication(response: AuthenticationResponseJSON, expected: AuthenticationExpectations): Promise<AuthenticationResult> {
-  if (response.type !== 'public-key' || response.id !== response.rawId || response.id !== expected.credential.credentialId) {
+export async function verifyAuthentication(
+  response: AuthenticationResponseJSON,
+  expected: AuthenticationExpectations,
+): Promise<AuthenticationResult> {
+  if (
+    response.type !== 'public-key' ||
+    response.id !== response.rawId ||
+    response.id !== expected.credential.credentialId
+  ) {
     return { ok: false, reason: 'credential_id' };
   }
   if (!exactlyEncoded(response, expected.credential)) return { ok: false, reason: 'encoding' };
   const clientData = parseClientDataJson(response.response.clientDataJSON);
-  if (clientData && !crossOriginAllowed(clientData, expected.allowedTopOrigins ?? [])) return { ok: false, reason: 'cross_origin' };
+  if (clientData && !crossOriginAllowed(clientData, expected.allowedTopOrigins ?? []))
+    return { ok: false, reason: 'cross_origin' };
   try {
     const result = await verifyAuthenticationResponse({
       response,
@@ -45,7 +52,9 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
       expectedRPID: expected.rpId,
       expectedType: 'webauthn.get',
       // Checked above already; the library checks a crossOrigin response's topOrigin once more.
-      ...(clientData?.crossOrigin === true && typeof clientData.topOrigin === 'string' ? { expectedTopOrigin: [clientData.topOrigin] } : {}),
+      ...(clientData?.crossOrigin === true && typeof clientData.topOrigin === 'string'
+        ? { expectedTopOrigin: [clientData.topOrigin] }
+        : {}),
       requireUserVerification: expected.requireUserVerification,
       credential: {
         id: expected.credential.credentialId,
@@ -57,7 +66,12 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
     });
     if (!result.verified) return { ok: false, reason: 'assertion' };
     const info = result.authenticationInfo;
-    return { ok: true, newCounter: info.newCounter, userVerified: info.userVerified, backedUp: info.credentialBackedUp };
+    return {
+      ok: true,
+      newCounter: info.newCounter,
+      userVerified: info.userVerified,
+      backedUp: info.credentialBackedUp,
+    };
   } catch (err) {
     return { ok: false, reason: classify(err) };
   }
@@ -66,9 +80,19 @@ export async function verifyAuthentication(response: AuthenticationResponseJSON,
 /** Canonical base64url everywhere, and for an EC2 credential a strict DER signature: one encoding per assertion. */
 function exactlyEncoded(response: AuthenticationResponseJSON, credential: StoredCredential): boolean {
   const r = response.response as Partial<AuthenticationResponseJSON['response']> | undefined;
-  if (!r || !isCanonicalBase64Url(r.clientDataJSON) || !isCanonicalBase64Url(r.authenticatorData) || !isCanonicalBase64Url(r.signature)) return false;
-  if (r.userHandle !== undefined && r.userHandle !== null && r.userHandle !== '' && !isCanonicalBase64Url(r.userHandle)) return false;
-  return !isEc2PublicKey(credential.publicKey) || isStrictDerEcdsaSignature(new Uint8Array(Buffer.from(r.signature, 'base64url')));
+  if (
+    !r ||
+    !isCanonicalBase64Url(r.clientDataJSON) ||
+    !isCanonicalBase64Url(r.authenticatorData) ||
+    !isCanonicalBase64Url(r.signature)
+  )
+    return false;
+  if (r.userHandle !== undefined && r.userHandle !== null && r.userHandle !== '' && !isCanonicalBase64Url(r.userHandle))
+    return false;
+  return (
+    !isEc2PublicKey(credential.publicKey) ||
+    isStrictDerEcdsaSignature(new Uint8Array(Buffer.from(r.signature, 'base64url')))
+  );
 }
 
 /** Whether a counter may follow the stored one: strictly up, or both 0 (authenticators without counters). */

@@ -5,7 +5,11 @@ import type { AttestationAssessment } from '../metadata/attestation.assessor.js'
 import type { VerifiedAuthenticator } from './registration.verifier.js';
 
 /** The Cedar `Tessera::Authenticator` of a registration being completed (complete_enrollment). */
-export function enrollingAuthenticatorAttrs(v: VerifiedAuthenticator, methodType: WebAuthnMethodType, a: AttestationAssessment): Record<string, PolicyAttrValue> {
+export function enrollingAuthenticatorAttrs(
+  v: VerifiedAuthenticator,
+  methodType: WebAuthnMethodType,
+  a: AttestationAssessment,
+): Record<string, PolicyAttrValue> {
   return {
     method_type: methodType,
     aaguid: v.aaguid,
@@ -28,7 +32,10 @@ export function enrollingAuthenticatorAttrs(v: VerifiedAuthenticator, methodType
  * this assertion, and the trust assessment stored with the credential (re-judged when metadata
  * changes), so rules like "only trusted security keys sign in to admin" can be written.
  */
-export function storedAuthenticatorAttrs(c: WebAuthnCredentialEntity, assertion: { userVerified: boolean; backedUp: boolean }): Record<string, PolicyAttrValue> {
+export function storedAuthenticatorAttrs(
+  c: WebAuthnCredentialEntity,
+  assertion: { userVerified: boolean; backedUp: boolean },
+): Record<string, PolicyAttrValue> {
   return {
     method_type: c.methodType,
     aaguid: c.aaguid,

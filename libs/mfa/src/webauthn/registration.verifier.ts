@@ -1,5 +1,10 @@
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
-import { PQCNotSupportedError, SimpleWebAuthnError, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import {
+  PQCNotSupportedError,
+  SimpleWebAuthnError,
+  verifyRegistrationResponse,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
 import { ApiError } from '#errors';
 import type { WebAuthnMethodType } from '../method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
@@ -38,7 +43,10 @@ const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'ca
  * Verifies a registration response in a fixed order with precise, safe messages: the library's own
  * messages echo expected values (challenge, origins), so they never reach the client.
  */
-export async function verifyRegistration(response: RegistrationResponseJSON, expected: RegistrationExpectations): Promise<VerifiedAuthenticator> {
+export async function verifyRegistration(
+  response: RegistrationResponseJSON,
+  expected: RegistrationExpectations,
+): Promise<VerifiedAuthenticator> {
   const fail = (message: string, reason: string): never => {
     throw new ApiError('verification_failed', message, { details: { reason } });
   };
@@ -48,27 +56,38 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
     fail('The credential id and rawId must be the same base64url value.', 'credential_id');
   }
   const idBytes = decodeLength(response.id);
-  if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES) fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
+  if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES)
+    fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
 
-  if (!isCanonicalBase64Url(response.response?.attestationObject)) fail('attestationObject is not valid base64url.', 'attestation_object');
+  if (!isCanonicalBase64Url(response.response?.attestationObject))
+    fail('attestationObject is not valid base64url.', 'attestation_object');
   // One exact encoding: the library would accept a CBOR length past the end or loose DER framing.
-  if (attestationObjectProblem(response.response.attestationObject)) fail('attestationObject is not encoded exactly (CBOR or signature framing).', 'attestation_object');
+  if (attestationObjectProblem(response.response.attestationObject))
+    fail('attestationObject is not encoded exactly (CBOR or signature framing).', 'attestation_object');
 
   // Parse (never compare as text) clientDataJSON: browsers may add members.
   const clientData = parseClientData(response.response?.clientDataJSON);
   if (!clientData) return fail('clientDataJSON is not valid base64url JSON.', 'client_data');
   if (clientData.type !== 'webauthn.create') fail('clientDataJSON.type must be "webauthn.create".', 'client_data_type');
-  if (clientData.challenge !== expected.challenge) fail('The challenge does not match the pending enrollment.', 'challenge');
-  if (!expected.origins.includes(clientData.origin as string)) fail("The origin is not one of the tenant's origins.", 'origin');
+  if (clientData.challenge !== expected.challenge)
+    fail('The challenge does not match the pending enrollment.', 'challenge');
+  if (!expected.origins.includes(clientData.origin as string))
+    fail("The origin is not one of the tenant's origins.", 'origin');
   if (!crossOriginAllowed(clientData, expected.allowedTopOrigins ?? [])) {
-    fail("The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.", 'cross_origin');
+    fail(
+      "The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.",
+      'cross_origin',
+    );
   }
 
   // A passkey must be discoverable; a client that says the credential is not (credProps.rk false)
   // made a server-side credential the user cannot sign in with by choosing it. Silence is accepted.
   const credPropsRk = credPropsResidentKey(response);
   if (expected.methodType === 'webauthn_passkey' && credPropsRk === false) {
-    fail('This device created a credential it cannot offer at sign-in, not a passkey. Use a device or browser that can save a passkey (for example your phone, a password manager, or a current browser).', 'not_discoverable');
+    fail(
+      'This device created a credential it cannot offer at sign-in, not a passkey. Use a device or browser that can save a passkey (for example your phone, a password manager, or a current browser).',
+      'not_discoverable',
+    );
   }
 
   let result;
@@ -89,7 +108,8 @@ export async function verifyRegistration(response: RegistrationResponseJSON, exp
   }
   if (!result.verified) return fail('The attestation signature is not valid.', 'attestation_signature');
   const info = result.registrationInfo;
-  if (info.credential.id !== response.id) fail('The credential id does not match the authenticator data.', 'credential_id');
+  if (info.credential.id !== response.id)
+    fail('The credential id does not match the authenticator data.', 'credential_id');
 
   return {
     credentialId: info.credential.id,
@@ -130,7 +150,10 @@ function registrationResponseProblem(value: unknown): string | null {
     [typeof r === 'object' && r !== null && !Array.isArray(r), 'response must be an object'],
     [typeof r?.clientDataJSON === 'string', 'response.clientDataJSON must be a base64url string'],
     [typeof r?.attestationObject === 'string', 'response.attestationObject must be a base64url string'],
-    [r?.transports === undefined || (Array.isArray(r.transports) && r.transports.every((t) => typeof t === 'string')), 'response.transports must be an array of strings'],
+    [
+      r?.transports === undefined || (Array.isArray(r.transports) && r.transports.every((t) => typeof t === 'string')),
+      'response.transports must be an array of strings',
+    ],
   ];
   return checks.find(([ok]) => !ok)?.[1] ?? null;
 }
@@ -157,10 +180,18 @@ const CHAIN_INVALID = 'The attestation certificate chain is not valid (expired, 
 export function classifyRegistrationError(err: unknown, methodType: WebAuthnMethodType): ClassifiedError {
   if (err instanceof PQCNotSupportedError) return { message: ALGORITHMS_ACCEPTED, reason: 'unsupported_algorithm' };
   // Format verifiers wrap the path check's error in a plain Error with it as the cause.
-  const coded = err instanceof SimpleWebAuthnError ? err : err instanceof Error && err.cause instanceof SimpleWebAuthnError ? err.cause : undefined;
-  if (coded?.code === 'CERTIFICATE_PATH_VERIFICATION_FAILED') return { message: CHAIN_INVALID, reason: 'attestation_chain' };
-  if (err instanceof Error && err.name === 'UnexpectedRPIDHash') return { message: 'The authenticator data is not for this relying party.', reason: 'rp_id' };
-  if (err instanceof Error && err.name === 'InvalidBackupFlags') return { message: 'The authenticator data has inconsistent backup flags.', reason: 'backup_flags' };
+  const coded =
+    err instanceof SimpleWebAuthnError
+      ? err
+      : err instanceof Error && err.cause instanceof SimpleWebAuthnError
+        ? err.cause
+        : undefined;
+  if (coded?.code === 'CERTIFICATE_PATH_VERIFICATION_FAILED')
+    return { message: CHAIN_INVALID, reason: 'attestation_chain' };
+  if (err instanceof Error && err.name === 'UnexpectedRPIDHash')
+    return { message: 'The authenticator data is not for this relying party.', reason: 'rp_id' };
+  if (err instanceof Error && err.name === 'InvalidBackupFlags')
+    return { message: 'The authenticator data has inconsistent backup flags.', reason: 'backup_flags' };
   const text = err instanceof Error ? err.message : '';
   for (const [pattern, classified] of LIBRARY_MESSAGES) {
     if (pattern.test(text)) return typeof classified === 'function' ? classified(methodType) : classified;
@@ -175,17 +206,44 @@ const LIBRARY_MESSAGES: [RegExp, ClassifiedError | ((m: WebAuthnMethodType) => C
   [
     /^User verification was required/,
     (m) => ({
-      message: m === 'webauthn_passkey' ? 'A passkey must verify the user (PIN or biometric), and this authenticator did not.' : 'User verification was required but not performed.',
+      message:
+        m === 'webauthn_passkey'
+          ? 'A passkey must verify the user (PIN or biometric), and this authenticator did not.'
+          : 'User verification was required but not performed.',
       reason: 'user_verification',
     }),
   ],
-  [/^User presence was required/, { message: 'The authenticator did not confirm user presence.', reason: 'user_presence' }],
-  [/^Unsupported Attestation Format/, { message: 'The attestation format is not supported.', reason: 'attestation_format' }],
-  [/^No credential ID was provided|^No public key was provided|^No AAGUID was present/, { message: 'The authenticator data has no attested credential.', reason: 'authenticator_data' }],
-  [/certificate out of validity period|Certificate (not good|is not yet valid)|not good (before|after)/i, { message: CHAIN_INVALID, reason: 'attestation_chain' }],
-  [/root certificate was not a known root|could not be chained|trust anchor|revoked certificate|revocation status/i, { message: CHAIN_INVALID, reason: 'attestation_chain' }],
-  [/id-fido-gen-ce-aaguid/, { message: "The attestation certificate names another authenticator model than the authenticator data.", reason: 'attestation_aaguid' }],
+  [
+    /^User presence was required/,
+    { message: 'The authenticator did not confirm user presence.', reason: 'user_presence' },
+  ],
+  [
+    /^Unsupported Attestation Format/,
+    { message: 'The attestation format is not supported.', reason: 'attestation_format' },
+  ],
+  [
+    /^No credential ID was provided|^No public key was provided|^No AAGUID was present/,
+    { message: 'The authenticator data has no attested credential.', reason: 'authenticator_data' },
+  ],
+  [
+    /certificate out of validity period|Certificate (not good|is not yet valid)|not good (before|after)/i,
+    { message: CHAIN_INVALID, reason: 'attestation_chain' },
+  ],
+  [
+    /root certificate was not a known root|could not be chained|trust anchor|revoked certificate|revocation status/i,
+    { message: CHAIN_INVALID, reason: 'attestation_chain' },
+  ],
+  [
+    /id-fido-gen-ce-aaguid/,
+    {
+      message: 'The attestation certificate names another authenticator model than the authenticator data.',
+      reason: 'attestation_aaguid',
+    },
+  ],
   [/signature/i, { message: 'The attestation signature is not valid.', reason: 'attestation_signature' }],
   // Any other check of a format's statement (TPM structures, U2F AAGUID, Apple nonce, …).
-  [/\((TPM|TPM\|RSA|TPM\|ECC|Packed|Packed\|Full|Android Key|Apple|FIDOU2F|SafetyNet)\)$|^AAGUID .* was not expected value/, { message: 'The attestation statement is not valid for its format.', reason: 'attestation_statement' }],
+  [
+    /\((TPM|TPM\|RSA|TPM\|ECC|Packed|Packed\|Full|Android Key|Apple|FIDOU2F|SafetyNet)\)$|^AAGUID .* was not expected value/,
+    { message: 'The attestation statement is not valid for its format.', reason: 'attestation_statement' },
+  ],
 ];

@@ -36,8 +36,15 @@ function withByte(b64url: string, at: (bytes: Buffer) => number, value: (old: nu
   return bytes.toString('base64url');
 }
 
-async function refusedAs(credential: ReturnType<typeof packedRegistration>['credential'], expected: ReturnType<typeof packedRegistration>['expected'], reason: string) {
-  await assert.rejects(verifyRegistration(credential, expected), (err: unknown) => err instanceof ApiError && err.code === 'verification_failed' && err.details?.reason === reason);
+async function refusedAs(
+  credential: ReturnType<typeof packedRegistration>['credential'],
+  expected: ReturnType<typeof packedRegistration>['expected'],
+  reason: string,
+) {
+  await assert.rejects(
+    verifyRegistration(credential, expected),
+    (err: unknown) => err instanceof ApiError && err.code === 'verification_failed' && err.details?.reason === reason,
+  );
 }
 
 describe('strict encodings in WebAuthn responses', () => {
@@ -59,7 +66,10 @@ describe('strict encodings in WebAuthn responses', () => {
     assert.ok(isStrictDerEcdsaSignature(seq([...int(r), ...int(s)])));
     assert.ok(!isStrictDerEcdsaSignature(seq([...int(r), ...int(s)], 68)), 'SEQUENCE length one short');
     assert.ok(!isStrictDerEcdsaSignature(Uint8Array.from([...seq([...int(r), ...int(s)]), 0])), 'a byte after');
-    assert.ok(!isStrictDerEcdsaSignature(seq([...int([0x00, 0x01, ...r.slice(1)]), ...int(s)])), 'needless leading zero');
+    assert.ok(
+      !isStrictDerEcdsaSignature(seq([...int([0x00, 0x01, ...r.slice(1)]), ...int(s)])),
+      'needless leading zero',
+    );
     assert.ok(!isStrictDerEcdsaSignature(seq([...int([0x81, ...r.slice(1)]), ...int(s)])), 'negative');
     assert.ok(!isStrictDerEcdsaSignature(seq([...int(r)])), 'one integer');
     assert.ok(!isStrictDerEcdsaSignature(new Uint8Array(64).fill(1)), 'raw r||s');
@@ -69,8 +79,16 @@ describe('strict encodings in WebAuthn responses', () => {
   it('a packed attestation whose authData length runs past the end is refused (the library cut it short)', async () => {
     const { credential, expected } = packedRegistration();
     // attestationObject = {fmt, attStmt, authData: 58 <len> …}: authData comes last, so a longer length ran past the end.
-    const mutated = withByte(credential.response.attestationObject, (b) => b.lastIndexOf(Buffer.from('authData')) + 9, (len) => len + 5);
-    await refusedAs({ ...credential, response: { ...credential.response, attestationObject: mutated } }, expected, 'attestation_object');
+    const mutated = withByte(
+      credential.response.attestationObject,
+      (b) => b.lastIndexOf(Buffer.from('authData')) + 9,
+      (len) => len + 5,
+    );
+    await refusedAs(
+      { ...credential, response: { ...credential.response, attestationObject: mutated } },
+      expected,
+      'attestation_object',
+    );
     await verifyRegistration(credential, expected); // the untouched one verifies
   });
 
@@ -80,29 +98,55 @@ describe('strict encodings in WebAuthn responses', () => {
     const bytes = Buffer.from(credential.response.attestationObject, 'base64url');
     const seqAt = bytes.indexOf(Buffer.from('sig')) + 5;
     assert.equal(bytes[seqAt], 0x30, 'the SEQUENCE tag');
-    const mutated = withByte(credential.response.attestationObject, () => seqAt + 1, (len) => len - 1);
-    await refusedAs({ ...credential, response: { ...credential.response, attestationObject: mutated } }, expected, 'attestation_object');
+    const mutated = withByte(
+      credential.response.attestationObject,
+      () => seqAt + 1,
+      (len) => len - 1,
+    );
+    await refusedAs(
+      { ...credential, response: { ...credential.response, attestationObject: mutated } },
+      expected,
+      'attestation_object',
+    );
   });
 
   it('an assertion with loose DER framing or non-canonical base64url is refused', async () => {
     const { auth, credential, expected } = packedRegistration();
     const info = await verifyRegistration(credential, expected);
     const challenge = randomBytes(32).toString('base64url');
-    const assertion = auth.getAssertion({ challenge, rpId: RP_ID, allowCredentials: [{ id: credential.id, type: 'public-key' }] }, { origin: ORIGIN });
+    const assertion = auth.getAssertion(
+      { challenge, rpId: RP_ID, allowCredentials: [{ id: credential.id, type: 'public-key' }] },
+      { origin: ORIGIN },
+    );
     const check = (response: typeof assertion) =>
-      verifyAuthentication(response, { challenge, origins: [ORIGIN], rpId: RP_ID, requireUserVerification: false, credential: { credentialId: info.credentialId, publicKey: info.publicKey, transports: [] } });
+      verifyAuthentication(response, {
+        challenge,
+        origins: [ORIGIN],
+        rpId: RP_ID,
+        requireUserVerification: false,
+        credential: { credentialId: info.credentialId, publicKey: info.publicKey, transports: [] },
+      });
     assert.equal((await check(assertion)).ok, true);
     const sig = Buffer.from(assertion.response.signature, 'base64url');
     const padded = Buffer.concat([sig, Buffer.of(0)]);
     padded[1] = sig[1]!; // SEQUENCE length unchanged, a byte after
-    assert.deepEqual(await check({ ...assertion, response: { ...assertion.response, signature: padded.toString('base64url') } }), { ok: false, reason: 'encoding' });
+    assert.deepEqual(
+      await check({ ...assertion, response: { ...assertion.response, signature: padded.toString('base64url') } }),
+      { ok: false, reason: 'encoding' },
+    );
     const shortened = Buffer.from(sig);
     shortened[1] = sig[1]! - 1;
-    assert.deepEqual(await check({ ...assertion, response: { ...assertion.response, signature: shortened.toString('base64url') } }), { ok: false, reason: 'encoding' });
+    assert.deepEqual(
+      await check({ ...assertion, response: { ...assertion.response, signature: shortened.toString('base64url') } }),
+      { ok: false, reason: 'encoding' },
+    );
     // Stray bits in the last base64url character decode to the same bytes: refused all the same.
     const data = assertion.response.authenticatorData;
     const stray = data.slice(0, -1) + String.fromCharCode(data.charCodeAt(data.length - 1) + 1);
     assert.deepEqual(Buffer.from(stray, 'base64url'), Buffer.from(data, 'base64url'));
-    assert.deepEqual(await check({ ...assertion, response: { ...assertion.response, authenticatorData: stray } }), { ok: false, reason: 'encoding' });
+    assert.deepEqual(await check({ ...assertion, response: { ...assertion.response, authenticatorData: stray } }), {
+      ok: false,
+      reason: 'encoding',
+    });
   });
 });

@@ -14,7 +14,9 @@ const MAX_CBOR_DEPTH = 16;
 
 /** Strict base64url: the alphabet only, and no stray bits in the last character (decodes and re-encodes to itself). */
 export function isCanonicalBase64Url(value: unknown): value is string {
-  return typeof value === 'string' && B64URL.test(value) && Buffer.from(value, 'base64url').toString('base64url') === value;
+  return (
+    typeof value === 'string' && B64URL.test(value) && Buffer.from(value, 'base64url').toString('base64url') === value
+  );
 }
 
 /** Why `bytes` is not exactly one well-formed, definite-length CBOR item, or null when it is. */
@@ -110,8 +112,10 @@ export function attestationObjectProblem(b64url: string): string | null {
   } catch {
     return 'not an attestation object';
   }
-  const ecdsa = fmt === 'fido-u2f' || ((fmt === 'packed' || fmt === 'android-key') && ECDSA_COSE_ALGS.has(alg as number));
-  if (ecdsa && sig instanceof Uint8Array && !isStrictDerEcdsaSignature(sig)) return 'the attestation signature is not DER';
+  const ecdsa =
+    fmt === 'fido-u2f' || ((fmt === 'packed' || fmt === 'android-key') && ECDSA_COSE_ALGS.has(alg as number));
+  if (ecdsa && sig instanceof Uint8Array && !isStrictDerEcdsaSignature(sig))
+    return 'the attestation signature is not DER';
   return null;
 }
 

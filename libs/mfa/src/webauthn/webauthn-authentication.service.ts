@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import {
+  generateAuthenticationOptions,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
 import { AuditService } from '#audit';
@@ -66,16 +70,38 @@ export class WebAuthnAuthenticationService {
     const rows = await this.credentials.find(
       live.tenant.id,
       { userId },
-      { select: { credentialId: true, transports: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true }, order: { createdAt: 'ASC' } },
+      {
+        select: {
+          credentialId: true,
+          transports: true,
+          methodType: true,
+          attestationTrusted: true,
+          backupEligible: true,
+          userVerified: true,
+        },
+        order: { createdAt: 'ASC' },
+      },
     );
-    const allowed = rows.map((c) => ({ ...c, ...credentialQualification(strengthOf(c), live.row.acrValues) })).filter((c) => c.qualifies);
+    const allowed = rows
+      .map((c) => ({ ...c, ...credentialQualification(strengthOf(c), live.row.acrValues) }))
+      .filter((c) => c.qualifies);
     if (allowed.length === 0) {
-      throw new ApiError('not_found', rows.length === 0 ? 'The user has no WebAuthn credential.' : 'The user has no WebAuthn credential that meets the challenge\'s acr_values.');
+      throw new ApiError(
+        'not_found',
+        rows.length === 0
+          ? 'The user has no WebAuthn credential.'
+          : "The user has no WebAuthn credential that meets the challenge's acr_values.",
+      );
     }
     return allowed;
   }
 
-  async complete(challengeId: string, tenantHeader: string | undefined, response: AuthenticationResponseJSON, ip: string): Promise<MfaCompletion> {
+  async complete(
+    challengeId: string,
+    tenantHeader: string | undefined,
+    response: AuthenticationResponseJSON,
+    ip: string,
+  ): Promise<MfaCompletion> {
     const loaded = await this.challenges.load(challengeId, tenantHeader);
     const rp = relyingParty(loaded.tenant.webauthn);
     if (!loaded.row.webauthnChallenge) throw await this.challenges.failure(loaded, 'webauthn', 'no_begin');
@@ -86,7 +112,8 @@ export class WebAuthnAuthenticationService {
     const method = credential.methodType as WebAuthnMethodType;
     const strength = strengthOf(credential);
     const qualification = credentialQualification(strength, live.row.acrValues);
-    if (!qualification.qualifies) throw await this.challenges.failure(live, method, 'acr_not_met', { factor_id: credential.id });
+    if (!qualification.qualifies)
+      throw await this.challenges.failure(live, method, 'acr_not_met', { factor_id: credential.id });
     const result = await verifyAuthentication(response, {
       challenge: live.row.webauthnChallenge!,
       origins: rp.origins,
@@ -98,7 +125,11 @@ export class WebAuthnAuthenticationService {
     if (!result.ok && result.reason === 'cross_origin') {
       // Counted and audited like any failure, but said plainly: the page embedding the ceremony is not allowed.
       await this.challenges.failure(live, method, result.reason, { factor_id: credential.id });
-      throw new ApiError('verification_failed', "The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.", { details: { reason: 'cross_origin' } });
+      throw new ApiError(
+        'verification_failed',
+        "The ceremony ran in a cross-origin frame whose top origin is not in the tenant's allowed_top_origins.",
+        { details: { reason: 'cross_origin' } },
+      );
     }
     if (!result.ok) throw await this.challenges.failure(live, method, result.reason, { factor_id: credential.id });
     if (!counterAcceptable(credential.counter, result.newCounter)) {
@@ -109,21 +140,41 @@ export class WebAuthnAuthenticationService {
         action: 'factor.counter_regression',
         resourceType: 'factor',
         resourceId: credential.id,
-        metadata: { user_id: userId, stored_counter: credential.counter, received_counter: result.newCounter, challenge_id: live.row.id },
+        metadata: {
+          user_id: userId,
+          stored_counter: credential.counter,
+          received_counter: result.newCounter,
+          challenge_id: live.row.id,
+        },
       });
       throw await this.challenges.failure(live, method, 'counter_regression', { factor_id: credential.id });
     }
-    const factor = { method, factorId: credential.id, backupEligible: credential.backupEligible, attestationTrusted: credential.attestationTrusted, userVerified: result.userVerified };
+    const factor = {
+      method,
+      factorId: credential.id,
+      backupEligible: credential.backupEligible,
+      attestationTrusted: credential.attestationTrusted,
+      userVerified: result.userVerified,
+    };
     await this.challenges.assertAcrMet(live, factor);
 
     if (result.backedUp && !credential.backedUp) await this.recordBackupDrift(tenantId, userId, credential);
 
-    await this.challenges.authorize(live, method, { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) }, ip);
+    await this.challenges.authorize(
+      live,
+      method,
+      { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) },
+      ip,
+    );
     return this.challenges.succeed(live, factor, async (manager, now) => {
       // Compare-and-set on the counter: of two assertions racing on one credential, one wins.
       const updated = await this.credentials
         .withManager(manager)
-        .update(tenantId, { id: credential.id, counter: credential.counter }, { counter: result.newCounter, lastUsedAt: now, backedUp: result.backedUp });
+        .update(
+          tenantId,
+          { id: credential.id, counter: credential.counter },
+          { counter: result.newCounter, lastUsedAt: now, backedUp: result.backedUp },
+        );
       return updated === 1;
     });
   }
@@ -134,19 +185,34 @@ export class WebAuthnAuthenticationService {
    * credential or user handle this tenant does not know is answered with a signal the browser can
    * pass to PublicKeyCredential.signalUnknownCredential, so the stale passkey stops being offered.
    */
-  private async matchCredential(live: LiveChallenge, rp: RelyingParty, response: AuthenticationResponseJSON): Promise<MatchedCredential> {
+  private async matchCredential(
+    live: LiveChallenge,
+    rp: RelyingParty,
+    response: AuthenticationResponseJSON,
+  ): Promise<MatchedCredential> {
     const credentialId = typeof response.id === 'string' && response.id.length <= 1400 ? response.id : null;
     const credential = credentialId ? await this.credentials.findOne(live.tenant.id, { credentialId }) : null;
     const unknown = async (reason: string) =>
-      this.challenges.failure(live, 'webauthn', reason, {}, credentialId ? { signal: { type: 'unknown_credential', rp_id: rp.rpId, credential_id: credentialId } } : undefined);
+      this.challenges.failure(
+        live,
+        'webauthn',
+        reason,
+        {},
+        credentialId
+          ? { signal: { type: 'unknown_credential', rp_id: rp.rpId, credential_id: credentialId } }
+          : undefined,
+      );
     if (!credential) throw await unknown('unknown_credential');
 
     const userHandle = response.response?.userHandle;
     if (live.user) {
       // A challenge for one user: another user's credential is simply wrong, and a user handle, when sent, must be theirs.
-      if (credential.userId !== live.user.userId) throw await this.challenges.failure(live, 'webauthn', 'foreign_credential');
+      if (credential.userId !== live.user.userId)
+        throw await this.challenges.failure(live, 'webauthn', 'foreign_credential');
       if (userHandle && (await this.handleOwner(live.tenant.id, userHandle)) !== credential.userId) {
-        throw await this.challenges.failure(live, credential.methodType as WebAuthnMethodType, 'user_handle', { factor_id: credential.id });
+        throw await this.challenges.failure(live, credential.methodType as WebAuthnMethodType, 'user_handle', {
+          factor_id: credential.id,
+        });
       }
       return { live, credential };
     }
@@ -154,10 +220,14 @@ export class WebAuthnAuthenticationService {
     if (!userHandle) throw await this.challenges.failure(live, 'webauthn', 'no_user_handle');
     const owner = await this.handleOwner(live.tenant.id, userHandle);
     if (owner === null) throw await unknown('unknown_user_handle');
-    if (owner !== credential.userId) throw await this.challenges.failure(live, 'webauthn', 'user_handle', { factor_id: credential.id });
+    if (owner !== credential.userId)
+      throw await this.challenges.failure(live, 'webauthn', 'user_handle', { factor_id: credential.id });
     const bound = this.challenges.withUser(live, owner);
     // Only passkeys were offered; a security key that happens to hold a discoverable credential is not one.
-    if (credential.methodType !== 'webauthn_passkey') throw await this.challenges.failure(bound, credential.methodType as WebAuthnMethodType, 'method_not_offered', { factor_id: credential.id });
+    if (credential.methodType !== 'webauthn_passkey')
+      throw await this.challenges.failure(bound, credential.methodType as WebAuthnMethodType, 'method_not_offered', {
+        factor_id: credential.id,
+      });
     return { live: bound, credential };
   }
 
@@ -172,9 +242,15 @@ export class WebAuthnAuthenticationService {
    * to a cloud keychain since. Recorded before the policy decides, so the stored flag, the audit
    * log and `resource.backed_up` agree even when a rule then refuses the synced passkey.
    */
-  private async recordBackupDrift(tenantId: string, userId: string, credential: WebAuthnCredentialEntity): Promise<void> {
+  private async recordBackupDrift(
+    tenantId: string,
+    userId: string,
+    credential: WebAuthnCredentialEntity,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const updated = await this.credentials.withManager(manager).update(tenantId, { id: credential.id, backedUp: false }, { backedUp: true });
+      const updated = await this.credentials
+        .withManager(manager)
+        .update(tenantId, { id: credential.id, backedUp: false }, { backedUp: true });
       if (updated !== 1) return;
       await this.audit.record(
         tenantId,
@@ -184,7 +260,13 @@ export class WebAuthnAuthenticationService {
           action: 'factor.backup_state_changed',
           resourceType: 'factor',
           resourceId: credential.id,
-          metadata: { user_id: userId, method_type: credential.methodType, aaguid: credential.aaguid, backed_up: true, enrolled_backed_up: false },
+          metadata: {
+            user_id: userId,
+            method_type: credential.methodType,
+            aaguid: credential.aaguid,
+            backed_up: true,
+            enrolled_backed_up: false,
+          },
         },
         manager,
       );

@@ -2,13 +2,30 @@ import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common'
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
-import { ApiUserRoute, ClientIp, CurrentTenant, CurrentUser, UserRoute, type TenantContext, type UserPrincipal } from '#auth';
+import {
+  ApiUserRoute,
+  ClientIp,
+  CurrentTenant,
+  CurrentUser,
+  UserRoute,
+  type TenantContext,
+  type UserPrincipal,
+} from '#auth';
 import { Metrics } from '#observability';
-import { NO_PENDING_ENROLLMENT, WEBAUTHN_NOT_CONFIGURED, WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
+import {
+  NO_PENDING_ENROLLMENT,
+  WEBAUTHN_NOT_CONFIGURED,
+  WebAuthnEnrollmentService,
+} from './webauthn-enrollment.service.js';
 
 const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
 const NOT_CONFIGURED = { code: 'not_implemented', message: WEBAUTHN_NOT_CONFIGURED } as const;
-import { BackupCodesDto, CompleteRegistrationDto, RegistrationOptionsDto, RegistrationOptionsQueryDto } from './webauthn-enrollment.dto.js';
+import {
+  BackupCodesDto,
+  CompleteRegistrationDto,
+  RegistrationOptionsDto,
+  RegistrationOptionsQueryDto,
+} from './webauthn-enrollment.dto.js';
 
 @ApiTags('enrollment')
 @Controller('v1/users/me/mfa/webauthn/register')
@@ -23,7 +40,10 @@ export class WebAuthnEnrollmentController {
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'beginWebAuthnRegistration', summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)' })
+  @ApiOperation({
+    operationId: 'beginWebAuthnRegistration',
+    summary: 'Start a WebAuthn registration: creation options and a pending enrollment (5 minutes)',
+  })
   @ApiOkResponse({ type: RegistrationOptionsDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'step_up_required', NOT_CONFIGURED)
   @ApiStepUp()
@@ -33,7 +53,9 @@ export class WebAuthnEnrollmentController {
     @CurrentUser() user: UserPrincipal,
     @ClientIp() ip: string,
   ): Promise<RegistrationOptionsDto> {
-    const options = await this.metrics.ceremony('registration', query.method_type, 'start', () => this.enrollment.begin(tenant, user, query.method_type, ip));
+    const options = await this.metrics.ceremony('registration', query.method_type, 'start', () =>
+      this.enrollment.begin(tenant, user, query.method_type, ip),
+    );
     return { options: { ...options } };
   }
 
@@ -49,7 +71,18 @@ export class WebAuthnEnrollmentController {
   })
   @ApiOkResponse({ type: BackupCodesDto, description: 'WebAuthn registered, backup codes returned' })
   @ApiStepUp()
-  @ApiErrorResponses('validation_failed', 'verification_failed', 'invalid_json', 'policy_denied', 'step_up_required', NOTHING_PENDING, 'credential_exists', 'payload_too_large', 'unsupported_media_type', NOT_CONFIGURED)
+  @ApiErrorResponses(
+    'validation_failed',
+    'verification_failed',
+    'invalid_json',
+    'policy_denied',
+    'step_up_required',
+    NOTHING_PENDING,
+    'credential_exists',
+    'payload_too_large',
+    'unsupported_media_type',
+    NOT_CONFIGURED,
+  )
   complete(
     @Body() body: CompleteRegistrationDto,
     @CurrentTenant() tenant: TenantContext,
@@ -57,7 +90,12 @@ export class WebAuthnEnrollmentController {
     @ClientIp() ip: string,
   ): Promise<BackupCodesDto> {
     return this.metrics.ceremony('registration', body.method_type, 'finish', () =>
-      this.enrollment.complete(tenant, user, { credential: body.credential, deviceName: body.device_name, methodType: body.method_type }, ip),
+      this.enrollment.complete(
+        tenant,
+        user,
+        { credential: body.credential, deviceName: body.device_name, methodType: body.method_type },
+        ip,
+      ),
     );
   }
 }

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsString, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsString,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+  type ValidationArguments,
+} from 'class-validator';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { FORBIDDEN_NAME_CHARS } from '#auth';
 import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.js';
@@ -20,7 +29,10 @@ export class DeviceNameConstraint implements ValidatorConstraintInterface {
 }
 
 export class RegistrationOptionsQueryDto {
-  @ApiProperty({ enum: WEBAUTHN_METHOD_TYPES, description: 'webauthn_passkey (discoverable, user verification required) or webauthn_fido (security key)' })
+  @ApiProperty({
+    enum: WEBAUTHN_METHOD_TYPES,
+    description: 'webauthn_passkey (discoverable, user verification required) or webauthn_fido (security key)',
+  })
   @IsDefined()
   @IsIn(WEBAUTHN_METHOD_TYPES)
   method_type: WebAuthnMethodType;
@@ -32,7 +44,8 @@ export class CompleteRegistrationDto {
   // pending. Its members are checked by the verifier, after the pending enrollment is taken.
   @ApiProperty({
     allOf: [{ $ref: '#/components/schemas/RegistrationResponseJSON' }],
-    description: 'The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed.',
+    description:
+      'The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed.',
   })
   @IsDefined()
   @IsObject()
@@ -54,14 +67,19 @@ export class CompleteRegistrationDto {
 export class RegistrationOptionsDto {
   @ApiProperty({
     allOf: [{ $ref: '#/components/schemas/PublicKeyCredentialCreationOptionsJSON' }],
-    description: 'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration).',
+    description:
+      'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration).',
   })
   options: PublicKeyCredentialCreationOptionsJSON;
 }
 
 @ApiSchema({ name: 'BackupCodes' })
 export class BackupCodesDto {
-  @ApiProperty({ type: [String], description: 'Backup codes issued by this call, shown once (empty when the user already holds unused codes).', example: ['example'] })
+  @ApiProperty({
+    type: [String],
+    description: 'Backup codes issued by this call, shown once (empty when the user already holds unused codes).',
+    example: ['example'],
+  })
   codes: string[];
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds now.', example: 10 })

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import {
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserNames, UserPrincipal } from '#auth';
@@ -61,12 +65,21 @@ export class WebAuthnEnrollmentService {
     this.handles = TenantScopedRepository.of(dataSource, UserHandleEntity);
   }
 
-  async begin(tenant: TenantContext, user: UserPrincipal, methodType: WebAuthnMethodType, ip: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async begin(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    methodType: WebAuthnMethodType,
+    ip: string,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
     const [existing, summary] = await Promise.all([
-      this.credentials.find(tenant.id, { userId: user.userId }, { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } }),
+      this.credentials.find(
+        tenant.id,
+        { userId: user.userId },
+        { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } },
+      ),
       this.factors.summary(tenant.id, user.userId),
     ]);
     await this.policy.enforce({
@@ -74,7 +87,15 @@ export class WebAuthnEnrollmentService {
       principal: user,
       action: 'begin_enrollment',
       resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({ principal: user, tenant, methodType, factorCount: summary.factorCount, hasMfa: holdsMfa(summary), ip, now }),
+      context: userContext({
+        principal: user,
+        tenant,
+        methodType,
+        factorCount: summary.factorCount,
+        hasMfa: holdsMfa(summary),
+        ip,
+        now,
+      }),
     });
 
     const names = user.names ?? { name: user.userId, displayName: user.userId };
@@ -94,7 +115,12 @@ export class WebAuthnEnrollmentService {
       excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
       authenticatorSelection: passkey
         ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
-        : { authenticatorAttachment: 'cross-platform', residentKey: 'discouraged', requireResidentKey: false, userVerification: 'preferred' },
+        : {
+            authenticatorAttachment: 'cross-platform',
+            residentKey: 'discouraged',
+            requireResidentKey: false,
+            userVerification: 'preferred',
+          },
       supportedAlgorithmIDs: rp.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
       preferredAuthenticatorType: passkey ? undefined : 'securityKey',
     });
@@ -115,7 +141,12 @@ export class WebAuthnEnrollmentService {
     return hints.length > 0 ? { ...rest, hints: hints as never } : rest;
   }
 
-  async complete(tenant: TenantContext, user: UserPrincipal, input: CompleteRegistrationInput, ip: string): Promise<BackupCodesResult> {
+  async complete(
+    tenant: TenantContext,
+    user: UserPrincipal,
+    input: CompleteRegistrationInput,
+    ip: string,
+  ): Promise<BackupCodesResult> {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const pending = await this.takePending(tenant.id, user.userId, input.methodType);
@@ -138,8 +169,20 @@ export class WebAuthnEnrollmentService {
         tenant,
         principal: user,
         action: 'complete_enrollment',
-        resource: { type: 'Authenticator', id: verified.credentialId, attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation) },
-        context: userContext({ principal: user, tenant, methodType: input.methodType, factorCount: counts.factorCount, hasMfa: holdsMfa(counts), ip, now }),
+        resource: {
+          type: 'Authenticator',
+          id: verified.credentialId,
+          attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation),
+        },
+        context: userContext({
+          principal: user,
+          tenant,
+          methodType: input.methodType,
+          factorCount: counts.factorCount,
+          hasMfa: holdsMfa(counts),
+          ip,
+          now,
+        }),
       });
     await decide(summary);
 
@@ -200,7 +243,10 @@ export class WebAuthnEnrollmentService {
         if (fresh.factorCount !== summary.factorCount || holdsMfa(fresh) !== holdsMfa(summary)) await decide(fresh);
         if (!prepared || fresh.unusedBackupCodes > 0) {
           // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
-          await insertAtomically(manager, [{ target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential }, ...this.audit.insertFor(tenant.id, enrolled(0))]);
+          await insertAtomically(manager, [
+            { target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential },
+            ...this.audit.insertFor(tenant.id, enrolled(0)),
+          ]);
           return { codes: [], remaining: fresh.unusedBackupCodes };
         }
         await this.credentials.withManager(manager).insert(tenant.id, credential);
@@ -210,7 +256,8 @@ export class WebAuthnEnrollmentService {
         return codes;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError('credential_exists', 'This authenticator is already registered in this tenant.');
+      if (isUniqueViolation(err))
+        throw new ApiError('credential_exists', 'This authenticator is already registered in this tenant.');
       throw err;
     }
   }
@@ -219,12 +266,23 @@ export class WebAuthnEnrollmentService {
    * Attestation trust from FIDO metadata. A model that metadata reports revoked or compromised is
    * refused here, before any tenant rule: no policy may admit it.
    */
-  private async assessAttestation(credential: RegistrationResponseJSON, verified: VerifiedAuthenticator): Promise<AttestationAssessment> {
-    const assessment = await this.metadata.assess({ attestationObject: credential.response.attestationObject, aaguid: verified.aaguid, publicKey: verified.publicKey });
+  private async assessAttestation(
+    credential: RegistrationResponseJSON,
+    verified: VerifiedAuthenticator,
+  ): Promise<AttestationAssessment> {
+    const assessment = await this.metadata.assess({
+      attestationObject: credential.response.attestationObject,
+      aaguid: verified.aaguid,
+      publicKey: verified.publicKey,
+    });
     if (assessment.compromisedStatus) {
-      throw new ApiError('verification_failed', 'This authenticator model has been reported revoked or compromised by the FIDO Alliance and cannot be enrolled. Use another authenticator.', {
-        details: { reason: 'authenticator_status', status: assessment.compromisedStatus },
-      });
+      throw new ApiError(
+        'verification_failed',
+        'This authenticator model has been reported revoked or compromised by the FIDO Alliance and cannot be enrolled. Use another authenticator.',
+        {
+          details: { reason: 'authenticator_status', status: assessment.compromisedStatus },
+        },
+      );
     }
     return assessment;
   }
@@ -235,7 +293,8 @@ export class WebAuthnEnrollmentService {
    */
   private async takePending(tenantId: string, userId: string, methodType: string): Promise<PendingEnrollmentEntity> {
     const [row] = await this.pending.deleteReturning(tenantId, { userId, methodType });
-    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime()) throw new ApiError('not_found', NO_PENDING_ENROLLMENT);
+    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime())
+      throw new ApiError('not_found', NO_PENDING_ENROLLMENT);
     return row;
   }
 
@@ -252,7 +311,14 @@ export class WebAuthnEnrollmentService {
       return found.handle;
     }
     try {
-      const created = await this.handles.insert(tenantId, { id: newId(), userId, handle: randomBytes(32).toString('base64url'), name: names.name, displayName: names.displayName, createdAt: now });
+      const created = await this.handles.insert(tenantId, {
+        id: newId(),
+        userId,
+        handle: randomBytes(32).toString('base64url'),
+        name: names.name,
+        displayName: names.displayName,
+        createdAt: now,
+      });
       return created.handle;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

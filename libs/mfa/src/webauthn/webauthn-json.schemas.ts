@@ -15,13 +15,26 @@ type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-const base64url = (description: string): Schema => ({ type: 'string', pattern: '^[A-Za-z0-9_-]*$', description: `${description} (base64url, no padding)` });
+const base64url = (description: string): Schema => ({
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]*$',
+  description: `${description} (base64url, no padding)`,
+});
 
-const TRANSPORTS_DOC = 'Transports as the authenticator reported them: usb, nfc, ble, smart-card, hybrid, internal (unknown values are kept as sent).';
+const TRANSPORTS_DOC =
+  'Transports as the authenticator reported them: usb, nfc, ble, smart-card, hybrid, internal (unknown values are kept as sent).';
 
 const credentialType: Schema = { type: 'string', enum: ['public-key'], description: 'Always "public-key".' };
-const attachment: Schema = { type: 'string', enum: ['platform', 'cross-platform'], description: 'How the authenticator is attached, when the browser reports it.' };
-const requirement = (description: string): Schema => ({ type: 'string', enum: ['required', 'preferred', 'discouraged'], description });
+const attachment: Schema = {
+  type: 'string',
+  enum: ['platform', 'cross-platform'],
+  description: 'How the authenticator is attached, when the browser reports it.',
+};
+const requirement = (description: string): Schema => ({
+  type: 'string',
+  enum: ['required', 'preferred', 'discouraged'],
+  description,
+});
 const hints: Schema = {
   type: 'array',
   items: { type: 'string', enum: ['security-key', 'client-device', 'hybrid'] },
@@ -59,7 +72,8 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
   },
   PublicKeyCredentialDescriptorJSON: {
     type: 'object',
-    description: 'A credential to exclude (registration) or allow (authentication) (PublicKeyCredentialDescriptorJSON).',
+    description:
+      'A credential to exclude (registration) or allow (authentication) (PublicKeyCredentialDescriptorJSON).',
     required: ['type', 'id'],
     properties: {
       type: credentialType,
@@ -72,8 +86,13 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
     description: 'Which authenticators may be used (AuthenticatorSelectionCriteria).',
     properties: {
       authenticatorAttachment: attachment,
-      residentKey: requirement('Whether a discoverable credential is wanted: "required" for passkeys, "discouraged" for security keys.'),
-      requireResidentKey: { type: 'boolean', description: 'true exactly when residentKey is "required" (for Level 1 clients).' },
+      residentKey: requirement(
+        'Whether a discoverable credential is wanted: "required" for passkeys, "discouraged" for security keys.',
+      ),
+      requireResidentKey: {
+        type: 'boolean',
+        description: 'true exactly when residentKey is "required" (for Level 1 clients).',
+      },
       userVerification: requirement('Whether the authenticator must verify the user (PIN or biometric).'),
     },
   },
@@ -92,41 +111,66 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
     description: 'Client extension outputs (AuthenticationExtensionsClientOutputsJSON), as the browser returned them.',
     properties: {
       appid: { type: 'boolean' },
-      credProps: { type: 'object', properties: { rk: { type: 'boolean', description: 'The credential is discoverable.' } } },
+      credProps: {
+        type: 'object',
+        properties: { rk: { type: 'boolean', description: 'The credential is discoverable.' } },
+      },
       hmacCreateSecret: { type: 'boolean' },
     },
   },
   PublicKeyCredentialCreationOptionsJSON: {
     type: 'object',
-    description: 'Options for navigator.credentials.create() (PublicKeyCredentialCreationOptionsJSON): pass them to PublicKeyCredential.parseCreationOptionsFromJSON() or @simplewebauthn/browser startRegistration({ optionsJSON }).',
+    description:
+      'Options for navigator.credentials.create() (PublicKeyCredentialCreationOptionsJSON): pass them to PublicKeyCredential.parseCreationOptionsFromJSON() or @simplewebauthn/browser startRegistration({ optionsJSON }).',
     required: ['rp', 'user', 'challenge', 'pubKeyCredParams'],
     properties: {
       rp: ref('PublicKeyCredentialRpEntity'),
       user: ref('PublicKeyCredentialUserEntityJSON'),
       challenge: base64url('A single-use random challenge, bound to the pending enrollment'),
-      pubKeyCredParams: { type: 'array', items: ref('PublicKeyCredentialParameters'), description: 'Acceptable algorithms, most preferred first.' },
+      pubKeyCredParams: {
+        type: 'array',
+        items: ref('PublicKeyCredentialParameters'),
+        description: 'Acceptable algorithms, most preferred first.',
+      },
       timeout: { type: 'integer', minimum: 0, description: 'Milliseconds the ceremony may take.' },
-      excludeCredentials: { type: 'array', items: ref('PublicKeyCredentialDescriptorJSON'), description: "The user's credentials in this tenant, so an authenticator is not registered twice." },
+      excludeCredentials: {
+        type: 'array',
+        items: ref('PublicKeyCredentialDescriptorJSON'),
+        description: "The user's credentials in this tenant, so an authenticator is not registered twice.",
+      },
       authenticatorSelection: ref('AuthenticatorSelectionCriteria'),
       hints,
-      attestation: { type: 'string', enum: ['none', 'indirect', 'direct', 'enterprise'], description: 'Attestation conveyance preference.' },
+      attestation: {
+        type: 'string',
+        enum: ['none', 'indirect', 'direct', 'enterprise'],
+        description: 'Attestation conveyance preference.',
+      },
       attestationFormats: {
         type: 'array',
-        items: { type: 'string', enum: ['packed', 'tpm', 'android-key', 'android-safetynet', 'fido-u2f', 'apple', 'none'] },
-        description: 'Preferred attestation statement formats (WebAuthn attestation statement format identifiers), most preferred first.',
+        items: {
+          type: 'string',
+          enum: ['packed', 'tpm', 'android-key', 'android-safetynet', 'fido-u2f', 'apple', 'none'],
+        },
+        description:
+          'Preferred attestation statement formats (WebAuthn attestation statement format identifiers), most preferred first.',
       },
       extensions: ref('AuthenticationExtensionsClientInputsJSON'),
     },
   },
   PublicKeyCredentialRequestOptionsJSON: {
     type: 'object',
-    description: 'Options for navigator.credentials.get() (PublicKeyCredentialRequestOptionsJSON): pass them to PublicKeyCredential.parseRequestOptionsFromJSON() or @simplewebauthn/browser startAuthentication({ optionsJSON }).',
+    description:
+      'Options for navigator.credentials.get() (PublicKeyCredentialRequestOptionsJSON): pass them to PublicKeyCredential.parseRequestOptionsFromJSON() or @simplewebauthn/browser startAuthentication({ optionsJSON }).',
     required: ['challenge'],
     properties: {
       challenge: base64url('A single-use random challenge, bound to the MFA challenge'),
       timeout: { type: 'integer', minimum: 0, description: 'Milliseconds the ceremony may take.' },
       rpId: { type: 'string', description: "The relying party id: the tenant's rp_id." },
-      allowCredentials: { type: 'array', items: ref('PublicKeyCredentialDescriptorJSON'), description: "The user's credentials in this tenant." },
+      allowCredentials: {
+        type: 'array',
+        items: ref('PublicKeyCredentialDescriptorJSON'),
+        description: "The user's credentials in this tenant.",
+      },
       userVerification: requirement('"required" when all of the user\'s credentials are passkeys, else "preferred".'),
       hints,
       extensions: ref('AuthenticationExtensionsClientInputsJSON'),
@@ -134,7 +178,7 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
   },
   AuthenticatorAttestationResponseJSON: {
     type: 'object',
-    description: 'The authenticator\'s answer to create() (AuthenticatorAttestationResponseJSON).',
+    description: "The authenticator's answer to create() (AuthenticatorAttestationResponseJSON).",
     required: ['clientDataJSON', 'attestationObject'],
     properties: {
       clientDataJSON: base64url('The client data JSON the authenticator signed over'),
@@ -147,7 +191,7 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
   },
   AuthenticatorAssertionResponseJSON: {
     type: 'object',
-    description: 'The authenticator\'s answer to get() (AuthenticatorAssertionResponseJSON).',
+    description: "The authenticator's answer to get() (AuthenticatorAssertionResponseJSON).",
     required: ['clientDataJSON', 'authenticatorData', 'signature'],
     properties: {
       clientDataJSON: base64url('The client data JSON the authenticator signed over'),
@@ -158,7 +202,8 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
   },
   RegistrationResponseJSON: {
     type: 'object',
-    description: 'A new credential as PublicKeyCredential.toJSON() (or @simplewebauthn/browser startRegistration) returns it (RegistrationResponseJSON).',
+    description:
+      'A new credential as PublicKeyCredential.toJSON() (or @simplewebauthn/browser startRegistration) returns it (RegistrationResponseJSON).',
     required: ['id', 'rawId', 'response', 'clientExtensionResults', 'type'],
     properties: {
       id: base64url('The credential id'),
@@ -171,7 +216,8 @@ export const WEBAUTHN_JSON_SCHEMAS: Record<string, Schema> = {
   },
   AuthenticationResponseJSON: {
     type: 'object',
-    description: 'An assertion as PublicKeyCredential.toJSON() (or @simplewebauthn/browser startAuthentication) returns it (AuthenticationResponseJSON).',
+    description:
+      'An assertion as PublicKeyCredential.toJSON() (or @simplewebauthn/browser startAuthentication) returns it (AuthenticationResponseJSON).',
     required: ['id', 'rawId', 'response', 'clientExtensionResults', 'type'],
     properties: {
       id: base64url('The credential id'),

@@ -11,7 +11,10 @@ export interface TenantWebAuthnSettings {
   allowed_top_origins?: string[];
   timeout_ms?: number;
   algorithms?: number[];
-  attestation?: { webauthn_passkey?: 'none' | 'direct' | 'enterprise'; webauthn_fido?: 'none' | 'direct' | 'enterprise' };
+  attestation?: {
+    webauthn_passkey?: 'none' | 'direct' | 'enterprise';
+    webauthn_fido?: 'none' | 'direct' | 'enterprise';
+  };
   hints_passkey?: ('client-device' | 'hybrid')[];
   /** How old a step-up proof may be when a user changes their factors. */
   step_up_max_age_seconds?: number;

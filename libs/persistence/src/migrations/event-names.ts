@@ -34,14 +34,16 @@ const RESOURCE_TYPES: [old: string, current: string][] = [
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export async function mapEventNamesUp(q: QueryRunner): Promise<void> {
-  for (const [old, current] of RENAMED) await q.query(`UPDATE audit_events SET action = ${literal(current)} WHERE action = ${literal(old)}`);
+  for (const [old, current] of RENAMED)
+    await q.query(`UPDATE audit_events SET action = ${literal(current)} WHERE action = ${literal(old)}`);
   for (const [old, change] of POLICY_CHANGES) {
     const member = `{"change":"${change}"`;
     await q.query(
       `UPDATE audit_events SET action = 'policy.changed', metadata = CASE WHEN metadata = '{}' THEN ${literal(`${member}}`)} ELSE ${literal(`${member},`)} || substr(metadata, 2) END WHERE action = ${literal(old)}`,
     );
   }
-  for (const [old, current] of RESOURCE_TYPES) await q.query(`UPDATE audit_events SET resource_type = ${literal(current)} WHERE resource_type = ${literal(old)}`);
+  for (const [old, current] of RESOURCE_TYPES)
+    await q.query(`UPDATE audit_events SET resource_type = ${literal(current)} WHERE resource_type = ${literal(old)}`);
 }
 
 export async function mapEventNamesDown(q: QueryRunner): Promise<void> {
@@ -51,7 +53,11 @@ export async function mapEventNamesDown(q: QueryRunner): Promise<void> {
       `UPDATE audit_events SET action = ${literal(old)}, metadata = CASE WHEN metadata = ${literal(`${member}}`)} THEN '{}' ELSE '{' || substr(metadata, ${member.length + 2}) END WHERE action = 'policy.changed' AND substr(metadata, 1, ${member.length + 1}) IN (${literal(`${member}}`)}, ${literal(`${member},`)})`,
     );
   }
-  for (const [old, current] of RENAMED) await q.query(`UPDATE audit_events SET action = ${literal(old)} WHERE action = ${literal(current)}`);
+  for (const [old, current] of RENAMED)
+    await q.query(`UPDATE audit_events SET action = ${literal(old)} WHERE action = ${literal(current)}`);
   // Only denials carried Cedar type names.
-  for (const [old, current] of RESOURCE_TYPES) await q.query(`UPDATE audit_events SET resource_type = ${literal(old)} WHERE resource_type = ${literal(current)} AND action = 'policy_denied'`);
+  for (const [old, current] of RESOURCE_TYPES)
+    await q.query(
+      `UPDATE audit_events SET resource_type = ${literal(old)} WHERE resource_type = ${literal(current)} AND action = 'policy_denied'`,
+    );
 }

@@ -10,5 +10,17 @@ import { WebhooksAndEventNames1796113278038 as PostgresWebhooksAndEventNames } f
 import { UsernamelessAndAcr1796113303364 as SqliteUsernamelessAndAcr } from './sqlite/1796113303364-UsernamelessAndAcr.js';
 import { UsernamelessAndAcr1796113303364 as PostgresUsernamelessAndAcr } from './postgres/1796113303364-UsernamelessAndAcr.js';
 
-export const SQLITE_MIGRATIONS: Function[] = [SqliteInitial, SqliteMfaChallenges, SqliteCredentialTrust, SqliteWebhooksAndEventNames, SqliteUsernamelessAndAcr];
-export const POSTGRES_MIGRATIONS: Function[] = [PostgresInitial, PostgresMfaChallenges, PostgresCredentialTrust, PostgresWebhooksAndEventNames, PostgresUsernamelessAndAcr];
+export const SQLITE_MIGRATIONS: Function[] = [
+  SqliteInitial,
+  SqliteMfaChallenges,
+  SqliteCredentialTrust,
+  SqliteWebhooksAndEventNames,
+  SqliteUsernamelessAndAcr,
+];
+export const POSTGRES_MIGRATIONS: Function[] = [
+  PostgresInitial,
+  PostgresMfaChallenges,
+  PostgresCredentialTrust,
+  PostgresWebhooksAndEventNames,
+  PostgresUsernamelessAndAcr,
+];

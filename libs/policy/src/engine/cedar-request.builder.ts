@@ -76,7 +76,11 @@ export function buildEntities(request: PolicyRequest): EntityJson[] {
   return out;
 }
 
-export function buildCall(request: PolicyRequest, preparsedPolicySetId: string, preparsedSchemaName: string): StatefulAuthorizationCall {
+export function buildCall(
+  request: PolicyRequest,
+  preparsedPolicySetId: string,
+  preparsedSchemaName: string,
+): StatefulAuthorizationCall {
   return {
     principal: uid(request.principal.type, request.principal.id),
     action: { type: ACTION_TYPE, id: request.action },

@@ -51,7 +51,9 @@ export function loadPolicyFiles(dir = findPoliciesDir()): PolicyFiles {
   const schemaText = readFileSync(join(dir, SCHEMA_FILE), 'utf8');
   const problems: string[] = [];
   const baseline: BaselineRule[] = [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cedar')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cedar'))
+    .sort();
   for (const file of files) {
     const split = splitStatements(readFileSync(join(dir, file), 'utf8'));
     if (!split.ok) {
@@ -61,7 +63,9 @@ export function loadPolicyFiles(dir = findPoliciesDir()): PolicyFiles {
     split.statements.forEach((text, i) => {
       const annotations = readAnnotations(text);
       const { id, notice, translations } = annotations;
-      problems.push(...annotationProblems(annotations, MAX_NOTICE_LENGTH).map((p) => `${file}: statement ${i + 1}: ${p.message}`));
+      problems.push(
+        ...annotationProblems(annotations, MAX_NOTICE_LENGTH).map((p) => `${file}: statement ${i + 1}: ${p.message}`),
+      );
       if (!id) problems.push(`${file}: statement ${i + 1} has no @id("…") annotation`);
       else if (baseline.some((r) => r.id === id)) problems.push(`${file}: duplicate @id("${id}")`);
       else baseline.push({ id, notice, translations, text, file });

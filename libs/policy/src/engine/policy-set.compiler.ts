@@ -15,16 +15,31 @@ export interface CompiledPolicySet {
   indexByKey: Map<string, number>;
 }
 
-export function compilePolicySet(baseline: readonly BaselineRule[], tenantRules: readonly RuleSource[], version: number): CompiledPolicySet {
+export function compilePolicySet(
+  baseline: readonly BaselineRule[],
+  tenantRules: readonly RuleSource[],
+  version: number,
+): CompiledPolicySet {
   const policies: Record<string, string> = {};
   const rules: DeterminingRule[] = [];
   const indexByKey = new Map<string, number>();
-  const add = (id: string, source: DeterminingRule['source'], text: string, notice: string | undefined, translations: Record<string, string> | undefined) => {
+  const add = (
+    id: string,
+    source: DeterminingRule['source'],
+    text: string,
+    notice: string | undefined,
+    translations: Record<string, string> | undefined,
+  ) => {
     const index = rules.length;
     const key = `p${index}`;
     policies[key] = text;
     indexByKey.set(key, index);
-    rules.push({ id, source, ...(notice === undefined ? {} : { notice }), ...(notice !== undefined && translations ? { noticeTranslations: translations } : {}) });
+    rules.push({
+      id,
+      source,
+      ...(notice === undefined ? {} : { notice }),
+      ...(notice !== undefined && translations ? { noticeTranslations: translations } : {}),
+    });
   };
   for (const r of baseline) add(r.id, 'baseline', r.text, r.notice, r.translations);
   // Parsing for the annotations costs ~0.1 ms per rule, once per (tenant, version).

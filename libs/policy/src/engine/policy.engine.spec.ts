@@ -99,7 +99,14 @@ function counting(rules: readonly RuleSource[]) {
 }
 
 describe('PolicyEngine decisions', () => {
-  const cases: { name: string; rules?: RuleSource[]; request: PolicyRequest; allowed: boolean; determining: { id: string; source: 'baseline' | 'tenant'; notice?: string }[]; errors?: RegExp }[] = [
+  const cases: {
+    name: string;
+    rules?: RuleSource[];
+    request: PolicyRequest;
+    allowed: boolean;
+    determining: { id: string; source: 'baseline' | 'tenant'; notice?: string }[];
+    errors?: RegExp;
+  }[] = [
     {
       name: 'permit: own tenant passkey with user verification',
       request: enroll(A),
@@ -108,7 +115,12 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'permit: begin enrollment in own tenant',
-      request: { principal: user(A), action: 'begin_enrollment', resource: { type: 'Tenant', id: A, tenantId: A, attrs: {} }, context: context() },
+      request: {
+        principal: user(A),
+        action: 'begin_enrollment',
+        resource: { type: 'Tenant', id: A, tenantId: A, attrs: {} },
+        context: context(),
+      },
       allowed: true,
       determining: [{ id: 'baseline.user_begin_enrollment', source: 'baseline' }],
     },
@@ -148,7 +160,7 @@ describe('PolicyEngine decisions', () => {
       determining: [{ id: 'baseline.user_own_factor', source: 'baseline' }],
     },
     {
-      name: 'default deny without notices: another user\'s factor',
+      name: "default deny without notices: another user's factor",
       request: onFactor('remove_factor', 'someone-else', { factor_count: 3 }),
       allowed: false,
       determining: [],
@@ -167,7 +179,11 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'several forbids: all notices, baseline file order',
-      request: enroll(A, { user_verified: false }, { factor_count: 10, auth_age_seconds: 3600, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
+      request: enroll(
+        A,
+        { user_verified: false },
+        { factor_count: 10, auth_age_seconds: 3600, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] },
+      ),
       allowed: false,
       determining: [
         { id: 'baseline.max_authenticators', source: 'baseline', notice: NOTICE.max },
@@ -183,19 +199,41 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'step-up: a proof within the tenant max age permits',
-      request: enroll(A, {}, { step_up_via: 'idp', step_up_age_seconds: 600, step_up_amr: ['mfa'], step_up_max_age_seconds: 900 }),
+      request: enroll(
+        A,
+        {},
+        { step_up_via: 'idp', step_up_age_seconds: 600, step_up_amr: ['mfa'], step_up_max_age_seconds: 900 },
+      ),
       allowed: true,
       determining: [{ id: 'baseline.user_use_authenticator', source: 'baseline' }],
     },
     {
       name: 'first enrollment: no step-up, but a sign-in within 15 minutes',
-      request: enroll(A, {}, { factor_count: 0, has_mfa: false, auth_age_seconds: 900, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] }),
+      request: enroll(
+        A,
+        {},
+        {
+          factor_count: 0,
+          has_mfa: false,
+          auth_age_seconds: 900,
+          step_up_via: 'none',
+          step_up_age_seconds: 0,
+          step_up_amr: [],
+        },
+      ),
       allowed: false,
       determining: [{ id: 'baseline.recent_sign_in_to_add_factor', source: 'baseline', notice: NOTICE.recent }],
     },
     {
       name: 'baseline forbid first, then tenant forbids in given order',
-      rules: [noPasskeys, { id: 'rule-2', text: 'forbid (principal, action, resource is Tessera::Authenticator) when { !resource.user_verified };', notice: 'Second.' }],
+      rules: [
+        noPasskeys,
+        {
+          id: 'rule-2',
+          text: 'forbid (principal, action, resource is Tessera::Authenticator) when { !resource.user_verified };',
+          notice: 'Second.',
+        },
+      ],
       request: enroll(A, { user_verified: false }),
       allowed: false,
       determining: [
@@ -213,7 +251,13 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'evaluation error in a forbid (absent optional attribute) denies',
-      rules: [{ id: 'rule-cert', text: 'forbid (principal, action, resource is Tessera::Authenticator) when { resource.certification_level != "FIDO_CERTIFIED_L2" };', notice: 'Certified keys only.' }],
+      rules: [
+        {
+          id: 'rule-cert',
+          text: 'forbid (principal, action, resource is Tessera::Authenticator) when { resource.certification_level != "FIDO_CERTIFIED_L2" };',
+          notice: 'Certified keys only.',
+        },
+      ],
       request: enroll(A),
       allowed: false,
       determining: [],
@@ -221,7 +265,12 @@ describe('PolicyEngine decisions', () => {
     },
     {
       name: 'evaluation error (integer overflow) in a forbid denies',
-      rules: [{ id: 'rule-overflow', text: 'forbid (principal, action, resource) when { context.auth_age_seconds * 4611686018427387904 < 0 };' }],
+      rules: [
+        {
+          id: 'rule-overflow',
+          text: 'forbid (principal, action, resource) when { context.auth_age_seconds * 4611686018427387904 < 0 };',
+        },
+      ],
       request: enroll(A),
       allowed: false,
       determining: [],
@@ -244,15 +293,31 @@ describe('PolicyEngine decisions', () => {
   ];
 
   it('determining rules carry their notice translations (the baseline ships German)', async () => {
-    const decision = await engine.authorize(A, 1, () => [{ id: 't1', text: '@notice("No.") @notice_de("Nein.") @notice_fr("Non.") forbid (principal, action, resource);' }], {
-      ...enroll(A),
-    });
+    const decision = await engine.authorize(
+      A,
+      1,
+      () => [
+        {
+          id: 't1',
+          text: '@notice("No.") @notice_de("Nein.") @notice_fr("Non.") forbid (principal, action, resource);',
+        },
+      ],
+      {
+        ...enroll(A),
+      },
+    );
     engine.invalidate(A);
     const tenantRule = decision.determining.find((r) => r.id === 't1');
-    assert.deepEqual(tenantRule, { id: 't1', source: 'tenant', notice: 'No.', noticeTranslations: { de: 'Nein.', fr: 'Non.' } });
+    assert.deepEqual(tenantRule, {
+      id: 't1',
+      source: 'tenant',
+      notice: 'No.',
+      noticeTranslations: { de: 'Nein.', fr: 'Non.' },
+    });
     const withNotices = engine.baselineRules().filter((r) => r.notice);
     assert.ok(withNotices.length >= 4);
-    for (const rule of withNotices) assert.ok((rule.noticeTranslations?.['de']?.length ?? 0) > 20, `${rule.id} has a German notice`);
+    for (const rule of withNotices)
+      assert.ok((rule.noticeTranslations?.['de']?.length ?? 0) > 20, `${rule.id} has a German notice`);
   });
 
   for (const c of cases) {
@@ -261,28 +326,48 @@ describe('PolicyEngine decisions', () => {
       engine.invalidate(A);
       assert.equal(decision.allowed, c.allowed, JSON.stringify(decision));
       // Translations are checked on their own below.
-      assert.deepEqual(decision.determining.map(({ noticeTranslations: _, ...rule }) => rule), c.determining);
-      if (c.errors) assert.ok(decision.errors.length > 0 && decision.errors.every((e) => c.errors!.test(e)), JSON.stringify(decision.errors));
+      assert.deepEqual(
+        decision.determining.map(({ noticeTranslations: _, ...rule }) => rule),
+        c.determining,
+      );
+      if (c.errors)
+        assert.ok(
+          decision.errors.length > 0 && decision.errors.every((e) => c.errors!.test(e)),
+          JSON.stringify(decision.errors),
+        );
       else assert.deepEqual(decision.errors, []);
     });
   }
 
   it('orders determining rules stably across repeated evaluations', async () => {
-    const request = enroll(A, { user_verified: false }, { factor_count: 12, auth_age_seconds: 5000, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] });
-    const rules = [noPasskeys, { id: 'r2', text: 'forbid (principal, action, resource) when { context.factor_count > 5 };' }];
+    const request = enroll(
+      A,
+      { user_verified: false },
+      { factor_count: 12, auth_age_seconds: 5000, step_up_via: 'none', step_up_age_seconds: 0, step_up_amr: [] },
+    );
+    const rules = [
+      noPasskeys,
+      { id: 'r2', text: 'forbid (principal, action, resource) when { context.factor_count > 5 };' },
+    ];
     const first = await engine.authorize(A, 7, () => rules, request);
     assert.equal(first.determining.length, 5);
     for (let i = 0; i < 50; i++) {
       const d = await engine.authorize(A, 7, () => rules, request);
-      assert.deepEqual(d.determining.map((r) => r.id), first.determining.map((r) => r.id));
+      assert.deepEqual(
+        d.determining.map((r) => r.id),
+        first.determining.map((r) => r.id),
+      );
     }
-    assert.deepEqual(first.determining.map((r) => r.id), [
-      'baseline.max_authenticators',
-      'baseline.passkey_user_verification',
-      'baseline.step_up_to_change_factors',
-      'rule-no-passkeys',
-      'r2',
-    ]);
+    assert.deepEqual(
+      first.determining.map((r) => r.id),
+      [
+        'baseline.max_authenticators',
+        'baseline.passkey_user_verification',
+        'baseline.step_up_to_change_factors',
+        'rule-no-passkeys',
+        'r2',
+      ],
+    );
     engine.invalidate(A);
   });
 });
@@ -355,7 +440,14 @@ describe('PolicyEngine tenant cache', () => {
   it('a failing loader throws service_unavailable and the next call retries', async () => {
     const e = PolicyEngine.create();
     await assert.rejects(
-      e.authorize(A, 1, async () => { throw new Error('db down'); }, enroll(A)),
+      e.authorize(
+        A,
+        1,
+        async () => {
+          throw new Error('db down');
+        },
+        enroll(A),
+      ),
       (err: unknown) => err instanceof ApiError && err.code === 'service_unavailable',
     );
     assert.equal((await e.authorize(A, 1, () => [], enroll(A))).allowed, true);
@@ -372,7 +464,9 @@ describe('PolicyEngine tenant cache', () => {
   it('simulate evaluates a draft rule set without caching it', () => {
     const e = PolicyEngine.create();
     const d = e.simulate([noPasskeys], enroll(A));
-    assert.deepEqual(d.determining, [{ id: 'rule-no-passkeys', source: 'tenant', notice: 'Passkeys are not allowed.' }]);
+    assert.deepEqual(d.determining, [
+      { id: 'rule-no-passkeys', source: 'tenant', notice: 'Passkeys are not allowed.' },
+    ]);
     assert.equal(e.simulate([], enroll(A)).allowed, true);
     assert.equal(e.stats().tenants, 0);
   });
@@ -395,7 +489,9 @@ describe('PolicyEngine tenant cache', () => {
     assert.equal(missing.allowed, false);
     assert.ok(missing.errors.length > 0);
     const admin = await e.authorize(A, 1, () => [rule], { ...request, related: [user(A, 'boss', ['admin'])] });
-    assert.deepEqual(admin.determining, [{ id: 'protect-admins', source: 'tenant', notice: 'Admins reset their own factors.' }]);
+    assert.deepEqual(admin.determining, [
+      { id: 'protect-admins', source: 'tenant', notice: 'Admins reset their own factors.' },
+    ]);
     const plain = await e.authorize(A, 1, () => [rule], { ...request, related: [user(A, 'boss', [])] });
     assert.equal(plain.allowed, true);
   });

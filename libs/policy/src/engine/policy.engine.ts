@@ -59,7 +59,16 @@ export class PolicyEngine {
 
   /** Baseline rule ids and notices, in evaluation order. */
   baselineRules(): DeterminingRule[] {
-    return this.baseline.map((r) => (r.notice === undefined ? { id: r.id, source: 'baseline' } : { id: r.id, source: 'baseline', notice: r.notice, ...(r.translations ? { noticeTranslations: r.translations } : {}) }));
+    return this.baseline.map((r) =>
+      r.notice === undefined
+        ? { id: r.id, source: 'baseline' }
+        : {
+            id: r.id,
+            source: 'baseline',
+            notice: r.notice,
+            ...(r.translations ? { noticeTranslations: r.translations } : {}),
+          },
+    );
   }
 
   /** Strict validation of tenant rules against the schema; run before storing a rule. */
@@ -103,7 +112,8 @@ export class PolicyEngine {
     const set = compilePolicySet(this.baseline, rules, 0);
     const answer = preparsePolicySet(this.simulationSlot, { staticPolicies: set.policies });
     try {
-      if (answer.type !== 'success') return deny(answer.errors.map((e) => `policy set could not be parsed: ${e.message}`));
+      if (answer.type !== 'success')
+        return deny(answer.errors.map((e) => `policy set could not be parsed: ${e.message}`));
       return this.evaluate(this.simulationSlot, set, request);
     } finally {
       preparsePolicySet(this.simulationSlot, { staticPolicies: {} });

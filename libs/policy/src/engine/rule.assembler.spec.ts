@@ -13,7 +13,10 @@ describe('assembleRule', () => {
       effect: 'forbid',
       principal: { is: 'User', in: { type: 'Tenant', id: 't-1' } },
       action: ['begin_enrollment', 'complete_enrollment'],
-      conditions: ['principal.roles.contains("admin") || principal.roles.contains("ops")', 'context.method_type == "totp"'],
+      conditions: [
+        'principal.roles.contains("admin") || principal.roles.contains("ops")',
+        'context.method_type == "totp"',
+      ],
       notice: 'No TOTP for operators.',
     });
     assert.equal(
@@ -34,13 +37,20 @@ describe('assembleRule', () => {
   });
 
   it('escapes entity ids', () => {
-    const text = assembleRule({ effect: 'permit', principal: { eq: { type: 'User', id: 'a"b\\c' } }, action: 'rename_factor' });
+    const text = assembleRule({
+      effect: 'permit',
+      principal: { eq: { type: 'User', id: 'a"b\\c' } },
+      action: 'rename_factor',
+    });
     assert.match(text, /principal == Tessera::User::"a\\"b\\\\c"/);
     assert.deepEqual(engine.validateRules([{ id: 'x', text }]), { ok: true });
   });
 
   it('a condition that smuggles in a second statement fails validation', () => {
-    const text = assembleRule({ effect: 'forbid', conditions: ['true }; permit (principal, action, resource) when { true'] });
+    const text = assembleRule({
+      effect: 'forbid',
+      conditions: ['true }; permit (principal, action, resource) when { true'],
+    });
     assert.equal(engine.validateRules([{ id: 'x', text }]).ok, false);
   });
 

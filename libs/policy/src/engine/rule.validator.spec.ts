@@ -11,7 +11,12 @@ const engine = PolicyEngine.create();
 describe('validateRules', () => {
   it('accepts a valid rule', () => {
     assert.deepEqual(
-      engine.validateRules([{ id: 'a', text: 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.backed_up };' }]),
+      engine.validateRules([
+        {
+          id: 'a',
+          text: 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.backed_up };',
+        },
+      ]),
       { ok: true },
     );
   });
@@ -40,8 +45,14 @@ describe('validateRules', () => {
   it('reports schema errors per rule, deduplicated', () => {
     const result = engine.validateRules([
       { id: 'good', text: 'forbid (principal, action, resource) when { context has ip };' },
-      { id: 'bad', text: 'forbid (principal is Tessera::User, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.colour == "red" };' },
-      { id: 'optional', text: 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.model == "x" };' },
+      {
+        id: 'bad',
+        text: 'forbid (principal is Tessera::User, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.colour == "red" };',
+      },
+      {
+        id: 'optional',
+        text: 'forbid (principal, action == Tessera::Action::"complete_enrollment", resource is Tessera::Authenticator) when { resource.model == "x" };',
+      },
     ]);
     assert.equal(result.ok, false);
     if (result.ok) return;
@@ -61,7 +72,8 @@ describe('validateRules', () => {
   });
 
   it('validates a multi-statement text with statement indexes and positions in the whole text', () => {
-    const text = '// first\nforbid (principal, action, resource);\n\nforbid (principal, action, resource)\n  when { resource.colour };';
+    const text =
+      '// first\nforbid (principal, action, resource);\n\nforbid (principal, action, resource)\n  when { resource.colour };';
     const result = engine.validatePolicySet(text);
     assert.equal(result.ok, false);
     if (result.ok) return;
@@ -72,8 +84,16 @@ describe('validateRules', () => {
       assert.equal(e.rule_id, undefined);
       assert.deepEqual(e.position, { offset: text.indexOf('resource.colour'), line: 5, column: 10 });
     }
-    const ok = engine.validatePolicySet('forbid (principal, action, resource);\n@notice("n") forbid (principal, action, resource) when { context has ip };');
-    assert.deepEqual(ok, { ok: true, statements: ['forbid (principal, action, resource);', '@notice("n") forbid (principal, action, resource) when { context has ip };'] });
+    const ok = engine.validatePolicySet(
+      'forbid (principal, action, resource);\n@notice("n") forbid (principal, action, resource) when { context has ip };',
+    );
+    assert.deepEqual(ok, {
+      ok: true,
+      statements: [
+        'forbid (principal, action, resource);',
+        '@notice("n") forbid (principal, action, resource) when { context has ip };',
+      ],
+    });
   });
 
   it('a policy-set text that does not parse is positioned in the whole text', () => {
@@ -92,12 +112,18 @@ describe('validateRules', () => {
     ]);
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.deepEqual(result.errors.map((e) => e.rule_id), ['two', 'none']);
+    assert.deepEqual(
+      result.errors.map((e) => e.rule_id),
+      ['two', 'none'],
+    );
   });
 
   it('rejects duplicate rule ids', () => {
     const text = 'forbid (principal, action, resource) when { context has ip };';
-    const result = engine.validateRules([{ id: 'x', text }, { id: 'x', text }]);
+    const result = engine.validateRules([
+      { id: 'x', text },
+      { id: 'x', text },
+    ]);
     assert.equal(result.ok, false);
   });
 
@@ -117,7 +143,12 @@ describe('validateRules', () => {
     const rules = engine.baselineRules();
     assert.ok(rules.length >= 9);
     assert.ok(rules.every((r) => r.id.startsWith('baseline.')));
-    const forbids = ['baseline.max_authenticators', 'baseline.passkey_user_verification', 'baseline.recent_sign_in_to_add_factor', 'baseline.keep_last_factor'];
+    const forbids = [
+      'baseline.max_authenticators',
+      'baseline.passkey_user_verification',
+      'baseline.recent_sign_in_to_add_factor',
+      'baseline.keep_last_factor',
+    ];
     for (const id of forbids) assert.ok(rules.find((r) => r.id === id)?.notice, id);
   });
 });

@@ -46,7 +46,11 @@ export function validateRules(
   });
 
   if (byKey.size > 0) {
-    const answer = validate({ schema: schemaText, policies: { staticPolicies: toValidate }, validationSettings: { mode: 'strict' } });
+    const answer = validate({
+      schema: schemaText,
+      policies: { staticPolicies: toValidate },
+      validationSettings: { mode: 'strict' },
+    });
     if (answer.type !== 'success') {
       errors.push(...answer.errors.map((e) => ({ message: e.message })));
     } else {
@@ -68,7 +72,11 @@ export function validateRules(
   }
   // Cedar's order depends on the schema's internals: report in the rules' own order (a stable sort).
   const order = new Map(rules.map((r, i) => [r.id, i] as const));
-  errors.sort((a, b) => (a.rule_id === undefined ? -1 : (order.get(a.rule_id) ?? 0)) - (b.rule_id === undefined ? -1 : (order.get(b.rule_id) ?? 0)));
+  errors.sort(
+    (a, b) =>
+      (a.rule_id === undefined ? -1 : (order.get(a.rule_id) ?? 0)) -
+      (b.rule_id === undefined ? -1 : (order.get(b.rule_id) ?? 0)),
+  );
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
 }
 
@@ -106,11 +114,17 @@ export function validatePolicySetText(schemaText: string, text: string): PolicyS
   const whole = { id: '', text };
   const split = splitStatements(text);
   if (!split.ok) return { ok: false, errors: split.errors.map((e) => withoutRuleId(fromDetailed(whole, e))) };
-  if (split.statements.length === 0) return { ok: false, errors: [{ message: 'The policy set contains no statement.' }] };
+  if (split.statements.length === 0)
+    return { ok: false, errors: [{ message: 'The policy set contains no statement.' }] };
   // As one text, Cedar names the statements policy0, policy1, … in source order, and reports
   // source locations in the whole text.
-  const answer = validate({ schema: schemaText, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
-  if (answer.type !== 'success') return { ok: false, errors: answer.errors.map((e) => ({ message: e.message })), statements: split.statements };
+  const answer = validate({
+    schema: schemaText,
+    policies: { staticPolicies: text },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type !== 'success')
+    return { ok: false, errors: answer.errors.map((e) => ({ message: e.message })), statements: split.statements };
   const errors: RuleValidationError[] = [];
   const perStatement = new Map<string, Set<string>>();
   for (const v of answer.validationErrors) {
@@ -125,7 +139,9 @@ export function validatePolicySetText(schemaText: string, text: string): PolicyS
     errors.push(mapped);
   }
   errors.sort((a, b) => (a.statement ?? 0) - (b.statement ?? 0));
-  return errors.length === 0 ? { ok: true, statements: split.statements } : { ok: false, errors, statements: split.statements };
+  return errors.length === 0
+    ? { ok: true, statements: split.statements }
+    : { ok: false, errors, statements: split.statements };
 }
 
 function withoutRuleId(e: RuleValidationError): RuleValidationError {

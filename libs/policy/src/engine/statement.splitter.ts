@@ -1,8 +1,6 @@
 import { policySetTextToParts, policyToJson, type DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
 
-export type SplitResult =
-  | { ok: true; statements: string[] }
-  | { ok: false; errors: DetailedError[] };
+export type SplitResult = { ok: true; statements: string[] } | { ok: false; errors: DetailedError[] };
 
 /**
  * Splits a Cedar text into its statements, in source order.
@@ -16,7 +14,10 @@ export function splitStatements(text: string): SplitResult {
   const answer = policySetTextToParts(text);
   if (answer.type !== 'success') return { ok: false, errors: answer.errors };
   if (answer.policy_templates.length > 0) {
-    return { ok: false, errors: [plainError('Templates (rules with ?principal or ?resource slots) are not supported.')] };
+    return {
+      ok: false,
+      errors: [plainError('Templates (rules with ?principal or ?resource slots) are not supported.')],
+    };
   }
   const parts = answer.policies;
   const names = parts.map((_, i) => `policy${i}`).sort();
@@ -53,17 +54,29 @@ export function readAnnotations(statement: string): StatementAnnotations {
 }
 
 /** Problems with a statement's annotations: unknown names, translations without `@notice`, lengths. */
-export function annotationProblems(annotations: StatementAnnotations, maxNoticeLength: number): { annotation: string; message: string }[] {
+export function annotationProblems(
+  annotations: StatementAnnotations,
+  maxNoticeLength: number,
+): { annotation: string; message: string }[] {
   const problems: { annotation: string; message: string }[] = [];
   for (const [name, value] of Object.entries(annotations.all ?? {})) {
     if (name !== 'id' && name !== 'notice' && !TRANSLATED_NOTICE.test(name)) {
-      problems.push({ annotation: name, message: `Unknown annotation @${name}: rules take @id, @notice and translations such as @notice_de.` });
+      problems.push({
+        annotation: name,
+        message: `Unknown annotation @${name}: rules take @id, @notice and translations such as @notice_de.`,
+      });
     } else if (name !== 'id' && typeof value === 'string' && value.length > maxNoticeLength) {
-      problems.push({ annotation: name, message: `The @${name} annotation is longer than ${maxNoticeLength} characters.` });
+      problems.push({
+        annotation: name,
+        message: `The @${name} annotation is longer than ${maxNoticeLength} characters.`,
+      });
     }
   }
   if (annotations.translations && annotations.notice === undefined) {
-    problems.push({ annotation: Object.keys(annotations.translations).map((l) => `notice_${l}`)[0]!, message: 'A translated notice needs a default @notice("…") too.' });
+    problems.push({
+      annotation: Object.keys(annotations.translations).map((l) => `notice_${l}`)[0]!,
+      message: 'A translated notice needs a default @notice("…") too.',
+    });
   }
   return problems;
 }

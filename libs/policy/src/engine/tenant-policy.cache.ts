@@ -54,7 +54,12 @@ export class TenantPolicyCache {
     if (answer.type !== 'success') {
       // A failed preparse leaves the old set active under this id: clear it.
       preparsePolicySet(slotId, { staticPolicies: {} });
-      errors.push(...parseErrorsByRule(set, answer.errors.map((e) => e.message)));
+      errors.push(
+        ...parseErrorsByRule(
+          set,
+          answer.errors.map((e) => e.message),
+        ),
+      );
     }
     const entry: CachedPolicySet = { tenantId, version: set.version, slotId, set, errors };
     this.entries.delete(tenantId);

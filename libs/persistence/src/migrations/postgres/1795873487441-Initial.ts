@@ -5,82 +5,132 @@ export class Initial1795873487441 implements MigrationInterface {
   name = 'Initial1795873487441';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"tenants\" (\"id\" character varying(36) NOT NULL, \"name\" character varying(200) NOT NULL, \"status\" character varying(16) NOT NULL DEFAULT 'active', \"webauthn\" text, \"require_mfa\" boolean NOT NULL DEFAULT false, \"policy_version\" integer NOT NULL DEFAULT '0', \"created_at\" TIMESTAMP NOT NULL, \"updated_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_53be67a04681c66b87ee27c9321\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE TABLE \"api_keys\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"name\" character varying(200) NOT NULL, \"prefix\" character varying(32) NOT NULL, \"key_hash\" character varying(64) NOT NULL, \"scopes\" text NOT NULL, \"created_at\" TIMESTAMP NOT NULL, \"last_used_at\" TIMESTAMP, \"revoked_at\" TIMESTAMP, CONSTRAINT \"PK_5c8a79801b44bd27b79228e1dad\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_3ac18429c8d27858d79432e0dd\" ON \"api_keys\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_6f6105c8efe05b310d046cbdb3\" ON \"api_keys\"  (\"prefix\") ");
-    await queryRunner.query("CREATE TABLE \"user_handles\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"handle\" character varying(64) NOT NULL, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_5d3d8fbb05cb6364fd24f91d505\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\"  (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\"  (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"webauthn_credentials\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"credential_id\" character varying(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT '0', \"transports\" text NOT NULL, \"aaguid\" character varying(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" character varying(32) NOT NULL, \"attachment\" character varying(32) NOT NULL, \"method_type\" character varying(32) NOT NULL, \"device_name\" character varying(400) NOT NULL, \"created_at\" TIMESTAMP NOT NULL, \"last_used_at\" TIMESTAMP, CONSTRAINT \"PK_f5a100358f652926a5abae5e431\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\"  (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\"  (\"tenant_id\", \"credential_id\") ");
-    await queryRunner.query("CREATE TABLE \"pending_enrollments\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"method_type\" character varying(32) NOT NULL, \"challenge\" character varying(128) NOT NULL, \"expires_at\" TIMESTAMP NOT NULL, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_f458e4ddce061878fd9ac2219ca\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_be386293627857ada54119c573\" ON \"pending_enrollments\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_450f9e43b67a9ba58773ad9538\" ON \"pending_enrollments\"  (\"expires_at\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_055b7e8168747d02af0371173b\" ON \"pending_enrollments\"  (\"tenant_id\", \"user_id\", \"method_type\") ");
-    await queryRunner.query("CREATE TABLE \"backup_codes\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"lookup\" character varying(16) NOT NULL, \"hash\" character varying(255) NOT NULL, \"generation\" integer NOT NULL, \"created_at\" TIMESTAMP NOT NULL, \"used_at\" TIMESTAMP, CONSTRAINT \"PK_34ab957382dbc57e8fb53f1638f\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\" ON \"backup_codes\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_5cf7c97c8ad33563959bb3a657\" ON \"backup_codes\"  (\"tenant_id\", \"user_id\", \"lookup\") ");
-    await queryRunner.query("CREATE TABLE \"policies\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"name\" character varying(200) NOT NULL, \"description\" character varying(2000), \"enabled\" boolean NOT NULL, \"priority\" integer NOT NULL DEFAULT '0', \"created_at\" TIMESTAMP NOT NULL, \"updated_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_603e09f183df0108d8695c57e28\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_7c1e91061ee12ae5918c9cae32\" ON \"policies\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\" ON \"policies\"  (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"policy_rules\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"policy_id\" character varying(36) NOT NULL, \"position\" integer NOT NULL DEFAULT '0', \"policy_text\" text NOT NULL, \"notice\" character varying(500), \"structured\" text, \"created_at\" TIMESTAMP NOT NULL, \"updated_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_64c7f7b8bb8abd8351075e774b9\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_42e9bf57934a35a7ccd5f390df\" ON \"policy_rules\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_8750e7942305513f64f6da939c\" ON \"policy_rules\"  (\"tenant_id\", \"policy_id\") ");
-    await queryRunner.query("CREATE TABLE \"audit_events\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"actor_type\" character varying(16) NOT NULL, \"actor_id\" character varying(255) NOT NULL, \"action\" character varying(64) NOT NULL, \"resource_type\" character varying(64) NOT NULL, \"resource_id\" character varying(255), \"metadata\" text NOT NULL, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_910f64d901a5c3e9878f0d4a407\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\"  (\"tenant_id\", \"id\") ");
-    await queryRunner.query("ALTER TABLE \"api_keys\" ADD CONSTRAINT \"FK_3ac18429c8d27858d79432e0dda\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"user_handles\" ADD CONSTRAINT \"FK_fb45a29f20624a254fd3d50033a\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD CONSTRAINT \"FK_fd0592aa684a27b69501770b6b5\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"pending_enrollments\" ADD CONSTRAINT \"FK_be386293627857ada54119c5737\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"backup_codes\" ADD CONSTRAINT \"FK_6fa8ef5780b01d2c9a4a9945a0f\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"policies\" ADD CONSTRAINT \"FK_7c1e91061ee12ae5918c9cae320\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"policy_rules\" ADD CONSTRAINT \"FK_42e9bf57934a35a7ccd5f390df2\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"policy_rules\" ADD CONSTRAINT \"FK_1874c21dbb631f4de52f7b9abd6\" FOREIGN KEY (\"policy_id\") REFERENCES \"policies\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"audit_events\" ADD CONSTRAINT \"FK_d7ff59f708e396fd6c1656a66e9\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
+    await queryRunner.query(
+      'CREATE TABLE "tenants" ("id" character varying(36) NOT NULL, "name" character varying(200) NOT NULL, "status" character varying(16) NOT NULL DEFAULT \'active\', "webauthn" text, "require_mfa" boolean NOT NULL DEFAULT false, "policy_version" integer NOT NULL DEFAULT \'0\', "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_53be67a04681c66b87ee27c9321" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "api_keys" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "name" character varying(200) NOT NULL, "prefix" character varying(32) NOT NULL, "key_hash" character varying(64) NOT NULL, "scopes" text NOT NULL, "created_at" TIMESTAMP NOT NULL, "last_used_at" TIMESTAMP, "revoked_at" TIMESTAMP, CONSTRAINT "PK_5c8a79801b44bd27b79228e1dad" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_3ac18429c8d27858d79432e0dd" ON "api_keys"  ("tenant_id") ');
+    await queryRunner.query('CREATE UNIQUE INDEX "IDX_6f6105c8efe05b310d046cbdb3" ON "api_keys"  ("prefix") ');
+    await queryRunner.query(
+      'CREATE TABLE "user_handles" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "handle" character varying(64) NOT NULL, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_5d3d8fbb05cb6364fd24f91d505" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles"  ("tenant_id", "handle") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles"  ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "webauthn_credentials" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "credential_id" character varying(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT \'0\', "transports" text NOT NULL, "aaguid" character varying(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" character varying(32) NOT NULL, "attachment" character varying(32) NOT NULL, "method_type" character varying(32) NOT NULL, "device_name" character varying(400) NOT NULL, "created_at" TIMESTAMP NOT NULL, "last_used_at" TIMESTAMP, CONSTRAINT "PK_f5a100358f652926a5abae5e431" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials"  ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials"  ("tenant_id", "credential_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "pending_enrollments" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "method_type" character varying(32) NOT NULL, "challenge" character varying(128) NOT NULL, "expires_at" TIMESTAMP NOT NULL, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_f458e4ddce061878fd9ac2219ca" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_be386293627857ada54119c573" ON "pending_enrollments"  ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_450f9e43b67a9ba58773ad9538" ON "pending_enrollments"  ("expires_at") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_055b7e8168747d02af0371173b" ON "pending_enrollments"  ("tenant_id", "user_id", "method_type") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "backup_codes" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "lookup" character varying(16) NOT NULL, "hash" character varying(255) NOT NULL, "generation" integer NOT NULL, "created_at" TIMESTAMP NOT NULL, "used_at" TIMESTAMP, CONSTRAINT "PK_34ab957382dbc57e8fb53f1638f" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0" ON "backup_codes"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_5cf7c97c8ad33563959bb3a657" ON "backup_codes"  ("tenant_id", "user_id", "lookup") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "policies" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "name" character varying(200) NOT NULL, "description" character varying(2000), "enabled" boolean NOT NULL, "priority" integer NOT NULL DEFAULT \'0\', "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_603e09f183df0108d8695c57e28" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_7c1e91061ee12ae5918c9cae32" ON "policies"  ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_0b3ac8aefe2ff6016f49a82730" ON "policies"  ("tenant_id", "id") ');
+    await queryRunner.query(
+      'CREATE TABLE "policy_rules" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "policy_id" character varying(36) NOT NULL, "position" integer NOT NULL DEFAULT \'0\', "policy_text" text NOT NULL, "notice" character varying(500), "structured" text, "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_64c7f7b8bb8abd8351075e774b9" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_42e9bf57934a35a7ccd5f390df" ON "policy_rules"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_8750e7942305513f64f6da939c" ON "policy_rules"  ("tenant_id", "policy_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "audit_events" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "actor_type" character varying(16) NOT NULL, "actor_id" character varying(255) NOT NULL, "action" character varying(64) NOT NULL, "resource_type" character varying(64) NOT NULL, "resource_id" character varying(255), "metadata" text NOT NULL, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_910f64d901a5c3e9878f0d4a407" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events"  ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events"  ("tenant_id", "id") ');
+    await queryRunner.query(
+      'ALTER TABLE "api_keys" ADD CONSTRAINT "FK_3ac18429c8d27858d79432e0dda" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "user_handles" ADD CONSTRAINT "FK_fb45a29f20624a254fd3d50033a" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "webauthn_credentials" ADD CONSTRAINT "FK_fd0592aa684a27b69501770b6b5" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "pending_enrollments" ADD CONSTRAINT "FK_be386293627857ada54119c5737" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "backup_codes" ADD CONSTRAINT "FK_6fa8ef5780b01d2c9a4a9945a0f" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "policies" ADD CONSTRAINT "FK_7c1e91061ee12ae5918c9cae320" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "policy_rules" ADD CONSTRAINT "FK_42e9bf57934a35a7ccd5f390df2" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "policy_rules" ADD CONSTRAINT "FK_1874c21dbb631f4de52f7b9abd6" FOREIGN KEY ("policy_id") REFERENCES "policies"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "audit_events" ADD CONSTRAINT "FK_d7ff59f708e396fd6c1656a66e9" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("ALTER TABLE \"audit_events\" DROP CONSTRAINT \"FK_d7ff59f708e396fd6c1656a66e9\"");
-    await queryRunner.query("ALTER TABLE \"policy_rules\" DROP CONSTRAINT \"FK_1874c21dbb631f4de52f7b9abd6\"");
-    await queryRunner.query("ALTER TABLE \"policy_rules\" DROP CONSTRAINT \"FK_42e9bf57934a35a7ccd5f390df2\"");
-    await queryRunner.query("ALTER TABLE \"policies\" DROP CONSTRAINT \"FK_7c1e91061ee12ae5918c9cae320\"");
-    await queryRunner.query("ALTER TABLE \"backup_codes\" DROP CONSTRAINT \"FK_6fa8ef5780b01d2c9a4a9945a0f\"");
-    await queryRunner.query("ALTER TABLE \"pending_enrollments\" DROP CONSTRAINT \"FK_be386293627857ada54119c5737\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP CONSTRAINT \"FK_fd0592aa684a27b69501770b6b5\"");
-    await queryRunner.query("ALTER TABLE \"user_handles\" DROP CONSTRAINT \"FK_fb45a29f20624a254fd3d50033a\"");
-    await queryRunner.query("ALTER TABLE \"api_keys\" DROP CONSTRAINT \"FK_3ac18429c8d27858d79432e0dda\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("DROP TABLE \"audit_events\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_8750e7942305513f64f6da939c\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_42e9bf57934a35a7ccd5f390df\"");
-    await queryRunner.query("DROP TABLE \"policy_rules\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_0b3ac8aefe2ff6016f49a82730\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_7c1e91061ee12ae5918c9cae32\"");
-    await queryRunner.query("DROP TABLE \"policies\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_5cf7c97c8ad33563959bb3a657\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_6fa8ef5780b01d2c9a4a9945a0\"");
-    await queryRunner.query("DROP TABLE \"backup_codes\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_055b7e8168747d02af0371173b\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_450f9e43b67a9ba58773ad9538\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_be386293627857ada54119c573\"");
-    await queryRunner.query("DROP TABLE \"pending_enrollments\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("DROP TABLE \"webauthn_credentials\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("DROP TABLE \"user_handles\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_6f6105c8efe05b310d046cbdb3\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_3ac18429c8d27858d79432e0dd\"");
-    await queryRunner.query("DROP TABLE \"api_keys\"");
-    await queryRunner.query("DROP TABLE \"tenants\"");
+    await queryRunner.query('ALTER TABLE "audit_events" DROP CONSTRAINT "FK_d7ff59f708e396fd6c1656a66e9"');
+    await queryRunner.query('ALTER TABLE "policy_rules" DROP CONSTRAINT "FK_1874c21dbb631f4de52f7b9abd6"');
+    await queryRunner.query('ALTER TABLE "policy_rules" DROP CONSTRAINT "FK_42e9bf57934a35a7ccd5f390df2"');
+    await queryRunner.query('ALTER TABLE "policies" DROP CONSTRAINT "FK_7c1e91061ee12ae5918c9cae320"');
+    await queryRunner.query('ALTER TABLE "backup_codes" DROP CONSTRAINT "FK_6fa8ef5780b01d2c9a4a9945a0f"');
+    await queryRunner.query('ALTER TABLE "pending_enrollments" DROP CONSTRAINT "FK_be386293627857ada54119c5737"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP CONSTRAINT "FK_fd0592aa684a27b69501770b6b5"');
+    await queryRunner.query('ALTER TABLE "user_handles" DROP CONSTRAINT "FK_fb45a29f20624a254fd3d50033a"');
+    await queryRunner.query('ALTER TABLE "api_keys" DROP CONSTRAINT "FK_3ac18429c8d27858d79432e0dda"');
+    await queryRunner.query('DROP INDEX "public"."IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query('DROP INDEX "public"."IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query('DROP TABLE "audit_events"');
+    await queryRunner.query('DROP INDEX "public"."IDX_8750e7942305513f64f6da939c"');
+    await queryRunner.query('DROP INDEX "public"."IDX_42e9bf57934a35a7ccd5f390df"');
+    await queryRunner.query('DROP TABLE "policy_rules"');
+    await queryRunner.query('DROP INDEX "public"."IDX_0b3ac8aefe2ff6016f49a82730"');
+    await queryRunner.query('DROP INDEX "public"."IDX_7c1e91061ee12ae5918c9cae32"');
+    await queryRunner.query('DROP TABLE "policies"');
+    await queryRunner.query('DROP INDEX "public"."IDX_5cf7c97c8ad33563959bb3a657"');
+    await queryRunner.query('DROP INDEX "public"."IDX_6fa8ef5780b01d2c9a4a9945a0"');
+    await queryRunner.query('DROP TABLE "backup_codes"');
+    await queryRunner.query('DROP INDEX "public"."IDX_055b7e8168747d02af0371173b"');
+    await queryRunner.query('DROP INDEX "public"."IDX_450f9e43b67a9ba58773ad9538"');
+    await queryRunner.query('DROP INDEX "public"."IDX_be386293627857ada54119c573"');
+    await queryRunner.query('DROP TABLE "pending_enrollments"');
+    await queryRunner.query('DROP INDEX "public"."IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query('DROP INDEX "public"."IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "public"."IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query('DROP TABLE "webauthn_credentials"');
+    await queryRunner.query('DROP INDEX "public"."IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query('DROP INDEX "public"."IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "public"."IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query('DROP TABLE "user_handles"');
+    await queryRunner.query('DROP INDEX "public"."IDX_6f6105c8efe05b310d046cbdb3"');
+    await queryRunner.query('DROP INDEX "public"."IDX_3ac18429c8d27858d79432e0dd"');
+    await queryRunner.query('DROP TABLE "api_keys"');
+    await queryRunner.query('DROP TABLE "tenants"');
   }
 }

@@ -5,28 +5,42 @@ export class MfaChallenges1795874149885 implements MigrationInterface {
   name = 'MfaChallenges1795874149885';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"totp_factors\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"secret_sealed\" character varying(512) NOT NULL, \"device_name\" character varying(400) NOT NULL, \"last_time_step\" bigint, \"verified_at\" TIMESTAMP, \"created_at\" TIMESTAMP NOT NULL, \"last_used_at\" TIMESTAMP, CONSTRAINT \"PK_3ab02528685c52521bbefeddfbe\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\" ON \"totp_factors\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_9c03c523a58fef77251b703277\" ON \"totp_factors\"  (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"mfa_challenges\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"user_id\" character varying(255) NOT NULL, \"purpose\" character varying(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" character varying(128), \"failed_attempts\" integer NOT NULL DEFAULT '0', \"expires_at\" TIMESTAMP NOT NULL, \"consumed_at\" TIMESTAMP, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_25d85a6da62620267e003fb4da4\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\"  (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\"  (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"mfa_signing_keys\" (\"id\" character varying(64) NOT NULL, \"purpose\" character varying(32) NOT NULL, \"algorithm\" character varying(16) NOT NULL, \"private_key_sealed\" text NOT NULL, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"UQ_edc353f58e4ddbf4e2362af10f3\" UNIQUE (\"purpose\"), CONSTRAINT \"PK_6395874d4cd0a291b1164ff6389\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("ALTER TABLE \"totp_factors\" ADD CONSTRAINT \"FK_1eefd6ca7e0533c757c132bbb36\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" ADD CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
+    await queryRunner.query(
+      'CREATE TABLE "totp_factors" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "secret_sealed" character varying(512) NOT NULL, "device_name" character varying(400) NOT NULL, "last_time_step" bigint, "verified_at" TIMESTAMP, "created_at" TIMESTAMP NOT NULL, "last_used_at" TIMESTAMP, CONSTRAINT "PK_3ab02528685c52521bbefeddfbe" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_1eefd6ca7e0533c757c132bbb3" ON "totp_factors"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_9c03c523a58fef77251b703277" ON "totp_factors"  ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "mfa_challenges" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "user_id" character varying(255) NOT NULL, "purpose" character varying(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" character varying(128), "failed_attempts" integer NOT NULL DEFAULT \'0\', "expires_at" TIMESTAMP NOT NULL, "consumed_at" TIMESTAMP, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_25d85a6da62620267e003fb4da4" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges"  ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges"  ("expires_at") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges"  ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "mfa_signing_keys" ("id" character varying(64) NOT NULL, "purpose" character varying(32) NOT NULL, "algorithm" character varying(16) NOT NULL, "private_key_sealed" text NOT NULL, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "UQ_edc353f58e4ddbf4e2362af10f3" UNIQUE ("purpose"), CONSTRAINT "PK_6395874d4cd0a291b1164ff6389" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "totp_factors" ADD CONSTRAINT "FK_1eefd6ca7e0533c757c132bbb36" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "mfa_challenges" ADD CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" DROP CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\"");
-    await queryRunner.query("ALTER TABLE \"totp_factors\" DROP CONSTRAINT \"FK_1eefd6ca7e0533c757c132bbb36\"");
-    await queryRunner.query("DROP TABLE \"mfa_signing_keys\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("DROP TABLE \"mfa_challenges\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_9c03c523a58fef77251b703277\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_1eefd6ca7e0533c757c132bbb3\"");
-    await queryRunner.query("DROP TABLE \"totp_factors\"");
+    await queryRunner.query('ALTER TABLE "mfa_challenges" DROP CONSTRAINT "FK_25e6c6da14669585f7ebc863c62"');
+    await queryRunner.query('ALTER TABLE "totp_factors" DROP CONSTRAINT "FK_1eefd6ca7e0533c757c132bbb36"');
+    await queryRunner.query('DROP TABLE "mfa_signing_keys"');
+    await queryRunner.query('DROP INDEX "public"."IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "public"."IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "public"."IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('DROP TABLE "mfa_challenges"');
+    await queryRunner.query('DROP INDEX "public"."IDX_9c03c523a58fef77251b703277"');
+    await queryRunner.query('DROP INDEX "public"."IDX_1eefd6ca7e0533c757c132bbb3"');
+    await queryRunner.query('DROP TABLE "totp_factors"');
   }
 }

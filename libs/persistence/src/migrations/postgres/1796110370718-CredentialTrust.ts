@@ -5,24 +5,26 @@ export class CredentialTrust1796110370718 implements MigrationInterface {
   name = 'CredentialTrust1796110370718';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"cred_props_rk\" boolean");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"attestation_trusted\" boolean NOT NULL DEFAULT false");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"untrusted_reason\" character varying(32)");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"model\" character varying(400)");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"certification_level\" character varying(64)");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"model_status\" character varying(64)");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"attestation_key_id\" character varying(64)");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" ADD \"metadata_blob_no\" integer");
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "cred_props_rk" boolean');
+    await queryRunner.query(
+      'ALTER TABLE "webauthn_credentials" ADD "attestation_trusted" boolean NOT NULL DEFAULT false',
+    );
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "untrusted_reason" character varying(32)');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "model" character varying(400)');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "certification_level" character varying(64)');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "model_status" character varying(64)');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "attestation_key_id" character varying(64)');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" ADD "metadata_blob_no" integer');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"metadata_blob_no\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"attestation_key_id\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"model_status\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"certification_level\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"model\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"untrusted_reason\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"attestation_trusted\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" DROP COLUMN \"cred_props_rk\"");
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "metadata_blob_no"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "attestation_key_id"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "model_status"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "certification_level"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "model"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "untrusted_reason"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "attestation_trusted"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" DROP COLUMN "cred_props_rk"');
   }
 }

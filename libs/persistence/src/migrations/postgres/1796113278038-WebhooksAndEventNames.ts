@@ -7,42 +7,62 @@ export class WebhooksAndEventNames1796113278038 implements MigrationInterface {
   name = 'WebhooksAndEventNames1796113278038';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"webhook_endpoints\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"url\" character varying(2048) NOT NULL, \"events\" text NOT NULL, \"description\" character varying(500), \"enabled\" boolean NOT NULL, \"disabled_reason\" character varying(32), \"secret_sealed\" text NOT NULL, \"previous_secret_sealed\" text, \"previous_secret_expires_at\" TIMESTAMP, \"failing_since\" TIMESTAMP, \"created_at\" TIMESTAMP NOT NULL, \"updated_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_054c4cfb95223732f5939d2d546\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_54847f2dacee9618585993f147\" ON \"webhook_endpoints\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_aaf5edad648c95c8e7060aebfb\" ON \"webhook_endpoints\"  (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"webhook_outbox\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"type\" character varying(64) NOT NULL, \"data\" text NOT NULL, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_f4a40df90155b6146edea062e4b\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_756486513ebc356c4386953c1c\" ON \"webhook_outbox\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE TABLE \"webhook_deliveries\" (\"tenant_id\" character varying(36) NOT NULL, \"id\" character varying(36) NOT NULL, \"endpoint_id\" character varying(36) NOT NULL, \"event_id\" character varying(36) NOT NULL, \"event_type\" character varying(64) NOT NULL, \"body\" text NOT NULL, \"status\" character varying(16) NOT NULL, \"attempts\" integer NOT NULL, \"last_response_code\" integer, \"last_error\" character varying(255), \"last_attempt_at\" TIMESTAMP, \"next_attempt_at\" TIMESTAMP, \"created_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_535dd409947fb6d8fc6dfc0112a\" PRIMARY KEY (\"id\"))");
-    await queryRunner.query("CREATE INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\" ON \"webhook_deliveries\"  (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_284017efc3cbfe592288749a9c\" ON \"webhook_deliveries\"  (\"status\", \"next_attempt_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_838b307ac872dc47625721c99a\" ON \"webhook_deliveries\"  (\"tenant_id\", \"endpoint_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"worker_leases\" (\"name\" character varying(64) NOT NULL, \"holder\" character varying(64) NOT NULL, \"expires_at\" TIMESTAMP NOT NULL, CONSTRAINT \"PK_24436c3c8959e31506dd0bc5657\" PRIMARY KEY (\"name\"))");
-    await queryRunner.query("ALTER TABLE \"audit_events\" ADD \"request_id\" character varying(128)");
-    await queryRunner.query("ALTER TABLE \"audit_events\" ADD \"ip\" character varying(64)");
-    await queryRunner.query("ALTER TABLE \"audit_events\" ADD \"user_agent\" character varying(512)");
-    await queryRunner.query("ALTER TABLE \"webhook_endpoints\" ADD CONSTRAINT \"FK_54847f2dacee9618585993f1474\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"webhook_outbox\" ADD CONSTRAINT \"FK_756486513ebc356c4386953c1c6\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
-    await queryRunner.query("ALTER TABLE \"webhook_deliveries\" ADD CONSTRAINT \"FK_dd2bc3de0e4a0329a4ef30600b4\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
+    await queryRunner.query(
+      'CREATE TABLE "webhook_endpoints" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "url" character varying(2048) NOT NULL, "events" text NOT NULL, "description" character varying(500), "enabled" boolean NOT NULL, "disabled_reason" character varying(32), "secret_sealed" text NOT NULL, "previous_secret_sealed" text, "previous_secret_expires_at" TIMESTAMP, "failing_since" TIMESTAMP, "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_054c4cfb95223732f5939d2d546" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_54847f2dacee9618585993f147" ON "webhook_endpoints"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_aaf5edad648c95c8e7060aebfb" ON "webhook_endpoints"  ("tenant_id", "id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "webhook_outbox" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "type" character varying(64) NOT NULL, "data" text NOT NULL, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_f4a40df90155b6146edea062e4b" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_756486513ebc356c4386953c1c" ON "webhook_outbox"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE TABLE "webhook_deliveries" ("tenant_id" character varying(36) NOT NULL, "id" character varying(36) NOT NULL, "endpoint_id" character varying(36) NOT NULL, "event_id" character varying(36) NOT NULL, "event_type" character varying(64) NOT NULL, "body" text NOT NULL, "status" character varying(16) NOT NULL, "attempts" integer NOT NULL, "last_response_code" integer, "last_error" character varying(255), "last_attempt_at" TIMESTAMP, "next_attempt_at" TIMESTAMP, "created_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_535dd409947fb6d8fc6dfc0112a" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_dd2bc3de0e4a0329a4ef30600b" ON "webhook_deliveries"  ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_284017efc3cbfe592288749a9c" ON "webhook_deliveries"  ("status", "next_attempt_at") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_838b307ac872dc47625721c99a" ON "webhook_deliveries"  ("tenant_id", "endpoint_id", "id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "worker_leases" ("name" character varying(64) NOT NULL, "holder" character varying(64) NOT NULL, "expires_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_24436c3c8959e31506dd0bc5657" PRIMARY KEY ("name"))',
+    );
+    await queryRunner.query('ALTER TABLE "audit_events" ADD "request_id" character varying(128)');
+    await queryRunner.query('ALTER TABLE "audit_events" ADD "ip" character varying(64)');
+    await queryRunner.query('ALTER TABLE "audit_events" ADD "user_agent" character varying(512)');
+    await queryRunner.query(
+      'ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "FK_54847f2dacee9618585993f1474" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "webhook_outbox" ADD CONSTRAINT "FK_756486513ebc356c4386953c1c6" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "FK_dd2bc3de0e4a0329a4ef30600b4" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
+    );
     await mapEventNamesUp(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await mapEventNamesDown(queryRunner);
-    await queryRunner.query("ALTER TABLE \"webhook_deliveries\" DROP CONSTRAINT \"FK_dd2bc3de0e4a0329a4ef30600b4\"");
-    await queryRunner.query("ALTER TABLE \"webhook_outbox\" DROP CONSTRAINT \"FK_756486513ebc356c4386953c1c6\"");
-    await queryRunner.query("ALTER TABLE \"webhook_endpoints\" DROP CONSTRAINT \"FK_54847f2dacee9618585993f1474\"");
-    await queryRunner.query("ALTER TABLE \"audit_events\" DROP COLUMN \"user_agent\"");
-    await queryRunner.query("ALTER TABLE \"audit_events\" DROP COLUMN \"ip\"");
-    await queryRunner.query("ALTER TABLE \"audit_events\" DROP COLUMN \"request_id\"");
-    await queryRunner.query("DROP TABLE \"worker_leases\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_838b307ac872dc47625721c99a\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_284017efc3cbfe592288749a9c\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_dd2bc3de0e4a0329a4ef30600b\"");
-    await queryRunner.query("DROP TABLE \"webhook_deliveries\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_756486513ebc356c4386953c1c\"");
-    await queryRunner.query("DROP TABLE \"webhook_outbox\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_aaf5edad648c95c8e7060aebfb\"");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_54847f2dacee9618585993f147\"");
-    await queryRunner.query("DROP TABLE \"webhook_endpoints\"");
+    await queryRunner.query('ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "FK_dd2bc3de0e4a0329a4ef30600b4"');
+    await queryRunner.query('ALTER TABLE "webhook_outbox" DROP CONSTRAINT "FK_756486513ebc356c4386953c1c6"');
+    await queryRunner.query('ALTER TABLE "webhook_endpoints" DROP CONSTRAINT "FK_54847f2dacee9618585993f1474"');
+    await queryRunner.query('ALTER TABLE "audit_events" DROP COLUMN "user_agent"');
+    await queryRunner.query('ALTER TABLE "audit_events" DROP COLUMN "ip"');
+    await queryRunner.query('ALTER TABLE "audit_events" DROP COLUMN "request_id"');
+    await queryRunner.query('DROP TABLE "worker_leases"');
+    await queryRunner.query('DROP INDEX "public"."IDX_838b307ac872dc47625721c99a"');
+    await queryRunner.query('DROP INDEX "public"."IDX_284017efc3cbfe592288749a9c"');
+    await queryRunner.query('DROP INDEX "public"."IDX_dd2bc3de0e4a0329a4ef30600b"');
+    await queryRunner.query('DROP TABLE "webhook_deliveries"');
+    await queryRunner.query('DROP INDEX "public"."IDX_756486513ebc356c4386953c1c"');
+    await queryRunner.query('DROP TABLE "webhook_outbox"');
+    await queryRunner.query('DROP INDEX "public"."IDX_aaf5edad648c95c8e7060aebfb"');
+    await queryRunner.query('DROP INDEX "public"."IDX_54847f2dacee9618585993f147"');
+    await queryRunner.query('DROP TABLE "webhook_endpoints"');
   }
 }

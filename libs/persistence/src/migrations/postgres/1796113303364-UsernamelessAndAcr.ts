@@ -5,24 +5,28 @@ export class UsernamelessAndAcr1796113303364 implements MigrationInterface {
   name = 'UsernamelessAndAcr1796113303364';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("ALTER TABLE \"user_handles\" ADD \"name\" character varying(255)");
-    await queryRunner.query("ALTER TABLE \"user_handles\" ADD \"display_name\" character varying(255)");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" ADD \"acr_values\" text");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" ADD \"max_age\" integer");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" ALTER COLUMN \"user_id\" DROP NOT NULL");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\"  (\"tenant_id\", \"user_id\") ");
+    await queryRunner.query('ALTER TABLE "user_handles" ADD "name" character varying(255)');
+    await queryRunner.query('ALTER TABLE "user_handles" ADD "display_name" character varying(255)');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" ADD "acr_values" text');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" ADD "max_age" integer');
+    await queryRunner.query('DROP INDEX "public"."IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" ALTER COLUMN "user_id" DROP NOT NULL');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges"  ("tenant_id", "user_id") ',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     // Usernameless challenges cannot exist under the old NOT NULL user_id (they live 5 minutes).
-    await queryRunner.query("DELETE FROM \"mfa_challenges\" WHERE \"user_id\" IS NULL");
-    await queryRunner.query("DROP INDEX \"public\".\"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" ALTER COLUMN \"user_id\" SET NOT NULL");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" USING btree (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" DROP COLUMN \"max_age\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" DROP COLUMN \"acr_values\"");
-    await queryRunner.query("ALTER TABLE \"user_handles\" DROP COLUMN \"display_name\"");
-    await queryRunner.query("ALTER TABLE \"user_handles\" DROP COLUMN \"name\"");
+    await queryRunner.query('DELETE FROM "mfa_challenges" WHERE "user_id" IS NULL');
+    await queryRunner.query('DROP INDEX "public"."IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" ALTER COLUMN "user_id" SET NOT NULL');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" USING btree ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('ALTER TABLE "mfa_challenges" DROP COLUMN "max_age"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" DROP COLUMN "acr_values"');
+    await queryRunner.query('ALTER TABLE "user_handles" DROP COLUMN "display_name"');
+    await queryRunner.query('ALTER TABLE "user_handles" DROP COLUMN "name"');
   }
 }

@@ -5,204 +5,328 @@ export class Initial1795873487441 implements MigrationInterface {
   name = 'Initial1795873487441';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"tenants\" (\"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"status\" varchar(16) NOT NULL DEFAULT ('active'), \"webauthn\" text, \"require_mfa\" boolean NOT NULL DEFAULT (0), \"policy_version\" integer NOT NULL DEFAULT (0), \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE TABLE \"api_keys\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"prefix\" varchar(32) NOT NULL, \"key_hash\" varchar(64) NOT NULL, \"scopes\" text NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, \"revoked_at\" datetime)");
-    await queryRunner.query("CREATE INDEX \"IDX_3ac18429c8d27858d79432e0dd\" ON \"api_keys\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_6f6105c8efe05b310d046cbdb3\" ON \"api_keys\" (\"prefix\") ");
-    await queryRunner.query("CREATE TABLE \"user_handles\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"handle\" varchar(64) NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\" (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"webauthn_credentials\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"credential_id\" varchar(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT (0), \"transports\" text NOT NULL, \"aaguid\" varchar(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" varchar(32) NOT NULL, \"attachment\" varchar(32) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime)");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\" (\"tenant_id\", \"credential_id\") ");
-    await queryRunner.query("CREATE TABLE \"pending_enrollments\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"challenge\" varchar(128) NOT NULL, \"expires_at\" datetime NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_be386293627857ada54119c573\" ON \"pending_enrollments\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_450f9e43b67a9ba58773ad9538\" ON \"pending_enrollments\" (\"expires_at\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_055b7e8168747d02af0371173b\" ON \"pending_enrollments\" (\"tenant_id\", \"user_id\", \"method_type\") ");
-    await queryRunner.query("CREATE TABLE \"backup_codes\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"lookup\" varchar(16) NOT NULL, \"hash\" varchar(255) NOT NULL, \"generation\" integer NOT NULL, \"created_at\" datetime NOT NULL, \"used_at\" datetime)");
-    await queryRunner.query("CREATE INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\" ON \"backup_codes\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_5cf7c97c8ad33563959bb3a657\" ON \"backup_codes\" (\"tenant_id\", \"user_id\", \"lookup\") ");
-    await queryRunner.query("CREATE TABLE \"policies\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"description\" varchar(2000), \"enabled\" boolean NOT NULL, \"priority\" integer NOT NULL DEFAULT (0), \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_7c1e91061ee12ae5918c9cae32\" ON \"policies\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\" ON \"policies\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"policy_rules\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"policy_id\" varchar(36) NOT NULL, \"position\" integer NOT NULL DEFAULT (0), \"policy_text\" text NOT NULL, \"notice\" varchar(500), \"structured\" text, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_42e9bf57934a35a7ccd5f390df\" ON \"policy_rules\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_8750e7942305513f64f6da939c\" ON \"policy_rules\" (\"tenant_id\", \"policy_id\") ");
-    await queryRunner.query("CREATE TABLE \"audit_events\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"actor_type\" varchar(16) NOT NULL, \"actor_id\" varchar(255) NOT NULL, \"action\" varchar(64) NOT NULL, \"resource_type\" varchar(64) NOT NULL, \"resource_id\" varchar(255), \"metadata\" text NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_3ac18429c8d27858d79432e0dd\"");
-    await queryRunner.query("DROP INDEX \"IDX_6f6105c8efe05b310d046cbdb3\"");
-    await queryRunner.query("CREATE TABLE \"temporary_api_keys\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"prefix\" varchar(32) NOT NULL, \"key_hash\" varchar(64) NOT NULL, \"scopes\" text NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, \"revoked_at\" datetime, CONSTRAINT \"FK_3ac18429c8d27858d79432e0dda\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_api_keys\"(\"tenant_id\", \"id\", \"name\", \"prefix\", \"key_hash\", \"scopes\", \"created_at\", \"last_used_at\", \"revoked_at\") SELECT \"tenant_id\", \"id\", \"name\", \"prefix\", \"key_hash\", \"scopes\", \"created_at\", \"last_used_at\", \"revoked_at\" FROM \"api_keys\"");
-    await queryRunner.query("DROP TABLE \"api_keys\"");
-    await queryRunner.query("ALTER TABLE \"temporary_api_keys\" RENAME TO \"api_keys\"");
-    await queryRunner.query("CREATE INDEX \"IDX_3ac18429c8d27858d79432e0dd\" ON \"api_keys\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_6f6105c8efe05b310d046cbdb3\" ON \"api_keys\" (\"prefix\") ");
-    await queryRunner.query("DROP INDEX \"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("DROP INDEX \"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("CREATE TABLE \"temporary_user_handles\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"handle\" varchar(64) NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_fb45a29f20624a254fd3d50033a\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_user_handles\"(\"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\" FROM \"user_handles\"");
-    await queryRunner.query("DROP TABLE \"user_handles\"");
-    await queryRunner.query("ALTER TABLE \"temporary_user_handles\" RENAME TO \"user_handles\"");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\" (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("CREATE TABLE \"temporary_webauthn_credentials\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"credential_id\" varchar(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT (0), \"transports\" text NOT NULL, \"aaguid\" varchar(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" varchar(32) NOT NULL, \"attachment\" varchar(32) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, CONSTRAINT \"FK_fd0592aa684a27b69501770b6b5\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_webauthn_credentials\"(\"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\" FROM \"webauthn_credentials\"");
-    await queryRunner.query("DROP TABLE \"webauthn_credentials\"");
-    await queryRunner.query("ALTER TABLE \"temporary_webauthn_credentials\" RENAME TO \"webauthn_credentials\"");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\" (\"tenant_id\", \"credential_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_be386293627857ada54119c573\"");
-    await queryRunner.query("DROP INDEX \"IDX_450f9e43b67a9ba58773ad9538\"");
-    await queryRunner.query("DROP INDEX \"IDX_055b7e8168747d02af0371173b\"");
-    await queryRunner.query("CREATE TABLE \"temporary_pending_enrollments\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"challenge\" varchar(128) NOT NULL, \"expires_at\" datetime NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_be386293627857ada54119c5737\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_pending_enrollments\"(\"tenant_id\", \"id\", \"user_id\", \"method_type\", \"challenge\", \"expires_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"method_type\", \"challenge\", \"expires_at\", \"created_at\" FROM \"pending_enrollments\"");
-    await queryRunner.query("DROP TABLE \"pending_enrollments\"");
-    await queryRunner.query("ALTER TABLE \"temporary_pending_enrollments\" RENAME TO \"pending_enrollments\"");
-    await queryRunner.query("CREATE INDEX \"IDX_be386293627857ada54119c573\" ON \"pending_enrollments\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_450f9e43b67a9ba58773ad9538\" ON \"pending_enrollments\" (\"expires_at\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_055b7e8168747d02af0371173b\" ON \"pending_enrollments\" (\"tenant_id\", \"user_id\", \"method_type\") ");
-    await queryRunner.query("DROP INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\"");
-    await queryRunner.query("DROP INDEX \"IDX_5cf7c97c8ad33563959bb3a657\"");
-    await queryRunner.query("CREATE TABLE \"temporary_backup_codes\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"lookup\" varchar(16) NOT NULL, \"hash\" varchar(255) NOT NULL, \"generation\" integer NOT NULL, \"created_at\" datetime NOT NULL, \"used_at\" datetime, CONSTRAINT \"FK_6fa8ef5780b01d2c9a4a9945a0f\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_backup_codes\"(\"tenant_id\", \"id\", \"user_id\", \"lookup\", \"hash\", \"generation\", \"created_at\", \"used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"lookup\", \"hash\", \"generation\", \"created_at\", \"used_at\" FROM \"backup_codes\"");
-    await queryRunner.query("DROP TABLE \"backup_codes\"");
-    await queryRunner.query("ALTER TABLE \"temporary_backup_codes\" RENAME TO \"backup_codes\"");
-    await queryRunner.query("CREATE INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\" ON \"backup_codes\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_5cf7c97c8ad33563959bb3a657\" ON \"backup_codes\" (\"tenant_id\", \"user_id\", \"lookup\") ");
-    await queryRunner.query("DROP INDEX \"IDX_7c1e91061ee12ae5918c9cae32\"");
-    await queryRunner.query("DROP INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\"");
-    await queryRunner.query("CREATE TABLE \"temporary_policies\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"description\" varchar(2000), \"enabled\" boolean NOT NULL, \"priority\" integer NOT NULL DEFAULT (0), \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL, CONSTRAINT \"FK_7c1e91061ee12ae5918c9cae320\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_policies\"(\"tenant_id\", \"id\", \"name\", \"description\", \"enabled\", \"priority\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"name\", \"description\", \"enabled\", \"priority\", \"created_at\", \"updated_at\" FROM \"policies\"");
-    await queryRunner.query("DROP TABLE \"policies\"");
-    await queryRunner.query("ALTER TABLE \"temporary_policies\" RENAME TO \"policies\"");
-    await queryRunner.query("CREATE INDEX \"IDX_7c1e91061ee12ae5918c9cae32\" ON \"policies\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\" ON \"policies\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_42e9bf57934a35a7ccd5f390df\"");
-    await queryRunner.query("DROP INDEX \"IDX_8750e7942305513f64f6da939c\"");
-    await queryRunner.query("CREATE TABLE \"temporary_policy_rules\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"policy_id\" varchar(36) NOT NULL, \"position\" integer NOT NULL DEFAULT (0), \"policy_text\" text NOT NULL, \"notice\" varchar(500), \"structured\" text, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL, CONSTRAINT \"FK_42e9bf57934a35a7ccd5f390df2\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION, CONSTRAINT \"FK_1874c21dbb631f4de52f7b9abd6\" FOREIGN KEY (\"policy_id\") REFERENCES \"policies\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_policy_rules\"(\"tenant_id\", \"id\", \"policy_id\", \"position\", \"policy_text\", \"notice\", \"structured\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"policy_id\", \"position\", \"policy_text\", \"notice\", \"structured\", \"created_at\", \"updated_at\" FROM \"policy_rules\"");
-    await queryRunner.query("DROP TABLE \"policy_rules\"");
-    await queryRunner.query("ALTER TABLE \"temporary_policy_rules\" RENAME TO \"policy_rules\"");
-    await queryRunner.query("CREATE INDEX \"IDX_42e9bf57934a35a7ccd5f390df\" ON \"policy_rules\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_8750e7942305513f64f6da939c\" ON \"policy_rules\" (\"tenant_id\", \"policy_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("DROP INDEX \"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("CREATE TABLE \"temporary_audit_events\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"actor_type\" varchar(16) NOT NULL, \"actor_id\" varchar(255) NOT NULL, \"action\" varchar(64) NOT NULL, \"resource_type\" varchar(64) NOT NULL, \"resource_id\" varchar(255), \"metadata\" text NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_d7ff59f708e396fd6c1656a66e9\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_audit_events\"(\"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\") SELECT \"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\" FROM \"audit_events\"");
-    await queryRunner.query("DROP TABLE \"audit_events\"");
-    await queryRunner.query("ALTER TABLE \"temporary_audit_events\" RENAME TO \"audit_events\"");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\" (\"tenant_id\", \"id\") ");
+    await queryRunner.query(
+      'CREATE TABLE "tenants" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "status" varchar(16) NOT NULL DEFAULT (\'active\'), "webauthn" text, "require_mfa" boolean NOT NULL DEFAULT (0), "policy_version" integer NOT NULL DEFAULT (0), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "api_keys" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(32) NOT NULL, "key_hash" varchar(64) NOT NULL, "scopes" text NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_3ac18429c8d27858d79432e0dd" ON "api_keys" ("tenant_id") ');
+    await queryRunner.query('CREATE UNIQUE INDEX "IDX_6f6105c8efe05b310d046cbdb3" ON "api_keys" ("prefix") ');
+    await queryRunner.query(
+      'CREATE TABLE "user_handles" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "handle" varchar(64) NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles" ("tenant_id", "handle") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "webauthn_credentials" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "credential_id" varchar(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT (0), "transports" text NOT NULL, "aaguid" varchar(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" varchar(32) NOT NULL, "attachment" varchar(32) NOT NULL, "method_type" varchar(32) NOT NULL, "device_name" varchar(400) NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials" ("tenant_id", "credential_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "pending_enrollments" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "method_type" varchar(32) NOT NULL, "challenge" varchar(128) NOT NULL, "expires_at" datetime NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_be386293627857ada54119c573" ON "pending_enrollments" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_450f9e43b67a9ba58773ad9538" ON "pending_enrollments" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_055b7e8168747d02af0371173b" ON "pending_enrollments" ("tenant_id", "user_id", "method_type") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "backup_codes" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "lookup" varchar(16) NOT NULL, "hash" varchar(255) NOT NULL, "generation" integer NOT NULL, "created_at" datetime NOT NULL, "used_at" datetime)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0" ON "backup_codes" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_5cf7c97c8ad33563959bb3a657" ON "backup_codes" ("tenant_id", "user_id", "lookup") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "policies" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "description" varchar(2000), "enabled" boolean NOT NULL, "priority" integer NOT NULL DEFAULT (0), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_7c1e91061ee12ae5918c9cae32" ON "policies" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_0b3ac8aefe2ff6016f49a82730" ON "policies" ("tenant_id", "id") ');
+    await queryRunner.query(
+      'CREATE TABLE "policy_rules" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "policy_id" varchar(36) NOT NULL, "position" integer NOT NULL DEFAULT (0), "policy_text" text NOT NULL, "notice" varchar(500), "structured" text, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_42e9bf57934a35a7ccd5f390df" ON "policy_rules" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_8750e7942305513f64f6da939c" ON "policy_rules" ("tenant_id", "policy_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "audit_events" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "resource_type" varchar(64) NOT NULL, "resource_id" varchar(255), "metadata" text NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events" ("tenant_id", "id") ');
+    await queryRunner.query('DROP INDEX "IDX_3ac18429c8d27858d79432e0dd"');
+    await queryRunner.query('DROP INDEX "IDX_6f6105c8efe05b310d046cbdb3"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_api_keys" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(32) NOT NULL, "key_hash" varchar(64) NOT NULL, "scopes" text NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime, CONSTRAINT "FK_3ac18429c8d27858d79432e0dda" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_api_keys"("tenant_id", "id", "name", "prefix", "key_hash", "scopes", "created_at", "last_used_at", "revoked_at") SELECT "tenant_id", "id", "name", "prefix", "key_hash", "scopes", "created_at", "last_used_at", "revoked_at" FROM "api_keys"',
+    );
+    await queryRunner.query('DROP TABLE "api_keys"');
+    await queryRunner.query('ALTER TABLE "temporary_api_keys" RENAME TO "api_keys"');
+    await queryRunner.query('CREATE INDEX "IDX_3ac18429c8d27858d79432e0dd" ON "api_keys" ("tenant_id") ');
+    await queryRunner.query('CREATE UNIQUE INDEX "IDX_6f6105c8efe05b310d046cbdb3" ON "api_keys" ("prefix") ');
+    await queryRunner.query('DROP INDEX "IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query('DROP INDEX "IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_user_handles" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "handle" varchar(64) NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_fb45a29f20624a254fd3d50033a" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_user_handles"("tenant_id", "id", "user_id", "handle", "created_at") SELECT "tenant_id", "id", "user_id", "handle", "created_at" FROM "user_handles"',
+    );
+    await queryRunner.query('DROP TABLE "user_handles"');
+    await queryRunner.query('ALTER TABLE "temporary_user_handles" RENAME TO "user_handles"');
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles" ("tenant_id", "handle") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query('DROP INDEX "IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_webauthn_credentials" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "credential_id" varchar(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT (0), "transports" text NOT NULL, "aaguid" varchar(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" varchar(32) NOT NULL, "attachment" varchar(32) NOT NULL, "method_type" varchar(32) NOT NULL, "device_name" varchar(400) NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, CONSTRAINT "FK_fd0592aa684a27b69501770b6b5" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_webauthn_credentials"("tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at" FROM "webauthn_credentials"',
+    );
+    await queryRunner.query('DROP TABLE "webauthn_credentials"');
+    await queryRunner.query('ALTER TABLE "temporary_webauthn_credentials" RENAME TO "webauthn_credentials"');
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials" ("tenant_id", "credential_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_be386293627857ada54119c573"');
+    await queryRunner.query('DROP INDEX "IDX_450f9e43b67a9ba58773ad9538"');
+    await queryRunner.query('DROP INDEX "IDX_055b7e8168747d02af0371173b"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_pending_enrollments" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "method_type" varchar(32) NOT NULL, "challenge" varchar(128) NOT NULL, "expires_at" datetime NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_be386293627857ada54119c5737" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_pending_enrollments"("tenant_id", "id", "user_id", "method_type", "challenge", "expires_at", "created_at") SELECT "tenant_id", "id", "user_id", "method_type", "challenge", "expires_at", "created_at" FROM "pending_enrollments"',
+    );
+    await queryRunner.query('DROP TABLE "pending_enrollments"');
+    await queryRunner.query('ALTER TABLE "temporary_pending_enrollments" RENAME TO "pending_enrollments"');
+    await queryRunner.query('CREATE INDEX "IDX_be386293627857ada54119c573" ON "pending_enrollments" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_450f9e43b67a9ba58773ad9538" ON "pending_enrollments" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_055b7e8168747d02af0371173b" ON "pending_enrollments" ("tenant_id", "user_id", "method_type") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0"');
+    await queryRunner.query('DROP INDEX "IDX_5cf7c97c8ad33563959bb3a657"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_backup_codes" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "lookup" varchar(16) NOT NULL, "hash" varchar(255) NOT NULL, "generation" integer NOT NULL, "created_at" datetime NOT NULL, "used_at" datetime, CONSTRAINT "FK_6fa8ef5780b01d2c9a4a9945a0f" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_backup_codes"("tenant_id", "id", "user_id", "lookup", "hash", "generation", "created_at", "used_at") SELECT "tenant_id", "id", "user_id", "lookup", "hash", "generation", "created_at", "used_at" FROM "backup_codes"',
+    );
+    await queryRunner.query('DROP TABLE "backup_codes"');
+    await queryRunner.query('ALTER TABLE "temporary_backup_codes" RENAME TO "backup_codes"');
+    await queryRunner.query('CREATE INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0" ON "backup_codes" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_5cf7c97c8ad33563959bb3a657" ON "backup_codes" ("tenant_id", "user_id", "lookup") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_7c1e91061ee12ae5918c9cae32"');
+    await queryRunner.query('DROP INDEX "IDX_0b3ac8aefe2ff6016f49a82730"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_policies" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "description" varchar(2000), "enabled" boolean NOT NULL, "priority" integer NOT NULL DEFAULT (0), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, CONSTRAINT "FK_7c1e91061ee12ae5918c9cae320" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_policies"("tenant_id", "id", "name", "description", "enabled", "priority", "created_at", "updated_at") SELECT "tenant_id", "id", "name", "description", "enabled", "priority", "created_at", "updated_at" FROM "policies"',
+    );
+    await queryRunner.query('DROP TABLE "policies"');
+    await queryRunner.query('ALTER TABLE "temporary_policies" RENAME TO "policies"');
+    await queryRunner.query('CREATE INDEX "IDX_7c1e91061ee12ae5918c9cae32" ON "policies" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_0b3ac8aefe2ff6016f49a82730" ON "policies" ("tenant_id", "id") ');
+    await queryRunner.query('DROP INDEX "IDX_42e9bf57934a35a7ccd5f390df"');
+    await queryRunner.query('DROP INDEX "IDX_8750e7942305513f64f6da939c"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_policy_rules" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "policy_id" varchar(36) NOT NULL, "position" integer NOT NULL DEFAULT (0), "policy_text" text NOT NULL, "notice" varchar(500), "structured" text, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, CONSTRAINT "FK_42e9bf57934a35a7ccd5f390df2" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION, CONSTRAINT "FK_1874c21dbb631f4de52f7b9abd6" FOREIGN KEY ("policy_id") REFERENCES "policies" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_policy_rules"("tenant_id", "id", "policy_id", "position", "policy_text", "notice", "structured", "created_at", "updated_at") SELECT "tenant_id", "id", "policy_id", "position", "policy_text", "notice", "structured", "created_at", "updated_at" FROM "policy_rules"',
+    );
+    await queryRunner.query('DROP TABLE "policy_rules"');
+    await queryRunner.query('ALTER TABLE "temporary_policy_rules" RENAME TO "policy_rules"');
+    await queryRunner.query('CREATE INDEX "IDX_42e9bf57934a35a7ccd5f390df" ON "policy_rules" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_8750e7942305513f64f6da939c" ON "policy_rules" ("tenant_id", "policy_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query('DROP INDEX "IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_audit_events" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "resource_type" varchar(64) NOT NULL, "resource_id" varchar(255), "metadata" text NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_d7ff59f708e396fd6c1656a66e9" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_audit_events"("tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at") SELECT "tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at" FROM "audit_events"',
+    );
+    await queryRunner.query('DROP TABLE "audit_events"');
+    await queryRunner.query('ALTER TABLE "temporary_audit_events" RENAME TO "audit_events"');
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events" ("tenant_id", "id") ');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("DROP INDEX \"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("DROP INDEX \"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("ALTER TABLE \"audit_events\" RENAME TO \"temporary_audit_events\"");
-    await queryRunner.query("CREATE TABLE \"audit_events\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"actor_type\" varchar(16) NOT NULL, \"actor_id\" varchar(255) NOT NULL, \"action\" varchar(64) NOT NULL, \"resource_type\" varchar(64) NOT NULL, \"resource_id\" varchar(255), \"metadata\" text NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"audit_events\"(\"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\") SELECT \"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\" FROM \"temporary_audit_events\"");
-    await queryRunner.query("DROP TABLE \"temporary_audit_events\"");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_8750e7942305513f64f6da939c\"");
-    await queryRunner.query("DROP INDEX \"IDX_42e9bf57934a35a7ccd5f390df\"");
-    await queryRunner.query("ALTER TABLE \"policy_rules\" RENAME TO \"temporary_policy_rules\"");
-    await queryRunner.query("CREATE TABLE \"policy_rules\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"policy_id\" varchar(36) NOT NULL, \"position\" integer NOT NULL DEFAULT (0), \"policy_text\" text NOT NULL, \"notice\" varchar(500), \"structured\" text, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"policy_rules\"(\"tenant_id\", \"id\", \"policy_id\", \"position\", \"policy_text\", \"notice\", \"structured\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"policy_id\", \"position\", \"policy_text\", \"notice\", \"structured\", \"created_at\", \"updated_at\" FROM \"temporary_policy_rules\"");
-    await queryRunner.query("DROP TABLE \"temporary_policy_rules\"");
-    await queryRunner.query("CREATE INDEX \"IDX_8750e7942305513f64f6da939c\" ON \"policy_rules\" (\"tenant_id\", \"policy_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_42e9bf57934a35a7ccd5f390df\" ON \"policy_rules\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\"");
-    await queryRunner.query("DROP INDEX \"IDX_7c1e91061ee12ae5918c9cae32\"");
-    await queryRunner.query("ALTER TABLE \"policies\" RENAME TO \"temporary_policies\"");
-    await queryRunner.query("CREATE TABLE \"policies\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"description\" varchar(2000), \"enabled\" boolean NOT NULL, \"priority\" integer NOT NULL DEFAULT (0), \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"policies\"(\"tenant_id\", \"id\", \"name\", \"description\", \"enabled\", \"priority\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"name\", \"description\", \"enabled\", \"priority\", \"created_at\", \"updated_at\" FROM \"temporary_policies\"");
-    await queryRunner.query("DROP TABLE \"temporary_policies\"");
-    await queryRunner.query("CREATE INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\" ON \"policies\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_7c1e91061ee12ae5918c9cae32\" ON \"policies\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_5cf7c97c8ad33563959bb3a657\"");
-    await queryRunner.query("DROP INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\"");
-    await queryRunner.query("ALTER TABLE \"backup_codes\" RENAME TO \"temporary_backup_codes\"");
-    await queryRunner.query("CREATE TABLE \"backup_codes\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"lookup\" varchar(16) NOT NULL, \"hash\" varchar(255) NOT NULL, \"generation\" integer NOT NULL, \"created_at\" datetime NOT NULL, \"used_at\" datetime)");
-    await queryRunner.query("INSERT INTO \"backup_codes\"(\"tenant_id\", \"id\", \"user_id\", \"lookup\", \"hash\", \"generation\", \"created_at\", \"used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"lookup\", \"hash\", \"generation\", \"created_at\", \"used_at\" FROM \"temporary_backup_codes\"");
-    await queryRunner.query("DROP TABLE \"temporary_backup_codes\"");
-    await queryRunner.query("CREATE INDEX \"IDX_5cf7c97c8ad33563959bb3a657\" ON \"backup_codes\" (\"tenant_id\", \"user_id\", \"lookup\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\" ON \"backup_codes\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_055b7e8168747d02af0371173b\"");
-    await queryRunner.query("DROP INDEX \"IDX_450f9e43b67a9ba58773ad9538\"");
-    await queryRunner.query("DROP INDEX \"IDX_be386293627857ada54119c573\"");
-    await queryRunner.query("ALTER TABLE \"pending_enrollments\" RENAME TO \"temporary_pending_enrollments\"");
-    await queryRunner.query("CREATE TABLE \"pending_enrollments\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"challenge\" varchar(128) NOT NULL, \"expires_at\" datetime NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"pending_enrollments\"(\"tenant_id\", \"id\", \"user_id\", \"method_type\", \"challenge\", \"expires_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"method_type\", \"challenge\", \"expires_at\", \"created_at\" FROM \"temporary_pending_enrollments\"");
-    await queryRunner.query("DROP TABLE \"temporary_pending_enrollments\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_055b7e8168747d02af0371173b\" ON \"pending_enrollments\" (\"tenant_id\", \"user_id\", \"method_type\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_450f9e43b67a9ba58773ad9538\" ON \"pending_enrollments\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_be386293627857ada54119c573\" ON \"pending_enrollments\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("DROP INDEX \"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" RENAME TO \"temporary_webauthn_credentials\"");
-    await queryRunner.query("CREATE TABLE \"webauthn_credentials\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"credential_id\" varchar(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT (0), \"transports\" text NOT NULL, \"aaguid\" varchar(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" varchar(32) NOT NULL, \"attachment\" varchar(32) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime)");
-    await queryRunner.query("INSERT INTO \"webauthn_credentials\"(\"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\" FROM \"temporary_webauthn_credentials\"");
-    await queryRunner.query("DROP TABLE \"temporary_webauthn_credentials\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\" (\"tenant_id\", \"credential_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("DROP INDEX \"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("ALTER TABLE \"user_handles\" RENAME TO \"temporary_user_handles\"");
-    await queryRunner.query("CREATE TABLE \"user_handles\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"handle\" varchar(64) NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"user_handles\"(\"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\" FROM \"temporary_user_handles\"");
-    await queryRunner.query("DROP TABLE \"temporary_user_handles\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\" (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_6f6105c8efe05b310d046cbdb3\"");
-    await queryRunner.query("DROP INDEX \"IDX_3ac18429c8d27858d79432e0dd\"");
-    await queryRunner.query("ALTER TABLE \"api_keys\" RENAME TO \"temporary_api_keys\"");
-    await queryRunner.query("CREATE TABLE \"api_keys\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"name\" varchar(200) NOT NULL, \"prefix\" varchar(32) NOT NULL, \"key_hash\" varchar(64) NOT NULL, \"scopes\" text NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, \"revoked_at\" datetime)");
-    await queryRunner.query("INSERT INTO \"api_keys\"(\"tenant_id\", \"id\", \"name\", \"prefix\", \"key_hash\", \"scopes\", \"created_at\", \"last_used_at\", \"revoked_at\") SELECT \"tenant_id\", \"id\", \"name\", \"prefix\", \"key_hash\", \"scopes\", \"created_at\", \"last_used_at\", \"revoked_at\" FROM \"temporary_api_keys\"");
-    await queryRunner.query("DROP TABLE \"temporary_api_keys\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_6f6105c8efe05b310d046cbdb3\" ON \"api_keys\" (\"prefix\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3ac18429c8d27858d79432e0dd\" ON \"api_keys\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("DROP INDEX \"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("DROP TABLE \"audit_events\"");
-    await queryRunner.query("DROP INDEX \"IDX_8750e7942305513f64f6da939c\"");
-    await queryRunner.query("DROP INDEX \"IDX_42e9bf57934a35a7ccd5f390df\"");
-    await queryRunner.query("DROP TABLE \"policy_rules\"");
-    await queryRunner.query("DROP INDEX \"IDX_0b3ac8aefe2ff6016f49a82730\"");
-    await queryRunner.query("DROP INDEX \"IDX_7c1e91061ee12ae5918c9cae32\"");
-    await queryRunner.query("DROP TABLE \"policies\"");
-    await queryRunner.query("DROP INDEX \"IDX_5cf7c97c8ad33563959bb3a657\"");
-    await queryRunner.query("DROP INDEX \"IDX_6fa8ef5780b01d2c9a4a9945a0\"");
-    await queryRunner.query("DROP TABLE \"backup_codes\"");
-    await queryRunner.query("DROP INDEX \"IDX_055b7e8168747d02af0371173b\"");
-    await queryRunner.query("DROP INDEX \"IDX_450f9e43b67a9ba58773ad9538\"");
-    await queryRunner.query("DROP INDEX \"IDX_be386293627857ada54119c573\"");
-    await queryRunner.query("DROP TABLE \"pending_enrollments\"");
-    await queryRunner.query("DROP INDEX \"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("DROP INDEX \"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("DROP TABLE \"webauthn_credentials\"");
-    await queryRunner.query("DROP INDEX \"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("DROP INDEX \"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("DROP TABLE \"user_handles\"");
-    await queryRunner.query("DROP INDEX \"IDX_6f6105c8efe05b310d046cbdb3\"");
-    await queryRunner.query("DROP INDEX \"IDX_3ac18429c8d27858d79432e0dd\"");
-    await queryRunner.query("DROP TABLE \"api_keys\"");
-    await queryRunner.query("DROP TABLE \"tenants\"");
+    await queryRunner.query('DROP INDEX "IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query('DROP INDEX "IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query('ALTER TABLE "audit_events" RENAME TO "temporary_audit_events"');
+    await queryRunner.query(
+      'CREATE TABLE "audit_events" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "resource_type" varchar(64) NOT NULL, "resource_id" varchar(255), "metadata" text NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "audit_events"("tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at") SELECT "tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at" FROM "temporary_audit_events"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_audit_events"');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events" ("tenant_id", "id") ');
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_8750e7942305513f64f6da939c"');
+    await queryRunner.query('DROP INDEX "IDX_42e9bf57934a35a7ccd5f390df"');
+    await queryRunner.query('ALTER TABLE "policy_rules" RENAME TO "temporary_policy_rules"');
+    await queryRunner.query(
+      'CREATE TABLE "policy_rules" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "policy_id" varchar(36) NOT NULL, "position" integer NOT NULL DEFAULT (0), "policy_text" text NOT NULL, "notice" varchar(500), "structured" text, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "policy_rules"("tenant_id", "id", "policy_id", "position", "policy_text", "notice", "structured", "created_at", "updated_at") SELECT "tenant_id", "id", "policy_id", "position", "policy_text", "notice", "structured", "created_at", "updated_at" FROM "temporary_policy_rules"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_policy_rules"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_8750e7942305513f64f6da939c" ON "policy_rules" ("tenant_id", "policy_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_42e9bf57934a35a7ccd5f390df" ON "policy_rules" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_0b3ac8aefe2ff6016f49a82730"');
+    await queryRunner.query('DROP INDEX "IDX_7c1e91061ee12ae5918c9cae32"');
+    await queryRunner.query('ALTER TABLE "policies" RENAME TO "temporary_policies"');
+    await queryRunner.query(
+      'CREATE TABLE "policies" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "description" varchar(2000), "enabled" boolean NOT NULL, "priority" integer NOT NULL DEFAULT (0), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "policies"("tenant_id", "id", "name", "description", "enabled", "priority", "created_at", "updated_at") SELECT "tenant_id", "id", "name", "description", "enabled", "priority", "created_at", "updated_at" FROM "temporary_policies"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_policies"');
+    await queryRunner.query('CREATE INDEX "IDX_0b3ac8aefe2ff6016f49a82730" ON "policies" ("tenant_id", "id") ');
+    await queryRunner.query('CREATE INDEX "IDX_7c1e91061ee12ae5918c9cae32" ON "policies" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_5cf7c97c8ad33563959bb3a657"');
+    await queryRunner.query('DROP INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0"');
+    await queryRunner.query('ALTER TABLE "backup_codes" RENAME TO "temporary_backup_codes"');
+    await queryRunner.query(
+      'CREATE TABLE "backup_codes" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "lookup" varchar(16) NOT NULL, "hash" varchar(255) NOT NULL, "generation" integer NOT NULL, "created_at" datetime NOT NULL, "used_at" datetime)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "backup_codes"("tenant_id", "id", "user_id", "lookup", "hash", "generation", "created_at", "used_at") SELECT "tenant_id", "id", "user_id", "lookup", "hash", "generation", "created_at", "used_at" FROM "temporary_backup_codes"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_backup_codes"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_5cf7c97c8ad33563959bb3a657" ON "backup_codes" ("tenant_id", "user_id", "lookup") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0" ON "backup_codes" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_055b7e8168747d02af0371173b"');
+    await queryRunner.query('DROP INDEX "IDX_450f9e43b67a9ba58773ad9538"');
+    await queryRunner.query('DROP INDEX "IDX_be386293627857ada54119c573"');
+    await queryRunner.query('ALTER TABLE "pending_enrollments" RENAME TO "temporary_pending_enrollments"');
+    await queryRunner.query(
+      'CREATE TABLE "pending_enrollments" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "method_type" varchar(32) NOT NULL, "challenge" varchar(128) NOT NULL, "expires_at" datetime NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "pending_enrollments"("tenant_id", "id", "user_id", "method_type", "challenge", "expires_at", "created_at") SELECT "tenant_id", "id", "user_id", "method_type", "challenge", "expires_at", "created_at" FROM "temporary_pending_enrollments"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_pending_enrollments"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_055b7e8168747d02af0371173b" ON "pending_enrollments" ("tenant_id", "user_id", "method_type") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_450f9e43b67a9ba58773ad9538" ON "pending_enrollments" ("expires_at") ');
+    await queryRunner.query('CREATE INDEX "IDX_be386293627857ada54119c573" ON "pending_enrollments" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query('DROP INDEX "IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" RENAME TO "temporary_webauthn_credentials"');
+    await queryRunner.query(
+      'CREATE TABLE "webauthn_credentials" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "credential_id" varchar(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT (0), "transports" text NOT NULL, "aaguid" varchar(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" varchar(32) NOT NULL, "attachment" varchar(32) NOT NULL, "method_type" varchar(32) NOT NULL, "device_name" varchar(400) NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "webauthn_credentials"("tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at" FROM "temporary_webauthn_credentials"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_webauthn_credentials"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials" ("tenant_id", "credential_id") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query('DROP INDEX "IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query('ALTER TABLE "user_handles" RENAME TO "temporary_user_handles"');
+    await queryRunner.query(
+      'CREATE TABLE "user_handles" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "handle" varchar(64) NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "user_handles"("tenant_id", "id", "user_id", "handle", "created_at") SELECT "tenant_id", "id", "user_id", "handle", "created_at" FROM "temporary_user_handles"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_user_handles"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles" ("tenant_id", "handle") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_6f6105c8efe05b310d046cbdb3"');
+    await queryRunner.query('DROP INDEX "IDX_3ac18429c8d27858d79432e0dd"');
+    await queryRunner.query('ALTER TABLE "api_keys" RENAME TO "temporary_api_keys"');
+    await queryRunner.query(
+      'CREATE TABLE "api_keys" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(32) NOT NULL, "key_hash" varchar(64) NOT NULL, "scopes" text NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "api_keys"("tenant_id", "id", "name", "prefix", "key_hash", "scopes", "created_at", "last_used_at", "revoked_at") SELECT "tenant_id", "id", "name", "prefix", "key_hash", "scopes", "created_at", "last_used_at", "revoked_at" FROM "temporary_api_keys"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_api_keys"');
+    await queryRunner.query('CREATE UNIQUE INDEX "IDX_6f6105c8efe05b310d046cbdb3" ON "api_keys" ("prefix") ');
+    await queryRunner.query('CREATE INDEX "IDX_3ac18429c8d27858d79432e0dd" ON "api_keys" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query('DROP INDEX "IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query('DROP TABLE "audit_events"');
+    await queryRunner.query('DROP INDEX "IDX_8750e7942305513f64f6da939c"');
+    await queryRunner.query('DROP INDEX "IDX_42e9bf57934a35a7ccd5f390df"');
+    await queryRunner.query('DROP TABLE "policy_rules"');
+    await queryRunner.query('DROP INDEX "IDX_0b3ac8aefe2ff6016f49a82730"');
+    await queryRunner.query('DROP INDEX "IDX_7c1e91061ee12ae5918c9cae32"');
+    await queryRunner.query('DROP TABLE "policies"');
+    await queryRunner.query('DROP INDEX "IDX_5cf7c97c8ad33563959bb3a657"');
+    await queryRunner.query('DROP INDEX "IDX_6fa8ef5780b01d2c9a4a9945a0"');
+    await queryRunner.query('DROP TABLE "backup_codes"');
+    await queryRunner.query('DROP INDEX "IDX_055b7e8168747d02af0371173b"');
+    await queryRunner.query('DROP INDEX "IDX_450f9e43b67a9ba58773ad9538"');
+    await queryRunner.query('DROP INDEX "IDX_be386293627857ada54119c573"');
+    await queryRunner.query('DROP TABLE "pending_enrollments"');
+    await queryRunner.query('DROP INDEX "IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query('DROP INDEX "IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query('DROP TABLE "webauthn_credentials"');
+    await queryRunner.query('DROP INDEX "IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query('DROP INDEX "IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query('DROP TABLE "user_handles"');
+    await queryRunner.query('DROP INDEX "IDX_6f6105c8efe05b310d046cbdb3"');
+    await queryRunner.query('DROP INDEX "IDX_3ac18429c8d27858d79432e0dd"');
+    await queryRunner.query('DROP TABLE "api_keys"');
+    await queryRunner.query('DROP TABLE "tenants"');
   }
 }

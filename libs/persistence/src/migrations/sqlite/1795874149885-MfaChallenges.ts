@@ -5,60 +5,94 @@ export class MfaChallenges1795874149885 implements MigrationInterface {
   name = 'MfaChallenges1795874149885';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"totp_factors\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"secret_sealed\" varchar(512) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"last_time_step\" bigint, \"verified_at\" datetime, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime)");
-    await queryRunner.query("CREATE INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\" ON \"totp_factors\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_9c03c523a58fef77251b703277\" ON \"totp_factors\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE TABLE \"mfa_signing_keys\" (\"id\" varchar(64) PRIMARY KEY NOT NULL, \"purpose\" varchar(32) NOT NULL, \"algorithm\" varchar(16) NOT NULL, \"private_key_sealed\" text NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"UQ_edc353f58e4ddbf4e2362af10f3\" UNIQUE (\"purpose\"))");
-    await queryRunner.query("DROP INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\"");
-    await queryRunner.query("DROP INDEX \"IDX_9c03c523a58fef77251b703277\"");
-    await queryRunner.query("CREATE TABLE \"temporary_totp_factors\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"secret_sealed\" varchar(512) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"last_time_step\" bigint, \"verified_at\" datetime, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, CONSTRAINT \"FK_1eefd6ca7e0533c757c132bbb36\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_totp_factors\"(\"tenant_id\", \"id\", \"user_id\", \"secret_sealed\", \"device_name\", \"last_time_step\", \"verified_at\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"secret_sealed\", \"device_name\", \"last_time_step\", \"verified_at\", \"created_at\", \"last_used_at\" FROM \"totp_factors\"");
-    await queryRunner.query("DROP TABLE \"totp_factors\"");
-    await queryRunner.query("ALTER TABLE \"temporary_totp_factors\" RENAME TO \"totp_factors\"");
-    await queryRunner.query("CREATE INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\" ON \"totp_factors\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_9c03c523a58fef77251b703277\" ON \"totp_factors\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("CREATE TABLE \"temporary_mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\" FROM \"mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"mfa_challenges\"");
-    await queryRunner.query("ALTER TABLE \"temporary_mfa_challenges\" RENAME TO \"mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
+    await queryRunner.query(
+      'CREATE TABLE "totp_factors" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "secret_sealed" varchar(512) NOT NULL, "device_name" varchar(400) NOT NULL, "last_time_step" bigint, "verified_at" datetime, "created_at" datetime NOT NULL, "last_used_at" datetime)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_1eefd6ca7e0533c757c132bbb3" ON "totp_factors" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_9c03c523a58fef77251b703277" ON "totp_factors" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "mfa_signing_keys" ("id" varchar(64) PRIMARY KEY NOT NULL, "purpose" varchar(32) NOT NULL, "algorithm" varchar(16) NOT NULL, "private_key_sealed" text NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "UQ_edc353f58e4ddbf4e2362af10f3" UNIQUE ("purpose"))',
+    );
+    await queryRunner.query('DROP INDEX "IDX_1eefd6ca7e0533c757c132bbb3"');
+    await queryRunner.query('DROP INDEX "IDX_9c03c523a58fef77251b703277"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_totp_factors" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "secret_sealed" varchar(512) NOT NULL, "device_name" varchar(400) NOT NULL, "last_time_step" bigint, "verified_at" datetime, "created_at" datetime NOT NULL, "last_used_at" datetime, CONSTRAINT "FK_1eefd6ca7e0533c757c132bbb36" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_totp_factors"("tenant_id", "id", "user_id", "secret_sealed", "device_name", "last_time_step", "verified_at", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "secret_sealed", "device_name", "last_time_step", "verified_at", "created_at", "last_used_at" FROM "totp_factors"',
+    );
+    await queryRunner.query('DROP TABLE "totp_factors"');
+    await queryRunner.query('ALTER TABLE "temporary_totp_factors" RENAME TO "totp_factors"');
+    await queryRunner.query('CREATE INDEX "IDX_1eefd6ca7e0533c757c132bbb3" ON "totp_factors" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_9c03c523a58fef77251b703277" ON "totp_factors" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL, CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at" FROM "mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "mfa_challenges"');
+    await queryRunner.query('ALTER TABLE "temporary_mfa_challenges" RENAME TO "mfa_challenges"');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" RENAME TO \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE TABLE \"mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\" FROM \"temporary_mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_9c03c523a58fef77251b703277\"");
-    await queryRunner.query("DROP INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\"");
-    await queryRunner.query("ALTER TABLE \"totp_factors\" RENAME TO \"temporary_totp_factors\"");
-    await queryRunner.query("CREATE TABLE \"totp_factors\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"secret_sealed\" varchar(512) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"last_time_step\" bigint, \"verified_at\" datetime, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime)");
-    await queryRunner.query("INSERT INTO \"totp_factors\"(\"tenant_id\", \"id\", \"user_id\", \"secret_sealed\", \"device_name\", \"last_time_step\", \"verified_at\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"secret_sealed\", \"device_name\", \"last_time_step\", \"verified_at\", \"created_at\", \"last_used_at\" FROM \"temporary_totp_factors\"");
-    await queryRunner.query("DROP TABLE \"temporary_totp_factors\"");
-    await queryRunner.query("CREATE INDEX \"IDX_9c03c523a58fef77251b703277\" ON \"totp_factors\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\" ON \"totp_factors\" (\"tenant_id\") ");
-    await queryRunner.query("DROP TABLE \"mfa_signing_keys\"");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("DROP TABLE \"mfa_challenges\"");
-    await queryRunner.query("DROP INDEX \"IDX_9c03c523a58fef77251b703277\"");
-    await queryRunner.query("DROP INDEX \"IDX_1eefd6ca7e0533c757c132bbb3\"");
-    await queryRunner.query("DROP TABLE \"totp_factors\"");
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" RENAME TO "temporary_mfa_challenges"');
+    await queryRunner.query(
+      'CREATE TABLE "mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at" FROM "temporary_mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_mfa_challenges"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_9c03c523a58fef77251b703277"');
+    await queryRunner.query('DROP INDEX "IDX_1eefd6ca7e0533c757c132bbb3"');
+    await queryRunner.query('ALTER TABLE "totp_factors" RENAME TO "temporary_totp_factors"');
+    await queryRunner.query(
+      'CREATE TABLE "totp_factors" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "secret_sealed" varchar(512) NOT NULL, "device_name" varchar(400) NOT NULL, "last_time_step" bigint, "verified_at" datetime, "created_at" datetime NOT NULL, "last_used_at" datetime)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "totp_factors"("tenant_id", "id", "user_id", "secret_sealed", "device_name", "last_time_step", "verified_at", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "secret_sealed", "device_name", "last_time_step", "verified_at", "created_at", "last_used_at" FROM "temporary_totp_factors"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_totp_factors"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_9c03c523a58fef77251b703277" ON "totp_factors" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_1eefd6ca7e0533c757c132bbb3" ON "totp_factors" ("tenant_id") ');
+    await queryRunner.query('DROP TABLE "mfa_signing_keys"');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('DROP TABLE "mfa_challenges"');
+    await queryRunner.query('DROP INDEX "IDX_9c03c523a58fef77251b703277"');
+    await queryRunner.query('DROP INDEX "IDX_1eefd6ca7e0533c757c132bbb3"');
+    await queryRunner.query('DROP TABLE "totp_factors"');
   }
 }

@@ -5,28 +5,44 @@ export class CredentialTrust1796110370718 implements MigrationInterface {
   name = 'CredentialTrust1796110370718';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("DROP INDEX \"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("DROP INDEX \"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("CREATE TABLE \"temporary_webauthn_credentials\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"credential_id\" varchar(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT (0), \"transports\" text NOT NULL, \"aaguid\" varchar(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" varchar(32) NOT NULL, \"attachment\" varchar(32) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, \"cred_props_rk\" boolean, \"attestation_trusted\" boolean NOT NULL DEFAULT (0), \"untrusted_reason\" varchar(32), \"model\" varchar(400), \"certification_level\" varchar(64), \"model_status\" varchar(64), \"attestation_key_id\" varchar(64), \"metadata_blob_no\" integer, CONSTRAINT \"FK_fd0592aa684a27b69501770b6b5\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_webauthn_credentials\"(\"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\" FROM \"webauthn_credentials\"");
-    await queryRunner.query("DROP TABLE \"webauthn_credentials\"");
-    await queryRunner.query("ALTER TABLE \"temporary_webauthn_credentials\" RENAME TO \"webauthn_credentials\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\" (\"tenant_id\", \"credential_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\" (\"tenant_id\") ");
+    await queryRunner.query('DROP INDEX "IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query('DROP INDEX "IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_webauthn_credentials" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "credential_id" varchar(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT (0), "transports" text NOT NULL, "aaguid" varchar(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" varchar(32) NOT NULL, "attachment" varchar(32) NOT NULL, "method_type" varchar(32) NOT NULL, "device_name" varchar(400) NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, "cred_props_rk" boolean, "attestation_trusted" boolean NOT NULL DEFAULT (0), "untrusted_reason" varchar(32), "model" varchar(400), "certification_level" varchar(64), "model_status" varchar(64), "attestation_key_id" varchar(64), "metadata_blob_no" integer, CONSTRAINT "FK_fd0592aa684a27b69501770b6b5" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_webauthn_credentials"("tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at" FROM "webauthn_credentials"',
+    );
+    await queryRunner.query('DROP TABLE "webauthn_credentials"');
+    await queryRunner.query('ALTER TABLE "temporary_webauthn_credentials" RENAME TO "webauthn_credentials"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials" ("tenant_id", "credential_id") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials" ("tenant_id") ');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("DROP INDEX \"IDX_fd0592aa684a27b69501770b6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_3913acc860381a7fd7d14538e0\"");
-    await queryRunner.query("DROP INDEX \"IDX_a5f56ff95fb343a29246007bb7\"");
-    await queryRunner.query("ALTER TABLE \"webauthn_credentials\" RENAME TO \"temporary_webauthn_credentials\"");
-    await queryRunner.query("CREATE TABLE \"webauthn_credentials\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"credential_id\" varchar(1400) NOT NULL, \"public_key\" text NOT NULL, \"counter\" bigint NOT NULL DEFAULT (0), \"transports\" text NOT NULL, \"aaguid\" varchar(36) NOT NULL, \"user_verified\" boolean NOT NULL, \"backup_eligible\" boolean NOT NULL, \"backed_up\" boolean NOT NULL, \"attestation_format\" varchar(32) NOT NULL, \"attachment\" varchar(32) NOT NULL, \"method_type\" varchar(32) NOT NULL, \"device_name\" varchar(400) NOT NULL, \"created_at\" datetime NOT NULL, \"last_used_at\" datetime, CONSTRAINT \"FK_fd0592aa684a27b69501770b6b5\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"webauthn_credentials\"(\"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"credential_id\", \"public_key\", \"counter\", \"transports\", \"aaguid\", \"user_verified\", \"backup_eligible\", \"backed_up\", \"attestation_format\", \"attachment\", \"method_type\", \"device_name\", \"created_at\", \"last_used_at\" FROM \"temporary_webauthn_credentials\"");
-    await queryRunner.query("DROP TABLE \"temporary_webauthn_credentials\"");
-    await queryRunner.query("CREATE INDEX \"IDX_fd0592aa684a27b69501770b6b\" ON \"webauthn_credentials\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_3913acc860381a7fd7d14538e0\" ON \"webauthn_credentials\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_a5f56ff95fb343a29246007bb7\" ON \"webauthn_credentials\" (\"tenant_id\", \"credential_id\") ");
+    await queryRunner.query('DROP INDEX "IDX_fd0592aa684a27b69501770b6b"');
+    await queryRunner.query('DROP INDEX "IDX_3913acc860381a7fd7d14538e0"');
+    await queryRunner.query('DROP INDEX "IDX_a5f56ff95fb343a29246007bb7"');
+    await queryRunner.query('ALTER TABLE "webauthn_credentials" RENAME TO "temporary_webauthn_credentials"');
+    await queryRunner.query(
+      'CREATE TABLE "webauthn_credentials" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "credential_id" varchar(1400) NOT NULL, "public_key" text NOT NULL, "counter" bigint NOT NULL DEFAULT (0), "transports" text NOT NULL, "aaguid" varchar(36) NOT NULL, "user_verified" boolean NOT NULL, "backup_eligible" boolean NOT NULL, "backed_up" boolean NOT NULL, "attestation_format" varchar(32) NOT NULL, "attachment" varchar(32) NOT NULL, "method_type" varchar(32) NOT NULL, "device_name" varchar(400) NOT NULL, "created_at" datetime NOT NULL, "last_used_at" datetime, CONSTRAINT "FK_fd0592aa684a27b69501770b6b5" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "webauthn_credentials"("tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at") SELECT "tenant_id", "id", "user_id", "credential_id", "public_key", "counter", "transports", "aaguid", "user_verified", "backup_eligible", "backed_up", "attestation_format", "attachment", "method_type", "device_name", "created_at", "last_used_at" FROM "temporary_webauthn_credentials"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_webauthn_credentials"');
+    await queryRunner.query('CREATE INDEX "IDX_fd0592aa684a27b69501770b6b" ON "webauthn_credentials" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_3913acc860381a7fd7d14538e0" ON "webauthn_credentials" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_a5f56ff95fb343a29246007bb7" ON "webauthn_credentials" ("tenant_id", "credential_id") ',
+    );
   }
 }

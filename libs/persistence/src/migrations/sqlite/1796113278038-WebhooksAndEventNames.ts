@@ -7,94 +7,152 @@ export class WebhooksAndEventNames1796113278038 implements MigrationInterface {
   name = 'WebhooksAndEventNames1796113278038';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE \"webhook_endpoints\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"url\" varchar(2048) NOT NULL, \"events\" text NOT NULL, \"description\" varchar(500), \"enabled\" boolean NOT NULL, \"disabled_reason\" varchar(32), \"secret_sealed\" text NOT NULL, \"previous_secret_sealed\" text, \"previous_secret_expires_at\" datetime, \"failing_since\" datetime, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_54847f2dacee9618585993f147\" ON \"webhook_endpoints\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_aaf5edad648c95c8e7060aebfb\" ON \"webhook_endpoints\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"webhook_outbox\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"type\" varchar(64) NOT NULL, \"data\" text NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_756486513ebc356c4386953c1c\" ON \"webhook_outbox\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE TABLE \"webhook_deliveries\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"endpoint_id\" varchar(36) NOT NULL, \"event_id\" varchar(36) NOT NULL, \"event_type\" varchar(64) NOT NULL, \"body\" text NOT NULL, \"status\" varchar(16) NOT NULL, \"attempts\" integer NOT NULL, \"last_response_code\" integer, \"last_error\" varchar(255), \"last_attempt_at\" datetime, \"next_attempt_at\" datetime, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("CREATE INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\" ON \"webhook_deliveries\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_284017efc3cbfe592288749a9c\" ON \"webhook_deliveries\" (\"status\", \"next_attempt_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_838b307ac872dc47625721c99a\" ON \"webhook_deliveries\" (\"tenant_id\", \"endpoint_id\", \"id\") ");
-    await queryRunner.query("CREATE TABLE \"worker_leases\" (\"name\" varchar(64) PRIMARY KEY NOT NULL, \"holder\" varchar(64) NOT NULL, \"expires_at\" datetime NOT NULL)");
-    await queryRunner.query("DROP INDEX \"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("DROP INDEX \"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("CREATE TABLE \"temporary_audit_events\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"actor_type\" varchar(16) NOT NULL, \"actor_id\" varchar(255) NOT NULL, \"action\" varchar(64) NOT NULL, \"resource_type\" varchar(64) NOT NULL, \"resource_id\" varchar(255), \"metadata\" text NOT NULL, \"created_at\" datetime NOT NULL, \"request_id\" varchar(128), \"ip\" varchar(64), \"user_agent\" varchar(512), CONSTRAINT \"FK_d7ff59f708e396fd6c1656a66e9\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_audit_events\"(\"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\") SELECT \"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\" FROM \"audit_events\"");
-    await queryRunner.query("DROP TABLE \"audit_events\"");
-    await queryRunner.query("ALTER TABLE \"temporary_audit_events\" RENAME TO \"audit_events\"");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_54847f2dacee9618585993f147\"");
-    await queryRunner.query("DROP INDEX \"IDX_aaf5edad648c95c8e7060aebfb\"");
-    await queryRunner.query("CREATE TABLE \"temporary_webhook_endpoints\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"url\" varchar(2048) NOT NULL, \"events\" text NOT NULL, \"description\" varchar(500), \"enabled\" boolean NOT NULL, \"disabled_reason\" varchar(32), \"secret_sealed\" text NOT NULL, \"previous_secret_sealed\" text, \"previous_secret_expires_at\" datetime, \"failing_since\" datetime, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL, CONSTRAINT \"FK_54847f2dacee9618585993f1474\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_webhook_endpoints\"(\"tenant_id\", \"id\", \"url\", \"events\", \"description\", \"enabled\", \"disabled_reason\", \"secret_sealed\", \"previous_secret_sealed\", \"previous_secret_expires_at\", \"failing_since\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"url\", \"events\", \"description\", \"enabled\", \"disabled_reason\", \"secret_sealed\", \"previous_secret_sealed\", \"previous_secret_expires_at\", \"failing_since\", \"created_at\", \"updated_at\" FROM \"webhook_endpoints\"");
-    await queryRunner.query("DROP TABLE \"webhook_endpoints\"");
-    await queryRunner.query("ALTER TABLE \"temporary_webhook_endpoints\" RENAME TO \"webhook_endpoints\"");
-    await queryRunner.query("CREATE INDEX \"IDX_54847f2dacee9618585993f147\" ON \"webhook_endpoints\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_aaf5edad648c95c8e7060aebfb\" ON \"webhook_endpoints\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_756486513ebc356c4386953c1c\"");
-    await queryRunner.query("CREATE TABLE \"temporary_webhook_outbox\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"type\" varchar(64) NOT NULL, \"data\" text NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_756486513ebc356c4386953c1c6\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_webhook_outbox\"(\"tenant_id\", \"id\", \"type\", \"data\", \"created_at\") SELECT \"tenant_id\", \"id\", \"type\", \"data\", \"created_at\" FROM \"webhook_outbox\"");
-    await queryRunner.query("DROP TABLE \"webhook_outbox\"");
-    await queryRunner.query("ALTER TABLE \"temporary_webhook_outbox\" RENAME TO \"webhook_outbox\"");
-    await queryRunner.query("CREATE INDEX \"IDX_756486513ebc356c4386953c1c\" ON \"webhook_outbox\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\"");
-    await queryRunner.query("DROP INDEX \"IDX_284017efc3cbfe592288749a9c\"");
-    await queryRunner.query("DROP INDEX \"IDX_838b307ac872dc47625721c99a\"");
-    await queryRunner.query("CREATE TABLE \"temporary_webhook_deliveries\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"endpoint_id\" varchar(36) NOT NULL, \"event_id\" varchar(36) NOT NULL, \"event_type\" varchar(64) NOT NULL, \"body\" text NOT NULL, \"status\" varchar(16) NOT NULL, \"attempts\" integer NOT NULL, \"last_response_code\" integer, \"last_error\" varchar(255), \"last_attempt_at\" datetime, \"next_attempt_at\" datetime, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_dd2bc3de0e4a0329a4ef30600b4\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_webhook_deliveries\"(\"tenant_id\", \"id\", \"endpoint_id\", \"event_id\", \"event_type\", \"body\", \"status\", \"attempts\", \"last_response_code\", \"last_error\", \"last_attempt_at\", \"next_attempt_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"endpoint_id\", \"event_id\", \"event_type\", \"body\", \"status\", \"attempts\", \"last_response_code\", \"last_error\", \"last_attempt_at\", \"next_attempt_at\", \"created_at\" FROM \"webhook_deliveries\"");
-    await queryRunner.query("DROP TABLE \"webhook_deliveries\"");
-    await queryRunner.query("ALTER TABLE \"temporary_webhook_deliveries\" RENAME TO \"webhook_deliveries\"");
-    await queryRunner.query("CREATE INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\" ON \"webhook_deliveries\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_284017efc3cbfe592288749a9c\" ON \"webhook_deliveries\" (\"status\", \"next_attempt_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_838b307ac872dc47625721c99a\" ON \"webhook_deliveries\" (\"tenant_id\", \"endpoint_id\", \"id\") ");
+    await queryRunner.query(
+      'CREATE TABLE "webhook_endpoints" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "url" varchar(2048) NOT NULL, "events" text NOT NULL, "description" varchar(500), "enabled" boolean NOT NULL, "disabled_reason" varchar(32), "secret_sealed" text NOT NULL, "previous_secret_sealed" text, "previous_secret_expires_at" datetime, "failing_since" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_54847f2dacee9618585993f147" ON "webhook_endpoints" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_aaf5edad648c95c8e7060aebfb" ON "webhook_endpoints" ("tenant_id", "id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "webhook_outbox" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "type" varchar(64) NOT NULL, "data" text NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_756486513ebc356c4386953c1c" ON "webhook_outbox" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE TABLE "webhook_deliveries" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(36) NOT NULL, "event_type" varchar(64) NOT NULL, "body" text NOT NULL, "status" varchar(16) NOT NULL, "attempts" integer NOT NULL, "last_response_code" integer, "last_error" varchar(255), "last_attempt_at" datetime, "next_attempt_at" datetime, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_dd2bc3de0e4a0329a4ef30600b" ON "webhook_deliveries" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_284017efc3cbfe592288749a9c" ON "webhook_deliveries" ("status", "next_attempt_at") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_838b307ac872dc47625721c99a" ON "webhook_deliveries" ("tenant_id", "endpoint_id", "id") ',
+    );
+    await queryRunner.query(
+      'CREATE TABLE "worker_leases" ("name" varchar(64) PRIMARY KEY NOT NULL, "holder" varchar(64) NOT NULL, "expires_at" datetime NOT NULL)',
+    );
+    await queryRunner.query('DROP INDEX "IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query('DROP INDEX "IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_audit_events" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "resource_type" varchar(64) NOT NULL, "resource_id" varchar(255), "metadata" text NOT NULL, "created_at" datetime NOT NULL, "request_id" varchar(128), "ip" varchar(64), "user_agent" varchar(512), CONSTRAINT "FK_d7ff59f708e396fd6c1656a66e9" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_audit_events"("tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at") SELECT "tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at" FROM "audit_events"',
+    );
+    await queryRunner.query('DROP TABLE "audit_events"');
+    await queryRunner.query('ALTER TABLE "temporary_audit_events" RENAME TO "audit_events"');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events" ("tenant_id", "id") ');
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_54847f2dacee9618585993f147"');
+    await queryRunner.query('DROP INDEX "IDX_aaf5edad648c95c8e7060aebfb"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_webhook_endpoints" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "url" varchar(2048) NOT NULL, "events" text NOT NULL, "description" varchar(500), "enabled" boolean NOT NULL, "disabled_reason" varchar(32), "secret_sealed" text NOT NULL, "previous_secret_sealed" text, "previous_secret_expires_at" datetime, "failing_since" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, CONSTRAINT "FK_54847f2dacee9618585993f1474" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_webhook_endpoints"("tenant_id", "id", "url", "events", "description", "enabled", "disabled_reason", "secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "failing_since", "created_at", "updated_at") SELECT "tenant_id", "id", "url", "events", "description", "enabled", "disabled_reason", "secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "failing_since", "created_at", "updated_at" FROM "webhook_endpoints"',
+    );
+    await queryRunner.query('DROP TABLE "webhook_endpoints"');
+    await queryRunner.query('ALTER TABLE "temporary_webhook_endpoints" RENAME TO "webhook_endpoints"');
+    await queryRunner.query('CREATE INDEX "IDX_54847f2dacee9618585993f147" ON "webhook_endpoints" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_aaf5edad648c95c8e7060aebfb" ON "webhook_endpoints" ("tenant_id", "id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_756486513ebc356c4386953c1c"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_webhook_outbox" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "type" varchar(64) NOT NULL, "data" text NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_756486513ebc356c4386953c1c6" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_webhook_outbox"("tenant_id", "id", "type", "data", "created_at") SELECT "tenant_id", "id", "type", "data", "created_at" FROM "webhook_outbox"',
+    );
+    await queryRunner.query('DROP TABLE "webhook_outbox"');
+    await queryRunner.query('ALTER TABLE "temporary_webhook_outbox" RENAME TO "webhook_outbox"');
+    await queryRunner.query('CREATE INDEX "IDX_756486513ebc356c4386953c1c" ON "webhook_outbox" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_dd2bc3de0e4a0329a4ef30600b"');
+    await queryRunner.query('DROP INDEX "IDX_284017efc3cbfe592288749a9c"');
+    await queryRunner.query('DROP INDEX "IDX_838b307ac872dc47625721c99a"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_webhook_deliveries" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(36) NOT NULL, "event_type" varchar(64) NOT NULL, "body" text NOT NULL, "status" varchar(16) NOT NULL, "attempts" integer NOT NULL, "last_response_code" integer, "last_error" varchar(255), "last_attempt_at" datetime, "next_attempt_at" datetime, "created_at" datetime NOT NULL, CONSTRAINT "FK_dd2bc3de0e4a0329a4ef30600b4" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_webhook_deliveries"("tenant_id", "id", "endpoint_id", "event_id", "event_type", "body", "status", "attempts", "last_response_code", "last_error", "last_attempt_at", "next_attempt_at", "created_at") SELECT "tenant_id", "id", "endpoint_id", "event_id", "event_type", "body", "status", "attempts", "last_response_code", "last_error", "last_attempt_at", "next_attempt_at", "created_at" FROM "webhook_deliveries"',
+    );
+    await queryRunner.query('DROP TABLE "webhook_deliveries"');
+    await queryRunner.query('ALTER TABLE "temporary_webhook_deliveries" RENAME TO "webhook_deliveries"');
+    await queryRunner.query('CREATE INDEX "IDX_dd2bc3de0e4a0329a4ef30600b" ON "webhook_deliveries" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_284017efc3cbfe592288749a9c" ON "webhook_deliveries" ("status", "next_attempt_at") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_838b307ac872dc47625721c99a" ON "webhook_deliveries" ("tenant_id", "endpoint_id", "id") ',
+    );
     await mapEventNamesUp(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await mapEventNamesDown(queryRunner);
-    await queryRunner.query("DROP INDEX \"IDX_838b307ac872dc47625721c99a\"");
-    await queryRunner.query("DROP INDEX \"IDX_284017efc3cbfe592288749a9c\"");
-    await queryRunner.query("DROP INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\"");
-    await queryRunner.query("ALTER TABLE \"webhook_deliveries\" RENAME TO \"temporary_webhook_deliveries\"");
-    await queryRunner.query("CREATE TABLE \"webhook_deliveries\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"endpoint_id\" varchar(36) NOT NULL, \"event_id\" varchar(36) NOT NULL, \"event_type\" varchar(64) NOT NULL, \"body\" text NOT NULL, \"status\" varchar(16) NOT NULL, \"attempts\" integer NOT NULL, \"last_response_code\" integer, \"last_error\" varchar(255), \"last_attempt_at\" datetime, \"next_attempt_at\" datetime, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"webhook_deliveries\"(\"tenant_id\", \"id\", \"endpoint_id\", \"event_id\", \"event_type\", \"body\", \"status\", \"attempts\", \"last_response_code\", \"last_error\", \"last_attempt_at\", \"next_attempt_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"endpoint_id\", \"event_id\", \"event_type\", \"body\", \"status\", \"attempts\", \"last_response_code\", \"last_error\", \"last_attempt_at\", \"next_attempt_at\", \"created_at\" FROM \"temporary_webhook_deliveries\"");
-    await queryRunner.query("DROP TABLE \"temporary_webhook_deliveries\"");
-    await queryRunner.query("CREATE INDEX \"IDX_838b307ac872dc47625721c99a\" ON \"webhook_deliveries\" (\"tenant_id\", \"endpoint_id\", \"id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_284017efc3cbfe592288749a9c\" ON \"webhook_deliveries\" (\"status\", \"next_attempt_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\" ON \"webhook_deliveries\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_756486513ebc356c4386953c1c\"");
-    await queryRunner.query("ALTER TABLE \"webhook_outbox\" RENAME TO \"temporary_webhook_outbox\"");
-    await queryRunner.query("CREATE TABLE \"webhook_outbox\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"type\" varchar(64) NOT NULL, \"data\" text NOT NULL, \"created_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"webhook_outbox\"(\"tenant_id\", \"id\", \"type\", \"data\", \"created_at\") SELECT \"tenant_id\", \"id\", \"type\", \"data\", \"created_at\" FROM \"temporary_webhook_outbox\"");
-    await queryRunner.query("DROP TABLE \"temporary_webhook_outbox\"");
-    await queryRunner.query("CREATE INDEX \"IDX_756486513ebc356c4386953c1c\" ON \"webhook_outbox\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_aaf5edad648c95c8e7060aebfb\"");
-    await queryRunner.query("DROP INDEX \"IDX_54847f2dacee9618585993f147\"");
-    await queryRunner.query("ALTER TABLE \"webhook_endpoints\" RENAME TO \"temporary_webhook_endpoints\"");
-    await queryRunner.query("CREATE TABLE \"webhook_endpoints\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"url\" varchar(2048) NOT NULL, \"events\" text NOT NULL, \"description\" varchar(500), \"enabled\" boolean NOT NULL, \"disabled_reason\" varchar(32), \"secret_sealed\" text NOT NULL, \"previous_secret_sealed\" text, \"previous_secret_expires_at\" datetime, \"failing_since\" datetime, \"created_at\" datetime NOT NULL, \"updated_at\" datetime NOT NULL)");
-    await queryRunner.query("INSERT INTO \"webhook_endpoints\"(\"tenant_id\", \"id\", \"url\", \"events\", \"description\", \"enabled\", \"disabled_reason\", \"secret_sealed\", \"previous_secret_sealed\", \"previous_secret_expires_at\", \"failing_since\", \"created_at\", \"updated_at\") SELECT \"tenant_id\", \"id\", \"url\", \"events\", \"description\", \"enabled\", \"disabled_reason\", \"secret_sealed\", \"previous_secret_sealed\", \"previous_secret_expires_at\", \"failing_since\", \"created_at\", \"updated_at\" FROM \"temporary_webhook_endpoints\"");
-    await queryRunner.query("DROP TABLE \"temporary_webhook_endpoints\"");
-    await queryRunner.query("CREATE INDEX \"IDX_aaf5edad648c95c8e7060aebfb\" ON \"webhook_endpoints\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_54847f2dacee9618585993f147\" ON \"webhook_endpoints\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_d7ff59f708e396fd6c1656a66e\"");
-    await queryRunner.query("DROP INDEX \"IDX_7445fcd6291ee354a6988ae6d3\"");
-    await queryRunner.query("ALTER TABLE \"audit_events\" RENAME TO \"temporary_audit_events\"");
-    await queryRunner.query("CREATE TABLE \"audit_events\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"actor_type\" varchar(16) NOT NULL, \"actor_id\" varchar(255) NOT NULL, \"action\" varchar(64) NOT NULL, \"resource_type\" varchar(64) NOT NULL, \"resource_id\" varchar(255), \"metadata\" text NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_d7ff59f708e396fd6c1656a66e9\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"audit_events\"(\"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\") SELECT \"tenant_id\", \"id\", \"actor_type\", \"actor_id\", \"action\", \"resource_type\", \"resource_id\", \"metadata\", \"created_at\" FROM \"temporary_audit_events\"");
-    await queryRunner.query("DROP TABLE \"temporary_audit_events\"");
-    await queryRunner.query("CREATE INDEX \"IDX_d7ff59f708e396fd6c1656a66e\" ON \"audit_events\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_7445fcd6291ee354a6988ae6d3\" ON \"audit_events\" (\"tenant_id\", \"id\") ");
-    await queryRunner.query("DROP TABLE \"worker_leases\"");
-    await queryRunner.query("DROP INDEX \"IDX_838b307ac872dc47625721c99a\"");
-    await queryRunner.query("DROP INDEX \"IDX_284017efc3cbfe592288749a9c\"");
-    await queryRunner.query("DROP INDEX \"IDX_dd2bc3de0e4a0329a4ef30600b\"");
-    await queryRunner.query("DROP TABLE \"webhook_deliveries\"");
-    await queryRunner.query("DROP INDEX \"IDX_756486513ebc356c4386953c1c\"");
-    await queryRunner.query("DROP TABLE \"webhook_outbox\"");
-    await queryRunner.query("DROP INDEX \"IDX_aaf5edad648c95c8e7060aebfb\"");
-    await queryRunner.query("DROP INDEX \"IDX_54847f2dacee9618585993f147\"");
-    await queryRunner.query("DROP TABLE \"webhook_endpoints\"");
+    await queryRunner.query('DROP INDEX "IDX_838b307ac872dc47625721c99a"');
+    await queryRunner.query('DROP INDEX "IDX_284017efc3cbfe592288749a9c"');
+    await queryRunner.query('DROP INDEX "IDX_dd2bc3de0e4a0329a4ef30600b"');
+    await queryRunner.query('ALTER TABLE "webhook_deliveries" RENAME TO "temporary_webhook_deliveries"');
+    await queryRunner.query(
+      'CREATE TABLE "webhook_deliveries" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(36) NOT NULL, "event_type" varchar(64) NOT NULL, "body" text NOT NULL, "status" varchar(16) NOT NULL, "attempts" integer NOT NULL, "last_response_code" integer, "last_error" varchar(255), "last_attempt_at" datetime, "next_attempt_at" datetime, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "webhook_deliveries"("tenant_id", "id", "endpoint_id", "event_id", "event_type", "body", "status", "attempts", "last_response_code", "last_error", "last_attempt_at", "next_attempt_at", "created_at") SELECT "tenant_id", "id", "endpoint_id", "event_id", "event_type", "body", "status", "attempts", "last_response_code", "last_error", "last_attempt_at", "next_attempt_at", "created_at" FROM "temporary_webhook_deliveries"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_webhook_deliveries"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_838b307ac872dc47625721c99a" ON "webhook_deliveries" ("tenant_id", "endpoint_id", "id") ',
+    );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_284017efc3cbfe592288749a9c" ON "webhook_deliveries" ("status", "next_attempt_at") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_dd2bc3de0e4a0329a4ef30600b" ON "webhook_deliveries" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_756486513ebc356c4386953c1c"');
+    await queryRunner.query('ALTER TABLE "webhook_outbox" RENAME TO "temporary_webhook_outbox"');
+    await queryRunner.query(
+      'CREATE TABLE "webhook_outbox" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "type" varchar(64) NOT NULL, "data" text NOT NULL, "created_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "webhook_outbox"("tenant_id", "id", "type", "data", "created_at") SELECT "tenant_id", "id", "type", "data", "created_at" FROM "temporary_webhook_outbox"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_webhook_outbox"');
+    await queryRunner.query('CREATE INDEX "IDX_756486513ebc356c4386953c1c" ON "webhook_outbox" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_aaf5edad648c95c8e7060aebfb"');
+    await queryRunner.query('DROP INDEX "IDX_54847f2dacee9618585993f147"');
+    await queryRunner.query('ALTER TABLE "webhook_endpoints" RENAME TO "temporary_webhook_endpoints"');
+    await queryRunner.query(
+      'CREATE TABLE "webhook_endpoints" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "url" varchar(2048) NOT NULL, "events" text NOT NULL, "description" varchar(500), "enabled" boolean NOT NULL, "disabled_reason" varchar(32), "secret_sealed" text NOT NULL, "previous_secret_sealed" text, "previous_secret_expires_at" datetime, "failing_since" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "webhook_endpoints"("tenant_id", "id", "url", "events", "description", "enabled", "disabled_reason", "secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "failing_since", "created_at", "updated_at") SELECT "tenant_id", "id", "url", "events", "description", "enabled", "disabled_reason", "secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "failing_since", "created_at", "updated_at" FROM "temporary_webhook_endpoints"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_webhook_endpoints"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_aaf5edad648c95c8e7060aebfb" ON "webhook_endpoints" ("tenant_id", "id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_54847f2dacee9618585993f147" ON "webhook_endpoints" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_d7ff59f708e396fd6c1656a66e"');
+    await queryRunner.query('DROP INDEX "IDX_7445fcd6291ee354a6988ae6d3"');
+    await queryRunner.query('ALTER TABLE "audit_events" RENAME TO "temporary_audit_events"');
+    await queryRunner.query(
+      'CREATE TABLE "audit_events" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "actor_type" varchar(16) NOT NULL, "actor_id" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "resource_type" varchar(64) NOT NULL, "resource_id" varchar(255), "metadata" text NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_d7ff59f708e396fd6c1656a66e9" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "audit_events"("tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at") SELECT "tenant_id", "id", "actor_type", "actor_id", "action", "resource_type", "resource_id", "metadata", "created_at" FROM "temporary_audit_events"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_audit_events"');
+    await queryRunner.query('CREATE INDEX "IDX_d7ff59f708e396fd6c1656a66e" ON "audit_events" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_7445fcd6291ee354a6988ae6d3" ON "audit_events" ("tenant_id", "id") ');
+    await queryRunner.query('DROP TABLE "worker_leases"');
+    await queryRunner.query('DROP INDEX "IDX_838b307ac872dc47625721c99a"');
+    await queryRunner.query('DROP INDEX "IDX_284017efc3cbfe592288749a9c"');
+    await queryRunner.query('DROP INDEX "IDX_dd2bc3de0e4a0329a4ef30600b"');
+    await queryRunner.query('DROP TABLE "webhook_deliveries"');
+    await queryRunner.query('DROP INDEX "IDX_756486513ebc356c4386953c1c"');
+    await queryRunner.query('DROP TABLE "webhook_outbox"');
+    await queryRunner.query('DROP INDEX "IDX_aaf5edad648c95c8e7060aebfb"');
+    await queryRunner.query('DROP INDEX "IDX_54847f2dacee9618585993f147"');
+    await queryRunner.query('DROP TABLE "webhook_endpoints"');
   }
 }

@@ -5,70 +5,110 @@ export class UsernamelessAndAcr1796113303364 implements MigrationInterface {
   name = 'UsernamelessAndAcr1796113303364';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("DROP INDEX \"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("DROP INDEX \"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("CREATE TABLE \"temporary_user_handles\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"handle\" varchar(64) NOT NULL, \"created_at\" datetime NOT NULL, \"name\" varchar(255), \"display_name\" varchar(255), CONSTRAINT \"FK_fb45a29f20624a254fd3d50033a\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_user_handles\"(\"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\" FROM \"user_handles\"");
-    await queryRunner.query("DROP TABLE \"user_handles\"");
-    await queryRunner.query("ALTER TABLE \"temporary_user_handles\" RENAME TO \"user_handles\"");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\" (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("CREATE TABLE \"temporary_mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL, \"acr_values\" text, \"max_age\" integer, CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\" FROM \"mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"mfa_challenges\"");
-    await queryRunner.query("ALTER TABLE \"temporary_mfa_challenges\" RENAME TO \"mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("CREATE TABLE \"temporary_mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255), \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL, \"acr_values\" text, \"max_age\" integer, CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"temporary_mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\", \"acr_values\", \"max_age\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\", \"acr_values\", \"max_age\" FROM \"mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"mfa_challenges\"");
-    await queryRunner.query("ALTER TABLE \"temporary_mfa_challenges\" RENAME TO \"mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
+    await queryRunner.query('DROP INDEX "IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query('DROP INDEX "IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_user_handles" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "handle" varchar(64) NOT NULL, "created_at" datetime NOT NULL, "name" varchar(255), "display_name" varchar(255), CONSTRAINT "FK_fb45a29f20624a254fd3d50033a" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_user_handles"("tenant_id", "id", "user_id", "handle", "created_at") SELECT "tenant_id", "id", "user_id", "handle", "created_at" FROM "user_handles"',
+    );
+    await queryRunner.query('DROP TABLE "user_handles"');
+    await queryRunner.query('ALTER TABLE "temporary_user_handles" RENAME TO "user_handles"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles" ("tenant_id", "handle") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL, "acr_values" text, "max_age" integer, CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at" FROM "mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "mfa_challenges"');
+    await queryRunner.query('ALTER TABLE "temporary_mfa_challenges" RENAME TO "mfa_challenges"');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query(
+      'CREATE TABLE "temporary_mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255), "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL, "acr_values" text, "max_age" integer, CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "temporary_mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at", "acr_values", "max_age") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at", "acr_values", "max_age" FROM "mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "mfa_challenges"');
+    await queryRunner.query('ALTER TABLE "temporary_mfa_challenges" RENAME TO "mfa_challenges"');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     // Usernameless challenges cannot exist under the old NOT NULL user_id (they live 5 minutes).
-    await queryRunner.query("DELETE FROM \"mfa_challenges\" WHERE \"user_id\" IS NULL");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" RENAME TO \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE TABLE \"mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL, \"acr_values\" text, \"max_age\" integer, CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\", \"acr_values\", \"max_age\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\", \"acr_values\", \"max_age\" FROM \"temporary_mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_25e6c6da14669585f7ebc863c6\"");
-    await queryRunner.query("DROP INDEX \"IDX_18f2c35ba2fd17905cf2c12822\"");
-    await queryRunner.query("DROP INDEX \"IDX_032e6ff95b7bc367fc0d079e76\"");
-    await queryRunner.query("ALTER TABLE \"mfa_challenges\" RENAME TO \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE TABLE \"mfa_challenges\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"purpose\" varchar(16) NOT NULL, \"roles\" text NOT NULL, \"amr\" text NOT NULL, \"auth_time\" integer, \"webauthn_challenge\" varchar(128), \"failed_attempts\" integer NOT NULL DEFAULT (0), \"expires_at\" datetime NOT NULL, \"consumed_at\" datetime, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_25e6c6da14669585f7ebc863c62\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"mfa_challenges\"(\"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"purpose\", \"roles\", \"amr\", \"auth_time\", \"webauthn_challenge\", \"failed_attempts\", \"expires_at\", \"consumed_at\", \"created_at\" FROM \"temporary_mfa_challenges\"");
-    await queryRunner.query("DROP TABLE \"temporary_mfa_challenges\"");
-    await queryRunner.query("CREATE INDEX \"IDX_25e6c6da14669585f7ebc863c6\" ON \"mfa_challenges\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_18f2c35ba2fd17905cf2c12822\" ON \"mfa_challenges\" (\"expires_at\") ");
-    await queryRunner.query("CREATE INDEX \"IDX_032e6ff95b7bc367fc0d079e76\" ON \"mfa_challenges\" (\"tenant_id\", \"user_id\") ");
-    await queryRunner.query("DROP INDEX \"IDX_fb45a29f20624a254fd3d50033\"");
-    await queryRunner.query("DROP INDEX \"IDX_c9a02b0406a499b236df457d6b\"");
-    await queryRunner.query("DROP INDEX \"IDX_e3f475269300959be878ba5073\"");
-    await queryRunner.query("ALTER TABLE \"user_handles\" RENAME TO \"temporary_user_handles\"");
-    await queryRunner.query("CREATE TABLE \"user_handles\" (\"tenant_id\" varchar(36) NOT NULL, \"id\" varchar(36) PRIMARY KEY NOT NULL, \"user_id\" varchar(255) NOT NULL, \"handle\" varchar(64) NOT NULL, \"created_at\" datetime NOT NULL, CONSTRAINT \"FK_fb45a29f20624a254fd3d50033a\" FOREIGN KEY (\"tenant_id\") REFERENCES \"tenants\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION)");
-    await queryRunner.query("INSERT INTO \"user_handles\"(\"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\") SELECT \"tenant_id\", \"id\", \"user_id\", \"handle\", \"created_at\" FROM \"temporary_user_handles\"");
-    await queryRunner.query("DROP TABLE \"temporary_user_handles\"");
-    await queryRunner.query("CREATE INDEX \"IDX_fb45a29f20624a254fd3d50033\" ON \"user_handles\" (\"tenant_id\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_c9a02b0406a499b236df457d6b\" ON \"user_handles\" (\"tenant_id\", \"handle\") ");
-    await queryRunner.query("CREATE UNIQUE INDEX \"IDX_e3f475269300959be878ba5073\" ON \"user_handles\" (\"tenant_id\", \"user_id\") ");
+    await queryRunner.query('DELETE FROM "mfa_challenges" WHERE "user_id" IS NULL');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" RENAME TO "temporary_mfa_challenges"');
+    await queryRunner.query(
+      'CREATE TABLE "mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL, "acr_values" text, "max_age" integer, CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at", "acr_values", "max_age") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at", "acr_values", "max_age" FROM "temporary_mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_mfa_challenges"');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_25e6c6da14669585f7ebc863c6"');
+    await queryRunner.query('DROP INDEX "IDX_18f2c35ba2fd17905cf2c12822"');
+    await queryRunner.query('DROP INDEX "IDX_032e6ff95b7bc367fc0d079e76"');
+    await queryRunner.query('ALTER TABLE "mfa_challenges" RENAME TO "temporary_mfa_challenges"');
+    await queryRunner.query(
+      'CREATE TABLE "mfa_challenges" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "purpose" varchar(16) NOT NULL, "roles" text NOT NULL, "amr" text NOT NULL, "auth_time" integer, "webauthn_challenge" varchar(128), "failed_attempts" integer NOT NULL DEFAULT (0), "expires_at" datetime NOT NULL, "consumed_at" datetime, "created_at" datetime NOT NULL, CONSTRAINT "FK_25e6c6da14669585f7ebc863c62" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "mfa_challenges"("tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at") SELECT "tenant_id", "id", "user_id", "purpose", "roles", "amr", "auth_time", "webauthn_challenge", "failed_attempts", "expires_at", "consumed_at", "created_at" FROM "temporary_mfa_challenges"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_mfa_challenges"');
+    await queryRunner.query('CREATE INDEX "IDX_25e6c6da14669585f7ebc863c6" ON "mfa_challenges" ("tenant_id") ');
+    await queryRunner.query('CREATE INDEX "IDX_18f2c35ba2fd17905cf2c12822" ON "mfa_challenges" ("expires_at") ');
+    await queryRunner.query(
+      'CREATE INDEX "IDX_032e6ff95b7bc367fc0d079e76" ON "mfa_challenges" ("tenant_id", "user_id") ',
+    );
+    await queryRunner.query('DROP INDEX "IDX_fb45a29f20624a254fd3d50033"');
+    await queryRunner.query('DROP INDEX "IDX_c9a02b0406a499b236df457d6b"');
+    await queryRunner.query('DROP INDEX "IDX_e3f475269300959be878ba5073"');
+    await queryRunner.query('ALTER TABLE "user_handles" RENAME TO "temporary_user_handles"');
+    await queryRunner.query(
+      'CREATE TABLE "user_handles" ("tenant_id" varchar(36) NOT NULL, "id" varchar(36) PRIMARY KEY NOT NULL, "user_id" varchar(255) NOT NULL, "handle" varchar(64) NOT NULL, "created_at" datetime NOT NULL, CONSTRAINT "FK_fb45a29f20624a254fd3d50033a" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)',
+    );
+    await queryRunner.query(
+      'INSERT INTO "user_handles"("tenant_id", "id", "user_id", "handle", "created_at") SELECT "tenant_id", "id", "user_id", "handle", "created_at" FROM "temporary_user_handles"',
+    );
+    await queryRunner.query('DROP TABLE "temporary_user_handles"');
+    await queryRunner.query('CREATE INDEX "IDX_fb45a29f20624a254fd3d50033" ON "user_handles" ("tenant_id") ');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_c9a02b0406a499b236df457d6b" ON "user_handles" ("tenant_id", "handle") ',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_e3f475269300959be878ba5073" ON "user_handles" ("tenant_id", "user_id") ',
+    );
   }
 }
