@@ -49,7 +49,7 @@ interface CallStats {
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function procStat(pid: number): { cpuMs: number; rssMb: number } {
@@ -303,7 +303,7 @@ async function main() {
             [8, 10_000],
             [32, 9_500],
           ];
-    const existingTotal = phases.reduce((n, [, count]) => n + count!, 0);
+    const existingTotal = phases.reduce((n, [, count]) => n + count, 0);
     const userCount = Math.ceil(existingTotal / perUser) + 1;
     const users: User[] = [];
     for (let i = 0; i < userCount; i++) {
@@ -312,16 +312,16 @@ async function main() {
     }
     process.stderr.write(`enrolling ${userCount} users once (setup)…\n`);
     let setupIndex = 0;
-    await phase(base, pid, userCount, 8, () => users[setupIndex++]!);
+    await phase(base, pid, userCount, 8, () => users[setupIndex++]);
 
     // Round-robin over users keeps each user's call rate far below the per-minute limit.
     let cursor = 0;
-    const nextExisting = () => users[cursor++ % users.length]!;
+    const nextExisting = () => users[cursor++ % users.length];
     const existing = [];
     const rssSamples: number[] = [];
     for (const [concurrency, count] of phases) {
       process.stderr.write(`existing users: ${count} ceremonies at concurrency ${concurrency}…\n`);
-      const r = await phase(base, pid, count!, concurrency!, nextExisting);
+      const r = await phase(base, pid, count, concurrency, nextExisting);
       existing.push(r);
       rssSamples.push(r.rss_mb);
     }
@@ -337,14 +337,14 @@ async function main() {
           ];
     let newSeq = 0;
     const freshUsers: User[] = [];
-    for (let i = 0; i < newUserPhases.reduce((n, [, c]) => n + c!, 0); i++) {
+    for (let i = 0; i < newUserPhases.reduce((n, [, c]) => n + c, 0); i++) {
       const id = `new-${i}`;
       freshUsers.push(await benchUser(tenantId, id));
     }
     const fresh = [];
     for (const [concurrency, count] of newUserPhases) {
       process.stderr.write(`new users: ${count} ceremonies at concurrency ${concurrency}…\n`);
-      fresh.push(await phase(base, pid, count!, concurrency!, () => freshUsers[newSeq++]!));
+      fresh.push(await phase(base, pid, count, concurrency, () => freshUsers[newSeq++]));
     }
     const rssEnd = procStat(pid).rssMb;
     const floorMs = await inProcessFloor(quick ? 100 : 300);

@@ -58,7 +58,7 @@ function request(): PolicyRequest {
 }
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const fmt = (us: number) => `${us.toFixed(0).padStart(6)} µs`;

@@ -164,7 +164,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     // Download: the same codes in a text file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#codes-download')]);
     assert.equal(download.suggestedFilename(), 'tessera-backup-codes.txt');
-    const text = readFileSync((await download.path())!, 'utf8');
+    const text = readFileSync(await download.path(), 'utf8');
     for (const code of codes) assert.ok(text.includes(code), `download has ${code}`);
 
     // Shown once: dismissed, and not shown again after a reload.
@@ -206,7 +206,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     const { page } = securityKeyTab;
     // The key is not enrolled yet, so this tab steps up with a backup code.
     await assertStepUpAsked(page, await enrollThroughPage(securityKeyTab.page, 'USB key', 'webauthn_fido'));
-    const feedback = await stepUpWithBackupCode(page, firstCodes[0]!);
+    const feedback = await stepUpWithBackupCode(page, firstCodes[0]);
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
     assert.match(feedback.message, /Security key “USB key” enrolled/);
     assert.match(feedback.message, /existing backup codes still work \(9 left\)/);
@@ -223,20 +223,20 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
       credentials: Array<{ isResidentCredential: boolean }>;
     };
     assert.equal(credentials.length, 1);
-    assert.equal(credentials[0]!.isResidentCredential, false);
+    assert.equal(credentials[0].isResidentCredential, false);
     const rows = (await h.dataSource.query(
       `SELECT attestation_format, method_type, user_verified FROM webauthn_credentials WHERE tenant_id = ? AND method_type = ?`,
       [DEMO_TENANT_ID, 'webauthn_fido'],
     )) as Array<{ attestation_format: string }>;
     assert.equal(rows.length, 1);
-    assert.equal(rows[0]!.attestation_format, 'packed');
+    assert.equal(rows[0].attestation_format, 'packed');
   });
 
   it('refuses an authenticator without user verification for a passkey, with a readable message', async () => {
     const { page } = await h.openDemo(NO_USER_VERIFICATION);
     // The browser itself will not make a passkey without user verification when it is required.
     await assertStepUpAsked(page, await enrollThroughPage(page, 'No PIN', 'webauthn_passkey'));
-    const refused = await stepUpWithBackupCode(page, firstCodes[1]!);
+    const refused = await stepUpWithBackupCode(page, firstCodes[1]);
     assert.equal(refused.kind, 'error');
     assert.match(refused.message, /user verification/);
 
@@ -280,7 +280,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.ok(Array.isArray(decoded.payload.amr) && decoded.payload.amr.length > 0);
     const passkey = (await factorsOnServer()).find((f) => f.method_type === 'webauthn_passkey');
     assert.ok(passkey?.last_used_at, 'the assertion updated last_used_at');
-    assert.notEqual((await page.textContent(`#factors-body tr[data-id="${passkey!.id}"] .last-used`))!.trim(), 'Never');
+    assert.notEqual((await page.textContent(`#factors-body tr[data-id="${passkey.id}"] .last-used`))!.trim(), 'Never');
   });
 
   it('regenerates backup codes, renames and removes a factor through the page', async (t) => {
@@ -358,7 +358,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     assert.equal(backupCodes.length, 10, 'codes from the regeneration case');
     await page.click('#stepup-start');
     await page.waitForSelector('#stepup-panel:not([hidden])');
-    await page.fill('#stepup-backup-code', backupCodes[0]!);
+    await page.fill('#stepup-backup-code', backupCodes[0]);
     const withCode = await clickAndWaitForFeedback(page, '#stepup-backup');
     assert.equal(withCode.kind, 'status', JSON.stringify(withCode));
     assert.match(withCode.message, /9 backup codes left/);
@@ -366,7 +366,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     // The same code again: the API refuses, and the page shows its message.
     await page.click('#stepup-start');
     await page.waitForSelector('#stepup-panel:not([hidden])');
-    await page.fill('#stepup-backup-code', backupCodes[0]!);
+    await page.fill('#stepup-backup-code', backupCodes[0]);
     const completion = page.waitForResponse((r) => r.url().endsWith('/v1/auth/mfa/backup-codes/complete'));
     const reused = await clickAndWaitForFeedback(page, '#stepup-backup');
     const api = (await (await completion).json()) as { code: string; message: string };
@@ -431,7 +431,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
       const tab = await h.openDemo(USB_SECURITY_KEY);
       const completion = tab.page.waitForResponse((r) => r.url().endsWith('/webauthn/register/complete'));
       await assertStepUpAsked(tab.page, await enrollThroughPage(tab.page, 'Blocked key', 'webauthn_fido'));
-      const feedback = await stepUpWithBackupCode(tab.page, backupCodes[1]!);
+      const feedback = await stepUpWithBackupCode(tab.page, backupCodes[1]);
       const response = await completion;
       const api = (await response.json()) as { code: string; message: string; notices?: string[] };
       assert.equal(api.code, 'policy_denied');
@@ -462,7 +462,7 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     const before = (await factorsOnServer()).length;
     await assertStepUpAsked(page, await enrollThroughPage(page, 'Phone', 'webauthn_passkey'));
     assert.equal((await factorsOnServer()).length, before, 'nothing enrolled before the step-up');
-    const feedback = await stepUpWithBackupCode(page, backupCodes[2]!);
+    const feedback = await stepUpWithBackupCode(page, backupCodes[2]);
     assert.equal(feedback.kind, 'status', JSON.stringify(feedback));
     assert.match(feedback.message, /Passkey “Phone” enrolled/);
     assert.deepEqual(tokens, [
@@ -488,7 +488,7 @@ function totp(base32Secret: string, step: number): string {
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
   const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
+  const offset = mac[mac.length - 1] & 0x0f;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
@@ -534,31 +534,27 @@ async function addTenantRule(
   const now = new Date();
   const policyId = newId();
   await h.dataSource.transaction(async (m) => {
-    await m
-      .getRepository(PolicyEntity)
-      .insert({
-        id: policyId,
-        tenantId: DEMO_TENANT_ID,
-        name,
-        description: null,
-        enabled: true,
-        priority: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-    await m
-      .getRepository(PolicyRuleEntity)
-      .insert({
-        id: newId(),
-        tenantId: DEMO_TENANT_ID,
-        policyId,
-        position: 0,
-        policyText,
-        notice,
-        structured: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+    await m.getRepository(PolicyEntity).insert({
+      id: policyId,
+      tenantId: DEMO_TENANT_ID,
+      name,
+      description: null,
+      enabled: true,
+      priority: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await m.getRepository(PolicyRuleEntity).insert({
+      id: newId(),
+      tenantId: DEMO_TENANT_ID,
+      policyId,
+      position: 0,
+      policyText,
+      notice,
+      structured: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     await m.getRepository(TenantEntity).increment({ id: DEMO_TENANT_ID }, 'policyVersion', 1);
   });
   const lift = async () => {

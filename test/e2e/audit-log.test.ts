@@ -135,11 +135,11 @@ for (const dialect of await dialects()) {
       assert.equal((await read(acme, `to=${encodeURIComponent(past)}`)).body.data.length, 0);
       const within = await read(acme, `from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&limit=100`);
       assert.ok(within.body.data.length >= 9);
-      const middle = created[3]!.created_at;
+      const middle = created[3].created_at;
       const upTo = await read(acme, `action=api_key.created&to=${encodeURIComponent(middle)}&limit=100`);
       assert.ok(upTo.body.data.every((e) => e.created_at <= middle));
       assert.ok(
-        upTo.body.data.some((e) => e.id === created[3]!.id),
+        upTo.body.data.some((e) => e.id === created[3].id),
         '`to` is inclusive',
       );
       assert.ok(upTo.body.data.length < created.length);
@@ -165,12 +165,12 @@ for (const dialect of await dialects()) {
       assert.equal(res.status, 201);
       const [event] = (await read(acme, `resource_id=${res.body.id}`)).body.data;
       assert.deepEqual(
-        [event!.action, event!.request_id, event!.ip, event!.user_agent],
+        [event.action, event.request_id, event.ip, event.user_agent],
         ['api_key.created', 'siem-req-1', '127.0.0.1', 'audit-test/2'],
       );
       const generated = await t.request('POST', '/v1/api-keys', { headers: admin(acme), json: { name: 'facts 2' } });
       const [second] = (await read(acme, `resource_id=${generated.body.id}`)).body.data;
-      assert.equal(second!.request_id, generated.headers.get('x-request-id'), 'the id the response carried');
+      assert.equal(second.request_id, generated.headers.get('x-request-id'), 'the id the response carried');
     });
 
     it('limit up to 1000; export streams NDJSON for a time range, oldest first', async () => {
@@ -191,7 +191,7 @@ for (const dialect of await dialects()) {
       );
       assert.deepEqual(lines[0], [...all].reverse()[0], 'the same fields as the list');
 
-      const middle = lines[Math.floor(lines.length / 2)]!.created_at;
+      const middle = lines[Math.floor(lines.length / 2)].created_at;
       const ranged = await t.request(
         'GET',
         `/v1/audit-log/export?from=${encodeURIComponent(middle)}&to=${encodeURIComponent(new Date().toISOString())}`,

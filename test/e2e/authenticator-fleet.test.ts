@@ -23,7 +23,7 @@ const COMPROMISED_NOTICE = /FIDO Alliance has reported this authenticator model 
 
 const examples = new URL('../../../policies/examples/', import.meta.url);
 const example = (name: string) => readFileSync(new URL(name, examples), 'utf8');
-const noticeOf = (text: string) => /@notice\("([^"]*)"\)/.exec(text)![1]!;
+const noticeOf = (text: string) => /@notice\("([^"]*)"\)/.exec(text)![1];
 
 for (const dialect of await dialects()) {
   describe(`Stored trust, re-judging, backed-up drift and the fleet report (${dialect})`, () => {
@@ -219,14 +219,14 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const aliceFactor = await factorId(acme, alice);
       const perCredential = await events(acme, 'factor.model_compromised');
       assert.equal(perCredential.length, 1);
-      assert.equal(perCredential[0]!.resource_id, aliceFactor);
-      assert.equal(perCredential[0]!.metadata['status'], 'ATTESTATION_KEY_COMPROMISE');
-      assert.equal(perCredential[0]!.metadata['model'], 'Acme Key 5');
-      assert.equal(perCredential[0]!.metadata['metadata_blob_no'], 11);
+      assert.equal(perCredential[0].resource_id, aliceFactor);
+      assert.equal(perCredential[0].metadata['status'], 'ATTESTATION_KEY_COMPROMISE');
+      assert.equal(perCredential[0].metadata['model'], 'Acme Key 5');
+      assert.equal(perCredential[0].metadata['metadata_blob_no'], 11);
       const perTenant = await events(acme, 'tenant.authenticators_compromised');
       assert.equal(perTenant.length, 1);
-      assert.equal(perTenant[0]!.resource_type, 'tenant');
-      assert.deepEqual(perTenant[0]!.metadata, {
+      assert.equal(perTenant[0].resource_type, 'tenant');
+      assert.deepEqual(perTenant[0].metadata, {
         metadata_blob_no: 11,
         credentials: 1,
         models: ['Acme Key 5'],
@@ -292,8 +292,8 @@ when { resource.method_type == "webauthn_fido" && !(resource has attestation_tru
       const id = await factorId(tenant, user);
       const drift = await events(tenant, 'factor.backup_state_changed');
       assert.equal(drift.length, 1);
-      assert.equal(drift[0]!.resource_id, id);
-      assert.equal(drift[0]!.metadata['backed_up'], true);
+      assert.equal(drift[0].resource_id, id);
+      assert.equal(drift[0].metadata['backed_up'], true);
       const list = await t.request('GET', '/v1/users/me/mfa', { headers: await t.userHeaders(tenant.id, user) });
       assert.equal(list.body.methods[0].authenticator.backed_up, true);
       assert.equal(list.body.methods[0].authenticator.name, 'Example Passkey Provider');

@@ -18,7 +18,7 @@ const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
 const examples = new URL('../../../policies/examples/', import.meta.url);
 const example = (name: string) => readFileSync(new URL(name, examples), 'utf8');
-const noticeOf = (text: string) => /@notice\("([^"]*)"\)/.exec(text)![1]!;
+const noticeOf = (text: string) => /@notice\("([^"]*)"\)/.exec(text)![1];
 
 type Tenant = { id: string; apiKey: string };
 

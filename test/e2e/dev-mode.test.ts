@@ -59,7 +59,7 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     assert.equal(listening.host, '127.0.0.1');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     assert.match(
-      warnings[0]!,
+      warnings[0],
       /^Development mode \(NODE_ENV is not set\)\. AUTH_JWT_SECRET or AUTH_JWKS_URL is set, so dev-only features are off/,
     );
     assert.equal((await fetch(`${base}/demo/session`)).status, 404);
@@ -74,7 +74,7 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
       DEMO_TENANT: 'true',
     });
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /dev-only features are off.*Enabled: the demo tenant/);
+    assert.match(warnings[0], /dev-only features are off.*Enabled: the demo tenant/);
     assert.equal(await demoTenantExists(base), true, 'the demo tenant, asked for explicitly');
     assert.equal((await fetch(`${base}/demo/session`)).status, 404);
     assert.doesNotMatch(server.output(), /Dev token|Bearer ey/);
@@ -85,7 +85,7 @@ describe('development mode (the built server, NODE_ENV unset)', () => {
     assert.equal(listening.host, '127.0.0.1');
     assert.equal(warnings.length, 1);
     assert.match(
-      warnings[0]!,
+      warnings[0],
       /^Development mode \(NODE_ENV is not set\)\. Enabled: the demo page \(\/demo, \/demo\/session\), dev tokens .*the demo tenant.*listening on 127\.0\.0\.1/,
     );
     const session = await fetch(`${base}/demo/session`);

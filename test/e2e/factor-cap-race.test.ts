@@ -94,7 +94,7 @@ for (const dialect of await dialects()) {
           assert.deepEqual(lost.res.body.notices, [CAP_NOTICE]);
         }
         assert.equal(await factorCount(user), 10, `round ${round}`);
-        outcomes.set(won[0]!.kind, (outcomes.get(won[0]!.kind) ?? 0) + 1);
+        outcomes.set(won[0].kind, (outcomes.get(won[0].kind) ?? 0) + 1);
       }
       assert.equal(
         [...outcomes.values()].reduce((a, b) => a + b, 0),

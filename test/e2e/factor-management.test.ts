@@ -93,7 +93,7 @@ for (const dialect of await dialects()) {
       assert.equal(ok.status, 200, ok.text);
       assert.equal(ok.body.codes.length, 10);
       assert.equal(ok.body.remaining, 10);
-      assert.equal((await methods(tenant.id, user))[0]!.verified, true);
+      assert.equal((await methods(tenant.id, user))[0].verified, true);
       const again = await t.request('POST', `/v1/users/me/mfa/totp/${id}/verify`, {
         headers,
         json: { code: totpCode(secret, 30) },
@@ -132,23 +132,23 @@ for (const dialect of await dialects()) {
       await mfa.enrollWebAuthn(tenant.id, user);
       const [factor] = await methods(tenant.id, user);
       const headers = await t.userHeaders(tenant.id, user);
-      const res = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, {
+      const res = await t.request('PATCH', `/v1/users/me/mfa/${factor.id}`, {
         headers,
         json: { device_name: '  Office key  ' },
       });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.device_name, 'Office key');
-      assert.equal(res.body.id, factor!.id);
-      assert.equal((await methods(tenant.id, user))[0]!.device_name, 'Office key');
+      assert.equal(res.body.id, factor.id);
+      assert.equal((await methods(tenant.id, user))[0].device_name, 'Office key');
       for (const bad of [{ device_name: '' }, { device_name: 'x'.repeat(101) }, { device_name: 'a\u202Eb' }, {}]) {
-        const r = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, { headers, json: bad });
+        const r = await t.request('PATCH', `/v1/users/me/mfa/${factor.id}`, { headers, json: bad });
         assert.equal(r.status, 400, JSON.stringify(bad));
       }
       assert.equal(
         (await t.request('PATCH', '/v1/users/me/mfa/not-a-uuid', { headers, json: { device_name: 'x' } })).status,
         400,
       );
-      const foreign = await t.request('PATCH', `/v1/users/me/mfa/${factor!.id}`, {
+      const foreign = await t.request('PATCH', `/v1/users/me/mfa/${factor.id}`, {
         headers: await t.userHeaders(tenant.id, newUser()),
         json: { device_name: 'mine' },
       });
@@ -160,7 +160,7 @@ for (const dialect of await dialects()) {
       });
       assert.equal(renamed.body.device_name, 'Phone');
       assert.equal(renamed.body.authenticator, null);
-      assert.ok((await audit(tenant.id, 'factor.renamed')).some((e) => e.resource_id === factor!.id));
+      assert.ok((await audit(tenant.id, 'factor.renamed')).some((e) => e.resource_id === factor.id));
     });
 
     it('remove: the last factor is kept when the tenant requires MFA (notice); otherwise backup codes go with it', async () => {
@@ -169,7 +169,7 @@ for (const dialect of await dialects()) {
       const totp = await mfa.enrollTotp(strict.id, user);
       const headers = await t.userHeaders(strict.id, user);
       const [passkey] = await methods(strict.id, user);
-      assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${passkey!.id}`, { headers })).status, 200);
+      assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${passkey.id}`, { headers })).status, 200);
       const last = await t.request('DELETE', `/v1/users/me/mfa/${totp.id}`, { headers });
       assert.equal(last.status, 403, last.text);
       assert.equal(last.body.code, 'policy_denied');
@@ -254,7 +254,7 @@ for (const dialect of await dialects()) {
       assert.equal((await t.request('DELETE', `/v1/users/${user}/mfa`, { headers: admin })).body.removed_factors, 0);
       const events = await audit(strict.id, 'factor.reset_by_admin');
       assert.equal(events.length, 2);
-      assert.equal(events[0]!.resource_id, user);
+      assert.equal(events[0].resource_id, user);
       assert.equal(
         (await audit(strict.id, 'factor.removed')).filter((e) => String(e.metadata).includes(`"user_id":"${user}"`))
           .length,

@@ -156,12 +156,12 @@ for (const dialect of await dialects()) {
       const user = newUser();
       const { codes } = await mfa.enrollWebAuthn(tenant.id, user);
       const challenge = await mfa.openSignInId(tenant, user);
-      const res = await mfa.backupCode(challenge, codes[0]!.toUpperCase().replace(/-/g, ' '));
+      const res = await mfa.backupCode(challenge, codes[0].toUpperCase().replace(/-/g, ' '));
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.backup_codes_remaining, 9);
       assert.deepEqual(res.body.amr, ['kba']);
       assert.equal((await mfa.verifyToken(res.body.token)).payload.method_type, 'backup_code');
-      const again = await mfa.backupCode(await mfa.openSignInId(tenant, user), codes[0]!);
+      const again = await mfa.backupCode(await mfa.openSignInId(tenant, user), codes[0]);
       assert.deepEqual([again.status, again.body], [401, MFA_FAILED]);
       const remaining = await t.request('GET', '/v1/users/me/mfa/backup-codes', {
         headers: await t.userHeaders(tenant.id, user),
@@ -185,7 +185,7 @@ for (const dialect of await dialects()) {
       const user = newUser();
       const { codes } = await mfa.enrollWebAuthn(tenant.id, user);
       const challenges = await Promise.all(Array.from({ length: 20 }, () => mfa.openSignInId(tenant, user)));
-      const results = await Promise.all(challenges.map((id) => mfa.backupCode(id, codes[3]!)));
+      const results = await Promise.all(challenges.map((id) => mfa.backupCode(id, codes[3])));
       const statuses = results.map((r) => r.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
       assert.ok(
@@ -207,9 +207,12 @@ for (const dialect of await dialects()) {
       const early = await t.request('POST', '/v1/auth/mfa/webauthn/complete', {
         json: {
           challenge_id: challenge,
-          credential: auth.getAssertion({ challenge: 'AAAA', rpId: 'tessera.test', allowCredentials: [] } as never, {
-            origin: TEST_ORIGIN,
-          }),
+          credential: auth.getAssertion(
+            { challenge: 'AAAA', rpId: 'tessera.test', allowCredentials: [] },
+            {
+              origin: TEST_ORIGIN,
+            },
+          ),
         },
       });
       // A discoverable credential of another user, offered for this user's challenge.
@@ -229,7 +232,7 @@ for (const dialect of await dialects()) {
       ];
       for (const res of failures) assert.deepEqual([res.status, res.body], [401, MFA_FAILED]);
       // Five failures: the challenge is dead, even for a right answer.
-      const dead = await mfa.backupCode(challenge, codes[0]!);
+      const dead = await mfa.backupCode(challenge, codes[0]);
       assert.equal(dead.status, 404);
       assert.deepEqual(dead.body, { code: 'not_found', message: 'No active MFA challenge found' });
       assert.equal((await mfa.begin(challenge)).status, 404);
@@ -266,7 +269,7 @@ for (const dialect of await dialects()) {
       assert.equal(opened.body.code, 'rate_limited');
       assert.ok(Number(opened.headers.get('retry-after')) > 0);
       // A challenge opened before the lockout cannot be used either, even with a right answer.
-      const locked = await mfa.backupCode(spare, codes[0]!);
+      const locked = await mfa.backupCode(spare, codes[0]);
       assert.equal(locked.status, 429);
       assert.ok(Number(locked.headers.get('retry-after')) > 0);
       // Other users are not affected.
@@ -300,7 +303,7 @@ for (const dialect of await dialects()) {
       const challenge = opened.body.challenge_id;
       const guessed = await mfa.totp(challenge, totpCode(secret));
       assert.equal(guessed.status, 429, 'TOTP is locked, even with the right code');
-      assert.equal((await mfa.backupCode(challenge, codes[0]!)).status, 429, 'backup codes are locked');
+      assert.equal((await mfa.backupCode(challenge, codes[0])).status, 429, 'backup codes are locked');
       const { res } = await mfa.webauthn(challenge, auth);
       assert.equal(res.status, 200, res.text);
       assert.ok(typeof res.body.token === 'string');
@@ -408,18 +411,16 @@ for (const dialect of await dialects()) {
       const ds = t.app.get(DataSource);
       const policyId = crypto.randomUUID();
       const now = new Date();
-      await ds
-        .getRepository(PolicyEntity)
-        .insert({
-          id: policyId,
-          tenantId: tenant.id,
-          name: 'no backup codes',
-          description: null,
-          enabled: true,
-          priority: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
+      await ds.getRepository(PolicyEntity).insert({
+        id: policyId,
+        tenantId: tenant.id,
+        name: 'no backup codes',
+        description: null,
+        enabled: true,
+        priority: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
       await ds.getRepository(PolicyRuleEntity).insert({
         id: crypto.randomUUID(),
         tenantId: tenant.id,
@@ -437,7 +438,7 @@ for (const dialect of await dialects()) {
       t.app.get(TenantsService).invalidate(tenant.id);
       try {
         const challenge = await mfa.openSignInId(tenant, user);
-        const denied = await mfa.backupCode(challenge, codes[0]!);
+        const denied = await mfa.backupCode(challenge, codes[0]);
         assert.equal(denied.status, 403, denied.text);
         assert.equal(denied.body.code, 'policy_denied');
         assert.deepEqual(denied.body.notices, ['Backup codes are disabled here.']);

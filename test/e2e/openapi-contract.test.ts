@@ -206,14 +206,14 @@ describe('the OpenAPI document: a contract clients can build on', () => {
       numbers.map(([where]) => where),
       [],
     );
-    assert.deepEqual(doc.components.schemas.BackupCodes!.properties!.remaining, {
+    assert.deepEqual(doc.components.schemas.BackupCodes.properties!.remaining, {
       type: 'integer',
       minimum: 0,
       description: 'Unused backup codes the user holds now.',
       example: 10,
     });
     const limit = (
-      doc.paths['/v1/audit-log']!.get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }
+      doc.paths['/v1/audit-log'].get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }
     ).parameters.find((p) => p.name === 'limit')!;
     assert.deepEqual(
       [limit.schema.type, limit.schema.minimum, limit.schema.maximum],
@@ -221,52 +221,52 @@ describe('the OpenAPI document: a contract clients can build on', () => {
       'the audit log pages up to 1000',
     );
     const webhookLimit = (
-      doc.paths['/v1/webhooks']!.get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }
+      doc.paths['/v1/webhooks'].get as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }
     ).parameters.find((p) => p.name === 'limit')!;
     assert.deepEqual(
       [webhookLimit.schema.type, webhookLimit.schema.minimum, webhookLimit.schema.maximum],
       ['integer', 1, 100],
     );
-    assert.deepEqual(doc.components.schemas.WebAuthnSettings!.properties!.timeout_ms!.type, 'integer');
+    assert.deepEqual(doc.components.schemas.WebAuthnSettings.properties!.timeout_ms.type, 'integer');
   });
 
   it('the WebAuthn payloads are typed from the WebAuthn L3 JSON dictionaries', () => {
     const s = doc.components.schemas;
-    const seed = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!;
+    const seed = doc.paths['/v1/users/me/mfa/webauthn/register/complete'].post;
     assert.equal(
-      seed.requestBody!.content['application/json']!.schema.$ref,
+      seed.requestBody!.content['application/json'].schema.$ref,
       '#/components/schemas/RegistrationCompletion',
     );
-    assert.deepEqual(s.RegistrationCompletion!.properties!.credential!.allOf, [
+    assert.deepEqual(s.RegistrationCompletion.properties!.credential.allOf, [
       { $ref: '#/components/schemas/RegistrationResponseJSON' },
     ]);
-    assert.deepEqual(s.RegistrationOptions!.properties!.options!.allOf, [
+    assert.deepEqual(s.RegistrationOptions.properties!.options.allOf, [
       { $ref: '#/components/schemas/PublicKeyCredentialCreationOptionsJSON' },
     ]);
-    assert.deepEqual(s.WebAuthnChallengeAnswer!.properties!.credential!.allOf, [
+    assert.deepEqual(s.WebAuthnChallengeAnswer.properties!.credential.allOf, [
       { $ref: '#/components/schemas/AuthenticationResponseJSON' },
     ]);
-    assert.deepEqual(s.AuthenticationOptions!.properties!.options!.allOf, [
+    assert.deepEqual(s.AuthenticationOptions.properties!.options.allOf, [
       { $ref: '#/components/schemas/PublicKeyCredentialRequestOptionsJSON' },
     ]);
     for (const name of ['RegistrationResponseJSON', 'AuthenticationResponseJSON']) {
-      assert.deepEqual(s[name]!.required, ['id', 'rawId', 'response', 'clientExtensionResults', 'type'], name);
-      assert.deepEqual(s[name]!.properties!.type!.enum, ['public-key'], name);
-      assert.deepEqual(s[name]!.properties!.authenticatorAttachment!.enum, ['platform', 'cross-platform'], name);
+      assert.deepEqual(s[name].required, ['id', 'rawId', 'response', 'clientExtensionResults', 'type'], name);
+      assert.deepEqual(s[name].properties!.type.enum, ['public-key'], name);
+      assert.deepEqual(s[name].properties!.authenticatorAttachment.enum, ['platform', 'cross-platform'], name);
     }
-    assert.deepEqual(s.AuthenticatorAttestationResponseJSON!.required, ['clientDataJSON', 'attestationObject']);
-    assert.deepEqual(s.AuthenticatorAssertionResponseJSON!.required, [
+    assert.deepEqual(s.AuthenticatorAttestationResponseJSON.required, ['clientDataJSON', 'attestationObject']);
+    assert.deepEqual(s.AuthenticatorAssertionResponseJSON.required, [
       'clientDataJSON',
       'authenticatorData',
       'signature',
     ]);
-    assert.deepEqual(s.PublicKeyCredentialCreationOptionsJSON!.required, [
+    assert.deepEqual(s.PublicKeyCredentialCreationOptionsJSON.required, [
       'rp',
       'user',
       'challenge',
       'pubKeyCredParams',
     ]);
-    assert.deepEqual(s.PublicKeyCredentialRequestOptionsJSON!.required, ['challenge']);
+    assert.deepEqual(s.PublicKeyCredentialRequestOptionsJSON.required, ['challenge']);
   });
 
   it('the served options are instances of their schemas (checked with the document itself)', async () => {
@@ -295,8 +295,8 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     assert.equal(seed.status, 404, seed.text);
     assert.deepEqual(conformance(doc, '#/components/schemas/Error', seed.body), []);
     const documented =
-      doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['404']!.content!['application/json']!
-        .examples!.not_found!.value;
+      doc.paths['/v1/users/me/mfa/webauthn/register/complete'].post.responses['404'].content!['application/json']
+        .examples!.not_found.value;
     assert.deepEqual(seed.body, documented, 'the documented example is what the service answers');
   });
 
@@ -334,20 +334,17 @@ describe('the OpenAPI document: a contract clients can build on', () => {
       }
     }
     // Class-level and method-level codes are united: the seed's 403 lists the tenant errors and the policy denial.
-    const seed403 = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['403']!;
-    assert.deepEqual(Object.keys(seed403.content!['application/json']!.examples!), [
+    const seed403 = doc.paths['/v1/users/me/mfa/webauthn/register/complete'].post.responses['403'];
+    assert.deepEqual(Object.keys(seed403.content!['application/json'].examples!), [
       'tenant_mismatch',
       'tenant_unavailable',
       'policy_denied',
       'step_up_required',
     ]);
-    const seed404 = doc.paths['/v1/users/me/mfa/webauthn/register/complete']!.post!.responses['404']!;
-    assert.deepEqual(Object.keys(seed404.content!['application/json']!.examples!), ['not_found']);
+    const seed404 = doc.paths['/v1/users/me/mfa/webauthn/register/complete'].post.responses['404'];
+    assert.deepEqual(Object.keys(seed404.content!['application/json'].examples!), ['not_found']);
     // In the words the operation answers with (the seed contract's "No pending enrollment found").
-    assert.equal(
-      seed404.content!['application/json']!.examples!.not_found!.value.message,
-      'No pending enrollment found',
-    );
+    assert.equal(seed404.content!['application/json'].examples!.not_found.value.message, 'No pending enrollment found');
   });
 
   it('public operations say security: [], the others name their scheme', () => {
@@ -356,7 +353,7 @@ describe('the OpenAPI document: a contract clients can build on', () => {
       if (PUBLIC_OPERATIONS.includes(op.operationId)) assert.deepEqual(op.security, [], where);
       else
         assert.ok(
-          op.security!.length > 0 && op.security!.every((s) => Object.keys(s).length === 1),
+          op.security.length > 0 && op.security.every((s) => Object.keys(s).length === 1),
           `${where}: ${JSON.stringify(op.security)}`,
         );
     }

@@ -176,8 +176,8 @@ for (const dialect of await dialects()) {
       const globexUser = newUser();
       const globexDevice = new SoftAuthenticator();
       const globexCred = await enroll(globex.id, globexUser, globexDevice);
-      const acmeHandle = [...device.credentials.values()][0]!.userHandle;
-      [...globexDevice.credentials.values()][0]!.userHandle = acmeHandle;
+      const acmeHandle = [...device.credentials.values()][0].userHandle;
+      [...globexDevice.credentials.values()][0].userHandle = acmeHandle;
       const swapped = await usernamelessSignIn(globex, globexDevice, { credentialId: globexCred.credentialId });
       assert.equal(swapped.status, 401, swapped.text);
       assert.equal(swapped.body.details.signal.type, 'unknown_credential');
@@ -209,9 +209,12 @@ for (const dialect of await dialects()) {
       const bound = await t.request('POST', COMPLETE, {
         json: {
           challenge_id: challenge,
-          credential: device.getAssertion({ challenge: 'AAAA', rpId: TEST_RP_ID, allowCredentials: [] } as never, {
-            origin: TEST_ORIGIN,
-          }),
+          credential: device.getAssertion(
+            { challenge: 'AAAA', rpId: TEST_RP_ID, allowCredentials: [] },
+            {
+              origin: TEST_ORIGIN,
+            },
+          ),
         },
       });
       assert.equal(bound.status, 401);
@@ -558,7 +561,7 @@ for (const dialect of await dialects()) {
       const doc = (await t.request('GET', '/openapi.json')).body;
       const schema = (name: string) => doc.components.schemas[name];
       const ref = (op: { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }) =>
-        op.requestBody!.content['application/json']!.schema.$ref.split('/').pop()!;
+        op.requestBody!.content['application/json'].schema.$ref.split('/').pop()!;
       const signIn = doc.paths[CHALLENGES].post;
       assert.ok(signIn.responses['403'], 'step_up_unavailable');
       const body = schema(ref(signIn));

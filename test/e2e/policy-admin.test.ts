@@ -164,9 +164,7 @@ for (const dialect of await dialects()) {
         assert.equal(res.body.message, PERMIT_MESSAGE);
         assert.ok(res.body.details.errors.some((e: { message: string }) => e.message === PERMIT_MESSAGE));
       }
-      const permitError = answers[0]!.body.details.errors.find(
-        (e: { message: string }) => e.message === PERMIT_MESSAGE,
-      );
+      const permitError = answers[0].body.details.errors.find((e: { message: string }) => e.message === PERMIT_MESSAGE);
       assert.deepEqual(permitError.position, { offset: FIDO_RULE.length + 1 + 13, line: 4, column: 1 });
       assert.equal(permitError.statement, 1);
       // A stored forbid cannot be turned into a permit either.

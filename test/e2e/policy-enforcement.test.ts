@@ -85,7 +85,7 @@ for (const dialect of await dialects()) {
       const before = await policyVersion(acme.id);
       const policy = await createPolicy(acme, { name: 'No security keys', enabled: true, cedar_policy_set: NO_FIDO });
       assert.equal(await policyVersion(acme.id), before + 1, 'the change bumps the tenant policy version');
-      const ruleId = policy.rules[0]!.id;
+      const ruleId = policy.rules[0].id;
 
       const blockedUser = newUser();
       const denied = await enroll(acme, blockedUser, 'webauthn_fido');
@@ -117,7 +117,7 @@ for (const dialect of await dialects()) {
       assert.deepEqual(denial.metadata['determining_policies'], [ruleId]);
       const enrolled = await auditLog(acme, `action=factor.enrolled&actor_id=${passkeyUser}`);
       assert.equal(enrolled.length, 1);
-      assert.equal(enrolled[0]!.metadata['method_type'], 'webauthn_passkey');
+      assert.equal(enrolled[0].metadata['method_type'], 'webauthn_passkey');
       const globexLog = await t.request('GET', '/v1/audit-log?limit=100', { headers: admin(globex) });
       assert.equal(globexLog.status, 200);
       assert.ok(!globexLog.body.data.some((e: { action: string }) => e.action === 'policy.denied'));
@@ -156,7 +156,7 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
         'First: no FIDO keys.',
         'Second: only user-verifying keys.',
       ]);
-      assert.deepEqual(res.body.details.determining_policies, [urgent.rules[0]!.id, ...expectedIds]);
+      assert.deepEqual(res.body.details.determining_policies, [urgent.rules[0].id, ...expectedIds]);
     });
 
     it('disabling a policy lifts its rules on the next request; enabling it restores them', async () => {
@@ -185,7 +185,7 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
       assert.deepEqual(deniedAgain.body.notices, [NO_KEYS_NOTICE]);
 
       // Deleting the rule lifts it as well.
-      const del = await t.request('DELETE', `/v1/policies/${policy.id}/rules/${policy.rules[0]!.id}`, {
+      const del = await t.request('DELETE', `/v1/policies/${policy.id}/rules/${policy.rules[0].id}`, {
         headers: admin(tenant),
       });
       assert.equal(del.status, 204);
@@ -204,7 +204,7 @@ forbid (principal, action == Tessera::Action::"complete_enrollment", resource is
       assert.equal(res.status, 403);
       assert.equal(res.body.code, 'policy_denied');
       assert.deepEqual(res.body.notices, ['The audit log is read through the SIEM export.']);
-      assert.deepEqual(res.body.details.determining_policies, [policy.rules[0]!.id]);
+      assert.deepEqual(res.body.details.determining_policies, [policy.rules[0].id]);
       assert.equal(
         (await t.request('GET', '/v1/audit-log', { headers: admin(acme) })).status,
         200,

@@ -135,7 +135,7 @@ describe('@tessera/sdk: a strict TypeScript program against the running service'
       })),
     );
     assert.equal(out.factors.length, 1);
-    assert.equal(out.factors[0]!.method_type, 'webauthn_passkey');
+    assert.equal(out.factors[0].method_type, 'webauthn_passkey');
     assert.equal(out.remaining, codes.length);
     const audit = await t.request('GET', '/v1/audit-log?limit=50', { headers: mfa.adminHeaders(tenant) });
     assert.ok(out.events.length > 0, 'the enrollment is in the audit log');

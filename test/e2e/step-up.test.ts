@@ -138,13 +138,13 @@ for (const dialect of await dialects()) {
       const now = Math.floor(Date.now() / 1000);
       for (const claims of [{ amr: ['pwd'] }, { amr: ['pwd'], auth_time: now - 2 * 86_400 }, { amr: undefined }]) {
         const headers = await t.userHeaders(tenant.id, user, claims);
-        const res = await attempts(user, headers, factorId!);
+        const res = await attempts(user, headers, factorId);
         for (const [name, answer] of Object.entries(res)) assertStepUpRequired(answer, 300, name);
       }
       assert.deepEqual(await snapshot(user), before, 'every row as it was, and no pending enrollment');
       // The victim's own codes still work.
       const challenge = (await mfa.openStepUp(tenant.id, user)).body.challenge_id;
-      assert.equal((await mfa.backupCode(challenge, codes[0]!)).status, 200);
+      assert.equal((await mfa.backupCode(challenge, codes[0])).status, 200);
       // Refusals are audited as step_up.required.
       const audited = await t.app
         .get(DataSource)
@@ -217,7 +217,7 @@ for (const dialect of await dialects()) {
 
     it('an X-MFA-Token from a backup-code or a TOTP step-up counts as proof too', async () => {
       const { user, codes } = await userWithPasskey();
-      const byCode = await mfa.backupCode((await mfa.openStepUp(tenant.id, user)).body.challenge_id, codes[1]!);
+      const byCode = await mfa.backupCode((await mfa.openStepUp(tenant.id, user)).body.challenge_id, codes[1]);
       assert.equal(byCode.status, 200, byCode.text);
       const withCode = {
         ...(await t.userHeaders(tenant.id, user, { amr: ['pwd'] })),
@@ -247,7 +247,7 @@ for (const dialect of await dialects()) {
       };
       const regenerated = await t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: withTotp });
       assert.equal(regenerated.status, 200, regenerated.text);
-      const passkeyId = (await factorIds(tenant.id, user))[0]!;
+      const passkeyId = (await factorIds(tenant.id, user))[0];
       assert.equal((await t.request('DELETE', `/v1/users/me/mfa/${passkeyId}`, { headers: withTotp })).status, 200);
     });
 
@@ -280,7 +280,7 @@ for (const dialect of await dialects()) {
       );
       const stale = await t.userHeaders(tenant.id, user, { amr: ['pwd', 'mfa'], auth_time: now - 301 });
       const before = await snapshot(user);
-      const res = await attempts(user, stale, (await factorIds(tenant.id, user))[0]!);
+      const res = await attempts(user, stale, (await factorIds(tenant.id, user))[0]);
       for (const [name, answer] of Object.entries(res)) assertStepUpRequired(answer, 300, name);
       assert.deepEqual(await snapshot(user), before);
 
@@ -316,19 +316,19 @@ for (const dialect of await dialects()) {
       const foreign = await userWithPasskey(other.id);
       const foreignToken = await stepUpWithPasskey(foreign.user, foreign.auth, other.id);
       const [, payload] = token.split('.');
-      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const forged = await new SignJWT(claims)
         .setProtectedHeader({
           alg: 'ES256',
           typ: 'mfa+jwt',
-          kid: JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid,
+          kid: JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid,
         })
         .sign(privateKey);
       const hs = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'HS256', typ: 'mfa+jwt' })
         .sign(new TextEncoder().encode(TEST_JWT_SECRET));
-      const bearerAsProof = plain.Authorization!.slice('Bearer '.length);
+      const bearerAsProof = plain.Authorization.slice('Bearer '.length);
       for (const bad of [
         'garbage',
         'a.b.c',
@@ -512,7 +512,7 @@ for (const dialect of await dialects()) {
       // A backup-code step-up (amr kba) may not add an authenticator here.
       const codes = (await t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: viaKey })).body
         .codes as string[];
-      const byCode = await mfa.backupCode((await mfa.openStepUp(strict.id, user)).body.challenge_id, codes[0]!);
+      const byCode = await mfa.backupCode((await mfa.openStepUp(strict.id, user)).body.challenge_id, codes[0]);
       const viaCode = { ...(await t.userHeaders(strict.id, user, { amr: ['pwd'] })), 'X-MFA-Token': byCode.body.token };
       const noHardware = await t.request('POST', `${REGISTER}?method_type=webauthn_passkey`, { headers: viaCode });
       assert.equal(noHardware.status, 403);

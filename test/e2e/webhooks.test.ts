@@ -250,17 +250,17 @@ for (const dialect of await dialects()) {
         [500, 200],
         'one failed attempt, one retry',
       );
-      assert.equal(got[0]!.id, got[1]!.id, 'webhook-id is stable across retries');
-      assert.equal(got[0]!.body, got[1]!.body, 'the same bytes are sent again');
+      assert.equal(got[0].id, got[1].id, 'webhook-id is stable across retries');
+      assert.equal(got[0].body, got[1].body, 'the same bytes are sent again');
       assert.ok(
         got.every((r) => r.verified),
         'signatures verify with the Standard Webhooks library',
       );
-      assert.match(got[0]!.signature, /^v1,[A-Za-z0-9+/]+=*$/);
-      assert.equal(got[0]!.contentType, 'application/json');
-      assert.match(got[0]!.timestamp, /^\d{10}$/);
+      assert.match(got[0].signature, /^v1,[A-Za-z0-9+/]+=*$/);
+      assert.equal(got[0].contentType, 'application/json');
+      assert.match(got[0].timestamp, /^\d{10}$/);
 
-      const { payload } = got[0]!;
+      const { payload } = got[0];
       assert.equal(payload.type, 'factor.enrolled');
       assert.ok(!Number.isNaN(Date.parse(payload.timestamp)) && payload.timestamp.endsWith('Z'), 'RFC 3339');
       assert.equal(payload.data['tenant_id'], acme.id);
@@ -277,7 +277,7 @@ for (const dialect of await dialects()) {
         headers: admin(acme),
       });
       assert.equal(audit.body.data.length, 1);
-      assert.equal(audit.body.data[0].id, got[0]!.id);
+      assert.equal(audit.body.data[0].id, got[0].id);
       assert.deepEqual(
         [audit.body.data[0].request_id, audit.body.data[0].ip, audit.body.data[0].user_agent],
         ['req-enroll-alice', '127.0.0.1', 'webhook-test/1.0'],
@@ -286,11 +286,11 @@ for (const dialect of await dialects()) {
       const list = await untilDeliveries(t, acme, hook.id, (d) => d.some((x) => x.status === 'succeeded'), 'succeeded');
       assert.equal(list.length, 1, 'one delivery: only factor.enrolled is subscribed');
       assert.deepEqual(
-        [list[0]!.event_id, list[0]!.status, list[0]!.attempts, list[0]!.last_response_code, list[0]!.next_attempt_at],
-        [got[0]!.id, 'succeeded', 2, 200, null],
+        [list[0].event_id, list[0].status, list[0].attempts, list[0].last_response_code, list[0].next_attempt_at],
+        [got[0].id, 'succeeded', 2, 200, null],
       );
       assert.equal(
-        receiver.of('factor.enrolled').filter((r) => r.id === got[0]!.id && r.answered === 200).length,
+        receiver.of('factor.enrolled').filter((r) => r.id === got[0].id && r.answered === 200).length,
         1,
         'delivered once',
       );
@@ -420,7 +420,7 @@ for (const dialect of await dialects()) {
         'the test delivery succeeded',
       );
       assert.deepEqual(
-        [list[0]!.event_type, list[0]!.event_id, list[0]!.attempts],
+        [list[0].event_type, list[0].event_id, list[0].attempts],
         ['webhook.test', sent.body.event_id, 1],
       );
       await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
@@ -455,7 +455,7 @@ for (const dialect of await dialects()) {
         assert.equal(key.status, 201);
         await receiver.until((r) => r.some((x) => x.payload.data['resource_id'] === key.body.id), 'the first attempt');
         const first = await deliveries(node, tenant, hook.id);
-        assert.equal(first[0]!.status, 'pending', 'waiting for its retry');
+        assert.equal(first[0].status, 'pending', 'waiting for its retry');
         await node.close();
         node = await startTestApp(dialect, FAST, {}, undefined, db);
         await receiver.until(
@@ -470,7 +470,7 @@ for (const dialect of await dialects()) {
         assert.equal(new Set(attempts.map((a) => a.id)).size, 1);
         assert.ok(attempts.every((a) => a.verified));
         const list = await untilDeliveries(node, tenant, hook.id, (d) => d[0]?.status === 'succeeded', 'succeeded');
-        assert.deepEqual([list.length, list[0]!.attempts], [1, 2]);
+        assert.deepEqual([list.length, list[0].attempts], [1, 2]);
       } finally {
         await node.close();
       }

@@ -31,18 +31,16 @@ for (const dialect of await integrationDialects()) {
       s = await scratchDataSource(dialect);
       const now = new Date();
       for (const id of [tenantA, tenantB]) {
-        await s.ds
-          .getRepository(TenantEntity)
-          .insert({
-            id,
-            name: id,
-            status: 'active',
-            webauthn: null,
-            requireMfa: false,
-            policyVersion: 0,
-            createdAt: now,
-            updatedAt: now,
-          });
+        await s.ds.getRepository(TenantEntity).insert({
+          id,
+          name: id,
+          status: 'active',
+          webauthn: null,
+          requireMfa: false,
+          policyVersion: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
       }
       keys = TenantScopedRepository.of(s.ds, ApiKeyEntity);
       rowA = await keys.insert(tenantA, keyRow('a-key'));
@@ -105,9 +103,9 @@ for (const dialect of await integrationDialects()) {
       const own = await keys.insert(tenantA, keyRow('to-delete'));
       const removed = await keys.deleteReturning(tenantA, { id: own.id });
       assert.equal(removed.length, 1);
-      assert.equal(removed[0]!.id, own.id);
-      assert.equal(removed[0]!.tenantId, tenantA);
-      assert.deepEqual(removed[0]!.scopes, ['admin']);
+      assert.equal(removed[0].id, own.id);
+      assert.equal(removed[0].tenantId, tenantA);
+      assert.deepEqual(removed[0].scopes, ['admin']);
       assert.equal(await keys.findOne(tenantA, { id: own.id }), null);
     });
 
@@ -141,7 +139,7 @@ for (const dialect of await integrationDialects()) {
       assert.equal(await service.authenticate(`${created.key.slice(0, -1)}x`), null);
       const stored = await s.ds.getRepository(ApiKeyEntity).findOneByOrFail({ id: created.id });
       // The secret is everything after `tsk_<prefix>_` (base64url may itself contain `_`).
-      const secret = /^tsk_[^_]+_(.+)$/.exec(created.key)![1]!;
+      const secret = /^tsk_[^_]+_(.+)$/.exec(created.key)![1];
       assert.ok(secret.length >= 40 && !JSON.stringify(stored).includes(secret), 'only the hash is stored');
     });
   });

@@ -29,7 +29,7 @@ export interface TestCa {
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
 }
 
 function wrap(cert: x509.X509Certificate, keys: CryptoKeyPair): TestCa {

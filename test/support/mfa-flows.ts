@@ -99,7 +99,7 @@ export class MfaFlows {
   ): Promise<{ payload: JWTPayload & Record<string, unknown>; protectedHeader: ProtectedHeaderParameters }> {
     const jwks = await this.t.request('GET', '/.well-known/jwks.json');
     assert.equal(jwks.status, 200);
-    return jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: 'tessera', algorithms: ['ES256'] }) as never;
+    return jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: 'tessera', algorithms: ['ES256'] });
   }
 }
 

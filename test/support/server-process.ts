@@ -29,15 +29,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: string) => {
       out += chunk;
       if (out.includes('"msg":"listening"')) setTimeout(resolve, 50); // the quick start is printed right after
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: string) => (out += chunk));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: string) => (out += chunk));
     child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
   });
   return {

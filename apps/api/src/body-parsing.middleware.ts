@@ -45,7 +45,7 @@ export function jsonBodyParsing() {
   return (req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody || req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
       return writeError(res, new ApiError('unsupported_media_type', 'The request body must be application/json.'));
     }

@@ -19,7 +19,7 @@ export async function ensureDemoTenant(app: INestApplication, config: AppConfig)
   const existing = await tenants.context(DEMO_TENANT_ID);
   if (!existing) {
     await tenants.create({ id: DEMO_TENANT_ID, name: 'Demo tenant', webauthn });
-  } else if (!existing.webauthn?.origins.includes(webauthn.origins[0]!)) {
+  } else if (!existing.webauthn?.origins.includes(webauthn.origins[0])) {
     await tenants.update(DEMO_TENANT_ID, { webauthn });
   }
   // Only the generated dev secret: a token is never signed with an operator-provided secret.

@@ -79,7 +79,7 @@ export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) =>
     r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd(),
   );

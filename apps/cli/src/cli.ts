@@ -51,7 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${usage()}\n`);
     return EXIT_USAGE;
   }
-  if (['help', '--help', '-h'].includes(argv[0]!)) {
+  if (['help', '--help', '-h'].includes(argv[0])) {
     io.stdout(`${usage()}\n`);
     return 0;
   }

@@ -122,7 +122,7 @@ export class AuditService {
       const rows = await qb.getMany();
       yield* rows;
       if (rows.length < batch) return;
-      after = rows[rows.length - 1]!.id;
+      after = rows[rows.length - 1].id;
     }
   }
 

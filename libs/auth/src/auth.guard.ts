@@ -31,7 +31,7 @@ export class AuthGuard implements CanActivate {
         const header = req.headers.authorization;
         const match = typeof header === 'string' ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header) : null;
         if (!match) throw unauthenticated('A bearer token is required.');
-        req.principal = await this.jwt.verify(match[1]!);
+        req.principal = await this.jwt.verify(match[1]);
         return true;
       }
       case 'admin': {

@@ -66,7 +66,7 @@ export function requestLogging(logger: PinoLogger, metrics: Metrics) {
       metrics.requests.inc(labels);
       metrics.latency.observe(labels, seconds);
     });
-    http(req, res, () => requestLoggers.run(req.log as PinoLogger, next));
+    http(req, res, () => requestLoggers.run(req.log, next));
   };
 }
 

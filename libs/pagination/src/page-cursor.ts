@@ -34,7 +34,7 @@ export function toPage<R extends { id: string }, T>(rows: readonly R[], limit: n
   const hasMore = rows.length > limit;
   return {
     data: slice.map(map),
-    next_cursor: hasMore ? encodeCursor(slice[slice.length - 1]!.id) : null,
+    next_cursor: hasMore ? encodeCursor(slice[slice.length - 1].id) : null,
     has_more: hasMore,
   };
 }

@@ -19,7 +19,7 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
   const connection = manager.connection;
   if (connection.options.type !== 'postgres') {
     const insertAll = async (tx: EntityManager) => {
-      for (const i of inserts) await tx.getRepository(i.target).insert({ ...i.row, tenantId: i.tenantId } as never);
+      for (const i of inserts) await tx.getRepository(i.target).insert({ ...i.row, tenantId: i.tenantId });
     };
     // Inside a caller's transaction the rows commit with it; no savepoint needed.
     if (manager.queryRunner?.isTransactionActive) await insertAll(manager);

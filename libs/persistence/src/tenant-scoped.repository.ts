@@ -36,7 +36,7 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     for (const [key, value] of Object.entries(where)) {
       if (value === undefined) throw new Error(`TenantScopedRepository: undefined value for "${key}"`);
     }
-    return { ...where, tenantId } as FindOptionsWhere<T>;
+    return { ...where, tenantId };
   }
 
   async findOne(tenantId: string, where: FindOptionsWhere<T>): Promise<T | null> {
@@ -58,7 +58,7 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
   async insert(tenantId: string, row: Omit<T, 'tenantId' | 'tenant'>): Promise<T> {
     assertTenantId(tenantId);
     const entity = this.repo.create({ ...row, tenantId } as unknown as T);
-    await this.repo.insert(entity as QueryDeepPartialEntity<T>);
+    await this.repo.insert(entity);
     return entity;
   }
 
@@ -87,7 +87,7 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     conflictPaths: (keyof T & string)[],
   ): Promise<void> {
     assertTenantId(tenantId);
-    if (!conflictPaths.includes('tenantId' as keyof T & string))
+    if (!conflictPaths.includes('tenantId'))
       throw new Error('TenantScopedRepository.upsert: conflict paths must include tenantId');
     await this.repo.upsert({ ...row, tenantId } as unknown as QueryDeepPartialEntity<T>, {
       conflictPaths,

@@ -67,7 +67,7 @@ export function isApiError(value: unknown): value is ApiErrorBody {
 
 export function errorName(err: unknown): string | undefined {
   return err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err)
-    ? String((err as { name: unknown }).name)
+    ? String(err.name)
     : undefined;
 }
 

@@ -23,7 +23,7 @@ describe('related origins', () => {
       related_origins: ['https://a.test', 'https://b.test', 'https://c.org', 'https://d.net', 'https://e.io'],
     });
     assert.equal(six.length, 1);
-    assert.equal(six[0]!.field, 'webauthn.related_origins');
+    assert.equal(six[0].field, 'webauthn.related_origins');
   });
 
   it('uses the public suffix list, private suffixes included', () => {

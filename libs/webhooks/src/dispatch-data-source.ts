@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { AppConfig } from '#config';
 import { createDataSource } from '#persistence';
 

@@ -46,11 +46,11 @@ export function isForbiddenAddress(address: string): boolean {
   if (family === 6) {
     // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible forms reach IPv4 hosts: judge those.
     const mapped = /^(?:::ffff:|::)(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-    if (mapped) return forbidden.check(mapped[1]!, 'ipv4');
+    if (mapped) return forbidden.check(mapped[1], 'ipv4');
     const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(bare);
     if (hexMapped) {
-      const hi = parseInt(hexMapped[1]!, 16);
-      const lo = parseInt(hexMapped[2]!, 16);
+      const hi = parseInt(hexMapped[1], 16);
+      const lo = parseInt(hexMapped[2], 16);
       return forbidden.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4');
     }
     return forbidden.check(bare, 'ipv6');

@@ -25,6 +25,6 @@ export function nextAttemptAt(
   const delay =
     attempts <= 1
       ? firstRetryMs * (0.5 + 0.5 * random())
-      : LATER_DELAYS_MS[Math.min(attempts - 2, LATER_DELAYS_MS.length - 1)]! * (0.8 + 0.4 * random());
+      : LATER_DELAYS_MS[Math.min(attempts - 2, LATER_DELAYS_MS.length - 1)] * (0.8 + 0.4 * random());
   return new Date(Math.min(now.getTime() + Math.round(delay), deadline));
 }

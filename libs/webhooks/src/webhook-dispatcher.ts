@@ -133,16 +133,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async deliverDue(): Promise<void> {
-    const due = await this.dataSource
-      .getRepository(WebhookDeliveryEntity)
-      .find({
-        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
-        order: { nextAttemptAt: 'ASC' },
-        take: DELIVERY_BATCH,
-      });
+    const due = await this.dataSource.getRepository(WebhookDeliveryEntity).find({
+      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
+      order: { nextAttemptAt: 'ASC' },
+      take: DELIVERY_BATCH,
+    });
     let next = 0;
     const worker = async () => {
-      while (next < due.length && !this.stopped) await this.attempt(due[next++]!);
+      while (next < due.length && !this.stopped) await this.attempt(due[next++]);
     };
     // On SQLite the dispatcher has one connection of its own: attempts go one by one.
     const concurrency = this.dataSource.options.type === 'postgres' ? CONCURRENCY : 1;

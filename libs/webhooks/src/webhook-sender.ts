@@ -55,7 +55,7 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
           return;
         }
         if (lookupOptions.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
-        else callback(null, usable[0]!.address, usable[0]!.family);
+        else callback(null, usable[0].address, usable[0].family);
       },
       (err: NodeJS.ErrnoException) => callback(err, '', 4),
     );

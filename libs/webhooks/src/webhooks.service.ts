@@ -136,7 +136,7 @@ export class WebhooksService {
       ]);
     const updatedAt = this.clock.now();
     await this.dataSource.transaction(async (m) => {
-      await this.endpoints.withManager(m).update(caller.tenant.id, { id }, { ...patch, updatedAt } as never);
+      await this.endpoints.withManager(m).update(caller.tenant.id, { id }, { ...patch, updatedAt });
       await this.audit.record(
         caller.tenant.id,
         this.event(caller, 'webhook.updated', id, { fields, ...(patch.url ? { url: patch.url } : {}) }),
@@ -185,7 +185,7 @@ export class WebhooksService {
   async test(caller: AdminCaller, id: string): Promise<{ event_id: string; delivery_id: string }> {
     await this.authorized(caller, id);
     const [auditRow] = this.audit.insertFor(caller.tenant.id, this.event(caller, 'webhook.test', id, {}));
-    const event = auditRow!.row as { id: string; createdAt: Date };
+    const event = auditRow.row as { id: string; createdAt: Date };
     const now = this.clock.now();
     const body = webhookBody('webhook.test', event.createdAt, {
       tenant_id: caller.tenant.id,
@@ -195,7 +195,7 @@ export class WebhooksService {
     });
     const delivery = pendingDelivery(id, { id: event.id, type: 'webhook.test' }, body, now);
     await insertAtomically(this.dataSource.manager, [
-      auditRow!,
+      auditRow,
       { target: WebhookDeliveryEntity, tenantId: caller.tenant.id, row: delivery },
     ]);
     return { event_id: event.id, delivery_id: delivery.id };

@@ -58,20 +58,20 @@ describe('demo module', () => {
   it('is served in dev mode, with a session for the demo tenant', async () => {
     const built = loadDemoAssets().size > 0;
     const [page, session, script] = await get({ NODE_ENV: 'test' }, PATHS, true);
-    assert.equal(session!.status, 200);
-    const body = JSON.parse(session!.text) as { tenant_id: string; token: string };
+    assert.equal(session.status, 200);
+    const body = JSON.parse(session.text) as { tenant_id: string; token: string };
     assert.equal(body.tenant_id, DEMO_TENANT_ID);
     assert.equal(body.token.split('.').length, 3);
     // The page itself comes from `npm run build` (apps/demo-web/build.mjs); a bare tsc build answers 404 with a hint.
-    assert.equal(page!.status, built ? 200 : 404);
-    assert.equal(script!.status, built ? 200 : 404);
-    if (!built) assert.match(page!.text, /npm run build/);
+    assert.equal(page.status, built ? 200 : 404);
+    assert.equal(script.status, built ? 200 : 404);
+    if (!built) assert.match(page.text, /npm run build/);
   });
 
   it('says what is missing when the demo tenant is not seeded', async () => {
     const [session] = await get({ NODE_ENV: 'test', DEMO_TENANT: 'false' }, ['/demo/session'], false);
-    assert.equal(session!.status, 404);
-    assert.match(session!.text, /demo tenant does not exist/);
+    assert.equal(session.status, 404);
+    assert.match(session.text, /demo tenant does not exist/);
   });
 
   it('never signs a demo session with an operator-provided secret', async () => {
@@ -80,11 +80,11 @@ describe('demo module', () => {
       ['/demo/session'],
       true,
     );
-    assert.equal(session!.status, 501);
-    assert.match(session!.text, /dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set/);
+    assert.equal(session.status, 501);
+    assert.match(session.text, /dev tokens, which are unavailable when AUTH_JWT_SECRET or AUTH_JWKS_URL is set/);
     // NODE_ENV unset with a secret: dev mode fails closed, the module is not mounted at all.
     const [closed] = await get({ AUTH_JWT_SECRET: randomBytes(32).toString('hex') }, ['/demo/session'], false);
-    assert.equal(closed!.status, 404);
+    assert.equal(closed.status, 404);
   });
 
   it('loads assets by relative path only', () => {

@@ -255,7 +255,7 @@ export class PoliciesService {
       const row = await this.rules.withManager(m).insert(tenantId, {
         id: newTimeOrderedId(now.getTime()),
         policyId,
-        position: last.length === 0 ? 0 : last[0]!.position + 1,
+        position: last.length === 0 ? 0 : last[0].position + 1,
         policyText: draft.text,
         notice: draft.notice,
         structured: draft.structured as Record<string, unknown> | null,
@@ -523,7 +523,7 @@ function policyInvalid(errors: RuleValidationError[], assembledText?: string): A
   const message = onlyPermits
     ? PERMIT_REFUSED
     : errors.length === 1
-      ? `The policy is invalid: ${errors[0]!.message}`
+      ? `The policy is invalid: ${errors[0].message}`
       : `The policy is invalid (${errors.length} errors); nothing was stored.`;
   return new ApiError('policy_invalid', message, {
     details: { errors, ...(assembledText === undefined ? {} : { policy_text: assembledText }) },

@@ -105,7 +105,7 @@ function assemble(fields: StructuredRule, notice: string | null): string {
     return assembleRule(ruleFields);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'policy_invalid') {
-      const reason = typeof err.details?.['reason'] === 'string' ? (err.details['reason'] as string) : err.message;
+      const reason = typeof err.details?.['reason'] === 'string' ? err.details['reason'] : err.message;
       throw new ApiError('policy_invalid', err.message, { details: { errors: [{ message: reason }] } });
     }
     throw err;

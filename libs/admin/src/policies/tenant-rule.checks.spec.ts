@@ -19,7 +19,7 @@ describe('tenantStatementErrors', () => {
     const statements = ['forbid (principal, action, resource);', 'permit (principal, action, resource);'];
     const offsets = statementOffsets(source, statements);
     assert.deepEqual(offsets, [0, 41]);
-    const errors = tenantStatementErrors({ text: statements[1]!, statement: 1, source, offset: offsets[1] });
+    const errors = tenantStatementErrors({ text: statements[1], statement: 1, source, offset: offsets[1] });
     assert.deepEqual(errors, [{ statement: 1, message: PERMIT_REFUSED, position: { offset: 41, line: 3, column: 3 } }]);
   });
 
@@ -29,8 +29,8 @@ describe('tenantStatementErrors', () => {
     assert.deepEqual(tenantStatementErrors({ text: ok }), []);
     const errors = tenantStatementErrors({ text: long });
     assert.equal(errors.length, 1);
-    assert.match(errors[0]!.message, /longer than 500/);
-    assert.equal(errors[0]!.position?.offset, 0);
+    assert.match(errors[0].message, /longer than 500/);
+    assert.equal(errors[0].position?.offset, 0);
   });
 });
 

@@ -145,10 +145,7 @@ function authenticationResponseProblem(value: unknown): string | null {
   const c = value as Record<string, unknown> | null;
   const r = c?.response as Record<string, unknown> | undefined;
   const checks: [boolean, string][] = [
-    [
-      typeof c?.id === 'string' && (c.id as string).length > 0 && (c.id as string).length <= 1400,
-      'id must be a base64url string',
-    ],
+    [typeof c?.id === 'string' && c.id.length > 0 && c.id.length <= 1400, 'id must be a base64url string'],
     [typeof c?.rawId === 'string', 'rawId must be a base64url string'],
     [c?.type === 'public-key', 'type must be "public-key"'],
     [typeof r === 'object' && r !== null && !Array.isArray(r), 'response must be an object'],

@@ -26,12 +26,12 @@ export function open(key: Buffer, sealed: string, aad: string): string {
   const parts = sealed.split('.');
   if (parts.length !== 4 || parts[0] !== VERSION) throw new SecretBoxError('unknown sealed-value format');
   const [iv, tag, ciphertext] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'));
-  if (iv!.length !== IV_BYTES || tag!.length !== TAG_BYTES) throw new SecretBoxError('malformed sealed value');
-  const decipher = createDecipheriv('aes-256-gcm', key, iv!, { authTagLength: TAG_BYTES });
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('malformed sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
-  decipher.setAuthTag(tag!);
+  decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(ciphertext!), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
   } catch {
     throw new SecretBoxError('the sealed value does not open with this key (wrong MFA_ENCRYPTION_KEY, or tampered)');
   }

@@ -241,11 +241,9 @@ export class FactorManagementService {
     factor: FactorRow,
     manager: EntityManager,
   ): TenantScopedRepository<WebAuthnCredentialEntity | TotpFactorEntity> {
-    return (
-      factor.kind === 'webauthn'
-        ? TenantScopedRepository.of(manager, WebAuthnCredentialEntity)
-        : TenantScopedRepository.of(manager, TotpFactorEntity)
-    ) as TenantScopedRepository<WebAuthnCredentialEntity | TotpFactorEntity>;
+    return factor.kind === 'webauthn'
+      ? TenantScopedRepository.of(manager, WebAuthnCredentialEntity)
+      : TenantScopedRepository.of(manager, TotpFactorEntity);
   }
 }
 

@@ -165,7 +165,7 @@ async function chainsToMetadataRoots(x5c: Uint8Array[], statement: MetadataState
     return false;
   }
   // A single certificate that is itself listed in metadata is trusted as is (MDS "self-referencing").
-  if (chain.length === 1 && roots.includes(chain[0]!)) return true;
+  if (chain.length === 1 && roots.includes(chain[0])) return true;
   // Authenticators often send the root (android-key always does) or the listed intermediate in
   // x5c; the path check wants each anchor only once, as the anchor, so it is tried per root with
   // that root (and anything after it) removed from the chain. The leaf always stays.

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type AppConfig } from '#config';
+import { type ConfigError, loadConfig, type AppConfig } from '#config';
 import { mdsPki, metadataEntry, signBlob, type TestCa } from '../../../../test/support/fido-metadata.js';
 import { AuthenticatorMetadataService } from './authenticator-metadata.service.js';
 

@@ -68,7 +68,7 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
 
   let payloadBytes: Uint8Array;
   try {
-    const key = await importX509(chainPem[0]!, alg);
+    const key = await importX509(chainPem[0], alg);
     ({ payload: payloadBytes } = await compactVerify(token, key, { algorithms: [alg] }));
   } catch (err) {
     throw new MdsBlobError('The BLOB signature is not valid.', { cause: err });

@@ -63,7 +63,7 @@ export function revocationFetcher(
   const inFlight = new Map<string, Promise<ArrayBuffer>>();
 
   const download = async (url: string): Promise<ArrayBuffer> => {
-    const net = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    const net = options.fetch ?? globalThis.fetch;
     const res = await net(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.arrayBuffer();

@@ -49,7 +49,7 @@ const vectors = new Map<string, Capture>(
   ]),
 );
 const roots = json('vendor-roots.json').roots as Record<string, { certificate: string }>;
-const root = (name: string) => roots[name]!.certificate;
+const root = (name: string) => roots[name].certificate;
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const AAGUID = {
@@ -88,7 +88,7 @@ function keyIdEntry(
       protocolFamily: 'u2f',
       attestationCertificateKeyIdentifiers: keyIds,
       attestationRootCertificates: rootCerts,
-    } as never,
+    },
     statusReports: [{ status: 'FIDO_CERTIFIED', effectiveDate: '2020-01-01' }],
     timeOfLastStatusChange: '2020-01-01',
   };
@@ -185,9 +185,9 @@ describe('real registrations: verifier and assessor', () => {
   const realFetch = globalThis.fetch;
 
   before(async () => {
-    const yubicoLeaf = x5cOf(capture('yubico-fido-u2f'))[0]!;
-    const appleCa = x5cOf(capture('apple-anonymous'))[1]!;
-    const w3cU2fLeaf = x5cOf(vector('fido-u2f-es256'))[0]!;
+    const yubicoLeaf = x5cOf(capture('yubico-fido-u2f'))[0];
+    const appleCa = x5cOf(capture('apple-anonymous'))[1];
+    const w3cU2fLeaf = x5cOf(vector('fido-u2f-es256'))[0];
     const w3c = root('w3c_test_vectors_attestation_ca');
     const w3cEntries = [
       'packed-es256',
@@ -479,7 +479,7 @@ when { !(resource has attestation_trusted && resource.attestation_trusted) };`,
           roles: [],
           amr: ['pwd'],
           authTime: Math.floor(Date.now() / 1000) - 10,
-        } as UserPrincipal,
+        },
         tenant: { id: 't1', requireMfa: false, stepUpMaxAgeSeconds: 300 } as TenantContext,
         methodType: method,
         factorCount: 0,
@@ -619,7 +619,7 @@ function withBrokenSignature(c: Capture): Capture {
   );
   const statement = object.get('attStmt') as Map<string, unknown>;
   const sig = Uint8Array.from(statement.get('sig') as Uint8Array);
-  sig[sig.length - 1]! ^= 0x01;
+  sig[sig.length - 1] ^= 0x01;
   statement.set('sig', sig);
   const attestationObject = isoBase64URL.fromBuffer(isoCBOR.encode(object as never));
   return {

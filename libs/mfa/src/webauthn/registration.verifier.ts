@@ -144,7 +144,7 @@ function registrationResponseProblem(value: unknown): string | null {
   const c = value as Record<string, unknown> | null;
   const r = c?.response as Record<string, unknown> | undefined;
   const checks: [boolean, string][] = [
-    [typeof c?.id === 'string' && (c.id as string).length > 0, 'id must be a base64url string'],
+    [typeof c?.id === 'string' && c.id.length > 0, 'id must be a base64url string'],
     [typeof c?.rawId === 'string', 'rawId must be a base64url string'],
     [c?.type === 'public-key', 'type must be "public-key"'],
     [typeof r === 'object' && r !== null && !Array.isArray(r), 'response must be an object'],

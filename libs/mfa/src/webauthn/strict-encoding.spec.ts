@@ -32,7 +32,7 @@ function packedRegistration() {
 function withByte(b64url: string, at: (bytes: Buffer) => number, value: (old: number) => number): string {
   const bytes = Buffer.from(b64url, 'base64url');
   const i = at(bytes);
-  bytes[i] = value(bytes[i]!);
+  bytes[i] = value(bytes[i]);
   return bytes.toString('base64url');
 }
 
@@ -135,7 +135,7 @@ describe('strict encodings in WebAuthn responses', () => {
       { ok: false, reason: 'encoding' },
     );
     const shortened = Buffer.from(sig);
-    shortened[1] = sig[1]! - 1;
+    shortened[1] = sig[1] - 1;
     assert.deepEqual(
       await check({ ...assertion, response: { ...assertion.response, signature: shortened.toString('base64url') } }),
       { ok: false, reason: 'encoding' },

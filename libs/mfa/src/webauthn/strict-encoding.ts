@@ -33,8 +33,8 @@ export function cborProblem(bytes: Uint8Array): string | null {
 function cborItem(buf: Uint8Array, pos: number, depth: number): number {
   if (depth > MAX_CBOR_DEPTH) throw new Error('CBOR nested too deeply');
   if (pos >= buf.length) throw new Error('CBOR item truncated');
-  const major = buf[pos]! >> 5;
-  const info = buf[pos]! & 0x1f;
+  const major = buf[pos] >> 5;
+  const info = buf[pos] & 0x1f;
   pos += 1;
   let arg: number;
   if (info < 24) arg = info;
@@ -42,7 +42,7 @@ function cborItem(buf: Uint8Array, pos: number, depth: number): number {
     const size = 1 << (info - 24);
     if (pos + size > buf.length) throw new Error('CBOR length truncated');
     arg = 0;
-    for (let i = 0; i < size; i++) arg = arg * 256 + buf[pos + i]!;
+    for (let i = 0; i < size; i++) arg = arg * 256 + buf[pos + i];
     if (!Number.isSafeInteger(arg)) throw new Error('CBOR length too large');
     pos += size;
   } else throw new Error('CBOR indefinite length or reserved value');
@@ -74,7 +74,7 @@ function cborItem(buf: Uint8Array, pos: number, depth: number): number {
 export function isStrictDerEcdsaSignature(sig: Uint8Array): boolean {
   if (sig.length < 8 || sig[0] !== 0x30) return false;
   let pos = 1;
-  let contentLength = sig[pos++]!;
+  let contentLength = sig[pos++];
   if (contentLength === 0x81) {
     contentLength = sig[pos++]!;
     if (contentLength < 0x80) return false; // the long form only where the short one cannot say it
@@ -82,11 +82,11 @@ export function isStrictDerEcdsaSignature(sig: Uint8Array): boolean {
   if (pos + contentLength !== sig.length) return false;
   for (let n = 0; n < 2; n++) {
     if (sig[pos++] !== 0x02) return false;
-    const len = sig[pos++]!;
+    const len = sig[pos++];
     if (len === 0 || len > 0x7f || pos + len > sig.length) return false;
-    const first = sig[pos]!;
+    const first = sig[pos];
     if (first & 0x80) return false; // negative
-    if (first === 0 && (len === 1 || !(sig[pos + 1]! & 0x80))) return false; // zero, or a needless leading zero
+    if (first === 0 && (len === 1 || !(sig[pos + 1] & 0x80))) return false; // zero, or a needless leading zero
     pos += len;
   }
   return pos === sig.length;

@@ -33,10 +33,10 @@ function determiningRules(reason: readonly string[], set: CompiledPolicySet): De
   }
   // Cedar's order is arbitrary; ours is baseline file order, then tenant order.
   indexes.sort((a, b) => a - b);
-  return indexes.map((i) => ({ ...set.rules[i]! }));
+  return indexes.map((i) => ({ ...set.rules[i] }));
 }
 
 function ruleId(key: string, set: CompiledPolicySet): string {
   const i = set.indexByKey.get(key);
-  return i === undefined ? key : set.rules[i]!.id;
+  return i === undefined ? key : set.rules[i].id;
 }

@@ -33,7 +33,7 @@ describe('assembleRule', () => {
     const text = assembleRule({ effect: 'forbid', action: 'remove_factor', notice });
     assert.deepEqual(engine.validateRules([{ id: 'x', text }]), { ok: true });
     assert.equal(readAnnotations(text).notice, notice);
-    assert.ok(!text.split('\n')[0]!.includes('\n'));
+    assert.ok(!text.split('\n')[0].includes('\n'));
   });
 
   it('escapes entity ids', () => {

@@ -28,8 +28,8 @@ describe('validateRules', () => {
     if (result.ok) return;
     assert.equal(result.errors.length, 1);
     const [err] = result.errors;
-    assert.equal(err!.rule_id, 'r1');
-    assert.deepEqual(err!.position, { offset: text.indexOf('};'), line: 2, column: 31 });
+    assert.equal(err.rule_id, 'r1');
+    assert.deepEqual(err.position, { offset: text.indexOf('};'), line: 2, column: 31 });
   });
 
   it('counts columns in characters when the text has non-ASCII characters', () => {
@@ -37,9 +37,9 @@ describe('validateRules', () => {
     const result = engine.validateRules([{ id: 'r1', text }]);
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.equal(result.errors[0]!.position?.offset, text.indexOf('context.nope'));
-    assert.equal(result.errors[0]!.position?.line, 2);
-    assert.match(result.errors[0]!.message, /nope/);
+    assert.equal(result.errors[0].position?.offset, text.indexOf('context.nope'));
+    assert.equal(result.errors[0].position?.line, 2);
+    assert.match(result.errors[0].message, /nope/);
   });
 
   it('reports schema errors per rule, deduplicated', () => {
@@ -67,8 +67,8 @@ describe('validateRules', () => {
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.equal(result.errors.length, 1);
-    assert.doesNotMatch(result.errors[0]!.message, /Tessera::Action/);
-    assert.equal(result.errors[0]!.position?.offset, text.indexOf('context.nope'));
+    assert.doesNotMatch(result.errors[0].message, /Tessera::Action/);
+    assert.equal(result.errors[0].position?.offset, text.indexOf('context.nope'));
   });
 
   it('validates a multi-statement text with statement indexes and positions in the whole text', () => {
@@ -101,7 +101,7 @@ describe('validateRules', () => {
     const result = engine.validatePolicySet(text);
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.equal(result.errors[0]!.position?.line, 2);
+    assert.equal(result.errors[0].position?.line, 2);
     assert.equal(engine.validatePolicySet('// nothing').ok, false);
   });
 

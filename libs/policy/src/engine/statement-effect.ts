@@ -27,7 +27,7 @@ export function effectKeywordOffset(text: string): number | undefined {
   let i = skipTrivia(text, 0);
   while (text[i] === '@') {
     i++;
-    while (i < text.length && /[A-Za-z0-9_]/.test(text[i]!)) i++;
+    while (i < text.length && /[A-Za-z0-9_]/.test(text[i])) i++;
     i = skipTrivia(text, i);
     if (text[i] === '(') {
       i = skipTrivia(text, i + 1);
@@ -42,7 +42,7 @@ export function effectKeywordOffset(text: string): number | undefined {
 
 function skipTrivia(text: string, i: number): number {
   for (;;) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
+    while (i < text.length && /\s/.test(text[i])) i++;
     if (text.startsWith('//', i)) {
       const eol = text.indexOf('\n', i);
       i = eol === -1 ? text.length : eol + 1;

@@ -22,7 +22,7 @@ export function splitStatements(text: string): SplitResult {
   const parts = answer.policies;
   const names = parts.map((_, i) => `policy${i}`).sort();
   const statements = new Array<string>(parts.length);
-  for (let k = 0; k < parts.length; k++) statements[Number(names[k]!.slice(6))] = parts[k]!;
+  for (let k = 0; k < parts.length; k++) statements[Number(names[k].slice(6))] = parts[k]!;
   return { ok: true, statements };
 }
 
@@ -74,7 +74,7 @@ export function annotationProblems(
   }
   if (annotations.translations && annotations.notice === undefined) {
     problems.push({
-      annotation: Object.keys(annotations.translations).map((l) => `notice_${l}`)[0]!,
+      annotation: Object.keys(annotations.translations).map((l) => `notice_${l}`)[0],
       message: 'A translated notice needs a default @notice("…") too.',
     });
   }

@@ -91,7 +91,7 @@ function parseErrorsByRule(set: CompiledPolicySet, fallback: string[]): string[]
   for (const [key, text] of Object.entries(set.policies)) {
     const answer = checkParsePolicySet({ staticPolicies: { [key]: text } });
     if (answer.type !== 'success') {
-      const rule = set.rules[set.indexByKey.get(key)!]!;
+      const rule = set.rules[set.indexByKey.get(key)!];
       out.push(`rule ${rule.id} does not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
     }
   }
