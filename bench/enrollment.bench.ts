@@ -251,7 +251,7 @@ async function main() {
   if (useSqlite) {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
     databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
   } else {
     const name = `tessera_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: PG_URL });

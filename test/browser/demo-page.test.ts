@@ -224,10 +224,10 @@ describe('demo page in Chromium with a virtual authenticator', { skip }, () => {
     };
     assert.equal(credentials.length, 1);
     assert.equal(credentials[0].isResidentCredential, false);
-    const rows = (await h.dataSource.query(
+    const rows = await h.dataSource.query<Array<{ attestation_format: string }>>(
       `SELECT attestation_format, method_type, user_verified FROM webauthn_credentials WHERE tenant_id = ? AND method_type = ?`,
       [DEMO_TENANT_ID, 'webauthn_fido'],
-    )) as Array<{ attestation_format: string }>;
+    );
     assert.equal(rows.length, 1);
     assert.equal(rows[0].attestation_format, 'packed');
   });

@@ -267,7 +267,7 @@ describe('bearer JWT authentication (HS256 secret and JWKS)', () => {
   it('JWKS outage: the last key set keeps verifying (stale, with a metric) until AUTH_JWKS_STALE_SECONDS, fetched at most once a minute', async () => {
     const clock = t.app.get(Clock);
     const verifier = t.app.get(JwtVerifierService);
-    const realNow = clock.now;
+    const realNow = clock.now.bind(clock);
     const base = Date.now();
     const at = (ms: number) => (clock.now = () => new Date(base + ms));
     // Tokens issued at the moved clock's time.

@@ -49,7 +49,7 @@ for (const dialect of await dialects()) {
         assert.equal(res.headers.get('access-control-allow-origin'), origin);
         const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/,\s*/);
         for (const h of ['authorization', 'x-tenant-id', 'content-type'])
-          assert.ok(allowed.includes(h), `${h} in ${allowed}`);
+          assert.ok(allowed.includes(h), `${h} in ${allowed.join(', ')}`);
         assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
         assert.equal(res.headers.get('access-control-allow-credentials'), null);
       }

@@ -365,7 +365,7 @@ for (const dialect of await dialects()) {
       assert.equal(foreign.status, 403);
 
       const clock = t.app.get(Clock);
-      const realNow = clock.now;
+      const realNow = clock.now.bind(clock);
       clock.now = () => new Date(Date.now() + 300_001);
       try {
         assert.equal((await mfa.begin(challenge)).status, 404);

@@ -387,7 +387,7 @@ describe('the OpenAPI document: a contract clients can build on', () => {
     const validation = await new Validator().validate(doc as never);
     assert.equal(validation.valid, true, JSON.stringify(validation.errors)?.slice(0, 2000));
     const { redoclyLint } = (await import(new URL('../../../scripts/openapi-document.mjs', import.meta.url).href)) as {
-      redoclyLint(file: string): { errors: number; warnings: number; report: string };
+      redoclyLint: (file: string) => { errors: number; warnings: number; report: string };
     };
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redocly-'));
     try {

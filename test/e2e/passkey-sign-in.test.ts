@@ -22,7 +22,6 @@ const CHALLENGES = '/v1/mfa/challenges';
 const STEP_UP = '/v1/users/me/mfa/challenges';
 const REGISTER = '/v1/users/me/mfa/webauthn/register';
 const COMPLETE_REGISTRATION = '/v1/users/me/mfa/webauthn/register/complete';
-const BEGIN = '/v1/auth/mfa/webauthn/begin';
 const COMPLETE = '/v1/auth/mfa/webauthn/complete';
 const PLATFORM = { 'X-API-Key': TEST_PLATFORM_KEY };
 const KEY_AAGUID = 'd4f1a3c7-2e6b-4a9d-8f05-7c3e1b9a2d64';

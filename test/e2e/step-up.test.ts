@@ -286,7 +286,7 @@ for (const dialect of await dialects()) {
 
       // The same with the injectable clock moved 301 s on.
       const clock = t.app.get(Clock);
-      const realNow = clock.now;
+      const realNow = clock.now.bind(clock);
       clock.now = () => new Date(Date.now() + 301_000);
       try {
         assertStepUpRequired(await t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: fresh }));
@@ -303,7 +303,7 @@ for (const dialect of await dialects()) {
         t.request('POST', '/v1/users/me/mfa/backup-codes', { headers: { ...plain, 'X-MFA-Token': mfaToken } });
 
       const clock = t.app.get(Clock);
-      const realNow = clock.now;
+      const realNow = clock.now.bind(clock);
       clock.now = () => new Date(Date.now() + 301_000);
       try {
         assertStepUpRequired(await regenerate(token));

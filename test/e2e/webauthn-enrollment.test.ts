@@ -285,7 +285,7 @@ for (const dialect of await dialects()) {
       const opts = await begin(tenant.id, user);
       const credential = new SoftAuthenticator().createCredential(opts.body.options, { origin: TEST_ORIGIN });
       const clock = t.app.get(Clock);
-      const realNow = clock.now;
+      const realNow = clock.now.bind(clock);
       clock.now = () => new Date(Date.now() + 300_001);
       try {
         const res = await complete(tenant.id, user, { credential, device_name: 'k', method_type: 'webauthn_passkey' });

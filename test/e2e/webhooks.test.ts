@@ -12,7 +12,7 @@ import {
   type ScratchDatabase,
   type TestApp,
 } from '../support/test-app.js';
-import { MfaFlows, type Tenant } from '../support/mfa-flows.js';
+import type { Tenant } from '../support/mfa-flows.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** Local receivers on 127.0.0.1 need private networks allowed; a fast poll and an immediate first retry keep the suite quick. */
@@ -86,7 +86,6 @@ async function injectOutboxFault(ds: DataSource, dialect: Dialect, user: string)
 for (const dialect of await dialects()) {
   describe(`Webhooks (${dialect})`, () => {
     let t: TestApp;
-    let flows: MfaFlows;
     let acme: Tenant;
     let globex: Tenant;
     const receiver = new WebhookReceiver();
@@ -94,7 +93,6 @@ for (const dialect of await dialects()) {
     before(async () => {
       await receiver.start();
       t = await startTestApp(dialect, FAST);
-      flows = new MfaFlows(t);
       acme = await t.createTenant({ name: 'Acme' });
       globex = await t.createTenant({ name: 'Globex' });
     });

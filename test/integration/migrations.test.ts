@@ -53,7 +53,7 @@ for (const dialect of await integrationDialects()) {
       assert.deepEqual(await s.ds.runMigrations({ transaction: 'each' }), [], 'running again does nothing');
     });
 
-    it('every tenant-owned table has tenant_id NOT NULL, led indexes and a foreign key to tenants', async () => {
+    it('every tenant-owned table has tenant_id NOT NULL, led indexes and a foreign key to tenants', () => {
       for (const meta of s.ds.entityMetadatas) {
         const tenantColumn = meta.columns.find((c) => c.databaseName === 'tenant_id');
         if (meta.tableName === 'tenants') continue;

@@ -134,6 +134,7 @@ describe('reliability on PostgreSQL', { skip: !pgUp && 'PostgreSQL is not reacha
         statuses.push(last.status);
       }
       assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+      assert.ok(last);
       assert.equal(last.body.code, 'rate_limited');
       const retryAfter = Number(last.headers.get('retry-after'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));

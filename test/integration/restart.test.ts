@@ -117,7 +117,7 @@ for (const dialect of targets) {
             signal: AbortSignal.timeout(20_000),
           }).then(
             async (res) => ({ user: u, status: res.status, body: (await res.json()) as { codes?: string[] } }),
-            () => ({ user: u, status: 0, body: {} }),
+            (): { user: typeof u; status: number; body: { codes?: string[] } } => ({ user: u, status: 0, body: {} }),
           ),
         );
         await new Promise((r) => setTimeout(r, 15));

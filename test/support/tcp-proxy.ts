@@ -38,7 +38,10 @@ export class TcpProxy {
 
   /** Resets every open connection and stops listening. */
   async cut(): Promise<void> {
-    for (const s of this.sockets) s.resetAndDestroy?.() ?? s.destroy();
+    for (const s of this.sockets) {
+      if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
+      else s.destroy();
+    }
     this.sockets.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;

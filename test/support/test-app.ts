@@ -26,7 +26,7 @@ export async function scratchDatabase(dialect: Dialect): Promise<ScratchDatabase
     const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
     return {
       url: `sqlite:${join(dir, 'test.sqlite')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
     };
   }
   const name = `tessera_t_${randomBytes(6).toString('hex')}`;
@@ -149,7 +149,7 @@ export async function startTestApp(
     }
     const res = await fetch(baseUrl + path, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

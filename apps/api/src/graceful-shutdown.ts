@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
@@ -18,7 +19,7 @@ export function handleShutdownSignals(
     const started = performance.now();
     logger.info({ signal }, 'shutdown started');
     try {
-      const server = app.getHttpServer() as import('node:http').Server;
+      const server = app.getHttpServer() as Server;
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       await app.close();
       logger.info({ signal, duration_ms: Math.round(performance.now() - started) }, 'shutdown complete');

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
     throw err;
@@ -28,9 +28,9 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // A schema behind the code is an operator's next step, not a crash: exit 3 with the command to run.
   if (err instanceof PendingMigrationsError) {
-    console.error(`Tessera did not start: ${err.message}`);
+    process.stderr.write(`Tessera did not start: ${err.message}\n`);
     process.exit(err.exitCode);
   }
-  console.error('Tessera failed to start:', err instanceof Error ? err.message : err);
+  process.stderr.write(`Tessera failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

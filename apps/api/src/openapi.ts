@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
@@ -83,7 +84,7 @@ export function mountOpenApi(
   SwaggerModule.setup('docs', app, document, { raw: false, ui: true, customSiteTitle: 'Tessera API reference' });
   if (!config.publicUrl) {
     // Without PUBLIC_URL the server is the address actually bound (PORT=0 picks one at listen time).
-    const server = app.getHttpServer() as import('node:http').Server;
+    const server = app.getHttpServer() as Server;
     server.once('listening', () => {
       const address = server.address() as AddressInfo | null;
       if (address && typeof address === 'object' && document.servers?.[0])

@@ -153,7 +153,7 @@ function showStatus(text) {
 function showError(err) {
   let message;
   let notices = [];
-  let meta = '';
+  let meta;
   if (err instanceof ApiFailure && err.code === 'ceremony_failed') {
     // The browser's side of a WebAuthn ceremony: the SDK names the error and @simplewebauthn's reason.
     const { name, reason } = err.details ?? {};

@@ -85,7 +85,7 @@ export function ApiErrorResponses(...codes: (ErrorCode | ErrorDoc)[]): ClassDeco
     }
     const prototype = (target as { prototype: Record<string, unknown> }).prototype;
     for (const name of Object.getOwnPropertyNames(prototype)) {
-      const handler = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+      const handler: unknown = Object.getOwnPropertyDescriptor(prototype, name)?.value;
       if (name !== 'constructor' && typeof handler === 'function' && Reflect.hasMetadata(METHOD_METADATA, handler))
         documentErrors(handler as Handler, codes);
     }

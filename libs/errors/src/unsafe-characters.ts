@@ -2,6 +2,7 @@ import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { validationFailed } from './api-error.js';
 
 /** U+0000, or a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this rejects
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const UNSAFE_CHARACTERS_REASON = 'must not contain U+0000 or unpaired surrogates';

@@ -110,13 +110,14 @@ export class Metrics {
   constructor(collectProcessMetrics = true) {
     if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
     this.rateLimitMemoryFallback.set(0);
-    const metrics = this;
+    const fidoMetadata = () => this.fidoMetadata();
+    const databasePool = () => this.databasePool();
     new Gauge({
       name: 'tessera_fido_metadata_blob_age_seconds',
       help: 'Seconds since the FIDO metadata BLOB in use was verified and loaded (no sample without a BLOB)',
       registers: [this.registry],
       collect() {
-        const { loadedAt } = metrics.fidoMetadata();
+        const { loadedAt } = fidoMetadata();
         this.reset();
         if (loadedAt) this.set((Date.now() - loadedAt.getTime()) / 1000);
       },
@@ -127,7 +128,7 @@ export class Metrics {
       labelNames: ['outcome'] as const,
       registers: [this.registry],
       collect() {
-        const { lastRefresh } = metrics.fidoMetadata();
+        const { lastRefresh } = fidoMetadata();
         for (const outcome of FIDO_REFRESH_OUTCOMES) this.set({ outcome }, outcome === lastRefresh ? 1 : 0);
       },
     });
@@ -136,7 +137,7 @@ export class Metrics {
       help: 'Database pool connections checked out by queries (PostgreSQL; no sample on SQLite)',
       registers: [this.registry],
       collect() {
-        const pool = metrics.databasePool();
+        const pool = databasePool();
         this.reset();
         if (pool) this.set(pool.inUse);
       },
@@ -146,7 +147,7 @@ export class Metrics {
       help: 'Queries waiting for a free database pool connection (PostgreSQL; no sample on SQLite)',
       registers: [this.registry],
       collect() {
-        const pool = metrics.databasePool();
+        const pool = databasePool();
         this.reset();
         if (pool) this.set(pool.waiting);
       },

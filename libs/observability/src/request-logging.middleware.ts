@@ -39,7 +39,7 @@ export function requestLogging(logger: PinoLogger, metrics: Metrics) {
     route: routeOf(req as Request),
     status: res.statusCode,
     duration_ms: responseTime,
-    error_code: (res as Response).locals?.errorCode,
+    error_code: (res as Response).locals?.errorCode as string | undefined,
   });
   const http = pinoHttp({
     logger,

@@ -13,7 +13,7 @@ export async function pendingMigrations(ds: DataSource): Promise<string[]> {
     const table = ds.options.migrationsTableName ?? 'migrations';
     const done = new Set<string>();
     if (await runner.hasTable(table)) {
-      const rows: { name: string }[] = await runner.query(`SELECT name FROM ${table}`);
+      const rows = (await runner.query(`SELECT name FROM ${table}`)) as { name: string }[];
       for (const row of rows) done.add(row.name);
     }
     return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !done.has(name));

@@ -26,7 +26,7 @@ export async function withUserFactorLock<T>(
     });
   }
   let queues = queuesByDatabase.get(dataSource);
-  if (!queues) queuesByDatabase.set(dataSource, (queues = new Map()));
+  if (!queues) queuesByDatabase.set(dataSource, (queues = new Map<string, Promise<unknown>>()));
   const previous = queues.get(key) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => dataSource.transaction(work));
   queues.set(key, run);

@@ -10,7 +10,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.sweeper.unref();
   }
 
-  async increment(key: string, windowMs: number): Promise<WindowCount> {
+  // The store interface is asynchronous (Redis); this one answers at once.
+  increment(key: string, windowMs: number): Promise<WindowCount> {
     const now = this.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
@@ -18,22 +19,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.windows.set(key, w);
     }
     w.count += 1;
-    return { count: w.count, resetInMs: w.resetAt - now };
+    return Promise.resolve({ count: w.count, resetInMs: w.resetAt - now });
   }
 
-  async peek(key: string, windowMs: number): Promise<WindowCount> {
+  peek(key: string, windowMs: number): Promise<WindowCount> {
     const now = this.now();
     const w = this.windows.get(key);
-    if (!w || w.resetAt <= now) return { count: 0, resetInMs: windowMs };
-    return { count: w.count, resetInMs: w.resetAt - now };
+    if (!w || w.resetAt <= now) return Promise.resolve({ count: 0, resetInMs: windowMs });
+    return Promise.resolve({ count: w.count, resetInMs: w.resetAt - now });
   }
 
-  async reset(key: string): Promise<void> {
+  reset(key: string): Promise<void> {
     this.windows.delete(key);
+    return Promise.resolve();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     clearInterval(this.sweeper);
+    return Promise.resolve();
   }
 
   private sweep(): void {

@@ -43,7 +43,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.redis.del(this.prefix + key);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.redis.disconnect();
+    return Promise.resolve();
   }
 }

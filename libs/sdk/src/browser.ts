@@ -4,8 +4,7 @@
 // from the OpenAPI document's WebAuthn schemas.
 import { startAuthentication, startRegistration, WebAuthnError } from '@simplewebauthn/browser';
 import type { Schemas, TesseraClient } from './client.js';
-import { errorMessage, errorName, failed, outcomeOf, type TesseraError } from './outcome.js';
-import type { Outcome } from './outcome.js';
+import { errorMessage, errorName, failed, outcomeOf, type Outcome, type TesseraError } from './outcome.js';
 
 export type WebAuthnMethodType = Schemas['RegistrationCompletion']['method_type'];
 

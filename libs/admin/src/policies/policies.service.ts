@@ -6,8 +6,10 @@ import { PolicyEntity, PolicyRuleEntity, TenantEntity, TenantScopedRepository, n
 import { AuditService } from '#audit';
 import { decodeCursor, toPage, type Page } from '#pagination';
 import { TenantsService } from '#tenancy';
-import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
 import {
+  PolicyService,
+  adminAuthorization,
+  type AdminCaller,
   readAnnotations,
   statementEffect,
   type PolicyAction,
