@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { Public } from '#auth';
+import { Public, type TesseraRequest } from '#auth';
 import { ApiError, ApiErrorResponses } from '#errors';
 import { TenantsService } from './tenants.service.js';
 import { RelatedOriginsDto } from './tenants.dto.js';
@@ -30,7 +29,7 @@ export class RelatedOriginsController {
   })
   @ApiOkResponse({ type: RelatedOriginsDto })
   @ApiErrorResponses('not_found')
-  async relatedOrigins(@Req() req: Request): Promise<RelatedOriginsDto> {
+  async relatedOrigins(@Req() req: TesseraRequest): Promise<RelatedOriginsDto> {
     const origins = await this.tenants.relatedOrigins(req.hostname ?? '');
     if (!origins) throw new ApiError('not_found', 'No relying party is served at this host.');
     return { origins };

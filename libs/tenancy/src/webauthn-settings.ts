@@ -75,6 +75,19 @@ const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([
 export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'webauthn'): FieldError[] {
   const errors: FieldError[] = [];
   const rpId = input.rp_id.toLowerCase();
+  checkRpId(rpId, path, errors);
+  checkOrigins(input.origins, rpId, path, errors);
+  checkRelatedOrigins(input.related_origins ?? [], rpId, path, errors);
+  checkTopOrigins(input.allowed_top_origins ?? [], path, errors);
+  // Label counting needs well-formed origins: only once everything above holds.
+  if (errors.length === 0) checkRelatedOriginLabels(input, path, errors);
+  checkCeremonyOptions(input, path, errors);
+  return errors;
+}
+
+type Problems = FieldError[];
+
+function checkRpId(rpId: string, path: string, errors: Problems): void {
   if (!HOST_RE.test(rpId) || /^\d+(\.\d+){3}$/.test(rpId)) {
     errors.push({ field: `${path}.rp_id`, reason: 'must be a domain name (not an IP address or URL)' });
   } else if (rpId !== 'localhost' && !registrableDomain(rpId)) {
@@ -83,28 +96,34 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
       reason: 'must be a registrable domain or a subdomain of one, not a public suffix',
     });
   }
-  input.origins.forEach((origin, i) => {
+}
+
+function checkOrigins(origins: string[], rpId: string, path: string, errors: Problems): void {
+  origins.forEach((origin, i) => {
+    const field = `${path}.origins[${i}]`;
     if (isAndroidOrigin(origin)) {
       if (!ANDROID_ORIGIN.test(origin)) {
         errors.push({
-          field: `${path}.origins[${i}]`,
+          field,
           reason:
             'an Android app origin must be android:apk-key-hash: and the base64url SHA-256 of the signing certificate (43 characters, no padding)',
         });
       }
       return;
     }
-    const url = parseOrigin(origin, `${path}.origins[${i}]`, errors);
+    const url = parseOrigin(origin, field, errors);
     if (!url) return;
-    const localhost = url.hostname === 'localhost';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && localhost)) {
-      errors.push({ field: `${path}.origins[${i}]`, reason: 'must use https (http is allowed only for localhost)' });
+    if (!secureOrLocalhost(url)) {
+      errors.push({ field, reason: 'must use https (http is allowed only for localhost)' });
     }
     if (!sameSite(url.hostname, rpId)) {
-      errors.push({ field: `${path}.origins[${i}]`, reason: `host must be ${rpId} or a subdomain of it` });
+      errors.push({ field, reason: `host must be ${rpId} or a subdomain of it` });
     }
   });
-  (input.related_origins ?? []).forEach((origin, i) => {
+}
+
+function checkRelatedOrigins(origins: string[], rpId: string, path: string, errors: Problems): void {
+  origins.forEach((origin, i) => {
     const field = `${path}.related_origins[${i}]`;
     const url = parseOrigin(origin, field, errors);
     if (!url) return;
@@ -113,57 +132,61 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
     else if (!registrableDomain(url.hostname))
       errors.push({ field, reason: 'host must be a domain name under a registrable domain' });
   });
-  (input.allowed_top_origins ?? []).forEach((origin, i) => {
-    // Validated like origins, on any site: the page that embeds the ceremony is another site's.
+}
+
+/** Validated like origins, on any site: the page that embeds the ceremony is another site's. */
+function checkTopOrigins(origins: string[], path: string, errors: Problems): void {
+  origins.forEach((origin, i) => {
     const field = `${path}.allowed_top_origins[${i}]`;
     const url = parseOrigin(origin, field, errors);
-    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost')) {
+    if (url && !secureOrLocalhost(url)) {
       errors.push({ field, reason: 'must use https (http is allowed only for localhost)' });
     }
   });
-  if (errors.length === 0 && input.related_origins?.length) {
-    const labels = labelsOf([...webOrigins(input.origins), ...input.related_origins]);
-    if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
-      errors.push({
-        field: `${path}.related_origins`,
-        reason: `origins may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels (got ${labels.size}: ${[...labels].join(', ')}); browsers ignore the rest`,
-      });
-    }
+}
+
+function checkRelatedOriginLabels(input: WebAuthnSettingsInput, path: string, errors: Problems): void {
+  if (!input.related_origins?.length) return;
+  const labels = labelsOf([...webOrigins(input.origins), ...input.related_origins]);
+  if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
+    errors.push({
+      field: `${path}.related_origins`,
+      reason: `origins may span at most ${MAX_RELATED_ORIGIN_LABELS} registrable-domain labels (got ${labels.size}: ${[...labels].join(', ')}); browsers ignore the rest`,
+    });
   }
-  if (
-    input.timeout_ms !== undefined &&
-    (!Number.isInteger(input.timeout_ms) || input.timeout_ms < MIN_TIMEOUT_MS || input.timeout_ms > MAX_TIMEOUT_MS)
-  ) {
+}
+
+function checkCeremonyOptions(input: WebAuthnSettingsInput, path: string, errors: Problems): void {
+  if (input.timeout_ms !== undefined && !integerWithin(input.timeout_ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)) {
     errors.push({
       field: `${path}.timeout_ms`,
       reason: `must be an integer from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS} milliseconds`,
     });
   }
-  if (input.algorithms !== undefined) {
-    const known = new Set<number>(WEBAUTHN_ALGORITHMS);
-    if (
-      input.algorithms.length === 0 ||
-      new Set(input.algorithms).size !== input.algorithms.length ||
-      !input.algorithms.every((a) => known.has(a))
-    ) {
-      errors.push({
-        field: `${path}.algorithms`,
-        reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one`,
-      });
-    }
+  if (input.algorithms !== undefined && !distinctAmong(input.algorithms, WEBAUTHN_ALGORITHMS, 1)) {
+    errors.push({
+      field: `${path}.algorithms`,
+      reason: `must be distinct COSE algorithm ids among ${WEBAUTHN_ALGORITHMS.join(', ')} (ES256, EdDSA, RS256), at least one`,
+    });
   }
   const maxAge = input.step_up_max_age_seconds;
-  if (
-    maxAge !== undefined &&
-    (!Number.isInteger(maxAge) || maxAge < MIN_STEP_UP_MAX_AGE_SECONDS || maxAge > MAX_STEP_UP_MAX_AGE_SECONDS)
-  ) {
+  if (maxAge !== undefined && !integerWithin(maxAge, MIN_STEP_UP_MAX_AGE_SECONDS, MAX_STEP_UP_MAX_AGE_SECONDS)) {
     errors.push({
       field: `${path}.step_up_max_age_seconds`,
       reason: `must be an integer from ${MIN_STEP_UP_MAX_AGE_SECONDS} to ${MAX_STEP_UP_MAX_AGE_SECONDS} seconds`,
     });
   }
-  for (const method of Object.keys(input.attestation ?? {})) {
-    const value = (input.attestation as Record<string, unknown>)[method];
+  checkAttestation(input.attestation, path, errors);
+  if (input.hints_passkey !== undefined && !distinctAmong(input.hints_passkey, PASSKEY_HINTS, 0)) {
+    errors.push({
+      field: `${path}.hints_passkey`,
+      reason: `must be distinct values among ${PASSKEY_HINTS.join(', ')}`,
+    });
+  }
+}
+
+function checkAttestation(attestation: WebAuthnSettingsInput['attestation'], path: string, errors: Problems): void {
+  for (const [method, value] of Object.entries((attestation ?? {}) as Record<string, unknown>)) {
     if (!(method in DEFAULT_ATTESTATION))
       errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
     else if (!(ATTESTATION_CONVEYANCES as readonly unknown[]).includes(value))
@@ -172,19 +195,19 @@ export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'w
         reason: `must be one of ${ATTESTATION_CONVEYANCES.join(', ')}`,
       });
   }
-  if (input.hints_passkey !== undefined) {
-    const known = new Set<string>(PASSKEY_HINTS);
-    if (
-      new Set(input.hints_passkey).size !== input.hints_passkey.length ||
-      !input.hints_passkey.every((h) => known.has(h))
-    ) {
-      errors.push({
-        field: `${path}.hints_passkey`,
-        reason: `must be distinct values among ${PASSKEY_HINTS.join(', ')}`,
-      });
-    }
-  }
-  return errors;
+}
+
+function secureOrLocalhost(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost');
+}
+
+function integerWithin(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Each value once, every value known, and at least `min` of them. */
+function distinctAmong<T>(values: readonly T[], known: readonly T[], min: number): boolean {
+  return values.length >= min && new Set(values).size === values.length && values.every((v) => known.includes(v));
 }
 
 export function normalizeOrigins(origins: string[]): string[] {
