@@ -52,7 +52,8 @@ export function EnvBoolean(): PropertyDecorator {
 
 /**
  * A check class-validator has no decorator for: `problem` tells what is wrong with a value that
- * is set (and of the type the earlier checks ensured), or undefined when nothing is.
+ * is set, or undefined when nothing is. The value is of the type the variable's earlier checks
+ * ensured: validation stops at a variable's first problem (environmentProblems).
  */
 export function Check<T>(name: string, problem: (value: T, property: string) => string | undefined): PropertyDecorator {
   return ValidateBy({
