@@ -104,6 +104,16 @@ export function EnvTrustProxy(): PropertyDecorator {
   );
 }
 
+/** A secret at least `min` long, in UTF-8 bytes or in characters (UTF-16 code units). */
+export function EnvSecret(min: number, unit: 'bytes' | 'characters', why = ''): PropertyDecorator {
+  const size = (secret: string) => (unit === 'bytes' ? Buffer.byteLength(secret) : secret.length);
+  return EnvString(
+    Check('isLongEnough', (secret: string, property) =>
+      size(secret) >= min ? undefined : `${property} must be at least ${min} ${unit}${why}`,
+    ),
+  );
+}
+
 /** A 32-byte key (AES-256), as 64 hex characters or base64. */
 export function EnvKey32(): PropertyDecorator {
   return EnvParsed(

@@ -1,13 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import {
-  IsByteLength,
-  IsIn,
-  Matches,
-  MinLength,
-  ValidateIf,
-  validateSync,
-  type ValidationError,
-} from 'class-validator';
+import { IsIn, Matches, ValidateIf, validateSync, type ValidationError } from 'class-validator';
 import { EnvBoolean, EnvInteger, EnvString } from './environment.decorators.js';
 import {
   CLAIM_NAME,
@@ -17,6 +9,7 @@ import {
   EnvDatabaseUrl,
   EnvKey32,
   EnvPem,
+  EnvSecret,
   EnvSecureUrl,
   EnvTrustProxy,
   type CorsOrigin,
@@ -59,9 +52,7 @@ export class Environment {
   @EnvBoolean()
   MIGRATE_ON_START?: boolean;
 
-  @EnvString(
-    IsByteLength(32, undefined, { message: 'AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)' }),
-  )
+  @EnvSecret(32, 'bytes', ' (HS256 needs a 256-bit key)')
   AUTH_JWT_SECRET?: string;
   @EnvSecureUrl()
   AUTH_JWKS_URL?: URL;
@@ -82,7 +73,7 @@ export class Environment {
   @EnvClaimList()
   AUTH_DISPLAY_NAME_CLAIM = ['name'];
 
-  @EnvString(MinLength(24, { message: 'PLATFORM_API_KEY must be at least 24 characters' }))
+  @EnvSecret(24, 'characters')
   PLATFORM_API_KEY?: string;
   @EnvString(Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' }))
   REDIS_URL?: string;
