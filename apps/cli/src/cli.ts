@@ -47,38 +47,60 @@ function commandUsage(command: CliCommand): string {
 
 /** Runs one CLI invocation and resolves to its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const invocation = parseInvocation(argv, io);
+  if ('exitCode' in invocation) return invocation.exitCode;
+  const { command, args } = invocation;
+  const session = openSession(io);
+  try {
+    return (await command.run(args, session.ctx)) ?? 0;
+  } catch (err) {
+    return report(err, command, io);
+  } finally {
+    await session.close();
+  }
+}
+
+type CommandArgs = Parameters<CliCommand['run']>[0];
+
+/**
+ * The command named by `argv` with its parsed arguments, or the exit code of an invocation that
+ * ends before any command runs: help, an unknown command, bad options.
+ */
+function parseInvocation(argv: string[], io: CliIo): { command: CliCommand; args: CommandArgs } | { exitCode: number } {
   if (argv.length === 0) {
     io.stderr(`${usage()}\n`);
-    return EXIT_USAGE;
+    return { exitCode: EXIT_USAGE };
   }
   if (['help', '--help', '-h'].includes(argv[0])) {
     io.stdout(`${usage()}\n`);
-    return 0;
+    return { exitCode: 0 };
   }
   const found = findCommand(argv);
   if (!found) {
     io.stderr(`Unknown command: ${argv.slice(0, 2).join(' ')}\n\n${usage()}\n`);
-    return EXIT_USAGE;
+    return { exitCode: EXIT_USAGE };
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(`${commandUsage(command)}\n`);
-    return 0;
+    return { exitCode: 0 };
   }
-
-  let parsed;
   try {
-    parsed = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       options: command.options ?? {},
       allowPositionals: command.positionals ?? false,
       strict: true,
     });
+    return { command, args: { values: parsed.values, positionals: parsed.positionals } };
   } catch (err) {
     io.stderr(`${(err as Error).message}\n\n${commandUsage(command)}\n`);
-    return EXIT_USAGE;
+    return { exitCode: EXIT_USAGE };
   }
+}
 
+/** What a command is given (configuration and database, each opened on first use), and its closing. */
+function openSession(io: CliIo): { ctx: CliContext; close(): Promise<void> } {
   let config: AppConfig | undefined;
   let dataSource: DataSource | undefined;
   const ctx: CliContext = {
@@ -98,14 +120,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     out: (line) => io.stdout(`${line}\n`),
     note: (line) => io.stderr(`${line}\n`),
   };
-
-  try {
-    return (await command.run({ values: parsed.values, positionals: parsed.positionals }, ctx)) ?? 0;
-  } catch (err) {
-    return report(err, command, io);
-  } finally {
+  const close = async () => {
     if (dataSource?.isInitialized) await dataSource.destroy();
-  }
+  };
+  return { ctx, close };
 }
 
 function report(err: unknown, command: CliCommand, io: CliIo): number {

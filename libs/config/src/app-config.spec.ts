@@ -211,6 +211,74 @@ describe('loadConfig', () => {
     }
   });
 
+  it('names every variable that is wrong, each once, and every bad CORS_ORIGINS entry', () => {
+    const wrong: Record<string, string> = {
+      NODE_ENV: 'staging',
+      PORT: 'x',
+      METRICS_PORT: '70000',
+      PUBLIC_URL: 'ftp://mfa.example.com',
+      DATABASE_URL: 'mysql://x@y/z',
+      MIGRATE_ON_START: 'sometimes',
+      AUTH_JWT_SECRET: 'short',
+      AUTH_JWKS_URL: 'http://idp.example.com/jwks',
+      AUTH_TENANT_CLAIM: 'tenant id',
+      AUTH_CLOCK_TOLERANCE_SECONDS: '61',
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: '10',
+      AUTH_JWKS_STALE_SECONDS: '-1',
+      AUTH_USER_NAME_CLAIM: 'upn, user name',
+      AUTH_DISPLAY_NAME_CLAIM: 'a,b,c,d,e,f',
+      PLATFORM_API_KEY: 'short',
+      REDIS_URL: 'http://127.0.0.1:6379',
+      CORS_ORIGINS: 'a.example.com, https://ok.example.com, https://b.example.com/app',
+      LOG_LEVEL: 'loud',
+      DEMO_TENANT: 'maybe',
+      TRUST_PROXY: 'x;y',
+      RATE_LIMIT_ENROLL_PER_MINUTE: 'x',
+      RATE_LIMIT_MFA_FAILURES: '1.5',
+      RATE_LIMIT_IP_PER_MINUTE: '10000001',
+      MFA_ENCRYPTION_KEY: 'ab'.repeat(31),
+      MFA_TOKEN_PRIVATE_KEY: 'not a pem',
+      MFA_TOKEN_PREVIOUS_PUBLIC_KEY: 'not a pem',
+      MFA_TOKEN_TTL_SECONDS: '29',
+      PURGE_INTERVAL_SECONDS: '0',
+      POLICY_CACHE_TENANTS: '0',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'maybe',
+      WEBHOOK_FIRST_RETRY_SECONDS: '11',
+      WEBHOOK_POLL_INTERVAL_MS: '49',
+      WEBHOOK_DISPATCHER: 'maybe',
+      FIDO_MDS_FILE: 'missing.jwt',
+      FIDO_MDS_URL: 'http://mds.example.com/',
+      FIDO_MDS_REFRESH_SECONDS: '59',
+      FIDO_MDS_ROOT_CERT: 'missing.pem',
+      ATTESTATION_CRL_FETCH: 'maybe',
+    };
+    const problems = problemsOf(wrong);
+    for (const name of Object.keys(wrong).filter((n) => n !== 'CORS_ORIGINS')) {
+      const named = problems.filter((p) => p.startsWith(`${name} `));
+      assert.equal(named.length, 1, `${name}: ${JSON.stringify(named)}`);
+    }
+    assert.ok(problems.includes('PORT must be an integer between 0 and 65535 (got "x")'));
+    assert.ok(
+      problems.includes(
+        'AUTH_USER_NAME_CLAIM must be up to 5 comma-separated claim names of letters, digits and _.:/- (got "upn, user name")',
+      ),
+      'a list is quoted as written',
+    );
+    assert.deepEqual(
+      problems.filter((p) => p.startsWith('CORS_ORIGINS')),
+      [
+        'CORS_ORIGINS entry "a.example.com" is not a URL',
+        'CORS_ORIGINS entry "https://b.example.com/app" must be a bare origin like https://app.example.com',
+      ],
+    );
+    assert.equal(problems.length, Object.keys(wrong).length + 1);
+  });
+
+  it('reads only the variables it declares, and DEMO_TENANT not at all in production', () => {
+    assert.equal(loadConfig({ HOME: '/root', toString: 'x', PORT_X: 'y' }, CWD).port, 3000);
+    assert.equal(loadConfig({ ...PROD_BASE, DEMO_TENANT: 'maybe' }, CWD).demoTenant, false);
+  });
+
   it('production refuses to start without explicit auth settings', () => {
     const { AUTH_JWT_SECRET: _drop, ...withoutAuth } = PROD_BASE;
     const problems = problemsOf(withoutAuth);

@@ -6,7 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource, LessThanOrEqual } from 'typeorm';
+import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { APP_CONFIG, Clock, type AppConfig } from '#config';
 import { AuditService } from '#audit';
 import { MFA_ENCRYPTION_KEY } from '#mfa';
@@ -32,6 +32,9 @@ const IN_FLIGHT_HOLD_MS = 60_000;
 const OUTBOX_BATCH = 100;
 const DELIVERY_BATCH = 32;
 const CONCURRENCY = 8;
+
+/** What every attempt records on its delivery, whatever the outcome. */
+type AttemptRecord = { attempts: number; lastAttemptAt: Date; lastResponseCode: number | null };
 
 /**
  * Delivers the outbox. Every node runs this loop, but only the holder of the lease works, so a
@@ -189,68 +192,107 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.record(delivery, endpoint, outcome);
   }
 
+  /** Records an attempt's outcome: the delivery's new state, and the endpoint's failing streak. */
   private async record(
     delivery: WebhookDeliveryEntity,
     endpoint: WebhookEndpointEntity,
     outcome: SendOutcome,
   ): Promise<void> {
-    const tenantId = delivery.tenantId;
     const now = this.clock.now();
-    const attempts = delivery.attempts + 1;
-    const common = { attempts, lastAttemptAt: now, lastResponseCode: outcome.status ?? null };
-    if (outcome.ok) {
-      await this.dataSource.transaction(async (m) => {
-        await this.deliveries
-          .withManager(m)
-          .update(
-            tenantId,
-            { id: delivery.id },
-            { ...common, status: 'succeeded', lastError: null, nextAttemptAt: null },
-          );
-        if (endpoint.failingSince)
-          await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince: null });
-      });
-      return;
-    }
-    const retryAt = nextAttemptAt(attempts, delivery.createdAt, now, this.config.webhooks.firstRetrySeconds * 1000);
+    const attempt: AttemptRecord = {
+      attempts: delivery.attempts + 1,
+      lastAttemptAt: now,
+      lastResponseCode: outcome.status ?? null,
+    };
+    if (outcome.ok) await this.recordSuccess(delivery, endpoint, attempt);
+    else await this.recordFailure(delivery, endpoint, attempt, outcome.error);
+  }
+
+  /** The delivery is done, and the endpoint no longer failing. */
+  private async recordSuccess(
+    delivery: WebhookDeliveryEntity,
+    endpoint: WebhookEndpointEntity,
+    attempt: AttemptRecord,
+  ): Promise<void> {
+    const tenantId = delivery.tenantId;
+    await this.dataSource.transaction(async (m) => {
+      await this.deliveries
+        .withManager(m)
+        .update(
+          tenantId,
+          { id: delivery.id },
+          { ...attempt, status: 'succeeded', lastError: null, nextAttemptAt: null },
+        );
+      if (endpoint.failingSince)
+        await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince: null });
+    });
+  }
+
+  /** A retry is scheduled (or the delivery given up), and an endpoint failing for too long disabled. */
+  private async recordFailure(
+    delivery: WebhookDeliveryEntity,
+    endpoint: WebhookEndpointEntity,
+    attempt: AttemptRecord,
+    error: string,
+  ): Promise<void> {
+    const tenantId = delivery.tenantId;
+    const now = attempt.lastAttemptAt;
+    const retryAt = nextAttemptAt(
+      attempt.attempts,
+      delivery.createdAt,
+      now,
+      this.config.webhooks.firstRetrySeconds * 1000,
+    );
     const failingSince = endpoint.failingSince ?? now;
     const disable = now.getTime() - failingSince.getTime() >= ENDPOINT_FAILURE_DISABLE_MS;
     await this.dataSource.transaction(async (m) => {
-      const deliveries = this.deliveries.withManager(m);
-      const endpoints = this.endpoints.withManager(m);
-      await deliveries.update(
-        tenantId,
-        { id: delivery.id },
-        { ...common, lastError: outcome.error, status: retryAt ? 'pending' : 'failed', nextAttemptAt: retryAt },
-      );
-      if (!disable) {
-        if (!endpoint.failingSince) await endpoints.update(tenantId, { id: endpoint.id }, { failingSince });
-        return;
-      }
-      // Failing for days: stop, say so in the audit log (and to other endpoints), give up its queue.
-      const disabled = await endpoints.update(
+      await this.deliveries
+        .withManager(m)
+        .update(
+          tenantId,
+          { id: delivery.id },
+          { ...attempt, lastError: error, status: retryAt ? 'pending' : 'failed', nextAttemptAt: retryAt },
+        );
+      if (disable) await this.disableFailingEndpoint(m, endpoint, failingSince, now);
+      else if (!endpoint.failingSince)
+        await this.endpoints.withManager(m).update(tenantId, { id: endpoint.id }, { failingSince });
+    });
+  }
+
+  /** Failing for days: stop, say so in the audit log (and to other endpoints), give up its queue. */
+  private async disableFailingEndpoint(
+    m: EntityManager,
+    endpoint: WebhookEndpointEntity,
+    failingSince: Date,
+    now: Date,
+  ): Promise<void> {
+    const tenantId = endpoint.tenantId;
+    const disabled = await this.endpoints
+      .withManager(m)
+      .update(
         tenantId,
         { id: endpoint.id, enabled: true },
         { enabled: false, disabledReason: 'failing', updatedAt: now },
       );
-      if (disabled !== 1) return;
-      await deliveries.update(
+    if (disabled !== 1) return;
+    await this.deliveries
+      .withManager(m)
+      .update(
         tenantId,
         { endpointId: endpoint.id, status: 'pending' },
         { status: 'failed', lastError: 'endpoint_disabled', nextAttemptAt: null },
       );
-      await this.audit.record(
-        tenantId,
-        {
-          actorType: 'system',
-          actorId: 'tessera',
-          action: 'webhook.disabled',
-          resourceType: 'webhook',
-          resourceId: endpoint.id,
-          metadata: { url: endpoint.url, failing_since: failingSince.toISOString(), reason: 'failing' },
-        },
-        m,
-      );
-    });
+    await this.audit.record(
+      tenantId,
+      {
+        actorType: 'system',
+        actorId: 'tessera',
+        action: 'webhook.disabled',
+        resourceType: 'webhook',
+        resourceId: endpoint.id,
+        metadata: { url: endpoint.url, failing_since: failingSince.toISOString(), reason: 'failing' },
+      },
+      m,
+    );
   }
 }

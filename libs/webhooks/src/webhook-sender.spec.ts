@@ -20,7 +20,7 @@ describe('webhook sender', () => {
     await once(server, 'listening');
     port = (server.address() as { port: number }).port;
   });
-  after(async () => {
+  after(() => {
     server.closeAllConnections();
     server.close();
   });
@@ -52,7 +52,7 @@ describe('webhook sender', () => {
   it('a name that resolves to a private address (DNS rebinding) is refused at connect time, before any byte is sent', async () => {
     const before = seen.length;
     // The name resolves to loopback now, whatever it resolved to when the endpoint was created.
-    const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+    const resolve = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
     assert.deepEqual(await post('/rebound', 'hooks.rebind.test', { allowPrivateNetworks: false, resolve }), {
       ok: false,
       error: 'address_refused',

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { isForbiddenAddress } from './egress-policy.js';
@@ -40,12 +40,22 @@ const systemResolve = (hostname: string) =>
  */
 export function sendWebhook(request: WebhookRequest, options: SenderOptions): Promise<SendOutcome> {
   const url = new URL(request.url);
-  const resolve = options.resolve ?? systemResolve;
   const allow = (address: string) => options.allowPrivateNetworks || !isForbiddenAddress(address);
   const hostLiteral = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(hostLiteral) !== 0 && !allow(hostLiteral)) return Promise.resolve({ ok: false, error: 'address_refused' });
+  return post(url, request, {
+    allow,
+    lookup: guardedLookup(options.resolve ?? systemResolve, allow),
+    timeoutMs: options.timeoutMs ?? DELIVERY_TIMEOUT_MS,
+  });
+}
 
-  const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+/** The socket's name lookup, answering only with allowed addresses (of the family asked for). */
+function guardedLookup(
+  resolve: (hostname: string) => Promise<LookupAddress[]>,
+  allow: (address: string) => boolean,
+): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
     resolve(hostname).then(
       (all) => {
         const family = lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0;
@@ -60,7 +70,16 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
       (err: NodeJS.ErrnoException) => callback(err, '', 4),
     );
   };
+}
 
+interface Guard {
+  allow: (address: string) => boolean;
+  lookup: LookupFunction;
+  timeoutMs: number;
+}
+
+/** The request itself; it settles once: on the response, an error, or the timeout. */
+function post(url: URL, request: WebhookRequest, guard: Guard): Promise<SendOutcome> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<SendOutcome>((done) => {
     let settled = false;
@@ -75,37 +94,18 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
       {
         method: 'POST',
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-        lookup: guardedLookup,
+        lookup: guard.lookup,
         agent: false,
       },
-      (res) => {
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read >= MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const status = res.statusCode ?? 0;
-        const settle = () =>
-          finish(
-            status >= 200 && status < 300
-              ? { ok: true, status }
-              : { ok: false, status, error: status >= 300 && status < 400 ? 'redirect_not_followed' : 'http_status' },
-          );
-        res.on('end', settle);
-        res.on('close', settle);
-        res.on('error', settle);
-      },
+      (res) => readResponse(res, finish),
     );
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ok: false, error: 'timeout' });
-    }, options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
+    }, guard.timeoutMs);
     req.on('socket', (socket: Socket) => {
       socket.once('connect', () => {
-        const remote = socket.remoteAddress ?? '';
-        if (!allow(remote)) {
-          req.destroy(new RefusedAddress(`connected to a refused address`));
-        }
+        if (!guard.allow(socket.remoteAddress ?? '')) req.destroy(new RefusedAddress(`connected to a refused address`));
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) =>
@@ -113,6 +113,25 @@ export function sendWebhook(request: WebhookRequest, options: SenderOptions): Pr
     );
     req.end(request.body);
   });
+}
+
+/** Reads at most MAX_RESPONSE_BYTES of the answer, then settles with what its status means. */
+function readResponse(res: IncomingMessage, finish: (outcome: SendOutcome) => void): void {
+  let read = 0;
+  res.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read >= MAX_RESPONSE_BYTES) res.destroy();
+  });
+  const status = res.statusCode ?? 0;
+  const settle = () => finish(outcomeOf(status));
+  res.on('end', settle);
+  res.on('close', settle);
+  res.on('error', settle);
+}
+
+function outcomeOf(status: number): SendOutcome {
+  if (status >= 200 && status < 300) return { ok: true, status };
+  return { ok: false, status, error: status >= 300 && status < 400 ? 'redirect_not_followed' : 'http_status' };
 }
 
 /** A short, stable description of a network failure; never the library's full text. */

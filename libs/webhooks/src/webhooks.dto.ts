@@ -11,7 +11,6 @@ import {
   MaxLength,
 } from 'class-validator';
 import { EVENT_TYPES } from '#audit';
-import { PageQueryDto } from '#pagination';
 
 const EVENT_CHOICES = ['*', ...EVENT_TYPES];
 

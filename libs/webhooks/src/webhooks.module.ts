@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '#config';
+import { APP_CONFIG } from '#config';
 import { MfaModule } from '#mfa';
 import { WebhooksService } from './webhooks.service.js';
 import { WebhooksController } from './webhooks.controller.js';

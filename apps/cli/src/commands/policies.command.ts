@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { PolicyEngine, readAnnotations } from '#policy';
 import { statementOffsets, tenantStatementErrors } from '#admin';
 import { UsageError, type CliCommand } from '../cli-command.js';
@@ -20,7 +20,7 @@ export const policiesValidateCommand: CliCommand = {
     for (const file of positionals) {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = await readFile(file, 'utf8');
       } catch {
         throw new UsageError(`cannot read ${file}`);
       }

@@ -440,14 +440,7 @@ describe('PolicyEngine tenant cache', () => {
   it('a failing loader throws service_unavailable and the next call retries', async () => {
     const e = PolicyEngine.create();
     await assert.rejects(
-      e.authorize(
-        A,
-        1,
-        async () => {
-          throw new Error('db down');
-        },
-        enroll(A),
-      ),
+      e.authorize(A, 1, () => Promise.reject(new Error('db down')), enroll(A)),
       (err: unknown) => err instanceof ApiError && err.code === 'service_unavailable',
     );
     assert.equal((await e.authorize(A, 1, () => [], enroll(A))).allowed, true);

@@ -11,19 +11,26 @@ export type PolicySetValidationResult =
 /** Cedar repeats one mistake once per request environment; keep a readable amount. */
 const MAX_ERRORS_PER_RULE = 20;
 
+type Rule = { id: string; text: string };
+
 /**
  * Validates tenant rules: each must be exactly one statement that parses and passes strict
  * validation against the schema. Positions are relative to the rule's own text.
  */
-export function validateRules(
-  schemaText: string,
-  rules: readonly { id: string; text: string }[],
-): RuleValidationResult {
+export function validateRules(schemaText: string, rules: readonly Rule[]): RuleValidationResult {
+  const { errors, statements } = singleStatements(rules);
+  if (statements.size > 0) errors.push(...schemaErrors(schemaText, statements));
+  return errors.length === 0 ? { ok: true } : { ok: false, errors: inRuleOrder(errors, rules) };
+}
+
+/**
+ * The rules that are one statement each, by the policy id Cedar will know them by (`r<index>`),
+ * and what is wrong with the others: a duplicate id, a parse error, no or several statements.
+ */
+function singleStatements(rules: readonly Rule[]): { errors: RuleValidationError[]; statements: Map<string, Rule> } {
   const errors: RuleValidationError[] = [];
   const seen = new Set<string>();
-  const toValidate: Record<string, string> = {};
-  const byKey = new Map<string, { id: string; text: string }>();
-
+  const statements = new Map<string, Rule>();
   rules.forEach((rule, i) => {
     if (seen.has(rule.id)) errors.push({ rule_id: rule.id, message: 'Duplicate rule id.' });
     seen.add(rule.id);
@@ -32,52 +39,60 @@ export function validateRules(
       errors.push(...split.errors.map((e) => fromDetailed(rule, e)));
       return;
     }
-    if (split.statements.length !== 1) {
-      const n = split.statements.length;
+    const n = split.statements.length;
+    if (n !== 1) {
       errors.push({
         rule_id: rule.id,
         message: n === 0 ? 'The rule contains no statement.' : `A rule must be exactly one statement; found ${n}.`,
       });
       return;
     }
-    const key = `r${i}`;
-    toValidate[key] = rule.text;
-    byKey.set(key, rule);
+    statements.set(`r${i}`, rule);
   });
+  return { errors, statements };
+}
 
-  if (byKey.size > 0) {
-    const answer = validate({
-      schema: schemaText,
-      policies: { staticPolicies: toValidate },
-      validationSettings: { mode: 'strict' },
-    });
-    if (answer.type !== 'success') {
-      errors.push(...answer.errors.map((e) => ({ message: e.message })));
-    } else {
-      const perRule = new Map<string, Set<string>>();
-      // Cedar lists errors in no fixed order (it changes with the schema): report them in rule order.
-      const index = (policyId: string) => Number(policyId.slice(1));
-      const ordered = [...answer.validationErrors].sort((a, b) => index(a.policyId) - index(b.policyId));
-      for (const v of ordered) {
-        const rule = byKey.get(v.policyId);
-        const mapped = rule ? fromDetailed(rule, v.error, v.policyId) : { message: v.error.message };
-        const dedupeKey = dedupeKeyOf(v.error, mapped);
-        const seenForRule = perRule.get(v.policyId) ?? new Set<string>();
-        perRule.set(v.policyId, seenForRule);
-        if (seenForRule.has(dedupeKey) || seenForRule.size >= MAX_ERRORS_PER_RULE) continue;
-        seenForRule.add(dedupeKey);
-        errors.push(mapped);
-      }
-    }
+/** Strict validation of the single-statement rules together, against the schema. */
+function schemaErrors(schemaText: string, statements: Map<string, Rule>): RuleValidationError[] {
+  const answer = validate({
+    schema: schemaText,
+    policies: { staticPolicies: Object.fromEntries([...statements].map(([key, rule]) => [key, rule.text])) },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type !== 'success') return answer.errors.map((e) => ({ message: e.message }));
+  // Cedar lists errors in no fixed order (it changes with the schema): report them in rule order.
+  const index = (policyId: string) => Number(policyId.slice(1));
+  const ordered = [...answer.validationErrors].sort((a, b) => index(a.policyId) - index(b.policyId));
+  const keep = distinctPerPolicy();
+  const errors: RuleValidationError[] = [];
+  for (const v of ordered) {
+    const rule = statements.get(v.policyId);
+    const mapped = rule ? fromDetailed(rule, v.error, v.policyId) : { message: v.error.message };
+    if (keep(v.policyId, dedupeKeyOf(v.error, mapped))) errors.push(mapped);
   }
-  // Cedar's order depends on the schema's internals: report in the rules' own order (a stable sort).
+  return errors;
+}
+
+/** Cedar's order depends on the schema's internals: report in the rules' own order (a stable sort). */
+function inRuleOrder(errors: RuleValidationError[], rules: readonly Rule[]): RuleValidationError[] {
   const order = new Map(rules.map((r, i) => [r.id, i] as const));
-  errors.sort(
-    (a, b) =>
-      (a.rule_id === undefined ? -1 : (order.get(a.rule_id) ?? 0)) -
-      (b.rule_id === undefined ? -1 : (order.get(b.rule_id) ?? 0)),
-  );
-  return errors.length === 0 ? { ok: true } : { ok: false, errors };
+  const position = (e: RuleValidationError) => (e.rule_id === undefined ? -1 : (order.get(e.rule_id) ?? 0));
+  return [...errors].sort((a, b) => position(a) - position(b));
+}
+
+/**
+ * For each policy, one report per mistake and place, and at most MAX_ERRORS_PER_RULE: a filter
+ * that tells whether a report (by policy id and dedupe key) is kept.
+ */
+function distinctPerPolicy(): (policyId: string, dedupeKey: string) => boolean {
+  const seen = new Map<string, Set<string>>();
+  return (policyId, dedupeKey) => {
+    const forPolicy = seen.get(policyId) ?? new Set<string>();
+    seen.set(policyId, forPolicy);
+    if (forPolicy.has(dedupeKey) || forPolicy.size >= MAX_ERRORS_PER_RULE) return false;
+    forPolicy.add(dedupeKey);
+    return true;
+  };
 }
 
 /**
@@ -92,7 +107,7 @@ function withoutActionEnvironment(message: string): string {
   return message.replace(/ for Tessera::Action::"(?:[^"\\]|\\.)*"/, '');
 }
 
-function fromDetailed(rule: { id: string; text: string }, e: DetailedError, key?: string): RuleValidationError {
+function fromDetailed(rule: Rule, e: DetailedError, key?: string): RuleValidationError {
   let message = withoutActionEnvironment(e.message);
   // "for policy `r3`, attribute …" — the rule id is reported separately.
   if (key) message = message.replace(`for policy \`${key}\`, `, '');
@@ -126,17 +141,12 @@ export function validatePolicySetText(schemaText: string, text: string): PolicyS
   if (answer.type !== 'success')
     return { ok: false, errors: answer.errors.map((e) => ({ message: e.message })), statements: split.statements };
   const errors: RuleValidationError[] = [];
-  const perStatement = new Map<string, Set<string>>();
+  const keep = distinctPerPolicy();
   for (const v of answer.validationErrors) {
     const index = /^policy(\d+)$/.exec(v.policyId)?.[1];
     const mapped = withoutRuleId(fromDetailed(whole, v.error, v.policyId));
     if (index !== undefined) mapped.statement = Number(index);
-    const seen = perStatement.get(v.policyId) ?? new Set<string>();
-    perStatement.set(v.policyId, seen);
-    const dedupeKey = dedupeKeyOf(v.error, mapped);
-    if (seen.has(dedupeKey) || seen.size >= MAX_ERRORS_PER_RULE) continue;
-    seen.add(dedupeKey);
-    errors.push(mapped);
+    if (keep(v.policyId, dedupeKeyOf(v.error, mapped))) errors.push(mapped);
   }
   errors.sort((a, b) => (a.statement ?? 0) - (b.statement ?? 0));
   return errors.length === 0
