@@ -51,8 +51,13 @@ function request(): PolicyRequest {
       amr: ['pwd', 'mfa'],
       auth_age_seconds: 120,
       factor_count: 1,
+      has_mfa: true,
       ip: '203.0.113.9',
       tenant_requires_mfa: true,
+      step_up_via: 'tessera',
+      step_up_age_seconds: 30,
+      step_up_amr: ['hwk'],
+      step_up_max_age_seconds: 300,
     },
   };
 }
