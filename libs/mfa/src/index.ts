@@ -1,4 +1,5 @@
-export * from './method-types.js';
+export * from './shared/method-types.js';
+export * from './shared/acr-rules.js';
 export * from './mfa.module.js';
 export * from './factors/factors.service.js';
 export * from './factors/factor-management.service.js';

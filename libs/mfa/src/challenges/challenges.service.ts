@@ -12,16 +12,14 @@ import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
 import { MfaTokenService } from '../tokens/mfa-token.service.js';
 import {
-  CHALLENGE_TTL_MS,
-  MAX_CHALLENGE_FAILURES,
   acceptsPlainMfa,
   acrNeededNotice,
   authenticationMethod,
   proofMeetsRequest,
   type Acr,
-  type ChallengeMethod,
-  type ChallengePurpose,
-} from './challenge-rules.js';
+} from '../shared/acr-rules.js';
+import type { ChallengeMethod } from '../shared/method-types.js';
+import { CHALLENGE_TTL_MS, MAX_CHALLENGE_FAILURES, isGuessable, type ChallengePurpose } from './challenge-rules.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -424,9 +422,4 @@ export class ChallengesService {
     });
     return { ...token, method_type: factor.method, amr, acr };
   }
-}
-
-/** Methods an attacker can guess at (and so the ones the per-user failure limit protects). */
-function isGuessable(method: ChallengeMethod | 'webauthn'): boolean {
-  return method === 'totp' || method === 'backup_code';
 }

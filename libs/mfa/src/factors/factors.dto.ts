@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, IsUUID, Matches, Validate } from 'class-validator';
-import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
-import { USER_ID_PATTERN } from '../challenges/challenges.dto.js';
+import { USER_ID_PATTERN } from '../shared/user-id.js';
+import { DeviceNameConstraint } from './device-name.constraint.js';
 
 @ApiSchema({ name: 'AuthenticatorInfo' })
 export class AuthenticatorInfoDto {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '#persistence';
-import type { MethodType, WebAuthnMethodType } from '../method-types.js';
-import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../challenges/challenge-rules.js';
+import type { MethodType, WebAuthnMethodType } from '../shared/method-types.js';
+import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../shared/acr-rules.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
 export interface FactorView {

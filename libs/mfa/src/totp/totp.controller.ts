@@ -11,7 +11,7 @@ import {
   type TenantContext,
   type UserPrincipal,
 } from '#auth';
-import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
+import { BackupCodesDto } from '../backup-codes/backup-codes.dto.js';
 import { Metrics } from '#observability';
 import { TotpService } from './totp.service.js';
 import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from './totp.dto.js';

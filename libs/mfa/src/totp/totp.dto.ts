@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Matches, Validate } from 'class-validator';
-import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
+import { DeviceNameConstraint } from '../factors/device-name.constraint.js';
 
 @ApiSchema({ name: 'NewTotpFactor' })
 export class StartTotpDto {

@@ -21,13 +21,13 @@ import type { AppConfig } from '#config';
 import { ApiError } from '#errors';
 import { PolicyEngine, userContext, type PolicyRequest } from '#policy';
 import type { TenantContext, UserPrincipal } from '#auth';
-import { achievedAcr } from '../challenges/challenge-rules.js';
-import type { WebAuthnMethodType } from '../method-types.js';
+import { achievedAcr } from '../shared/acr-rules.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { configureAttestationLibrary, installRevocationFetch, type FetchLike } from '../metadata/revocation-fetch.js';
 import { classifyRegistrationError, verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
-import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
+import { enrollingAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
 
 interface Capture {
   name: string;

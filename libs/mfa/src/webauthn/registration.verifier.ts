@@ -6,7 +6,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { ApiError } from '#errors';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { attestationObjectProblem, isCanonicalBase64Url } from './strict-encoding.js';
 import { crossOriginAllowed, parseClientDataJson } from './cross-origin.js';

@@ -11,11 +11,12 @@ import { ApiError } from '#errors';
 import { AuditService } from '#audit';
 import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '#persistence';
 import { ChallengesService, type LiveChallenge, type MfaCompletion } from '../challenges/challenges.service.js';
-import { CHALLENGE_TTL_MS, credentialQualification } from '../challenges/challenge-rules.js';
+import { CHALLENGE_TTL_MS } from '../challenges/challenge-rules.js';
+import { credentialQualification } from '../shared/acr-rules.js';
 import { strengthOf } from '../factors/factors.service.js';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
-import { storedAuthenticatorAttrs } from './authenticator-attributes.js';
+import { storedAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
 
 type RelyingParty = NonNullable<LiveChallenge['tenant']['webauthn']>;
 

@@ -21,11 +21,11 @@ import {
 const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
 const NOT_CONFIGURED = { code: 'not_implemented', message: WEBAUTHN_NOT_CONFIGURED } as const;
 import {
-  BackupCodesDto,
   CompleteRegistrationDto,
   RegistrationOptionsDto,
   RegistrationOptionsQueryDto,
 } from './webauthn-enrollment.dto.js';
+import { BackupCodesDto } from '../backup-codes/backup-codes.dto.js';
 
 @ApiTags('enrollment')
 @Controller('v1/users/me/mfa/webauthn/register')

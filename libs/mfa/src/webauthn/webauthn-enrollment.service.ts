@@ -24,12 +24,12 @@ import {
 } from '#persistence';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
-import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
+import { enrollingAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
 
 /** The seed contract's 404, and the 501 of a tenant without WebAuthn settings (documented with these words). */
 export const NO_PENDING_ENROLLMENT = 'No pending enrollment found';

@@ -1,8 +1,8 @@
 import type { WebAuthnCredentialEntity } from '#persistence';
 import type { PolicyAttrValue } from '#policy';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
-import type { VerifiedAuthenticator } from './registration.verifier.js';
+import type { VerifiedAuthenticator } from '../webauthn/registration.verifier.js';
 
 /** The Cedar `Tessera::Authenticator` of a registration being completed (complete_enrollment). */
 export function enrollingAuthenticatorAttrs(
