@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { Clock } from '#config';
 import type { ApiKeyPrincipal, TenantContext } from '#auth';
-import { PolicyService } from '#policy';
+import { PolicyService, adminAuthorization } from '#policy';
 import { TenantScopedRepository, WebAuthnCredentialEntity } from '#persistence';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
@@ -54,13 +54,7 @@ export class AuthenticatorReportService {
   }
 
   async report(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): Promise<AuthenticatorReport> {
-    await this.policy.enforce({
-      tenant,
-      principal: key,
-      action: 'read_authenticator_report',
-      resource: { type: 'Tenant', id: tenant.id },
-      context: { ip },
-    });
+    await this.policy.enforce(adminAuthorization({ tenant, key, ip }, 'read_authenticator_report'));
     const grouped = (...columns: (keyof WebAuthnCredentialEntity)[]) => {
       const q = this.credentials.query(tenant.id, 'c').select('COUNT(*)', 'n');
       for (const c of columns) q.addSelect(`c.${c}`, c).addGroupBy(`c.${c}`);

@@ -4,7 +4,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import { actorOf, type TenantContext, type TenantPrincipal, type UserPrincipal } from '#auth';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext, type AuthorizeInput } from '#policy';
+import { PolicyService, factorHoldings, userAuthorization, type AuthorizeInput } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import { TenantsService } from '#tenancy';
 import { MfaChallengeEntity, TenantScopedRepository, newId } from '#persistence';
@@ -339,22 +339,14 @@ export class ChallengesService {
   ): Promise<void> {
     const user = this.userOf(live);
     const summary = await this.factors.summary(live.tenant.id, user.userId);
-    const context = userContext({
-      principal: user,
-      tenant: live.tenant,
-      methodType: method,
-      factorCount: summary.factorCount,
-      hasMfa: holdsMfa(summary),
-      ip,
-      now: this.clock.now(),
-    });
-    await this.policy.enforce({
-      tenant: live.tenant,
-      principal: user,
-      action: 'verify_factor',
-      resource,
-      context: { ...context, requested_acr: live.row.acrValues ?? [] },
-    });
+    await this.policy.enforce(
+      userAuthorization({ tenant: live.tenant, user, ip }, 'verify_factor', resource, {
+        methodType: method,
+        ...factorHoldings(summary),
+        now: this.clock.now(),
+        requestedAcr: live.row.acrValues ?? [],
+      }),
+    );
   }
 
   /**

@@ -4,7 +4,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '#auth';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, adminAuthorization, factorHoldings, holdsMfa, userAuthorization } from '#policy';
 import {
   BackupCodeEntity,
   MfaChallengeEntity,
@@ -51,14 +51,7 @@ export class FactorManagementService {
   ): Promise<FactorView> {
     const factor = await this.ownFactor(tenant, user, id);
     const summary = await this.factors.summary(tenant.id, user.userId);
-    await this.enforceOwner(
-      tenant,
-      user,
-      'rename_factor',
-      factor,
-      { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) },
-      ip,
-    );
+    await this.enforceOwner(tenant, user, 'rename_factor', factor, factorHoldings(summary), ip);
     await this.dataSource.transaction(async (manager) => {
       await this.repoOf(factor, manager).update(tenant.id, { id: factor.row.id }, { deviceName });
       await this.audit.record(
@@ -192,20 +185,13 @@ export class FactorManagementService {
     holdings: { factorCount: number; hasMfa: boolean },
     ip: string,
   ): Promise<void> {
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action,
-      resource: factorResource(factor, user.userId),
-      context: userContext({
-        principal: user,
-        tenant,
+    await this.policy.enforce(
+      userAuthorization({ tenant, user, ip }, action, factorResource(factor, user.userId), {
         methodType: methodTypeOf(factor),
         ...holdings,
-        ip,
         now: this.clock.now(),
       }),
-    });
+    );
   }
 
   private async enforceAdmin(
@@ -216,11 +202,7 @@ export class FactorManagementService {
     ownerId?: string,
   ): Promise<void> {
     await this.policy.enforce({
-      tenant,
-      principal: key,
-      action: 'manage_user_factors',
-      resource,
-      context: { ip },
+      ...adminAuthorization({ tenant, key, ip }, 'manage_user_factors', resource),
       related: ownerId === undefined ? [] : [{ type: 'User', id: ownerId, tenantId: tenant.id, attrs: { roles: [] } }],
     });
   }

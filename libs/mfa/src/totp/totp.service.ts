@@ -4,7 +4,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserPrincipal } from '#auth';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, factorHoldings, holdsMfa, userAuthorization } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import { TenantScopedRepository, TotpFactorEntity, newId, withUserFactorLock } from '#persistence';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
@@ -63,21 +63,14 @@ export class TotpService {
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
     const summary = await this.factors.summary(tenant.id, user.userId);
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action: 'begin_enrollment',
-      resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({
-        principal: user,
-        tenant,
-        methodType: 'totp',
-        factorCount: summary.factorCount,
-        hasMfa: holdsMfa(summary),
-        ip,
-        now,
-      }),
-    });
+    await this.policy.enforce(
+      userAuthorization(
+        { tenant, user, ip },
+        'begin_enrollment',
+        { type: 'Tenant', id: tenant.id },
+        { methodType: 'totp', ...factorHoldings(summary), now },
+      ),
+    );
     const id = newId();
     const secret = newTotpSecret();
     await this.dataSource.transaction(async (manager) => {
@@ -121,21 +114,14 @@ export class TotpService {
 
     const summary = await this.factors.summary(tenant.id, user.userId);
     const decide = (counts: typeof summary) =>
-      this.policy.enforce({
-        tenant,
-        principal: user,
-        action: 'complete_enrollment',
-        resource: { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
-        context: userContext({
-          principal: user,
-          tenant,
-          methodType: 'totp',
-          factorCount: counts.factorCount,
-          hasMfa: holdsMfa(counts),
-          ip,
-          now,
-        }),
-      });
+      this.policy.enforce(
+        userAuthorization(
+          { tenant, user, ip },
+          'complete_enrollment',
+          { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
+          { methodType: 'totp', ...factorHoldings(counts), now },
+        ),
+      );
     await decide(summary);
 
     const remaining = summary.unusedBackupCodes;

@@ -10,7 +10,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserNames, UserPrincipal } from '#auth';
 import { AuditService, type AuditEventInput } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, factorHoldings, holdsMfa, userAuthorization } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import {
   PendingEnrollmentEntity,
@@ -82,21 +82,14 @@ export class WebAuthnEnrollmentService {
       ),
       this.factors.summary(tenant.id, user.userId),
     ]);
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action: 'begin_enrollment',
-      resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({
-        principal: user,
-        tenant,
-        methodType,
-        factorCount: summary.factorCount,
-        hasMfa: holdsMfa(summary),
-        ip,
-        now,
-      }),
-    });
+    await this.policy.enforce(
+      userAuthorization(
+        { tenant, user, ip },
+        'begin_enrollment',
+        { type: 'Tenant', id: tenant.id },
+        { methodType, ...factorHoldings(summary), now },
+      ),
+    );
 
     const names = user.names ?? { name: user.userId, displayName: user.userId };
     const userHandle = await this.userHandle(tenant.id, user.userId, names, now);
@@ -165,25 +158,18 @@ export class WebAuthnEnrollmentService {
     const summary = await this.factors.summary(tenant.id, user.userId);
     const remaining = summary.unusedBackupCodes;
     const decide = (counts: typeof summary) =>
-      this.policy.enforce({
-        tenant,
-        principal: user,
-        action: 'complete_enrollment',
-        resource: {
-          type: 'Authenticator',
-          id: verified.credentialId,
-          attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation),
-        },
-        context: userContext({
-          principal: user,
-          tenant,
-          methodType: input.methodType,
-          factorCount: counts.factorCount,
-          hasMfa: holdsMfa(counts),
-          ip,
-          now,
-        }),
-      });
+      this.policy.enforce(
+        userAuthorization(
+          { tenant, user, ip },
+          'complete_enrollment',
+          {
+            type: 'Authenticator',
+            id: verified.credentialId,
+            attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation),
+          },
+          { methodType: input.methodType, ...factorHoldings(counts), now },
+        ),
+      );
     await decide(summary);
 
     const credentialRowId = newId();
