@@ -1,55 +1,48 @@
-import type { WebAuthnCredentialEntity } from '#persistence';
 import type { PolicyAttrValue } from '#policy';
-import type { WebAuthnMethodType } from '../shared/method-types.js';
-import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
-import type { VerifiedAuthenticator } from '../webauthn/registration.verifier.js';
 
-/** The Cedar `Tessera::Authenticator` of a registration being completed (complete_enrollment). */
-export function enrollingAuthenticatorAttrs(
-  v: VerifiedAuthenticator,
-  methodType: WebAuthnMethodType,
-  a: AttestationAssessment,
-): Record<string, PolicyAttrValue> {
-  return {
-    method_type: methodType,
-    aaguid: v.aaguid,
-    user_verified: v.userVerified,
-    backup_eligible: v.backupEligible,
-    backed_up: v.backedUp,
-    attachment: v.attachment,
-    attestation_format: v.attestationFormat,
-    transports: v.transports,
-    attestation_trusted: a.trusted,
-    ...(a.untrustedReason ? { untrusted_reason: a.untrustedReason } : {}),
-    ...(a.certificationLevel ? { certification_level: a.certificationLevel } : {}),
-    ...(a.model ? { model: a.model } : {}),
-    ...(v.credPropsRk !== null ? { cred_props_rk: v.credPropsRk } : {}),
-  };
+/**
+ * What Cedar's `Tessera::Authenticator` tells a rule about a factor, whichever source describes
+ * it: a registration being completed, a stored credential being used, or a TOTP factor.
+ */
+export interface AuthenticatorFacts {
+  methodType: string;
+  aaguid: string;
+  userVerified: boolean;
+  backupEligible: boolean;
+  backedUp: boolean;
+  attachment: string;
+  attestationFormat: string;
+  transports: readonly string[];
+  /** Absent for a factor with nothing to attest (TOTP). */
+  attestationTrusted?: boolean;
+  untrustedReason?: string | null;
+  certificationLevel?: string | null;
+  model?: string | null;
+  /** The client's credProps.rk at registration; null when it said nothing. */
+  credPropsRk?: boolean | null;
+  /** verify_factor only: the compromised status metadata reports for the model now. */
+  modelStatus?: string | null;
 }
 
 /**
- * The Cedar `Tessera::Authenticator` of a stored credential being used (verify_factor): the flags of
- * this assertion, and the trust assessment stored with the credential (re-judged when metadata
- * changes), so rules like "only trusted security keys sign in to admin" can be written.
+ * The attributes of `Tessera::Authenticator` (policies/schema.cedarschema), the resource of
+ * complete_enrollment and of a WebAuthn verify_factor. Optional attributes are sent only when known.
  */
-export function storedAuthenticatorAttrs(
-  c: WebAuthnCredentialEntity,
-  assertion: { userVerified: boolean; backedUp: boolean },
-): Record<string, PolicyAttrValue> {
+export function authenticatorAttrs(f: AuthenticatorFacts): Record<string, PolicyAttrValue> {
   return {
-    method_type: c.methodType,
-    aaguid: c.aaguid,
-    user_verified: assertion.userVerified,
-    backup_eligible: c.backupEligible,
-    backed_up: assertion.backedUp,
-    attachment: c.attachment === 'unknown' ? '' : c.attachment,
-    attestation_format: c.attestationFormat,
-    transports: c.transports,
-    attestation_trusted: c.attestationTrusted,
-    ...(c.untrustedReason ? { untrusted_reason: c.untrustedReason } : {}),
-    ...(c.certificationLevel ? { certification_level: c.certificationLevel } : {}),
-    ...(c.model ? { model: c.model } : {}),
-    ...(c.credPropsRk !== null ? { cred_props_rk: c.credPropsRk } : {}),
-    ...(c.modelStatus ? { model_status: c.modelStatus } : {}),
+    method_type: f.methodType,
+    aaguid: f.aaguid,
+    user_verified: f.userVerified,
+    backup_eligible: f.backupEligible,
+    backed_up: f.backedUp,
+    attachment: f.attachment,
+    attestation_format: f.attestationFormat,
+    transports: f.transports,
+    ...(f.attestationTrusted !== undefined ? { attestation_trusted: f.attestationTrusted } : {}),
+    ...(f.untrustedReason ? { untrusted_reason: f.untrustedReason } : {}),
+    ...(f.certificationLevel ? { certification_level: f.certificationLevel } : {}),
+    ...(f.model ? { model: f.model } : {}),
+    ...(f.credPropsRk !== null && f.credPropsRk !== undefined ? { cred_props_rk: f.credPropsRk } : {}),
+    ...(f.modelStatus ? { model_status: f.modelStatus } : {}),
   };
 }

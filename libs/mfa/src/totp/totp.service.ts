@@ -11,6 +11,7 @@ import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
 import { open, seal } from '../crypto/secret-box.js';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
+import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 
@@ -23,15 +24,15 @@ export interface TotpEnrollment {
 const DEFAULT_DEVICE_NAME = 'Authenticator app';
 
 /** The complete_enrollment resource for a TOTP factor: an Authenticator with nothing to attest. */
-const TOTP_AUTHENTICATOR_ATTRS = {
-  method_type: 'totp',
+const TOTP_AUTHENTICATOR: AuthenticatorFacts = {
+  methodType: 'totp',
   aaguid: '00000000-0000-0000-0000-000000000000',
-  user_verified: false,
-  backup_eligible: false,
-  backed_up: false,
+  userVerified: false,
+  backupEligible: false,
+  backedUp: false,
   attachment: '',
-  attestation_format: 'none',
-  transports: [] as string[],
+  attestationFormat: 'none',
+  transports: [],
 };
 
 /** Authenticator-app factors: enrollment with a confirming code, and challenge completion. */
@@ -118,7 +119,7 @@ export class TotpService {
         userAuthorization(
           { tenant, user, ip },
           'complete_enrollment',
-          { type: 'Authenticator', id: row.id, attrs: TOTP_AUTHENTICATOR_ATTRS },
+          { type: 'Authenticator', id: row.id, attrs: authenticatorAttrs(TOTP_AUTHENTICATOR) },
           { methodType: 'totp', ...factorHoldings(counts), now },
         ),
       );

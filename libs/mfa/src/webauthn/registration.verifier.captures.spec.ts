@@ -27,7 +27,8 @@ import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { configureAttestationLibrary, installRevocationFetch, type FetchLike } from '../metadata/revocation-fetch.js';
 import { classifyRegistrationError, verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
-import { enrollingAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
+import { authenticatorAttrs } from '../factors/authenticator-attributes.js';
+import { enrollingAuthenticator } from './webauthn-enrollment.service.js';
 
 interface Capture {
   name: string;
@@ -468,7 +469,7 @@ when { !(resource has attestation_trusted && resource.attestation_trusted) };`,
         type: 'Authenticator',
         id: v.credentialId,
         tenantId: 't1',
-        attrs: enrollingAuthenticatorAttrs(v, method, a),
+        attrs: authenticatorAttrs(enrollingAuthenticator(v, method, a)),
       },
       // A first enrollment, right after sign-in.
       context: userContext({

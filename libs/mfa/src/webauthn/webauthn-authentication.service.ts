@@ -16,7 +16,7 @@ import { credentialQualification } from '../shared/acr-rules.js';
 import { strengthOf } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
-import { storedAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
+import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
 type RelyingParty = NonNullable<LiveChallenge['tenant']['webauthn']>;
 
@@ -164,7 +164,11 @@ export class WebAuthnAuthenticationService {
     await this.challenges.authorize(
       live,
       method,
-      { type: 'Authenticator', id: credential.credentialId, attrs: storedAuthenticatorAttrs(credential, result) },
+      {
+        type: 'Authenticator',
+        id: credential.credentialId,
+        attrs: authenticatorAttrs(usedAuthenticator(credential, result)),
+      },
       ip,
     );
     return this.challenges.succeed(live, factor, async (manager, now) => {
@@ -285,6 +289,24 @@ function requestHints(rp: RelyingParty, allowed: { methodType: string }[] | null
   if (allowed && allowed.every((c) => c.methodType === 'webauthn_fido')) return ['security-key'];
   if (!allowed || allowed.every((c) => c.methodType === 'webauthn_passkey')) return [...(rp.hintsPasskey ?? [])];
   return [];
+}
+
+/**
+ * The Authenticator a stored credential being used describes (verify_factor): the flags of this
+ * assertion, and the trust assessment stored with the credential (re-judged when metadata
+ * changes), so rules like "only trusted security keys sign in to admin" can be written.
+ */
+function usedAuthenticator(
+  c: WebAuthnCredentialEntity,
+  assertion: { userVerified: boolean; backedUp: boolean },
+): AuthenticatorFacts {
+  return {
+    ...c,
+    // Stored as "unknown" when the client did not say; Cedar's attribute is "" then.
+    attachment: c.attachment === 'unknown' ? '' : c.attachment,
+    userVerified: assertion.userVerified,
+    backedUp: assertion.backedUp,
+  };
 }
 
 function relyingParty(webauthn: LiveChallenge['tenant']['webauthn']): RelyingParty {

@@ -29,7 +29,7 @@ import { verifyRegistration, type VerifiedAuthenticator } from './registration.v
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
-import { enrollingAuthenticatorAttrs } from '../factors/authenticator-attributes.js';
+import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
 /** The seed contract's 404, and the 501 of a tenant without WebAuthn settings (documented with these words). */
 export const NO_PENDING_ENROLLMENT = 'No pending enrollment found';
@@ -165,7 +165,7 @@ export class WebAuthnEnrollmentService {
           {
             type: 'Authenticator',
             id: verified.credentialId,
-            attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation),
+            attrs: authenticatorAttrs(enrollingAuthenticator(verified, input.methodType, attestation)),
           },
           { methodType: input.methodType, ...factorHoldings(counts), now },
         ),
@@ -313,6 +313,22 @@ export class WebAuthnEnrollmentService {
       return raced.handle;
     }
   }
+}
+
+/** The Authenticator a registration being completed describes (complete_enrollment). */
+export function enrollingAuthenticator(
+  v: VerifiedAuthenticator,
+  methodType: WebAuthnMethodType,
+  a: AttestationAssessment,
+): AuthenticatorFacts {
+  return {
+    ...v,
+    methodType,
+    attestationTrusted: a.trusted,
+    untrustedReason: a.untrustedReason,
+    certificationLevel: a.certificationLevel,
+    model: a.model,
+  };
 }
 
 function relyingParty(tenant: TenantContext): RelyingParty {
