@@ -6,6 +6,7 @@ export * from './factors/factor-management.service.js';
 export * from './backup-codes/backup-codes.service.js';
 export * from './backup-codes/backup-code.js';
 export * from './webauthn/webauthn-enrollment.service.js';
+export { WEBAUTHN_NOT_CONFIGURED } from './webauthn/relying-party.js';
 export * from './webauthn/registration.verifier.js';
 export * from './challenges/challenges.service.js';
 export * from './challenges/challenge-rules.js';

@@ -11,6 +11,7 @@ import { MfaChallengeEntity, TenantScopedRepository, newId } from '#persistence'
 import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
 import { MfaTokenService } from '../tokens/mfa-token.service.js';
+import { WEBAUTHN_NOT_CONFIGURED } from '../webauthn/relying-party.js';
 import {
   acceptsPlainMfa,
   acrNeededNotice,
@@ -103,8 +104,7 @@ export class ChallengesService {
   async open(tenant: TenantContext, input: OpenChallengeInput, opener: TenantPrincipal): Promise<OpenedChallenge> {
     const { userId, purpose } = input;
     const acrValues = input.acrValues ?? null;
-    if (userId === null && !tenant.webauthn)
-      throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
+    if (userId === null && !tenant.webauthn) throw new ApiError('not_implemented', WEBAUTHN_NOT_CONFIGURED);
     const available =
       userId === null
         ? (['webauthn_passkey'] as ChallengeMethod[])

@@ -16,9 +16,8 @@ import { credentialQualification } from '../shared/acr-rules.js';
 import { strengthOf } from '../factors/factors.service.js';
 import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { counterAcceptable, verifyAuthentication } from './authentication.verifier.js';
+import { relyingParty, type RelyingParty } from './relying-party.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
-
-type RelyingParty = NonNullable<LiveChallenge['tenant']['webauthn']>;
 
 /** The credential an assertion names, once it is known to belong to the challenge's user. */
 interface MatchedCredential {
@@ -51,7 +50,7 @@ export class WebAuthnAuthenticationService {
 
   async begin(challengeId: string, tenantHeader: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const live = await this.challenges.load(challengeId, tenantHeader);
-    const rp = relyingParty(live.tenant.webauthn);
+    const rp = relyingParty(live.tenant);
     const allowed = live.user ? await this.allowedCredentials(live, live.user.userId) : null;
     const options = await generateAuthenticationOptions({
       rpID: rp.rpId,
@@ -104,7 +103,7 @@ export class WebAuthnAuthenticationService {
     ip: string,
   ): Promise<MfaCompletion> {
     const loaded = await this.challenges.load(challengeId, tenantHeader);
-    const rp = relyingParty(loaded.tenant.webauthn);
+    const rp = relyingParty(loaded.tenant);
     if (!loaded.row.webauthnChallenge) throw await this.challenges.failure(loaded, 'webauthn', 'no_begin');
     const { live, credential } = await this.matchCredential(loaded, rp, response);
     const tenantId = live.tenant.id;
@@ -307,9 +306,4 @@ function usedAuthenticator(
     userVerified: assertion.userVerified,
     backedUp: assertion.backedUp,
   };
-}
-
-function relyingParty(webauthn: LiveChallenge['tenant']['webauthn']): RelyingParty {
-  if (!webauthn) throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
-  return webauthn;
 }

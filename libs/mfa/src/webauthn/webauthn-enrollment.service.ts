@@ -29,19 +29,17 @@ import { verifyRegistration, type VerifiedAuthenticator } from './registration.v
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
+import { relyingParty } from './relying-party.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
-/** The seed contract's 404, and the 501 of a tenant without WebAuthn settings (documented with these words). */
+/** The seed contract's 404 (documented with these words). */
 export const NO_PENDING_ENROLLMENT = 'No pending enrollment found';
-export const WEBAUTHN_NOT_CONFIGURED = 'WebAuthn is not configured for this tenant.';
 
 export interface CompleteRegistrationInput {
   credential: RegistrationResponseJSON;
   deviceName: string;
   methodType: WebAuthnMethodType;
 }
-
-type RelyingParty = NonNullable<TenantContext['webauthn']>;
 
 /** Registration ceremonies: options with a pending enrollment, then verified, authorized, stored. */
 @Injectable()
@@ -329,9 +327,4 @@ export function enrollingAuthenticator(
     certificationLevel: a.certificationLevel,
     model: a.model,
   };
-}
-
-function relyingParty(tenant: TenantContext): RelyingParty {
-  if (!tenant.webauthn) throw new ApiError('not_implemented', WEBAUTHN_NOT_CONFIGURED);
-  return tenant.webauthn;
 }
