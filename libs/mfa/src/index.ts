@@ -9,6 +9,8 @@ export * from './webauthn/webauthn-enrollment.service.js';
 export { WEBAUTHN_NOT_CONFIGURED } from './webauthn/relying-party.js';
 export * from './webauthn/registration.verifier.js';
 export * from './challenges/challenges.service.js';
+export * from './challenges/live-challenge.js';
+export * from './challenges/challenge-completion.service.js';
 export * from './challenges/challenge-rules.js';
 export * from './tokens/mfa-token.service.js';
 export * from './tokens/token-keys.service.js';

@@ -13,7 +13,6 @@ import {
   TotpFactorEntity,
   WebAuthnCredentialEntity,
 } from '#persistence';
-import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService, methodTypeOf, toView, type FactorRow, type FactorView } from './factors.service.js';
 import { CredentialSignalsService, type CredentialSignals } from './credential-signals.service.js';
 
@@ -36,7 +35,6 @@ export class FactorManagementService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly factors: FactorsService,
-    private readonly backupCodes: BackupCodesService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly signals: CredentialSignalsService,
@@ -108,11 +106,11 @@ export class FactorManagementService {
 
   async adminList(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<UserFactorsView> {
     await this.enforceAdmin(tenant, key, { type: 'Tenant', id: tenant.id }, ip);
-    const [methods, remaining] = await Promise.all([
+    const [methods, summary] = await Promise.all([
       this.factors.list(tenant.id, userId),
-      this.backupCodes.remaining(tenant.id, userId),
+      this.factors.summary(tenant.id, userId),
     ]);
-    return { user_id: userId, methods, backup_codes_remaining: remaining };
+    return { user_id: userId, methods, backup_codes_remaining: summary.unusedBackupCodes };
   }
 
   async adminRemove(

@@ -13,7 +13,7 @@ import {
 } from '#auth';
 import { BackupCodesDto } from '../backup-codes/backup-codes.dto.js';
 import { Metrics } from '#observability';
-import { TotpService } from './totp.service.js';
+import { TotpEnrollmentService } from './totp-enrollment.service.js';
 import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from './totp.dto.js';
 
 @ApiTags('enrollment')
@@ -22,7 +22,7 @@ import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from 
 @ApiUserRoute()
 export class TotpController {
   constructor(
-    private readonly totp: TotpService,
+    private readonly totp: TotpEnrollmentService,
     private readonly metrics: Metrics,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, Not, Or } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserPrincipal } from '#auth';
@@ -8,12 +8,11 @@ import { PolicyService, factorHoldings, holdsMfa, userAuthorization } from '#pol
 import { RateLimitService } from '#rate-limit';
 import { TenantScopedRepository, TotpFactorEntity, newId, withUserFactorLock } from '#persistence';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
-import { open, seal } from '../crypto/secret-box.js';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
-import { ChallengesService, type MfaCompletion } from '../challenges/challenges.service.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+import { openTotpSecret, sealTotpSecret } from './totp-secret.js';
 
 export interface TotpEnrollment {
   id: string;
@@ -35,9 +34,9 @@ const TOTP_AUTHENTICATOR: AuthenticatorFacts = {
   transports: [],
 };
 
-/** Authenticator-app factors: enrollment with a confirming code, and challenge completion. */
+/** Authenticator-app factors: enrollment, confirmed with a first code. */
 @Injectable()
-export class TotpService {
+export class TotpEnrollmentService {
   private readonly factorsRepo: TenantScopedRepository<TotpFactorEntity>;
 
   constructor(
@@ -49,7 +48,6 @@ export class TotpService {
     private readonly limits: RateLimitService,
     private readonly factors: FactorsService,
     private readonly backupCodes: BackupCodesService,
-    private readonly challenges: ChallengesService,
   ) {
     this.factorsRepo = TenantScopedRepository.of(dataSource, TotpFactorEntity);
   }
@@ -80,7 +78,7 @@ export class TotpService {
       await repo.insert(tenant.id, {
         id,
         userId: user.userId,
-        secretSealed: seal(this.encryptionKey, secret, secretAad(tenant.id, id)),
+        secretSealed: sealTotpSecret(this.encryptionKey, tenant.id, id, secret),
         deviceName: deviceName ?? DEFAULT_DEVICE_NAME,
         lastTimeStep: null,
         verifiedAt: null,
@@ -105,7 +103,7 @@ export class TotpService {
     const row = await this.factorsRepo.findOne(tenant.id, { id, userId: user.userId });
     if (!row || row.verifiedAt !== null) throw notFound();
     const now = this.clock.now();
-    const step = matchTotp(this.secretOf(tenant.id, row), code, now, null);
+    const step = matchTotp(openTotpSecret(this.encryptionKey, tenant.id, row), code, now, null);
     if (step === null)
       throw new ApiError(
         'verification_failed',
@@ -155,60 +153,4 @@ export class TotpService {
       return codes;
     });
   }
-
-  /** Completes a challenge with a code from any of the user's verified TOTP factors. */
-  async complete(
-    challengeId: string,
-    tenantHeader: string | undefined,
-    code: string,
-    ip: string,
-  ): Promise<MfaCompletion> {
-    const live = await this.challenges.load(challengeId, tenantHeader);
-    await this.challenges.assertGuessAllowed(live);
-    const tenantId = live.tenant.id;
-    const { userId } = await this.challenges.assertPlainMfaOffered(live, 'totp');
-    const rows = await this.factorsRepo.find(
-      tenantId,
-      { userId, verifiedAt: Not(IsNull()) },
-      { order: { createdAt: 'ASC' } },
-    );
-    const now = this.clock.now();
-    let matched: { row: TotpFactorEntity; step: number } | null = null;
-    for (const row of rows) {
-      const step = matchTotp(this.secretOf(tenantId, row), code, now, row.lastTimeStep);
-      if (step !== null) {
-        matched = { row, step };
-        break;
-      }
-    }
-    if (!matched)
-      throw await this.challenges.failure(live, 'totp', rows.length === 0 ? 'no_totp_factor' : 'wrong_or_used_code');
-    const { row, step } = matched;
-
-    await this.challenges.authorize(
-      live,
-      'totp',
-      { type: 'Factor', id: row.id, attrs: { owner: { type: 'User', id: userId }, method_type: 'totp' } },
-      ip,
-    );
-    return this.challenges.succeed(live, { method: 'totp', factorId: row.id }, async (manager, at) => {
-      // Only a later time step may be recorded: a code used once, even concurrently, never works again.
-      const updated = await this.factorsRepo
-        .withManager(manager)
-        .update(
-          tenantId,
-          { id: row.id, lastTimeStep: Or(IsNull(), LessThan(step)) },
-          { lastTimeStep: step, lastUsedAt: at },
-        );
-      return updated === 1;
-    });
-  }
-
-  private secretOf(tenantId: string, row: TotpFactorEntity): string {
-    return open(this.encryptionKey, row.secretSealed, secretAad(tenantId, row.id));
-  }
-}
-
-function secretAad(tenantId: string, id: string): string {
-  return `totp_factor:${tenantId}:${id}`;
 }
