@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserPrincipal } from '#auth';
-import { AuditService } from '#audit';
-import { PolicyService, factorHoldings, holdsMfa, userAuthorization } from '#policy';
+import { AuditService, type AuditEventInput } from '#audit';
+import { PolicyService, factorHoldings, userAuthorization } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import { TenantScopedRepository, TotpFactorEntity, newId, withUserFactorLock } from '#persistence';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
-import { FactorsService } from '../factors/factors.service.js';
+import { FactorsService, holdingsChanged, type FactorSummary } from '../factors/factors.service.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { openTotpSecret, sealTotpSecret } from './totp-secret.js';
@@ -99,58 +99,76 @@ export class TotpEnrollmentService {
     ip: string,
   ): Promise<BackupCodesResult> {
     await this.limits.hitEnrollment(tenant.id, user.userId);
-    const notFound = () => new ApiError('not_found', 'No unverified TOTP factor found');
-    const row = await this.factorsRepo.findOne(tenant.id, { id, userId: user.userId });
-    if (!row || row.verifiedAt !== null) throw notFound();
     const now = this.clock.now();
-    const step = matchTotp(openTotpSecret(this.encryptionKey, tenant.id, row), code, now, null);
+    // The stored id from here on: a UUID in the path may be spelt in upper case.
+    const { factorId, step } = await this.confirmingCode(tenant.id, user.userId, id, code, now);
+    const decide = (counts: FactorSummary) =>
+      this.policy.enforce(
+        userAuthorization(
+          { tenant, user, ip },
+          'complete_enrollment',
+          { type: 'Authenticator', id: factorId, attrs: authenticatorAttrs(TOTP_AUTHENTICATOR) },
+          { methodType: 'totp', ...factorHoldings(counts), now },
+        ),
+      );
+    const summary = await this.factors.summary(tenant.id, user.userId);
+    await decide(summary);
+    const prepared = summary.unusedBackupCodes === 0 ? await this.backupCodes.prepare() : null;
+    return withUserFactorLock(this.dataSource, tenant.id, user.userId, async (manager) => {
+      // Serialized with the user's other factor writes: the cap holds under concurrent completions.
+      const fresh = await this.factors.summary(tenant.id, user.userId, manager);
+      if (holdingsChanged(summary, fresh)) await decide(fresh);
+      await this.markVerified(manager, tenant.id, factorId, step, now);
+      const codes = prepared
+        ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
+        : { codes: [], remaining: summary.unusedBackupCodes };
+      await this.audit.record(tenant.id, enrolledEvent(user.userId, factorId, codes.codes.length), manager);
+      await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
+      return codes;
+    });
+  }
+
+  /** The user's unverified factor `id` and the time step of the code that confirms it; 404 or 400 otherwise. */
+  private async confirmingCode(
+    tenantId: string,
+    userId: string,
+    id: string,
+    code: string,
+    now: Date,
+  ): Promise<{ factorId: string; step: number }> {
+    const row = await this.factorsRepo.findOne(tenantId, { id, userId });
+    if (!row || row.verifiedAt !== null) throw noUnverifiedFactor();
+    const step = matchTotp(openTotpSecret(this.encryptionKey, tenantId, row), code, now, null);
     if (step === null)
       throw new ApiError(
         'verification_failed',
         'The code is not valid. Check the time on the device and try the current code.',
         { details: { reason: 'code' } },
       );
-
-    const summary = await this.factors.summary(tenant.id, user.userId);
-    const decide = (counts: typeof summary) =>
-      this.policy.enforce(
-        userAuthorization(
-          { tenant, user, ip },
-          'complete_enrollment',
-          { type: 'Authenticator', id: row.id, attrs: authenticatorAttrs(TOTP_AUTHENTICATOR) },
-          { methodType: 'totp', ...factorHoldings(counts), now },
-        ),
-      );
-    await decide(summary);
-
-    const remaining = summary.unusedBackupCodes;
-    const prepared = remaining === 0 ? await this.backupCodes.prepare() : null;
-    return withUserFactorLock(this.dataSource, tenant.id, user.userId, async (manager) => {
-      // Serialized with the user's other factor writes: the cap holds under concurrent completions.
-      const fresh = await this.factors.summary(tenant.id, user.userId, manager);
-      if (fresh.factorCount !== summary.factorCount || holdsMfa(fresh) !== holdsMfa(summary)) await decide(fresh);
-      // The code that confirmed the factor is spent: it cannot also complete a challenge.
-      const verified = await this.factorsRepo
-        .withManager(manager)
-        .update(tenant.id, { id: row.id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
-      if (verified !== 1) throw notFound();
-      const codes = prepared
-        ? await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared)
-        : { codes: [], remaining };
-      await this.audit.record(
-        tenant.id,
-        {
-          actorType: 'user',
-          actorId: user.userId,
-          action: 'factor.enrolled',
-          resourceType: 'factor',
-          resourceId: row.id,
-          metadata: { method_type: 'totp', backup_codes_issued: codes.codes.length },
-        },
-        manager,
-      );
-      await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
-      return codes;
-    });
+    return { factorId: row.id, step };
   }
+
+  /** The code that confirmed the factor is spent with it: it cannot also complete a challenge. */
+  private async markVerified(manager: EntityManager, tenantId: string, id: string, step: number, now: Date) {
+    const verified = await this.factorsRepo
+      .withManager(manager)
+      .update(tenantId, { id, verifiedAt: IsNull() }, { verifiedAt: now, lastTimeStep: step });
+    if (verified !== 1) throw noUnverifiedFactor();
+  }
+}
+
+function noUnverifiedFactor(): ApiError {
+  return new ApiError('not_found', 'No unverified TOTP factor found');
+}
+
+/** factor.enrolled of a confirmed TOTP factor. */
+function enrolledEvent(userId: string, factorId: string, codesIssued: number): AuditEventInput {
+  return {
+    actorType: 'user',
+    actorId: userId,
+    action: 'factor.enrolled',
+    resourceType: 'factor',
+    resourceId: factorId,
+    metadata: { method_type: 'totp', backup_codes_issued: codesIssued },
+  };
 }
