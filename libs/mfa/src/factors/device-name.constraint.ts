@@ -15,3 +15,8 @@ export class DeviceNameConstraint implements ValidatorConstraintInterface {
       : 'must be 1 to 100 characters after trimming';
   }
 }
+
+/** For @Transform: a device name in the form it is checked and stored in (NFC, trimmed). */
+export function normalizedDeviceName({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' ? value.normalize('NFC').trim() : value;
+}

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsString, Validate } from 'class-validator';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../shared/method-types.js';
-import { DeviceNameConstraint } from '../factors/device-name.constraint.js';
+import { DeviceNameConstraint, normalizedDeviceName } from '../factors/device-name.constraint.js';
 
 export class RegistrationOptionsQueryDto {
   @ApiProperty({
@@ -29,7 +29,7 @@ export class CompleteRegistrationDto {
   credential: RegistrationResponseJSON;
 
   @ApiProperty({ maxLength: 100, example: 'example', description: 'A name the user recognises, 1–100 characters.' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
+  @Transform(normalizedDeviceName)
   @IsString()
   @Validate(DeviceNameConstraint)
   device_name: string;
