@@ -10,14 +10,20 @@ import { CredentialSignalsService } from './factors/credential-signals.service.j
 import { AdminFactorsController } from './factors/admin-factors.controller.js';
 import { WebAuthnEnrollmentService } from './webauthn/webauthn-enrollment.service.js';
 import { WebAuthnEnrollmentController } from './webauthn/webauthn-enrollment.controller.js';
-import { WebAuthnAuthenticationService } from './webauthn/webauthn-authentication.service.js';
+import { AssertionCredentialsService } from './webauthn/assertion-credentials.service.js';
 import { MFA_ENCRYPTION_KEY, resolveMfaEncryptionKey } from './crypto/encryption-key.js';
 import { TokenKeysService } from './tokens/token-keys.service.js';
 import { MfaTokenService } from './tokens/mfa-token.service.js';
 import { JwksController } from './tokens/jwks.controller.js';
-import { TotpService } from './totp/totp.service.js';
+import { TotpEnrollmentService } from './totp/totp-enrollment.service.js';
+import { TotpCodesService } from './totp/totp-codes.service.js';
 import { TotpController } from './totp/totp.controller.js';
 import { ChallengesService } from './challenges/challenges.service.js';
+import { ChallengeCompletionService } from './challenges/challenge-completion.service.js';
+import { BeginWebAuthnAuthentication } from './challenges/begin-webauthn-authentication.usecase.js';
+import { CompleteWithWebAuthn } from './challenges/complete-with-webauthn.usecase.js';
+import { CompleteWithTotp } from './challenges/complete-with-totp.usecase.js';
+import { CompleteWithBackupCode } from './challenges/complete-with-backup-code.usecase.js';
 import { SignInChallengesController } from './challenges/sign-in-challenges.controller.js';
 import { StepUpChallengesController } from './challenges/step-up-challenges.controller.js';
 import { MfaVerificationController } from './challenges/mfa-verification.controller.js';
@@ -39,11 +45,17 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     BackupCodesService,
     BackupCodeRedemptionService,
     WebAuthnEnrollmentService,
-    WebAuthnAuthenticationService,
+    AssertionCredentialsService,
     TokenKeysService,
     MfaTokenService,
-    TotpService,
+    TotpEnrollmentService,
+    TotpCodesService,
     ChallengesService,
+    ChallengeCompletionService,
+    BeginWebAuthnAuthentication,
+    CompleteWithWebAuthn,
+    CompleteWithTotp,
+    CompleteWithBackupCode,
     CredentialTrustRejudger,
     AuthenticatorReportService,
     StepUpProofGuard,

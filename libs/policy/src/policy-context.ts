@@ -13,17 +13,30 @@ export function holdsMfa(summary: { factorCount: number; unusedBackupCodes: numb
   return summary.factorCount > 0 || summary.unusedBackupCodes > 0;
 }
 
-/** The UserContext record of the Cedar schema. */
-export function userContext(input: {
-  principal: UserPrincipal;
-  tenant: TenantContext;
+/** factor_count and has_mfa of a user's factor summary. */
+export function factorHoldings(summary: {
+  factorCount: number;
+  unusedBackupCodes: number;
+}): Pick<UserContextFacts, 'factorCount' | 'hasMfa'> {
+  return { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) };
+}
+
+/** What a user decision knows besides who asks: the facts of the UserContext record. */
+export interface UserContextFacts {
+  /** The method concerned: a factor's method type, or "backup_code". */
   methodType: string;
   factorCount: number;
   /** See holdsMfa. */
   hasMfa: boolean;
-  ip: string;
   now: Date;
-}): Record<string, unknown> {
+  /** verify_factor only: the challenge's acr_values (empty when it asked for none). */
+  requestedAcr?: readonly string[];
+}
+
+/** The UserContext record of the Cedar schema. */
+export function userContext(
+  input: UserContextFacts & { principal: UserPrincipal; tenant: TenantContext; ip: string },
+): Record<string, unknown> {
   const { principal, now } = input;
   const proof = stepUpProofOf(principal);
   return {
@@ -38,6 +51,7 @@ export function userContext(input: {
     step_up_age_seconds: proof.via === 'none' ? 0 : secondsSince(proof.authTime, now),
     step_up_amr: proof.via === 'none' ? [] : proof.amr,
     step_up_max_age_seconds: input.tenant.stepUpMaxAgeSeconds,
+    ...(input.requestedAcr ? { requested_acr: [...input.requestedAcr] } : {}),
   };
 }
 

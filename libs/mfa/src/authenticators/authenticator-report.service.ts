@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { Clock } from '#config';
 import type { ApiKeyPrincipal, TenantContext } from '#auth';
-import { PolicyService } from '#policy';
+import { PolicyService, adminAuthorization } from '#policy';
 import { TenantScopedRepository, WebAuthnCredentialEntity } from '#persistence';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
@@ -33,6 +33,8 @@ export interface AuthenticatorReport {
 export const COMPROMISED_LISTED = 1000;
 
 type Count = { n: string | number };
+/** A row of COUNT(*) … GROUP BY: the count and the grouped columns, as the driver returns them. */
+type GroupedRow = Count & Record<string, unknown>;
 const num = (row: Count) => Number(row.n);
 
 /**
@@ -54,36 +56,54 @@ export class AuthenticatorReportService {
   }
 
   async report(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): Promise<AuthenticatorReport> {
-    await this.policy.enforce({
-      tenant,
-      principal: key,
-      action: 'read_authenticator_report',
-      resource: { type: 'Tenant', id: tenant.id },
-      context: { ip },
-    });
-    const grouped = (...columns: (keyof WebAuthnCredentialEntity)[]) => {
-      const q = this.credentials.query(tenant.id, 'c').select('COUNT(*)', 'n');
-      for (const c of columns) q.addSelect(`c.${c}`, c).addGroupBy(`c.${c}`);
-      return q.getRawMany<Count & Record<string, unknown>>();
-    };
+    await this.policy.enforce(adminAuthorization({ tenant, key, ip }, 'read_authenticator_report'));
     const [methods, models, levels, trust, backup, compromised] = await Promise.all([
-      grouped('methodType'),
-      grouped('aaguid', 'attestationKeyId', 'model', 'modelStatus'),
-      grouped('certificationLevel'),
-      grouped('attestationTrusted'),
-      grouped('backedUp'),
+      this.countBy(tenant.id, 'methodType'),
+      this.countBy(tenant.id, 'aaguid', 'attestationKeyId', 'model', 'modelStatus'),
+      this.countBy(tenant.id, 'certificationLevel'),
+      this.countBy(tenant.id, 'attestationTrusted'),
+      this.countBy(tenant.id, 'backedUp'),
       this.credentials.find(
         tenant.id,
         { modelStatus: Not(IsNull()) },
         { order: { createdAt: 'ASC', id: 'ASC' }, take: COMPROMISED_LISTED },
       ),
     ]);
-    const nameOf = (row: { aaguid: string; attestationKeyId: string | null; model: string | null }) =>
-      this.metadata.describe(row)?.name ?? null;
-    const byModel = models
+    const byModel = this.byModel(models);
+    return {
+      generated_at: this.clock.now().toISOString(),
+      metadata_blob_no: this.metadata.blobNumber,
+      total: methods.reduce((acc, r) => acc + num(r), 0),
+      by_method_type: byMethodType(methods),
+      by_model: byModel,
+      by_certification_level: byCertificationLevel(levels),
+      attestation: {
+        trusted: countWhere(trust, 'attestationTrusted', true),
+        untrusted: countWhere(trust, 'attestationTrusted', false),
+      },
+      backup: { device_bound: countWhere(backup, 'backedUp', false), synced: countWhere(backup, 'backedUp', true) },
+      compromised_total: byModel.filter((m) => m.model_status !== null).reduce((acc, m) => acc + m.count, 0),
+      compromised: compromised.map((c) => this.compromisedEntry(c)),
+    };
+  }
+
+  /** The tenant's credentials counted per value of `columns`. */
+  private countBy(tenantId: string, ...columns: (keyof WebAuthnCredentialEntity)[]): Promise<GroupedRow[]> {
+    const q = this.credentials.query(tenantId, 'c').select('COUNT(*)', 'n');
+    for (const c of columns) q.addSelect(`c.${c}`, c).addGroupBy(`c.${c}`);
+    return q.getRawMany<GroupedRow>();
+  }
+
+  private nameOf(row: { aaguid: string; attestationKeyId: string | null; model: string | null }): string | null {
+    return this.metadata.describe(row)?.name ?? null;
+  }
+
+  /** Most common model first. */
+  private byModel(models: GroupedRow[]): AuthenticatorReport['by_model'] {
+    return models
       .map((r) => ({
         aaguid: r.aaguid as string,
-        name: nameOf({
+        name: this.nameOf({
           aaguid: r.aaguid as string,
           attestationKeyId: r.attestationKeyId as string | null,
           model: r.model as string | null,
@@ -92,39 +112,38 @@ export class AuthenticatorReportService {
         count: num(r),
       }))
       .sort((a, b) => b.count - a.count || a.aaguid.localeCompare(b.aaguid));
-    const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true';
-    const sum = (rows: (Count & Record<string, unknown>)[], column: string, want: boolean) =>
-      rows.filter((r) => truthy(r[column]) === want).reduce((acc, r) => acc + num(r), 0);
+  }
+
+  private compromisedEntry(c: WebAuthnCredentialEntity): AuthenticatorReport['compromised'][number] {
     return {
-      generated_at: this.clock.now().toISOString(),
-      metadata_blob_no: this.metadata.blobNumber,
-      total: methods.reduce((acc, r) => acc + num(r), 0),
-      by_method_type: methods
-        .map((r) => ({ method_type: r.methodType as string, count: num(r) }))
-        .sort((a, b) => a.method_type.localeCompare(b.method_type)),
-      by_model: byModel,
-      by_certification_level: levels
-        .map((r) => ({ certification_level: (r.certificationLevel as string | null) ?? null, count: num(r) }))
-        .sort(
-          (a, b) => b.count - a.count || String(a.certification_level).localeCompare(String(b.certification_level)),
-        ),
-      attestation: {
-        trusted: sum(trust, 'attestationTrusted', true),
-        untrusted: sum(trust, 'attestationTrusted', false),
-      },
-      backup: { device_bound: sum(backup, 'backedUp', false), synced: sum(backup, 'backedUp', true) },
-      compromised_total: byModel.filter((m) => m.model_status !== null).reduce((acc, m) => acc + m.count, 0),
-      compromised: compromised.map((c) => ({
-        factor_id: c.id,
-        user_id: c.userId,
-        method_type: c.methodType,
-        aaguid: c.aaguid,
-        name: nameOf(c),
-        model_status: c.modelStatus!,
-        device_name: c.deviceName,
-        created_at: c.createdAt.toISOString(),
-        last_used_at: c.lastUsedAt?.toISOString() ?? null,
-      })),
+      factor_id: c.id,
+      user_id: c.userId,
+      method_type: c.methodType,
+      aaguid: c.aaguid,
+      name: this.nameOf(c),
+      model_status: c.modelStatus!,
+      device_name: c.deviceName,
+      created_at: c.createdAt.toISOString(),
+      last_used_at: c.lastUsedAt?.toISOString() ?? null,
     };
   }
+}
+
+function byMethodType(methods: GroupedRow[]): AuthenticatorReport['by_method_type'] {
+  return methods
+    .map((r) => ({ method_type: r.methodType as string, count: num(r) }))
+    .sort((a, b) => a.method_type.localeCompare(b.method_type));
+}
+
+/** Most common level first. */
+function byCertificationLevel(levels: GroupedRow[]): AuthenticatorReport['by_certification_level'] {
+  return levels
+    .map((r) => ({ certification_level: (r.certificationLevel as string | null) ?? null, count: num(r) }))
+    .sort((a, b) => b.count - a.count || String(a.certification_level).localeCompare(String(b.certification_level)));
+}
+
+/** The count of the rows whose boolean `column` is `want` (drivers return booleans as true, 1, '1', 't' or 'true'). */
+function countWhere(rows: GroupedRow[], column: string, want: boolean): number {
+  const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true';
+  return rows.filter((r) => truthy(r[column]) === want).reduce((acc, r) => acc + num(r), 0);
 }

@@ -183,15 +183,13 @@ export class CredentialTrustRejudger implements OnModuleInit, OnApplicationBoots
     };
     const where = staleWhere(blobNo).map((w) => ({ ...w, ...match }));
     for (let skip = 0; ; skip += PAGE) {
-      const page = await this.dataSource
-        .getRepository(WebAuthnCredentialEntity)
-        .find({
-          where,
-          select: { id: true, tenantId: true, userId: true, methodType: true },
-          order: { id: 'ASC' },
-          skip,
-          take: PAGE,
-        });
+      const page = await this.dataSource.getRepository(WebAuthnCredentialEntity).find({
+        where,
+        select: { id: true, tenantId: true, userId: true, methodType: true },
+        order: { id: 'ASC' },
+        skip,
+        take: PAGE,
+      });
       out.push(...page);
       if (page.length < PAGE) return out;
     }

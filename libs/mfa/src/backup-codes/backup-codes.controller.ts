@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
 import { ApiStepUp } from '../step-up/api-step-up.decorator.js';
 import {
@@ -12,13 +12,7 @@ import {
   type UserPrincipal,
 } from '#auth';
 import { BackupCodesService } from './backup-codes.service.js';
-import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
-
-@ApiSchema({ name: 'BackupCodesRemaining' })
-class BackupCodesRemainingDto {
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds.' })
-  remaining: number;
-}
+import { BackupCodesDto, BackupCodesRemainingDto } from './backup-codes.dto.js';
 
 @ApiTags('backup codes')
 @Controller('v1/users/me/mfa/backup-codes')

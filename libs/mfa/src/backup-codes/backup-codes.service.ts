@@ -3,7 +3,7 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '#config';
 import { BackupCodeEntity, TenantScopedRepository, newId } from '#persistence';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, factorHoldings, userAuthorization } from '#policy';
 import type { TenantContext, UserPrincipal } from '#auth';
 import {
   DEFAULT_BACKUP_CODE_COUNT,
@@ -86,21 +86,14 @@ export class BackupCodesService {
   async regenerate(tenant: TenantContext, principal: UserPrincipal, ip: string): Promise<BackupCodesResult> {
     const now = this.clock.now();
     const summary = await this.factors.summary(tenant.id, principal.userId);
-    await this.policy.enforce({
-      tenant,
-      principal,
-      action: 'regenerate_backup_codes',
-      resource: { type: 'BackupCodes', id: principal.userId, attrs: { owner: { type: 'User', id: principal.userId } } },
-      context: userContext({
-        principal,
-        tenant,
-        methodType: 'backup_code',
-        factorCount: summary.factorCount,
-        hasMfa: holdsMfa(summary),
-        ip,
-        now,
-      }),
-    });
+    await this.policy.enforce(
+      userAuthorization(
+        { tenant, user: principal, ip },
+        'regenerate_backup_codes',
+        { type: 'BackupCodes', id: principal.userId, attrs: { owner: { type: 'User', id: principal.userId } } },
+        { methodType: 'backup_code', ...factorHoldings(summary), now },
+      ),
+    );
     const prepared = await this.prepare();
     await this.dataSource.transaction(async (manager) => {
       await this.rows.withManager(manager).delete(tenant.id, { userId: principal.userId });

@@ -23,16 +23,11 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import {
-  ACR_VALUES,
-  CHALLENGE_METHODS,
-  MAX_CHALLENGE_MAX_AGE_SECONDS,
-  type Acr,
-  type ChallengeMethod,
-} from './challenge-rules.js';
-
-/** User ids are the subject of the tenant's tokens: any printable text up to 255 characters. */
-export const USER_ID_PATTERN = /^[^\p{Cc}\u2028\u2029]{1,255}$/u;
+import { ACR_VALUES, type Acr } from '../shared/acr-rules.js';
+import { CHALLENGE_METHODS, type ChallengeMethod } from '../shared/method-types.js';
+import { USER_ID_PATTERN } from '../shared/user-id.js';
+import { withoutSpaces } from '../totp/totp.dto.js';
+import { MAX_CHALLENGE_MAX_AGE_SECONDS } from './challenge-rules.js';
 
 const ACR_VALUES_DOC =
   'Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: ' +
@@ -186,7 +181,7 @@ export class WebAuthnCompleteDto extends ChallengeIdDto {
 @ApiSchema({ name: 'TotpChallengeAnswer' })
 export class TotpCompleteDto extends ChallengeIdDto {
   @ApiProperty({ example: '123456', description: 'The 6-digit code of the authenticator app (spaces ignored).' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))
+  @Transform(withoutSpaces)
   @IsString()
   @Matches(/^\d{6}$/, { message: 'must be 6 digits' })
   code: string;

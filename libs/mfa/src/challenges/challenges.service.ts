@@ -1,27 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
-import { actorOf, type TenantContext, type TenantPrincipal, type UserPrincipal } from '#auth';
+import { actorOf, type TenantContext, type TenantPrincipal } from '#auth';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext, type AuthorizeInput } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import { TenantsService } from '#tenancy';
 import { MfaChallengeEntity, TenantScopedRepository, newId } from '#persistence';
 import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService } from '../factors/factors.service.js';
-import { MfaTokenService } from '../tokens/mfa-token.service.js';
-import {
-  CHALLENGE_TTL_MS,
-  MAX_CHALLENGE_FAILURES,
-  acceptsPlainMfa,
-  acrNeededNotice,
-  authenticationMethod,
-  proofMeetsRequest,
-  type Acr,
-  type ChallengeMethod,
-  type ChallengePurpose,
-} from './challenge-rules.js';
+import { WEBAUTHN_NOT_CONFIGURED } from '../webauthn/relying-party.js';
+import { acceptsPlainMfa, acrNeededNotice, type Acr } from '../shared/acr-rules.js';
+import type { ChallengeMethod } from '../shared/method-types.js';
+import { CHALLENGE_TTL_MS, MAX_CHALLENGE_FAILURES, isGuessable, type ChallengePurpose } from './challenge-rules.js';
+import { challengePrincipal, type ChallengeRef, type LiveChallenge } from './live-challenge.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,42 +34,10 @@ export interface OpenedChallenge {
   max_age?: number;
 }
 
-/** A challenge that may still be completed, with its tenant and the user it is for. */
-export interface LiveChallenge {
-  row: MfaChallengeEntity;
-  tenant: TenantContext;
-  /**
-   * The user being verified, as the policy sees them (roles/amr of the step-up bearer, else none);
-   * null for a usernameless challenge until its assertion names the user (see withUser).
-   */
-  user: UserPrincipal | null;
-}
-
-export interface VerifiedFactor {
-  method: ChallengeMethod;
-  /** The factor row proven (credential, TOTP factor or backup code id). */
-  factorId: string;
-  backupEligible?: boolean;
-  /** Stored trust of the credential's attestation (achievedAcr). */
-  attestationTrusted?: boolean;
-  /** WebAuthn only: the assertion's UV flag (a request for "phr" needs it). */
-  userVerified?: boolean;
-}
-
-export interface MfaCompletion {
-  token: string;
-  expires_at: string;
-  method_type: ChallengeMethod;
-  amr: string[];
-  acr: Acr;
-}
-
-/** Raised inside a completion transaction when the factor lost a race (replay): counted as a failure. */
-class LostRace extends Error {}
-
 /**
  * MFA challenges: opened by a trusted caller (sign-in) or the user (step-up), completed without a
- * bearer by whoever holds the id. This service owns the life cycle; the factor services verify.
+ * bearer by whoever holds the id. This service opens and finds them; ChallengeCompletionService
+ * completes them.
  */
 @Injectable()
 export class ChallengesService {
@@ -89,10 +49,8 @@ export class ChallengesService {
     private readonly tenants: TenantsService,
     private readonly factors: FactorsService,
     private readonly backupCodes: BackupCodesService,
-    private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
-    private readonly tokens: MfaTokenService,
   ) {
     this.challenges = TenantScopedRepository.of(dataSource, MfaChallengeEntity);
   }
@@ -105,8 +63,7 @@ export class ChallengesService {
   async open(tenant: TenantContext, input: OpenChallengeInput, opener: TenantPrincipal): Promise<OpenedChallenge> {
     const { userId, purpose } = input;
     const acrValues = input.acrValues ?? null;
-    if (userId === null && !tenant.webauthn)
-      throw new ApiError('not_implemented', 'WebAuthn is not configured for this tenant.');
+    if (userId === null && !tenant.webauthn) throw new ApiError('not_implemented', WEBAUTHN_NOT_CONFIGURED);
     const available =
       userId === null
         ? (['webauthn_passkey'] as ChallengeMethod[])
@@ -199,7 +156,7 @@ export class ChallengesService {
    * tenant header, when sent, must be that tenant. Unknown, foreign, expired, used and dead
    * challenges are all the same 404.
    */
-  async load(challengeId: string, tenantHeader?: string): Promise<LiveChallenge> {
+  async load({ challengeId, tenantHeader }: ChallengeRef): Promise<LiveChallenge> {
     const notFound = () => new ApiError('not_found', 'No active MFA challenge found');
     if (!UUID_SHAPE.test(challengeId)) throw notFound();
     if (tenantHeader !== undefined && !UUID_SHAPE.test(tenantHeader.trim())) {
@@ -223,210 +180,11 @@ export class ChallengesService {
       row.expiresAt.getTime() <= this.clock.now().getTime()
     )
       throw notFound();
-    const user: UserPrincipal | null =
-      row.userId === null
-        ? null
-        : {
-            kind: 'user',
-            userId: row.userId,
-            tenantId: tenant.id,
-            roles: row.roles,
-            amr: row.amr,
-            authTime: row.authTime ?? undefined,
-          };
-    return { row, tenant, user };
+    return { row, tenant, user: row.userId === null ? null : challengePrincipal(row, tenant.id, row.userId) };
   }
 
-  /** A usernameless challenge once its assertion has named the user (a sign-in: no roles, no amr). */
-  withUser(live: LiveChallenge, userId: string): LiveChallenge {
-    return {
-      ...live,
-      user: {
-        kind: 'user',
-        userId,
-        tenantId: live.tenant.id,
-        roles: live.row.roles,
-        amr: live.row.amr,
-        authTime: live.row.authTime ?? undefined,
-      },
-    };
-  }
-
-  /** The user a challenge is for; only called once the user is known. */
-  userOf(live: LiveChallenge): UserPrincipal {
-    if (!live.user) throw new Error('The challenge has no user yet');
-    return live.user;
-  }
-
-  /**
-   * Before checking a guessable answer (TOTP, backup code): 429 while the user is over the
-   * failure limit. WebAuthn assertions are never locked out, so whoever holds a challenge id
-   * cannot lock a user out of their security key by failing on purpose.
-   */
-  async assertGuessAllowed(live: LiveChallenge): Promise<void> {
-    if (live.user) await this.limits.assertMfaAllowed(live.tenant.id, live.user.userId);
-  }
-
-  /**
-   * TOTP and backup codes answer only challenges that offered them: not a usernameless one (no
-   * user to check the code against) and not one whose acr_values exclude "mfa".
-   */
-  async assertPlainMfaOffered(live: LiveChallenge, method: 'totp' | 'backup_code'): Promise<UserPrincipal> {
-    if (!live.user || !acceptsPlainMfa(live.row.acrValues))
-      throw await this.failure(live, method, 'method_not_offered');
-    return live.user;
-  }
-
-  /** A WebAuthn proof must reach one of the requested acr values. */
-  async assertAcrMet(live: LiveChallenge, factor: VerifiedFactor): Promise<void> {
-    const { acr } = authenticationMethod(factor.method, factor);
-    if (!proofMeetsRequest(factor.method, factor, live.row.acrValues))
-      throw await this.failure(live, factor.method, 'acr_not_met', { factor_id: factor.factorId, acr });
-  }
-
+  /** A later begin replaces the WebAuthn challenge: only the newest options can complete. */
   async setWebAuthnChallenge(live: LiveChallenge, challenge: string): Promise<void> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { webauthnChallenge: challenge });
   }
-
-  /**
-   * Counts a wrong answer against the challenge and the user, audits it, and returns the one
-   * 401 every failure answers with: nothing says which part was wrong.
-   */
-  async failure(
-    live: LiveChallenge,
-    method: ChallengeMethod | 'webauthn',
-    reason: string,
-    metadata: Record<string, unknown> = {},
-    details?: Record<string, unknown>,
-  ): Promise<ApiError> {
-    await this.challenges.update(live.tenant.id, { id: live.row.id }, { failedAttempts: () => 'failed_attempts + 1' });
-    // Only guesses count toward the per-user lockout; every failure counts against the challenge.
-    const userLocked =
-      live.user && isGuessable(method) ? await this.limits.recordMfaFailure(live.tenant.id, live.user.userId) : false;
-    // A usernameless challenge that never learnt its user has no user to blame.
-    const actor = live.user
-      ? { actorType: 'user' as const, actorId: live.user.userId }
-      : { actorType: 'system' as const, actorId: 'anonymous' };
-    const event = { ...actor, resourceType: 'mfa_challenge' as const, resourceId: live.row.id };
-    const usernameless = live.row.userId === null ? { usernameless: true } : {};
-    await this.audit.record(live.tenant.id, {
-      ...event,
-      action: 'mfa.failed',
-      metadata: { method_type: method, reason, purpose: live.row.purpose, ...usernameless, ...metadata },
-    });
-    // Locked: this failure killed the challenge, or put the user over the failure limit.
-    const challengeDead = live.row.failedAttempts + 1 >= MAX_CHALLENGE_FAILURES;
-    if (userLocked || challengeDead) {
-      await this.audit.record(live.tenant.id, {
-        ...event,
-        action: 'mfa.locked',
-        metadata: {
-          user_id: live.user?.userId ?? null,
-          reason: userLocked ? 'user_failure_limit' : 'challenge_failure_limit',
-          purpose: live.row.purpose,
-          ...usernameless,
-        },
-      });
-    }
-    return new ApiError('mfa_failed', 'The MFA challenge could not be completed.', details ? { details } : {});
-  }
-
-  /** verify_factor through the tenant policy, with the user being verified as the principal. */
-  /** Cedar also sees `context.requested_acr`: the challenge's acr_values (empty when none). */
-  async authorize(
-    live: LiveChallenge,
-    method: ChallengeMethod,
-    resource: AuthorizeInput['resource'],
-    ip: string,
-  ): Promise<void> {
-    const user = this.userOf(live);
-    const summary = await this.factors.summary(live.tenant.id, user.userId);
-    const context = userContext({
-      principal: user,
-      tenant: live.tenant,
-      methodType: method,
-      factorCount: summary.factorCount,
-      hasMfa: holdsMfa(summary),
-      ip,
-      now: this.clock.now(),
-    });
-    await this.policy.enforce({
-      tenant: live.tenant,
-      principal: user,
-      action: 'verify_factor',
-      resource,
-      context: { ...context, requested_acr: live.row.acrValues ?? [] },
-    });
-  }
-
-  /**
-   * One transaction: consume the challenge (exactly once, even under a race), then `apply` the
-   * factor's own single-use update (counter, time step, backup code). `apply` returning false
-   * means the factor was used concurrently: everything rolls back and it counts as a failure.
-   */
-  async succeed(
-    live: LiveChallenge,
-    factor: VerifiedFactor,
-    apply: (manager: EntityManager, now: Date) => Promise<boolean>,
-  ): Promise<MfaCompletion> {
-    const now = this.clock.now();
-    const { userId } = this.userOf(live);
-    const { amr, acr } = authenticationMethod(factor.method, {
-      backupEligible: factor.backupEligible,
-      attestationTrusted: factor.attestationTrusted,
-    });
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        const consumed = await this.challenges
-          .withManager(manager)
-          .update(
-            live.tenant.id,
-            { id: live.row.id, consumedAt: IsNull(), failedAttempts: LessThan(MAX_CHALLENGE_FAILURES) },
-            { consumedAt: now },
-          );
-        if (consumed !== 1) throw new ApiError('not_found', 'No active MFA challenge found');
-        if (!(await apply(manager, now))) throw new LostRace();
-        await this.audit.record(
-          live.tenant.id,
-          {
-            actorType: 'user',
-            actorId: userId,
-            action: 'mfa.verified',
-            resourceType: 'mfa_challenge',
-            resourceId: live.row.id,
-            metadata: {
-              method_type: factor.method,
-              factor_id: factor.factorId,
-              purpose: live.row.purpose,
-              acr,
-              ...(live.row.userId === null ? { usernameless: true } : {}),
-            },
-          },
-          manager,
-        );
-      });
-    } catch (err) {
-      if (err instanceof LostRace)
-        throw await this.failure(live, factor.method, 'already_used', { factor_id: factor.factorId });
-      throw err;
-    }
-    const token = await this.tokens.issue({
-      tenantId: live.tenant.id,
-      userId,
-      methodType: factor.method,
-      amr,
-      acr,
-      acrValues: live.row.acrValues,
-      maxAge: live.row.maxAge,
-      purpose: live.row.purpose,
-      challengeId: live.row.id,
-      now,
-    });
-    return { ...token, method_type: factor.method, amr, acr };
-  }
-}
-
-/** Methods an attacker can guess at (and so the ones the per-user failure limit protects). */
-function isGuessable(method: ChallengeMethod | 'webauthn'): boolean {
-  return method === 'totp' || method === 'backup_code';
 }

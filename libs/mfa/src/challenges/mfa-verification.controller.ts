@@ -4,9 +4,10 @@ import { ApiErrorResponses } from '#errors';
 import { ClientIp, Public } from '#auth';
 import { Metrics } from '#observability';
 import { OptionalTenantHeader } from './optional-tenant-header.decorator.js';
-import { WebAuthnAuthenticationService } from '../webauthn/webauthn-authentication.service.js';
-import { TotpService } from '../totp/totp.service.js';
-import { BackupCodeRedemptionService } from '../backup-codes/backup-code-redemption.service.js';
+import { BeginWebAuthnAuthentication } from './begin-webauthn-authentication.usecase.js';
+import { CompleteWithWebAuthn } from './complete-with-webauthn.usecase.js';
+import { CompleteWithTotp } from './complete-with-totp.usecase.js';
+import { CompleteWithBackupCode } from './complete-with-backup-code.usecase.js';
 import {
   AuthenticationOptionsDto,
   BackupCodeCompleteDto,
@@ -46,9 +47,10 @@ const COMPLETE_ERRORS = [
 })
 export class MfaVerificationController {
   constructor(
-    private readonly webauthn: WebAuthnAuthenticationService,
-    private readonly totp: TotpService,
-    private readonly backupCodes: BackupCodeRedemptionService,
+    private readonly beginWebAuthn: BeginWebAuthnAuthentication,
+    private readonly completeWithWebAuthn: CompleteWithWebAuthn,
+    private readonly completeWithTotp: CompleteWithTotp,
+    private readonly completeWithBackupCode: CompleteWithBackupCode,
     private readonly metrics: Metrics,
   ) {}
 
@@ -77,7 +79,7 @@ export class MfaVerificationController {
     return {
       options: {
         ...(await this.metrics.ceremony('authentication', 'webauthn', 'start', () =>
-          this.webauthn.begin(body.challenge_id, tenantHeader),
+          this.beginWebAuthn.execute({ challengeId: body.challenge_id, tenantHeader }),
         )),
       },
     };
@@ -100,7 +102,12 @@ export class MfaVerificationController {
     @OptionalTenantHeader() tenantHeader?: string,
   ): Promise<MfaTokenDto> {
     return this.metrics.verification('webauthn', 'finish', () =>
-      this.webauthn.complete(body.challenge_id, tenantHeader, body.credential, ip),
+      this.completeWithWebAuthn.execute({
+        challengeId: body.challenge_id,
+        tenantHeader,
+        credential: body.credential,
+        ip,
+      }),
     );
   }
 
@@ -120,7 +127,7 @@ export class MfaVerificationController {
     @OptionalTenantHeader() tenantHeader?: string,
   ): Promise<MfaTokenDto> {
     return this.metrics.verification('totp', 'answer', () =>
-      this.totp.complete(body.challenge_id, tenantHeader, body.code, ip),
+      this.completeWithTotp.execute({ challengeId: body.challenge_id, tenantHeader, code: body.code, ip }),
     );
   }
 
@@ -140,7 +147,7 @@ export class MfaVerificationController {
     @OptionalTenantHeader() tenantHeader?: string,
   ): Promise<BackupCodeTokenDto> {
     return this.metrics.verification('backup_code', 'answer', () =>
-      this.backupCodes.complete(body.challenge_id, tenantHeader, body.code, ip),
+      this.completeWithBackupCode.execute({ challengeId: body.challenge_id, tenantHeader, code: body.code, ip }),
     );
   }
 }

@@ -4,7 +4,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '#auth';
 import { AuditService } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, adminAuthorization, factorHoldings, holdsMfa, userAuthorization } from '#policy';
 import {
   BackupCodeEntity,
   MfaChallengeEntity,
@@ -13,7 +13,6 @@ import {
   TotpFactorEntity,
   WebAuthnCredentialEntity,
 } from '#persistence';
-import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
 import { FactorsService, methodTypeOf, toView, type FactorRow, type FactorView } from './factors.service.js';
 import { CredentialSignalsService, type CredentialSignals } from './credential-signals.service.js';
 
@@ -36,7 +35,6 @@ export class FactorManagementService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly factors: FactorsService,
-    private readonly backupCodes: BackupCodesService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly signals: CredentialSignalsService,
@@ -51,14 +49,7 @@ export class FactorManagementService {
   ): Promise<FactorView> {
     const factor = await this.ownFactor(tenant, user, id);
     const summary = await this.factors.summary(tenant.id, user.userId);
-    await this.enforceOwner(
-      tenant,
-      user,
-      'rename_factor',
-      factor,
-      { factorCount: summary.factorCount, hasMfa: holdsMfa(summary) },
-      ip,
-    );
+    await this.enforceOwner(tenant, user, 'rename_factor', factor, factorHoldings(summary), ip);
     await this.dataSource.transaction(async (manager) => {
       await this.repoOf(factor, manager).update(tenant.id, { id: factor.row.id }, { deviceName });
       await this.audit.record(
@@ -115,11 +106,11 @@ export class FactorManagementService {
 
   async adminList(tenant: TenantContext, key: ApiKeyPrincipal, userId: string, ip: string): Promise<UserFactorsView> {
     await this.enforceAdmin(tenant, key, { type: 'Tenant', id: tenant.id }, ip);
-    const [methods, remaining] = await Promise.all([
+    const [methods, summary] = await Promise.all([
       this.factors.list(tenant.id, userId),
-      this.backupCodes.remaining(tenant.id, userId),
+      this.factors.summary(tenant.id, userId),
     ]);
-    return { user_id: userId, methods, backup_codes_remaining: remaining };
+    return { user_id: userId, methods, backup_codes_remaining: summary.unusedBackupCodes };
   }
 
   async adminRemove(
@@ -192,20 +183,13 @@ export class FactorManagementService {
     holdings: { factorCount: number; hasMfa: boolean },
     ip: string,
   ): Promise<void> {
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action,
-      resource: factorResource(factor, user.userId),
-      context: userContext({
-        principal: user,
-        tenant,
+    await this.policy.enforce(
+      userAuthorization({ tenant, user, ip }, action, factorResource(factor, user.userId), {
         methodType: methodTypeOf(factor),
         ...holdings,
-        ip,
         now: this.clock.now(),
       }),
-    });
+    );
   }
 
   private async enforceAdmin(
@@ -216,11 +200,7 @@ export class FactorManagementService {
     ownerId?: string,
   ): Promise<void> {
     await this.policy.enforce({
-      tenant,
-      principal: key,
-      action: 'manage_user_factors',
-      resource,
-      context: { ip },
+      ...adminAuthorization({ tenant, key, ip }, 'manage_user_factors', resource),
       related: ownerId === undefined ? [] : [{ type: 'User', id: ownerId, tenantId: tenant.id, attrs: { roles: [] } }],
     });
   }

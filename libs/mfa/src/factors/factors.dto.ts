@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, IsUUID, Matches, Validate } from 'class-validator';
-import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
-import { USER_ID_PATTERN } from '../challenges/challenges.dto.js';
+import { USER_ID_PATTERN } from '../shared/user-id.js';
+import { DeviceNameConstraint, normalizedDeviceName } from './device-name.constraint.js';
 
 @ApiSchema({ name: 'AuthenticatorInfo' })
 export class AuthenticatorInfoDto {
@@ -108,7 +108,7 @@ export class ResetFactorsDto {
 @ApiSchema({ name: 'FactorRename' })
 export class RenameFactorDto {
   @ApiProperty({ maxLength: 100, example: 'Work laptop', description: 'A name the user recognises, 1–100 characters.' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
+  @Transform(normalizedDeviceName)
   @IsString()
   @Validate(DeviceNameConstraint)
   device_name: string;

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '#persistence';
-import type { MethodType, WebAuthnMethodType } from '../method-types.js';
-import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../challenges/challenge-rules.js';
+import { holdsMfa } from '#policy';
+import type { MethodType, WebAuthnMethodType } from '../shared/method-types.js';
+import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../shared/acr-rules.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
 export interface FactorView {
@@ -13,6 +14,12 @@ export interface FactorView {
   created_at: string;
   last_used_at: string | null;
   authenticator: { aaguid: string; name?: string; backed_up: boolean } | null;
+}
+
+/** Verified factors and unused backup codes of a user: what factor_count and has_mfa are made of. */
+export interface FactorSummary {
+  factorCount: number;
+  unusedBackupCodes: number;
 }
 
 /** One factor row of a user, whichever table holds it. */
@@ -66,11 +73,7 @@ export class FactorsService {
    * Verified factors and unused backup codes in one statement: every enrollment needs both,
    * and each database round trip costs more than the counting.
    */
-  async summary(
-    tenantId: string,
-    userId: string,
-    manager?: EntityManager,
-  ): Promise<{ factorCount: number; unusedBackupCodes: number }> {
+  async summary(tenantId: string, userId: string, manager?: EntityManager): Promise<FactorSummary> {
     const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
     const row = await credentials
       .query(tenantId, 'c')
@@ -133,6 +136,14 @@ export class FactorsService {
     const totp = await this.totp.findOne(tenantId, { id, userId });
     return totp ? { kind: 'totp', row: totp } : null;
   }
+}
+
+/**
+ * Whether what a policy decision saw of the user's factors changed: an enrollment decided on a
+ * count taken before its lock decides again on the count inside it.
+ */
+export function holdingsChanged(before: FactorSummary, now: FactorSummary): boolean {
+  return now.factorCount !== before.factorCount || holdsMfa(now) !== holdsMfa(before);
 }
 
 /** What the acr rules need to know about a stored credential. */

@@ -113,7 +113,8 @@ export class ExpiredRecordsPurger implements OnApplicationBootstrap, OnApplicati
     maxBatches: number,
   ): Promise<number> {
     const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
-    const cutoff = this.dataSource.driver.preparePersistentValue(this.clock.now(), { type: Date } as never);
+    // The driver's own encoding of a date: a UTC datetime string for SQLite, a Date for PostgreSQL.
+    const cutoff: unknown = this.dataSource.driver.preparePersistentValue(this.clock.now(), { type: Date } as never);
     const sql = `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at < ${param} LIMIT ${BATCH})`;
     let total = 0;
     for (let batch = 0; batch < maxBatches; batch += 1) {

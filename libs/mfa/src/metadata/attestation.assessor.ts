@@ -1,6 +1,8 @@
 import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
 import { SubjectKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
 import {
+  COSEALG,
+  cose,
   decodeAttestationObject,
   decodeCredentialPublicKey,
   isoBase64URL,
@@ -35,20 +37,20 @@ const CERTIFICATION_STATUSES: ReadonlySet<AuthenticatorStatus> = new Set([
 ]);
 
 /** FIDO registry ALG_SIGN names → COSE algorithm ids (the ones WebAuthn credentials use). */
-const ALG_SIGN_COSE: Record<string, number> = {
-  secp256r1_ecdsa_sha256_raw: -7,
-  secp256r1_ecdsa_sha256_der: -7,
-  secp384r1_ecdsa_sha384_raw: -35,
-  secp384r1_ecdsa_sha384_der: -35,
-  secp521r1_ecdsa_sha512_raw: -36,
-  secp521r1_ecdsa_sha512_der: -36,
-  ed25519_eddsa_sha512_raw: -8,
-  rsassa_pkcsv15_sha256_raw: -257,
-  rsassa_pkcsv15_sha256_der: -257,
-  rsassa_pss_sha256_raw: -37,
-  rsassa_pss_sha256_der: -37,
-  rsassa_pkcsv15_sha1_raw: -65535,
-  rsassa_pkcsv15_sha1_der: -65535,
+const ALG_SIGN_COSE: Record<string, COSEALG> = {
+  secp256r1_ecdsa_sha256_raw: COSEALG.ES256,
+  secp256r1_ecdsa_sha256_der: COSEALG.ES256,
+  secp384r1_ecdsa_sha384_raw: COSEALG.ES384,
+  secp384r1_ecdsa_sha384_der: COSEALG.ES384,
+  secp521r1_ecdsa_sha512_raw: COSEALG.ES512,
+  secp521r1_ecdsa_sha512_der: COSEALG.ES512,
+  ed25519_eddsa_sha512_raw: COSEALG.EdDSA,
+  rsassa_pkcsv15_sha256_raw: COSEALG.RS256,
+  rsassa_pkcsv15_sha256_der: COSEALG.RS256,
+  rsassa_pss_sha256_raw: COSEALG.PS256,
+  rsassa_pss_sha256_der: COSEALG.PS256,
+  rsassa_pkcsv15_sha1_raw: COSEALG.RS1,
+  rsassa_pkcsv15_sha1_der: COSEALG.RS1,
 };
 
 export const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
@@ -193,7 +195,7 @@ async function keyIdentifierOf(der: Uint8Array): Promise<string> {
 
 function algorithmDeclared(statement: MetadataStatement, publicKey: string): boolean {
   if (!statement.authenticationAlgorithms?.length) return true;
-  const alg = decodeCredentialPublicKey(isoBase64URL.toBuffer(publicKey)).get(3);
+  const alg = decodeCredentialPublicKey(isoBase64URL.toBuffer(publicKey)).get(cose.COSEKEYS.alg);
   return statement.authenticationAlgorithms.some((name) => ALG_SIGN_COSE[name] === alg);
 }
 

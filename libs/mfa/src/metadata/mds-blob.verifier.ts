@@ -35,7 +35,13 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
     throw new MdsBlobError('The BLOB is not a compact JWS.');
   if (rootsPem.length === 0) throw new MdsBlobError('No MDS root certificate is configured.');
+  const { alg, x5c } = blobHeader(token);
+  const chainPem = await trustedChain(x5c, rootsPem);
+  return blobPayload(await signedPayload(token, chainPem[0], alg));
+}
 
+/** The protected header's alg (one of BLOB_ALGS) and x5c chain. */
+function blobHeader(token: string): { alg: string; x5c: string[] } {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -48,7 +54,11 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
   const x5c = header.x5c;
   if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string'))
     throw new MdsBlobError('The BLOB header has no x5c chain.');
+  return { alg, x5c };
+}
 
+/** The x5c chain as PEM, leaf first, once it is known to lead to one of the roots. */
+async function trustedChain(x5c: string[], rootsPem: string[]): Promise<string[]> {
   let chainPem: string[];
   let roots: X509Certificate[];
   try {
@@ -65,15 +75,21 @@ export async function verifyMdsBlob(jwt: string, rootsPem: string[]): Promise<Ve
   } catch (err) {
     throw new MdsBlobError('The BLOB certificate chain does not lead to a trusted MDS root.', { cause: err });
   }
+  return chainPem;
+}
 
-  let payloadBytes: Uint8Array;
+/** The payload bytes, once the leaf's signature over the JWS is verified. */
+async function signedPayload(token: string, leafPem: string, alg: string): Promise<Uint8Array> {
   try {
-    const key = await importX509(chainPem[0], alg);
-    ({ payload: payloadBytes } = await compactVerify(token, key, { algorithms: [alg] }));
+    const key = await importX509(leafPem, alg);
+    return (await compactVerify(token, key, { algorithms: [alg] })).payload;
   } catch (err) {
     throw new MdsBlobError('The BLOB signature is not valid.', { cause: err });
   }
+}
 
+/** The verified payload read: serial number, next update and the entries that carry status reports. */
+function blobPayload(payloadBytes: Uint8Array): VerifiedMdsBlob {
   let payload: MDSJWTPayload;
   try {
     payload = JSON.parse(new TextDecoder().decode(payloadBytes)) as MDSJWTPayload;

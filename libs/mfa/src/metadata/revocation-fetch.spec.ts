@@ -12,7 +12,7 @@ const URL_A = 'http://crl.example.test/a.crl';
 describe('revocation list fetching', () => {
   it('off: answers at once without calling the network', async () => {
     let called = 0;
-    const fetcher = revocationFetcher({ enabled: false, fetch: async () => (called++, assert.fail('network used')) });
+    const fetcher = revocationFetcher({ enabled: false, fetch: () => (called++, assert.fail('network used')) });
     await assert.rejects(fetcher(URL_A), RevocationFetchDisabled);
     assert.equal(called, 0);
   });
@@ -21,11 +21,15 @@ describe('revocation list fetching', () => {
     let now = 0;
     const calls: string[] = [];
     let fail = false;
-    const net: FetchLike = async (url, init) => {
+    const net: FetchLike = (url, init) => {
       calls.push(url);
       assert.ok(init?.signal instanceof AbortSignal, 'every download carries a timeout signal');
-      if (fail) throw new Error('unreachable');
-      return { ok: true, status: 200, arrayBuffer: async () => new Uint8Array([1, 2, 3]).buffer };
+      if (fail) return Promise.reject(new Error('unreachable'));
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer),
+      });
     };
     const fetcher = revocationFetcher({ enabled: true, fetch: net, now: () => now, cacheMs: 1000 });
     assert.deepEqual(new Uint8Array(await (await fetcher(URL_A)).arrayBuffer()), new Uint8Array([1, 2, 3]));
@@ -54,7 +58,7 @@ describe('revocation list fetching', () => {
   it('on: only http(s) URLs, non-2xx is a failure', async () => {
     const fetcher = revocationFetcher({
       enabled: true,
-      fetch: async () => ({ ok: false, status: 503, arrayBuffer: async () => new ArrayBuffer(0) }),
+      fetch: () => Promise.resolve({ ok: false, status: 503, arrayBuffer: () => Promise.resolve(new ArrayBuffer(0)) }),
     });
     await assert.rejects(fetcher('ldap://crl.example.test/x'), /Unsupported CRL URL/);
     await assert.rejects(fetcher(URL_A), /HTTP 503/);

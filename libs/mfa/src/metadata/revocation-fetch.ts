@@ -78,7 +78,7 @@ export function revocationFetcher(
     if (hit && hit.until > now()) {
       if (hit.error) throw hit.error;
       const body = hit.body!;
-      return { arrayBuffer: async () => body.slice(0) };
+      return { arrayBuffer: () => Promise.resolve(body.slice(0)) };
     }
     let pending = inFlight.get(url);
     if (!pending) {
@@ -88,7 +88,7 @@ export function revocationFetcher(
     try {
       const body = await pending;
       cache.set(url, { until: now() + cacheMs, body });
-      return { arrayBuffer: async () => body.slice(0) };
+      return { arrayBuffer: () => Promise.resolve(body.slice(0)) };
     } catch (err) {
       // A network that drops packets costs one timeout per list per few minutes, not one per request.
       const error = err instanceof Error ? err : new Error(String(err));

@@ -11,9 +11,9 @@ import {
   type TenantContext,
   type UserPrincipal,
 } from '#auth';
-import { BackupCodesDto } from '../webauthn/webauthn-enrollment.dto.js';
+import { BackupCodesDto } from '../backup-codes/backup-codes.dto.js';
 import { Metrics } from '#observability';
-import { TotpService } from './totp.service.js';
+import { TotpEnrollmentService } from './totp-enrollment.service.js';
 import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from './totp.dto.js';
 
 @ApiTags('enrollment')
@@ -22,7 +22,7 @@ import { StartTotpDto, TotpEnrollmentDto, TotpIdParamsDto, VerifyTotpDto } from 
 @ApiUserRoute()
 export class TotpController {
   constructor(
-    private readonly totp: TotpService,
+    private readonly totp: TotpEnrollmentService,
     private readonly metrics: Metrics,
   ) {}
 

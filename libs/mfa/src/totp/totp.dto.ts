@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Matches, Validate } from 'class-validator';
-import { DeviceNameConstraint } from '../webauthn/webauthn-enrollment.dto.js';
+import { DeviceNameConstraint, normalizedDeviceName } from '../factors/device-name.constraint.js';
+
+/** For @Transform: a TOTP code as typed, spaces ignored ("123 456"). */
+export function withoutSpaces({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' ? value.replace(/\s/g, '') : value;
+}
 
 @ApiSchema({ name: 'NewTotpFactor' })
 export class StartTotpDto {
@@ -11,7 +16,7 @@ export class StartTotpDto {
     description: 'A name the user recognises, 1–100 characters (default "Authenticator app").',
   })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
+  @Transform(normalizedDeviceName)
   @IsString()
   @Validate(DeviceNameConstraint)
   device_name?: string;
@@ -42,7 +47,7 @@ export class VerifyTotpDto {
     example: '123456',
     description: 'The current 6-digit code of the authenticator app (spaces ignored).',
   })
-  @Transform(({ value }) => (typeof value === 'string' ? value.replace(/\s/g, '') : value))
+  @Transform(withoutSpaces)
   @IsString()
   @Matches(/^\d{6}$/, { message: 'must be 6 digits' })
   code: string;

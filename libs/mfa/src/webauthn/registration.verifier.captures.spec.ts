@@ -20,14 +20,15 @@ import { mdsPki, metadataEntry, signBlob } from '../../../../test/support/fido-m
 import type { AppConfig } from '#config';
 import { ApiError } from '#errors';
 import { PolicyEngine, userContext, type PolicyRequest } from '#policy';
-import type { TenantContext, UserPrincipal } from '#auth';
-import { achievedAcr } from '../challenges/challenge-rules.js';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { TenantContext } from '#auth';
+import { achievedAcr } from '../shared/acr-rules.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { configureAttestationLibrary, installRevocationFetch, type FetchLike } from '../metadata/revocation-fetch.js';
 import { classifyRegistrationError, verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
-import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
+import { authenticatorAttrs } from '../factors/authenticator-attributes.js';
+import { enrollingAuthenticator } from './webauthn-enrollment.service.js';
 
 interface Capture {
   name: string;
@@ -131,9 +132,9 @@ async function metadataFor(entries: MetadataBLOBPayloadEntry[]): Promise<Authent
 
 /** The network during a registration: any call fails the test. */
 const calls: string[] = [];
-const noNetwork: FetchLike = async (url) => {
+const noNetwork: FetchLike = (url) => {
   calls.push(String(url));
-  throw new Error(`network used during a registration: ${String(url)}`);
+  return Promise.reject(new Error(`network used during a registration: ${String(url)}`));
 };
 
 async function register(
@@ -402,9 +403,9 @@ describe('real registrations: verifier and assessor', () => {
 
   it('with ATTESTATION_CRL_FETCH on, the CRLs are fetched with a timeout signal, once (cached)', async () => {
     const seen: { url: string; signal: boolean }[] = [];
-    const notFound: FetchLike = async (url, init) => {
+    const notFound: FetchLike = (url, init) => {
       seen.push({ url, signal: init?.signal instanceof AbortSignal });
-      return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) };
+      return Promise.resolve({ ok: false, status: 404, arrayBuffer: () => Promise.resolve(new ArrayBuffer(0)) });
     };
     await installRevocationFetch({ enabled: true, fetch: notFound });
     try {
@@ -468,7 +469,7 @@ when { !(resource has attestation_trusted && resource.attestation_trusted) };`,
         type: 'Authenticator',
         id: v.credentialId,
         tenantId: 't1',
-        attrs: enrollingAuthenticatorAttrs(v, method, a),
+        attrs: authenticatorAttrs(enrollingAuthenticator(v, method, a)),
       },
       // A first enrollment, right after sign-in.
       context: userContext({

@@ -4,9 +4,10 @@ import {
   SimpleWebAuthnError,
   verifyRegistrationResponse,
   type RegistrationResponseJSON,
+  type VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import { ApiError } from '#errors';
-import type { WebAuthnMethodType } from '../method-types.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { MAX_CREDENTIAL_ID_BYTES, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { attestationObjectProblem, isCanonicalBase64Url } from './strict-encoding.js';
 import { crossOriginAllowed, parseClientDataJson } from './cross-origin.js';
@@ -37,6 +38,8 @@ export interface RegistrationExpectations {
   allowedTopOrigins?: readonly string[];
 }
 
+type RegistrationInfo = Extract<VerifiedRegistrationResponse, { verified: true }>['registrationInfo'];
+
 const KNOWN_TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'internal', 'hybrid', 'cable', 'smart-card']);
 
 /**
@@ -47,9 +50,35 @@ export async function verifyRegistration(
   response: RegistrationResponseJSON,
   expected: RegistrationExpectations,
 ): Promise<VerifiedAuthenticator> {
-  const fail = (message: string, reason: string): never => {
-    throw new ApiError('verification_failed', message, { details: { reason } });
+  checkCredentialId(response);
+  checkAttestationObject(response);
+  checkClientData(response, expected);
+  const credPropsRk = checkDiscoverable(response, expected.methodType);
+  const info = await verifyWithLibrary(response, expected);
+  if (info.credential.id !== response.id)
+    fail('The credential id does not match the authenticator data.', 'credential_id');
+  return {
+    credentialId: info.credential.id,
+    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    counter: info.credential.counter,
+    transports: (response.response.transports ?? []).filter((t) => KNOWN_TRANSPORTS.has(t)),
+    aaguid: info.aaguid.toLowerCase(),
+    userVerified: info.userVerified,
+    backupEligible: info.credentialDeviceType === 'multiDevice',
+    backedUp: info.credentialBackedUp,
+    attestationFormat: info.fmt,
+    attachment: response.authenticatorAttachment ?? 'unknown',
+    credPropsRk,
   };
+}
+
+/** 400 verification_failed, `details.reason` naming the check. */
+function fail(message: string, reason: string): never {
+  throw new ApiError('verification_failed', message, { details: { reason } });
+}
+
+/** The response's shape, and one credential id: id and rawId the same canonical base64url, of a sane length. */
+function checkCredentialId(response: RegistrationResponseJSON): void {
   const shape = registrationResponseProblem(response);
   if (shape) fail(`The credential is not a RegistrationResponseJSON: ${shape}.`, 'credential_shape');
   if (!isCanonicalBase64Url(response.id) || response.id !== response.rawId) {
@@ -58,13 +87,18 @@ export async function verifyRegistration(
   const idBytes = decodeLength(response.id);
   if (idBytes === 0 || idBytes > MAX_CREDENTIAL_ID_BYTES)
     fail(`The credential id must be 1 to ${MAX_CREDENTIAL_ID_BYTES} bytes.`, 'credential_id');
+}
 
+function checkAttestationObject(response: RegistrationResponseJSON): void {
   if (!isCanonicalBase64Url(response.response?.attestationObject))
     fail('attestationObject is not valid base64url.', 'attestation_object');
   // One exact encoding: the library would accept a CBOR length past the end or loose DER framing.
   if (attestationObjectProblem(response.response.attestationObject))
     fail('attestationObject is not encoded exactly (CBOR or signature framing).', 'attestation_object');
+}
 
+/** clientDataJSON: a create ceremony for the pending challenge, from one of the tenant's origins. */
+function checkClientData(response: RegistrationResponseJSON, expected: RegistrationExpectations): void {
   // Parse (never compare as text) clientDataJSON: browsers may add members.
   const clientData = parseClientData(response.response?.clientDataJSON);
   if (!clientData) return fail('clientDataJSON is not valid base64url JSON.', 'client_data');
@@ -79,17 +113,29 @@ export async function verifyRegistration(
       'cross_origin',
     );
   }
+}
 
-  // A passkey must be discoverable; a client that says the credential is not (credProps.rk false)
-  // made a server-side credential the user cannot sign in with by choosing it. Silence is accepted.
+/**
+ * A passkey must be discoverable; a client that says the credential is not (credProps.rk false)
+ * made a server-side credential the user cannot sign in with by choosing it. Silence is accepted.
+ * Returns what the client said (null: nothing).
+ */
+function checkDiscoverable(response: RegistrationResponseJSON, methodType: WebAuthnMethodType): boolean | null {
   const credPropsRk = credPropsResidentKey(response);
-  if (expected.methodType === 'webauthn_passkey' && credPropsRk === false) {
+  if (methodType === 'webauthn_passkey' && credPropsRk === false) {
     fail(
       'This device created a credential it cannot offer at sign-in, not a passkey. Use a device or browser that can save a passkey (for example your phone, a password manager, or a current browser).',
       'not_discoverable',
     );
   }
+  return credPropsRk;
+}
 
+/** The library's verification (attestation statement, signature, rp id, flags, algorithm); its errors classified. */
+async function verifyWithLibrary(
+  response: RegistrationResponseJSON,
+  expected: RegistrationExpectations,
+): Promise<RegistrationInfo> {
   let result;
   try {
     result = await verifyRegistrationResponse({
@@ -107,23 +153,7 @@ export async function verifyRegistration(
     return fail(message, reason);
   }
   if (!result.verified) return fail('The attestation signature is not valid.', 'attestation_signature');
-  const info = result.registrationInfo;
-  if (info.credential.id !== response.id)
-    fail('The credential id does not match the authenticator data.', 'credential_id');
-
-  return {
-    credentialId: info.credential.id,
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
-    counter: info.credential.counter,
-    transports: (response.response.transports ?? []).filter((t) => KNOWN_TRANSPORTS.has(t)),
-    aaguid: info.aaguid.toLowerCase(),
-    userVerified: info.userVerified,
-    backupEligible: info.credentialDeviceType === 'multiDevice',
-    backedUp: info.credentialBackedUp,
-    attestationFormat: info.fmt,
-    attachment: response.authenticatorAttachment ?? 'unknown',
-    credPropsRk,
-  };
+  return result.registrationInfo;
 }
 
 function credPropsResidentKey(response: RegistrationResponseJSON): boolean | null {

@@ -1,4 +1,4 @@
-import { decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import { cose, decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
 
 /**
  * Strict checks on the encodings inside WebAuthn responses, made before the library parses them.
@@ -122,7 +122,8 @@ export function attestationObjectProblem(b64url: string): string | null {
 /** Whether a stored COSE public key (base64url) is an EC2 key, whose assertion signatures are DER. */
 export function isEc2PublicKey(coseB64url: string): boolean {
   try {
-    return decodeCredentialPublicKey(new Uint8Array(Buffer.from(coseB64url, 'base64url'))).get(1) === 2;
+    const key = decodeCredentialPublicKey(new Uint8Array(Buffer.from(coseB64url, 'base64url')));
+    return key.get(cose.COSEKEYS.kty) === cose.COSEKTY.EC2;
   } catch {
     return false;
   }

@@ -12,20 +12,17 @@ import {
   type UserPrincipal,
 } from '#auth';
 import { Metrics } from '#observability';
+import { NO_PENDING_ENROLLMENT, WebAuthnEnrollmentService } from './webauthn-enrollment.service.js';
+import { WEBAUTHN_NOT_CONFIGURED } from './relying-party.js';
 import {
-  NO_PENDING_ENROLLMENT,
-  WEBAUTHN_NOT_CONFIGURED,
-  WebAuthnEnrollmentService,
-} from './webauthn-enrollment.service.js';
-
-const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
-const NOT_CONFIGURED = { code: 'not_implemented', message: WEBAUTHN_NOT_CONFIGURED } as const;
-import {
-  BackupCodesDto,
   CompleteRegistrationDto,
   RegistrationOptionsDto,
   RegistrationOptionsQueryDto,
 } from './webauthn-enrollment.dto.js';
+import { BackupCodesDto } from '../backup-codes/backup-codes.dto.js';
+
+const NOTHING_PENDING = { code: 'not_found', message: NO_PENDING_ENROLLMENT } as const;
+const NOT_CONFIGURED = { code: 'not_implemented', message: WEBAUTHN_NOT_CONFIGURED } as const;
 
 @ApiTags('enrollment')
 @Controller('v1/users/me/mfa/webauthn/register')

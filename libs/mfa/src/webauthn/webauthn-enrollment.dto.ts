@@ -1,32 +1,9 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsObject,
-  IsString,
-  Validate,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
-  type ValidationArguments,
-} from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsString, Validate } from 'class-validator';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { FORBIDDEN_NAME_CHARS } from '#auth';
-import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../method-types.js';
-
-@ValidatorConstraint({ name: 'deviceName' })
-export class DeviceNameConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    if (typeof value !== 'string') return false;
-    const length = [...value].length; // code points, not UTF-16 units
-    return length >= 1 && length <= 100 && !FORBIDDEN_NAME_CHARS.test(value);
-  }
-  defaultMessage(args: ValidationArguments): string {
-    return typeof args.value === 'string' && FORBIDDEN_NAME_CHARS.test(args.value)
-      ? 'must not contain control or bidirectional-override characters'
-      : 'must be 1 to 100 characters after trimming';
-  }
-}
+import { WEBAUTHN_METHOD_TYPES, type WebAuthnMethodType } from '../shared/method-types.js';
+import { DeviceNameConstraint, normalizedDeviceName } from '../factors/device-name.constraint.js';
 
 export class RegistrationOptionsQueryDto {
   @ApiProperty({
@@ -52,7 +29,7 @@ export class CompleteRegistrationDto {
   credential: RegistrationResponseJSON;
 
   @ApiProperty({ maxLength: 100, example: 'example', description: 'A name the user recognises, 1–100 characters.' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
+  @Transform(normalizedDeviceName)
   @IsString()
   @Validate(DeviceNameConstraint)
   device_name: string;
@@ -71,17 +48,4 @@ export class RegistrationOptionsDto {
       'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration).',
   })
   options: PublicKeyCredentialCreationOptionsJSON;
-}
-
-@ApiSchema({ name: 'BackupCodes' })
-export class BackupCodesDto {
-  @ApiProperty({
-    type: [String],
-    description: 'Backup codes issued by this call, shown once (empty when the user already holds unused codes).',
-    example: ['example'],
-  })
-  codes: string[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Unused backup codes the user holds now.', example: 10 })
-  remaining: number;
 }

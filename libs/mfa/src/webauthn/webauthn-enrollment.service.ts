@@ -10,7 +10,7 @@ import { Clock } from '#config';
 import { ApiError } from '#errors';
 import type { TenantContext, UserNames, UserPrincipal } from '#auth';
 import { AuditService, type AuditEventInput } from '#audit';
-import { PolicyService, holdsMfa, userContext } from '#policy';
+import { PolicyService, factorHoldings, userAuthorization } from '#policy';
 import { RateLimitService } from '#rate-limit';
 import {
   PendingEnrollmentEntity,
@@ -23,25 +23,23 @@ import {
   newId,
 } from '#persistence';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
-import { FactorsService } from '../factors/factors.service.js';
-import type { WebAuthnMethodType } from '../method-types.js';
+import { FactorsService, holdingsChanged, type FactorSummary } from '../factors/factors.service.js';
+import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
-import { enrollingAuthenticatorAttrs } from './authenticator-attributes.js';
+import { relyingParty, type RelyingParty } from './relying-party.js';
+import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
-/** The seed contract's 404, and the 501 of a tenant without WebAuthn settings (documented with these words). */
+/** The seed contract's 404 (documented with these words). */
 export const NO_PENDING_ENROLLMENT = 'No pending enrollment found';
-export const WEBAUTHN_NOT_CONFIGURED = 'WebAuthn is not configured for this tenant.';
 
 export interface CompleteRegistrationInput {
   credential: RegistrationResponseJSON;
   deviceName: string;
   methodType: WebAuthnMethodType;
 }
-
-type RelyingParty = NonNullable<TenantContext['webauthn']>;
 
 /** Registration ceremonies: options with a pending enrollment, then verified, authorized, stored. */
 @Injectable()
@@ -82,49 +80,19 @@ export class WebAuthnEnrollmentService {
       ),
       this.factors.summary(tenant.id, user.userId),
     ]);
-    await this.policy.enforce({
-      tenant,
-      principal: user,
-      action: 'begin_enrollment',
-      resource: { type: 'Tenant', id: tenant.id },
-      context: userContext({
-        principal: user,
-        tenant,
-        methodType,
-        factorCount: summary.factorCount,
-        hasMfa: holdsMfa(summary),
-        ip,
-        now,
-      }),
-    });
-
+    await this.policy.enforce(
+      userAuthorization(
+        { tenant, user, ip },
+        'begin_enrollment',
+        { type: 'Tenant', id: tenant.id },
+        { methodType, ...factorHoldings(summary), now },
+      ),
+    );
     const names = user.names ?? { name: user.userId, displayName: user.userId };
     const userHandle = await this.userHandle(tenant.id, user.userId, names, now);
-    const challenge = randomBytes(32);
-    const passkey = methodType === 'webauthn_passkey';
-    const options = await generateRegistrationOptions({
-      rpName: rp.rpName,
-      rpID: rp.rpId,
-      // What passkey managers show: the names from the bearer's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM).
-      userName: names.name,
-      userDisplayName: names.displayName,
-      userID: Buffer.from(userHandle, 'base64url'),
-      challenge,
-      timeout: rp.timeoutMs ?? CEREMONY_TIMEOUT_MS,
-      attestationType: rp.attestation?.[methodType] ?? (passkey ? 'none' : 'direct'),
-      excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
-      authenticatorSelection: passkey
-        ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
-        : {
-            authenticatorAttachment: 'cross-platform',
-            residentKey: 'discouraged',
-            requireResidentKey: false,
-            userVerification: 'preferred',
-          },
-      supportedAlgorithmIDs: rp.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
-      preferredAuthenticatorType: passkey ? undefined : 'securityKey',
-    });
-
+    const options = await generateRegistrationOptions(
+      registrationOptionsInput(rp, methodType, names, userHandle, existing),
+    );
     // One live ceremony per (tenant, user, method): a new options call replaces the previous one.
     const row = {
       id: newId(),
@@ -135,10 +103,7 @@ export class WebAuthnEnrollmentService {
       createdAt: now,
     };
     await this.pending.upsert(tenant.id, row, ['tenantId', 'userId', 'methodType']);
-    // WebAuthn L3 hints: security keys say so; passkeys follow the tenant's hints_passkey (none by default).
-    const hints = passkey ? [...(rp.hintsPasskey ?? [])] : ['security-key'];
-    const { hints: _libraryHints, ...rest } = options;
-    return hints.length > 0 ? { ...rest, hints: hints as never } : rest;
+    return withRegistrationHints(options, rp, methodType);
   }
 
   async complete(
@@ -150,7 +115,6 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const pending = await this.takePending(tenant.id, user.userId, input.methodType);
-
     const verified = await verifyRegistration(input.credential, {
       challenge: pending.challenge,
       origins: rp.origins,
@@ -160,106 +124,60 @@ export class WebAuthnEnrollmentService {
       allowedTopOrigins: rp.allowedTopOrigins,
     });
     const attestation = await this.assessAttestation(input.credential, verified);
-
     const now = this.clock.now();
-    const summary = await this.factors.summary(tenant.id, user.userId);
-    const remaining = summary.unusedBackupCodes;
-    const decide = (counts: typeof summary) =>
-      this.policy.enforce({
-        tenant,
-        principal: user,
-        action: 'complete_enrollment',
-        resource: {
-          type: 'Authenticator',
-          id: verified.credentialId,
-          attrs: enrollingAuthenticatorAttrs(verified, input.methodType, attestation),
-        },
-        context: userContext({
-          principal: user,
-          tenant,
+    const resource = {
+      type: 'Authenticator' as const,
+      id: verified.credentialId,
+      attrs: authenticatorAttrs(enrollingAuthenticator(verified, input.methodType, attestation)),
+    };
+    const decide = (counts: FactorSummary) =>
+      this.policy.enforce(
+        userAuthorization({ tenant, user, ip }, 'complete_enrollment', resource, {
           methodType: input.methodType,
-          factorCount: counts.factorCount,
-          hasMfa: holdsMfa(counts),
-          ip,
+          ...factorHoldings(counts),
           now,
         }),
-      });
+      );
+    const summary = await this.factors.summary(tenant.id, user.userId);
     await decide(summary);
-
-    const credentialRowId = newId();
-    const credential: Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'> = {
-      id: credentialRowId,
-      userId: user.userId,
-      credentialId: verified.credentialId,
-      publicKey: verified.publicKey,
-      counter: verified.counter,
-      transports: verified.transports,
-      aaguid: verified.aaguid,
-      userVerified: verified.userVerified,
-      backupEligible: verified.backupEligible,
-      backedUp: verified.backedUp,
-      attestationFormat: verified.attestationFormat,
-      attachment: verified.attachment,
-      methodType: input.methodType,
-      deviceName: input.deviceName,
-      credPropsRk: verified.credPropsRk,
-      attestationTrusted: attestation.trusted,
-      untrustedReason: attestation.untrustedReason ?? null,
-      model: attestation.model ?? null,
-      certificationLevel: attestation.certificationLevel ?? null,
-      modelStatus: null,
-      attestationKeyId: attestation.keyIdentifier ?? null,
-      metadataBlobNo: this.metadata.blobNumber,
-      createdAt: now,
-      lastUsedAt: null,
-    };
-    const enrolled = (codesIssued: number): AuditEventInput => ({
-      actorType: 'user',
-      actorId: user.userId,
-      action: 'factor.enrolled',
-      resourceType: 'factor',
-      resourceId: credentialRowId,
-      metadata: {
-        method_type: input.methodType,
-        aaguid: verified.aaguid,
-        attestation_format: verified.attestationFormat,
-        backed_up: verified.backedUp,
-        attestation_trusted: attestation.trusted,
-        ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
-        ...(attestation.model ? { model: attestation.model } : {}),
-        ...(attestation.certificationLevel ? { certification_level: attestation.certificationLevel } : {}),
-        ...(verified.credPropsRk !== null ? { cred_props_rk: verified.credPropsRk } : {}),
-        ...(this.metadata.blobNumber !== null ? { metadata_blob_no: this.metadata.blobNumber } : {}),
-        backup_codes_issued: codesIssued,
-      },
-    });
+    const credential = newCredentialRow(user.userId, input, verified, attestation, this.metadata.blobNumber, now);
     try {
-      // Hash a new set outside the lock when the user holds none; issueIfNone re-checks inside it.
-      const prepared = remaining > 0 ? null : await this.backupCodes.prepare();
-      return await withUserFactorLock(this.dataSource, tenant.id, user.userId, async (manager) => {
-        // The user's factor writes are serialized: a count taken now holds until commit, so
-        // concurrent completions (any kind) cannot pass the authenticator cap together.
-        const fresh = await this.factors.summary(tenant.id, user.userId, manager);
-        if (fresh.factorCount !== summary.factorCount || holdsMfa(fresh) !== holdsMfa(summary)) await decide(fresh);
-        if (!prepared || fresh.unusedBackupCodes > 0) {
-          // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
-          await insertAtomically(manager, [
-            { target: WebAuthnCredentialEntity, tenantId: tenant.id, row: credential },
-            ...this.audit.insertFor(tenant.id, enrolled(0)),
-          ]);
-          return { codes: [], remaining: fresh.unusedBackupCodes };
-        }
-        await this.credentials.withManager(manager).insert(tenant.id, credential);
-        const codes = await this.backupCodes.issueIfNone(manager, tenant.id, user.userId, prepared);
-        await this.audit.record(tenant.id, enrolled(codes.codes.length), manager);
-        await this.backupCodes.recordIssued(manager, tenant.id, user.userId, codes.codes.length);
-        return codes;
-      });
+      return await this.store(tenant.id, user.userId, { credential, attestation, summary, decide });
     } catch (err) {
       if (isUniqueViolation(err))
         throw new ApiError('credential_exists', 'This authenticator is already registered in this tenant.');
       throw err;
     }
+  }
+
+  /**
+   * Stores the credential, with backup codes when the user holds none: the credential, the codes
+   * and the audit events all-or-nothing. The user's factor writes are serialized, so a count taken
+   * inside the lock holds until commit and concurrent completions (any kind) cannot pass the
+   * authenticator cap together; when it changed since the first decision, the policy decides again.
+   */
+  private async store(tenantId: string, userId: string, enrollment: PreparedEnrollment): Promise<BackupCodesResult> {
+    const { credential, summary, decide } = enrollment;
+    const enrolled = (codesIssued: number) => enrolledEvent(credential, enrollment.attestation, codesIssued);
+    // Hash a new set outside the lock when the user holds none; issueIfNone re-checks inside it.
+    const prepared = summary.unusedBackupCodes > 0 ? null : await this.backupCodes.prepare();
+    return withUserFactorLock(this.dataSource, tenantId, userId, async (manager) => {
+      const fresh = await this.factors.summary(tenantId, userId, manager);
+      if (holdingsChanged(summary, fresh)) await decide(fresh);
+      if (!prepared || fresh.unusedBackupCodes > 0) {
+        // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
+        await insertAtomically(manager, [
+          { target: WebAuthnCredentialEntity, tenantId, row: credential },
+          ...this.audit.insertFor(tenantId, enrolled(0)),
+        ]);
+        return { codes: [], remaining: fresh.unusedBackupCodes };
+      }
+      await this.credentials.withManager(manager).insert(tenantId, credential);
+      const codes = await this.backupCodes.issueIfNone(manager, tenantId, userId, prepared);
+      await this.audit.record(tenantId, enrolled(codes.codes.length), manager);
+      await this.backupCodes.recordIssued(manager, tenantId, userId, codes.codes.length);
+      return codes;
+    });
   }
 
   /**
@@ -329,7 +247,141 @@ export class WebAuthnEnrollmentService {
   }
 }
 
-function relyingParty(tenant: TenantContext): RelyingParty {
-  if (!tenant.webauthn) throw new ApiError('not_implemented', WEBAUTHN_NOT_CONFIGURED);
-  return tenant.webauthn;
+/** A verified registration, ready to be stored. */
+interface PreparedEnrollment {
+  credential: NewCredentialRow;
+  attestation: AttestationAssessment;
+  /** The user's factors when the policy first decided. */
+  summary: FactorSummary;
+  decide: (counts: FactorSummary) => Promise<void>;
+}
+
+type NewCredentialRow = Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'>;
+
+/**
+ * Creation options: a passkey is discoverable and verifies the user; a security key is
+ * cross-platform, not resident, and verifies the user when it can.
+ */
+function registrationOptionsInput(
+  rp: RelyingParty,
+  methodType: WebAuthnMethodType,
+  names: UserNames,
+  userHandle: string,
+  existing: Pick<WebAuthnCredentialEntity, 'credentialId' | 'transports'>[],
+): Parameters<typeof generateRegistrationOptions>[0] {
+  const passkey = methodType === 'webauthn_passkey';
+  return {
+    rpName: rp.rpName,
+    rpID: rp.rpId,
+    // What passkey managers show: the names from the bearer's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM).
+    userName: names.name,
+    userDisplayName: names.displayName,
+    userID: Buffer.from(userHandle, 'base64url'),
+    challenge: randomBytes(32),
+    timeout: rp.timeoutMs ?? CEREMONY_TIMEOUT_MS,
+    attestationType: rp.attestation?.[methodType] ?? (passkey ? 'none' : 'direct'),
+    excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
+    authenticatorSelection: passkey
+      ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
+      : {
+          authenticatorAttachment: 'cross-platform',
+          residentKey: 'discouraged',
+          requireResidentKey: false,
+          userVerification: 'preferred',
+        },
+    supportedAlgorithmIDs: rp.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
+    preferredAuthenticatorType: passkey ? undefined : 'securityKey',
+  };
+}
+
+/** WebAuthn L3 hints: security keys say so; passkeys follow the tenant's hints_passkey (none by default). */
+function withRegistrationHints(
+  options: PublicKeyCredentialCreationOptionsJSON,
+  rp: RelyingParty,
+  methodType: WebAuthnMethodType,
+): PublicKeyCredentialCreationOptionsJSON {
+  const hints = methodType === 'webauthn_passkey' ? [...(rp.hintsPasskey ?? [])] : ['security-key'];
+  const { hints: _libraryHints, ...rest } = options;
+  return hints.length > 0 ? { ...rest, hints: hints as never } : rest;
+}
+
+/** The credential row of a verified registration, with the trust judged from metadata. */
+function newCredentialRow(
+  userId: string,
+  input: CompleteRegistrationInput,
+  verified: VerifiedAuthenticator,
+  attestation: AttestationAssessment,
+  metadataBlobNo: number | null,
+  now: Date,
+): NewCredentialRow {
+  return {
+    id: newId(),
+    userId,
+    credentialId: verified.credentialId,
+    publicKey: verified.publicKey,
+    counter: verified.counter,
+    transports: verified.transports,
+    aaguid: verified.aaguid,
+    userVerified: verified.userVerified,
+    backupEligible: verified.backupEligible,
+    backedUp: verified.backedUp,
+    attestationFormat: verified.attestationFormat,
+    attachment: verified.attachment,
+    methodType: input.methodType,
+    deviceName: input.deviceName,
+    credPropsRk: verified.credPropsRk,
+    attestationTrusted: attestation.trusted,
+    untrustedReason: attestation.untrustedReason ?? null,
+    model: attestation.model ?? null,
+    certificationLevel: attestation.certificationLevel ?? null,
+    modelStatus: null,
+    attestationKeyId: attestation.keyIdentifier ?? null,
+    metadataBlobNo,
+    createdAt: now,
+    lastUsedAt: null,
+  };
+}
+
+/** factor.enrolled of a new credential. */
+function enrolledEvent(
+  credential: NewCredentialRow,
+  attestation: AttestationAssessment,
+  codesIssued: number,
+): AuditEventInput {
+  return {
+    actorType: 'user',
+    actorId: credential.userId,
+    action: 'factor.enrolled',
+    resourceType: 'factor',
+    resourceId: credential.id,
+    metadata: {
+      method_type: credential.methodType,
+      aaguid: credential.aaguid,
+      attestation_format: credential.attestationFormat,
+      backed_up: credential.backedUp,
+      attestation_trusted: attestation.trusted,
+      ...(attestation.untrustedReason ? { attestation_untrusted_reason: attestation.untrustedReason } : {}),
+      ...(attestation.model ? { model: attestation.model } : {}),
+      ...(attestation.certificationLevel ? { certification_level: attestation.certificationLevel } : {}),
+      ...(credential.credPropsRk !== null ? { cred_props_rk: credential.credPropsRk } : {}),
+      ...(credential.metadataBlobNo !== null ? { metadata_blob_no: credential.metadataBlobNo } : {}),
+      backup_codes_issued: codesIssued,
+    },
+  };
+}
+
+/** The Authenticator a registration being completed describes (complete_enrollment). */
+export function enrollingAuthenticator(
+  v: VerifiedAuthenticator,
+  methodType: WebAuthnMethodType,
+  a: AttestationAssessment,
+): AuthenticatorFacts {
+  return {
+    ...v,
+    methodType,
+    attestationTrusted: a.trusted,
+    untrustedReason: a.untrustedReason,
+    certificationLevel: a.certificationLevel,
+    model: a.model,
+  };
 }

@@ -7,7 +7,7 @@ import {
   hardwareBound,
   proofMeetsRequest,
   satisfiesAcr,
-} from './challenge-rules.js';
+} from './acr-rules.js';
 
 const key = (o: Partial<{ attestationTrusted: boolean; backupEligible: boolean; enrolledWithUv: boolean }> = {}) => ({
   method: 'webauthn_fido' as const,

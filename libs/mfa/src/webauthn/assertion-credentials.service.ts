@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '#audit';
+import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '#persistence';
+
+/** The credential facts an assertion's options and acr rules need, oldest credential first. */
+export type OfferedCredential = Pick<
+  WebAuthnCredentialEntity,
+  'credentialId' | 'transports' | 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'
+>;
+
+/**
+ * Stored WebAuthn credentials as assertions use them: found by (tenant, credential id) or user
+ * handle, so another tenant's credentials and handles never match; updated once an assertion is
+ * proven; their anomalies audited.
+ */
+@Injectable()
+export class AssertionCredentialsService {
+  private readonly credentials: TenantScopedRepository<WebAuthnCredentialEntity>;
+  private readonly handles: TenantScopedRepository<UserHandleEntity>;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {
+    this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
+    this.handles = TenantScopedRepository.of(dataSource, UserHandleEntity);
+  }
+
+  /** The user's credentials, oldest first, with what request options and the acr rules need. */
+  ofUser(tenantId: string, userId: string): Promise<OfferedCredential[]> {
+    return this.credentials.find(
+      tenantId,
+      { userId },
+      {
+        select: {
+          credentialId: true,
+          transports: true,
+          methodType: true,
+          attestationTrusted: true,
+          backupEligible: true,
+          userVerified: true,
+        },
+        order: { createdAt: 'ASC' },
+      },
+    );
+  }
+
+  byCredentialId(tenantId: string, credentialId: string): Promise<WebAuthnCredentialEntity | null> {
+    return this.credentials.findOne(tenantId, { credentialId });
+  }
+
+  /** The user a user handle (the random WebAuthn user.id issued at registration) belongs to, or null. */
+  async handleOwner(tenantId: string, handle: string): Promise<string | null> {
+    if (handle.length > 64) return null;
+    const row = await this.handles.findOne(tenantId, { handle });
+    return row?.userId ?? null;
+  }
+
+  /**
+   * In the caller's transaction: the new counter, last use and backup state. Compare-and-set on the
+   * counter: of two assertions racing on one credential, one wins (false: this one lost).
+   */
+  async recordUse(
+    manager: EntityManager,
+    tenantId: string,
+    credential: WebAuthnCredentialEntity,
+    assertion: { newCounter: number; backedUp: boolean },
+    now: Date,
+  ): Promise<boolean> {
+    const updated = await this.credentials
+      .withManager(manager)
+      .update(
+        tenantId,
+        { id: credential.id, counter: credential.counter },
+        { counter: assertion.newCounter, lastUsedAt: now, backedUp: assertion.backedUp },
+      );
+    return updated === 1;
+  }
+
+  /** A signature counter that did not advance: a cloned authenticator, or a replayed assertion. */
+  async recordCounterRegression(
+    tenantId: string,
+    credential: WebAuthnCredentialEntity,
+    receivedCounter: number,
+    challengeId: string,
+  ): Promise<void> {
+    await this.audit.record(tenantId, {
+      actorType: 'system',
+      actorId: 'tessera',
+      action: 'factor.counter_regression',
+      resourceType: 'factor',
+      resourceId: credential.id,
+      metadata: {
+        user_id: credential.userId,
+        stored_counter: credential.counter,
+        received_counter: receivedCounter,
+        challenge_id: challengeId,
+      },
+    });
+  }
+
+  /**
+   * A credential enrolled device-bound (BS=0) that now says it is backed up (BS=1) has been synced
+   * to a cloud keychain since. Recorded before the policy decides, so the stored flag, the audit
+   * log and `resource.backed_up` agree even when a rule then refuses the synced passkey.
+   */
+  async recordBackupDrift(tenantId: string, credential: WebAuthnCredentialEntity): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await this.credentials
+        .withManager(manager)
+        .update(tenantId, { id: credential.id, backedUp: false }, { backedUp: true });
+      if (updated !== 1) return;
+      await this.audit.record(
+        tenantId,
+        {
+          actorType: 'system',
+          actorId: 'tessera',
+          action: 'factor.backup_state_changed',
+          resourceType: 'factor',
+          resourceId: credential.id,
+          metadata: {
+            user_id: credential.userId,
+            method_type: credential.methodType,
+            aaguid: credential.aaguid,
+            backed_up: true,
+            enrolled_backed_up: false,
+          },
+        },
+        manager,
+      );
+    });
+    credential.backedUp = true;
+  }
+}
