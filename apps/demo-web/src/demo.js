@@ -309,8 +309,9 @@ function startRename(cell, factor) {
 async function enroll(methodType, deviceName) {
   // Options → navigator.credentials.create() → completion, in one SDK call.
   const result = await call(() => ceremonies.enroll(user, { methodType, deviceName }));
-  afterEnrollment(`${METHOD_LABELS[methodType]} “${deviceName}” enrolled.`, result);
+  // The table first: the status must never announce a factor the page has not drawn yet.
   await refresh();
+  afterEnrollment(`${METHOD_LABELS[methodType]} “${deviceName}” enrolled.`, result);
 }
 
 function afterEnrollment(text, result) {
@@ -342,8 +343,8 @@ async function verifyTotp(code) {
   pendingTotp = null;
   $('totp-pending').hidden = true;
   $('totp-verify-code').value = '';
-  afterEnrollment('Authenticator app verified.', result);
   await refresh();
+  afterEnrollment('Authenticator app verified.', result);
 }
 
 // ---- Backup codes --------------------------------------------------------------------------
