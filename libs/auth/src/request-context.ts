@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { EffectiveWebAuthnSettings } from '#persistence';
 import type { Principal, UserPrincipal, ApiKeyPrincipal } from './principal.js';
 
 /** The tenant a request is bound to, as resolved by the tenancy guard. */
@@ -11,23 +12,11 @@ export interface TenantContext {
   /** How old a step-up proof may be for a change to a user's factors (tenant setting). */
   stepUpMaxAgeSeconds: number;
   policyVersion: number;
-  webauthn: {
-    rpId: string;
-    rpName: string;
-    /** Every origin a ceremony may come from: the rp id's own site and the related origins. */
-    origins: string[];
-    /** Top-level origins a cross-origin (iframe) ceremony may be embedded in; none by default. */
-    allowedTopOrigins: string[];
-    /** Ceremony options from the tenant settings; absent means the defaults. */
-    timeoutMs?: number;
-    algorithms?: number[];
-    attestation?: {
-      webauthn_passkey: 'none' | 'direct' | 'enterprise';
-      webauthn_fido: 'none' | 'direct' | 'enterprise';
-    };
-    /** WebAuthn L3 hints for passkey ceremonies (client-device, hybrid); none when absent. */
-    hintsPasskey?: string[];
-  } | null;
+  /**
+   * The tenant's effective WebAuthn settings, and `ceremony_origins`: every origin a ceremony may
+   * come from (the rp id's own site and the related origins). Null without WebAuthn settings.
+   */
+  webauthn: (EffectiveWebAuthnSettings & { ceremony_origins: string[] }) | null;
 }
 
 export interface TesseraRequest extends Request {

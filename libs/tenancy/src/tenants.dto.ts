@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import type { AttestationConveyance, PasskeyHint } from '#persistence';
 import {
   ATTESTATION_CONVEYANCES,
   DEFAULT_STEP_UP_MAX_AGE_SECONDS,
@@ -27,8 +28,6 @@ import {
   MIN_TIMEOUT_MS,
   PASSKEY_HINTS,
   WEBAUTHN_ALGORITHMS,
-  type AttestationConveyance,
-  type PasskeyHint,
 } from './webauthn-settings.js';
 
 @ApiSchema({ name: 'AttestationConveyance' })

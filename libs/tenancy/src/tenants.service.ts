@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TenantEntity, newId } from '#persistence';
+import { TenantEntity, newId, type EffectiveWebAuthnSettings, type WebAuthnSettings } from '#persistence';
 import { ApiError, validationFailed } from '#errors';
 import { ApiKeysService, type TenantContext } from '#auth';
 import { AuditService } from '#audit';
@@ -11,8 +11,6 @@ import {
   normalizeSettings,
   relatedOriginsDocument,
   validateWebAuthnSettings,
-  type EffectiveWebAuthnSettings,
-  type WebAuthnSettingsInput,
 } from './webauthn-settings.js';
 
 export interface TenantView {
@@ -20,7 +18,7 @@ export interface TenantView {
   name: string;
   status: string;
   require_mfa: boolean;
-  webauthn: WebAuthnSettingsInput | null;
+  webauthn: WebAuthnSettings | null;
   created_at: string;
   updated_at: string;
 }
@@ -28,14 +26,14 @@ export interface TenantView {
 export interface CreateTenantInput {
   id?: string;
   name: string;
-  webauthn?: WebAuthnSettingsInput | null;
+  webauthn?: WebAuthnSettings | null;
   require_mfa?: boolean;
 }
 
 export interface UpdateTenantInput {
   name?: string;
   status?: 'active' | 'disabled';
-  webauthn?: WebAuthnSettingsInput | null;
+  webauthn?: WebAuthnSettings | null;
   require_mfa?: boolean;
 }
 
@@ -50,7 +48,7 @@ const CONTEXT_TTL_MS = 500;
 const WELL_KNOWN_TTL_MS = 5_000;
 
 /** A PATCH of a tenant's WebAuthn settings: only the given fields change. */
-export type WebAuthnSettingsPatch = Partial<WebAuthnSettingsInput>;
+export type WebAuthnSettingsPatch = Partial<WebAuthnSettings>;
 
 /** Tenants and their WebAuthn settings. The platform operator creates them. */
 @Injectable()
@@ -250,7 +248,7 @@ export class TenantsService {
           );
         }
       }
-      const merged = { ...current, ...definedOnly(patch) } as WebAuthnSettingsInput;
+      const merged = { ...current, ...definedOnly(patch) } as WebAuthnSettings;
       if (patch.attestation) merged.attestation = { ...current?.attestation, ...definedOnly(patch.attestation) };
       const errors = validateWebAuthnSettings(merged, 'webauthn');
       if (errors.length > 0)
@@ -259,7 +257,7 @@ export class TenantsService {
           'The WebAuthn settings are invalid.',
         );
       const next = normalizeSettings(merged);
-      const changed = (Object.keys(next) as (keyof WebAuthnSettingsInput)[]).filter(
+      const changed = (Object.keys(next) as (keyof WebAuthnSettings)[]).filter(
         (k) => JSON.stringify(next[k]) !== JSON.stringify(current?.[k]),
       );
       const now = new Date();
@@ -316,24 +314,16 @@ export class TenantsService {
     return this.dataSource.getRepository(TenantEntity).findOne({ where: { id: id.toLowerCase() } });
   }
 
-  private checkedSettings(input: WebAuthnSettingsInput): WebAuthnSettingsInput {
+  private checkedSettings(input: WebAuthnSettings): WebAuthnSettings {
     const errors = validateWebAuthnSettings(input);
     if (errors.length > 0) throw validationFailed(errors, 'The WebAuthn settings are invalid.');
     return normalizeSettings(input);
   }
 }
 
+/** The request's relying party: the effective settings, and every origin a ceremony may come from. */
 function relyingPartyOf(s: EffectiveWebAuthnSettings): NonNullable<TenantContext['webauthn']> {
-  return {
-    rpId: s.rp_id,
-    rpName: s.rp_name,
-    origins: [...new Set([...s.origins, ...s.related_origins])],
-    allowedTopOrigins: s.allowed_top_origins,
-    timeoutMs: s.timeout_ms,
-    algorithms: s.algorithms,
-    attestation: s.attestation,
-    hintsPasskey: s.hints_passkey,
-  };
+  return { ...s, ceremony_origins: [...new Set([...s.origins, ...s.related_origins])] };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

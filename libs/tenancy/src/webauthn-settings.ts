@@ -1,9 +1,13 @@
 import { parse } from 'tldts';
 import type { FieldError } from '#errors';
+import type { AttestationConveyance, EffectiveWebAuthnSettings, PasskeyHint, WebAuthnSettings } from '#persistence';
 
 export const WEBAUTHN_ALGORITHMS = [-7, -8, -257] as const; // ES256, EdDSA, RS256
-export const ATTESTATION_CONVEYANCES = ['none', 'direct', 'enterprise'] as const;
-export type AttestationConveyance = (typeof ATTESTATION_CONVEYANCES)[number];
+export const ATTESTATION_CONVEYANCES = [
+  'none',
+  'direct',
+  'enterprise',
+] as const satisfies readonly AttestationConveyance[];
 export const DEFAULT_TIMEOUT_MS = 300_000;
 export const MIN_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 600_000;
@@ -19,8 +23,7 @@ export const MAX_STEP_UP_MAX_AGE_SECONDS = 3600;
 /** WebAuthn Related Origin Requests: clients honour at least this many registrable-domain labels. */
 export const MAX_RELATED_ORIGIN_LABELS = 5;
 /** WebAuthn L3 hints a tenant may ask for when passkeys are used ("security-key" is for security keys). */
-export const PASSKEY_HINTS = ['client-device', 'hybrid'] as const;
-export type PasskeyHint = (typeof PASSKEY_HINTS)[number];
+export const PASSKEY_HINTS = ['client-device', 'hybrid'] as const satisfies readonly PasskeyHint[];
 /**
  * An Android app's origin in clientDataJSON: the base64url (unpadded) SHA-256 of the app's
  * signing certificate, 32 bytes = 43 characters. iOS apps use associated domains (https origins).
@@ -29,38 +32,6 @@ export const ANDROID_ORIGIN = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
 
 export function isAndroidOrigin(origin: string): boolean {
   return origin.startsWith('android:');
-}
-
-export interface WebAuthnSettingsInput {
-  rp_id: string;
-  rp_name: string;
-  /** Origins on the rp id's own site: the rp id is a registrable suffix of each host. */
-  origins: string[];
-  /** Origins on other sites, allowed only through the rp id's /.well-known/webauthn document. */
-  related_origins?: string[];
-  /** Top-level origins that may embed a ceremony in a cross-origin iframe (clientData topOrigin). */
-  allowed_top_origins?: string[];
-  timeout_ms?: number;
-  /** COSE algorithm ids offered at registration, in order of preference. */
-  algorithms?: number[];
-  attestation?: { webauthn_passkey?: AttestationConveyance; webauthn_fido?: AttestationConveyance };
-  /** Hints sent with passkey ceremonies, in order of preference; none by default. */
-  hints_passkey?: PasskeyHint[];
-  step_up_max_age_seconds?: number;
-}
-
-/** The settings with every default filled in: what ceremonies use and the settings API shows. */
-export interface EffectiveWebAuthnSettings {
-  rp_id: string;
-  rp_name: string;
-  origins: string[];
-  related_origins: string[];
-  allowed_top_origins: string[];
-  timeout_ms: number;
-  algorithms: number[];
-  attestation: { webauthn_passkey: AttestationConveyance; webauthn_fido: AttestationConveyance };
-  hints_passkey: PasskeyHint[];
-  step_up_max_age_seconds: number;
 }
 
 const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -72,7 +43,7 @@ const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([
  * them only when https://<rp id>/.well-known/webauthn lists them, and count at most
  * MAX_RELATED_ORIGIN_LABELS distinct registrable-domain labels in that list.
  */
-export function validateWebAuthnSettings(input: WebAuthnSettingsInput, path = 'webauthn'): FieldError[] {
+export function validateWebAuthnSettings(input: WebAuthnSettings, path = 'webauthn'): FieldError[] {
   const errors: FieldError[] = [];
   const rpId = input.rp_id.toLowerCase();
   checkRpId(rpId, path, errors);
@@ -145,7 +116,7 @@ function checkTopOrigins(origins: string[], path: string, errors: Problems): voi
   });
 }
 
-function checkRelatedOriginLabels(input: WebAuthnSettingsInput, path: string, errors: Problems): void {
+function checkRelatedOriginLabels(input: WebAuthnSettings, path: string, errors: Problems): void {
   if (!input.related_origins?.length) return;
   const labels = labelsOf([...webOrigins(input.origins), ...input.related_origins]);
   if (labels.size > MAX_RELATED_ORIGIN_LABELS) {
@@ -156,7 +127,7 @@ function checkRelatedOriginLabels(input: WebAuthnSettingsInput, path: string, er
   }
 }
 
-function checkCeremonyOptions(input: WebAuthnSettingsInput, path: string, errors: Problems): void {
+function checkCeremonyOptions(input: WebAuthnSettings, path: string, errors: Problems): void {
   if (input.timeout_ms !== undefined && !integerWithin(input.timeout_ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)) {
     errors.push({
       field: `${path}.timeout_ms`,
@@ -185,7 +156,7 @@ function checkCeremonyOptions(input: WebAuthnSettingsInput, path: string, errors
   }
 }
 
-function checkAttestation(attestation: WebAuthnSettingsInput['attestation'], path: string, errors: Problems): void {
+function checkAttestation(attestation: WebAuthnSettings['attestation'], path: string, errors: Problems): void {
   for (const [method, value] of Object.entries((attestation ?? {}) as Record<string, unknown>)) {
     if (!(method in DEFAULT_ATTESTATION))
       errors.push({ field: `${path}.attestation.${method}`, reason: 'must be webauthn_passkey or webauthn_fido' });
@@ -220,7 +191,7 @@ export function webOrigins(origins: string[]): string[] {
 }
 
 /** Normalized, validated-shape settings as stored (defaults are not written, so they can evolve). */
-export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSettingsInput {
+export function normalizeSettings(input: WebAuthnSettings): WebAuthnSettings {
   return {
     rp_id: input.rp_id.toLowerCase(),
     rp_name: input.rp_name,
@@ -237,7 +208,7 @@ export function normalizeSettings(input: WebAuthnSettingsInput): WebAuthnSetting
   };
 }
 
-export function effectiveSettings(stored: WebAuthnSettingsInput): EffectiveWebAuthnSettings {
+export function effectiveSettings(stored: WebAuthnSettings): EffectiveWebAuthnSettings {
   return {
     rp_id: stored.rp_id,
     rp_name: stored.rp_name,

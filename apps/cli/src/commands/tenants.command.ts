@@ -1,6 +1,7 @@
 import { ApiKeysService } from '#auth';
 import { AuditService } from '#audit';
-import { TenantsService, sharedRegistrableDomain, type WebAuthnSettingsInput } from '#tenancy';
+import type { WebAuthnSettings } from '#persistence';
+import { TenantsService, sharedRegistrableDomain } from '#tenancy';
 import type { DataSource } from 'typeorm';
 import {
   UsageError,
@@ -57,7 +58,7 @@ export const tenantsCreateCommand: CliCommand = {
   },
 };
 
-function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSettingsInput | undefined {
+function webauthnOptions(values: ParsedValues, tenantName: string): WebAuthnSettings | undefined {
   const origins = listOption(values, 'origin');
   const rpId = optionalString(values, 'rp-id');
   const rpName = optionalString(values, 'rp-name');

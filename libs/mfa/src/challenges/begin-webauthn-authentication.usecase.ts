@@ -33,7 +33,7 @@ export class BeginWebAuthnAuthentication {
     const rp = relyingParty(live.tenant);
     const allowed = live.user ? await this.allowedCredentials(live, live.user.userId) : null;
     const options = await generateAuthenticationOptions({
-      rpID: rp.rpId,
+      rpID: rp.rp_id,
       allowCredentials: allowed?.map((c) => ({ id: c.credentialId, transports: c.transports })) ?? [],
       userVerification: !allowed || allowed.every((c) => c.needsUv) ? 'required' : 'preferred',
       challenge: randomBytes(32),
@@ -69,6 +69,6 @@ export class BeginWebAuthnAuthentication {
  */
 function requestHints(rp: RelyingParty, allowed: { methodType: string }[] | null): string[] {
   if (allowed && allowed.every((c) => c.methodType === 'webauthn_fido')) return ['security-key'];
-  if (!allowed || allowed.every((c) => c.methodType === 'webauthn_passkey')) return [...(rp.hintsPasskey ?? [])];
+  if (!allowed || allowed.every((c) => c.methodType === 'webauthn_passkey')) return [...rp.hints_passkey];
   return [];
 }

@@ -10,10 +10,20 @@ import type { ProofOutcome } from './challenge-proof.js';
 import { CompleteWithWebAuthn } from './complete-with-webauthn.usecase.js';
 import { challengePrincipal, type LiveChallenge } from './live-challenge.js';
 
-const tenant = {
-  id: 't1',
-  webauthn: { rpId: 'example.com', rpName: 'Example', origins: ['https://example.com'], allowedTopOrigins: [] },
-} as unknown as TenantContext;
+const webauthn: NonNullable<TenantContext['webauthn']> = {
+  rp_id: 'example.com',
+  rp_name: 'Example',
+  origins: ['https://example.com'],
+  related_origins: [],
+  allowed_top_origins: [],
+  timeout_ms: 300_000,
+  algorithms: [-7],
+  attestation: { webauthn_passkey: 'none', webauthn_fido: 'direct' },
+  hints_passkey: [],
+  step_up_max_age_seconds: 300,
+  ceremony_origins: ['https://example.com'],
+};
+const tenant = { id: 't1', webauthn } as unknown as TenantContext;
 
 function challenge(userId: string | null, overrides: Partial<MfaChallengeEntity> = {}): LiveChallenge {
   const row = {

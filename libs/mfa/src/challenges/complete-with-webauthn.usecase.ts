@@ -110,11 +110,11 @@ export class CompleteWithWebAuthn {
     if (!qualification.qualifies) return refuse('acr_not_met');
     const result = await verifyAuthentication(response, {
       challenge,
-      origins: rp.origins,
-      rpId: rp.rpId,
+      origins: rp.ceremony_origins,
+      rpId: rp.rp_id,
       credential,
       requireUserVerification: qualification.needsUv,
-      allowedTopOrigins: rp.allowedTopOrigins,
+      allowedTopOrigins: rp.allowed_top_origins,
     });
     // A cross-origin frame is counted and audited like any failure, but said plainly: the embedding page is not allowed.
     if (!result.ok)
@@ -153,7 +153,7 @@ function methodOf(credential: WebAuthnCredentialEntity): WebAuthnMethodType {
 }
 
 function unknownCredentialSignal(rp: RelyingParty, credentialId: string) {
-  return { type: 'unknown_credential', rp_id: rp.rpId, credential_id: credentialId };
+  return { type: 'unknown_credential', rp_id: rp.rp_id, credential_id: credentialId };
 }
 
 function crossOriginError(): ApiError {

@@ -42,7 +42,7 @@ export class CredentialSignalsService {
       ),
     ]);
     if (!handle) return null;
-    const rpId = tenant.webauthn.rpId;
+    const rpId = tenant.webauthn.rp_id;
     const name = names?.name ?? handle.name ?? userId;
     return {
       all_accepted_credentials: {

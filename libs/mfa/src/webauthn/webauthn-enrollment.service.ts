@@ -28,7 +28,6 @@ import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { verifyRegistration, type VerifiedAuthenticator } from './registration.verifier.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
-import { CEREMONY_TIMEOUT_MS, SUPPORTED_ALGORITHM_IDS } from './webauthn-algorithms.js';
 import { relyingParty, type RelyingParty } from './relying-party.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
@@ -99,7 +98,7 @@ export class WebAuthnEnrollmentService {
       userId: user.userId,
       methodType,
       challenge: options.challenge,
-      expiresAt: new Date(now.getTime() + (rp.timeoutMs ?? CEREMONY_TIMEOUT_MS)),
+      expiresAt: new Date(now.getTime() + rp.timeout_ms),
       createdAt: now,
     };
     await this.pending.upsert(tenant.id, row, ['tenantId', 'userId', 'methodType']);
@@ -117,11 +116,11 @@ export class WebAuthnEnrollmentService {
     const pending = await this.takePending(tenant.id, user.userId, input.methodType);
     const verified = await verifyRegistration(input.credential, {
       challenge: pending.challenge,
-      origins: rp.origins,
-      rpId: rp.rpId,
+      origins: rp.ceremony_origins,
+      rpId: rp.rp_id,
       methodType: input.methodType,
       algorithms: rp.algorithms,
-      allowedTopOrigins: rp.allowedTopOrigins,
+      allowedTopOrigins: rp.allowed_top_origins,
     });
     const attestation = await this.assessAttestation(input.credential, verified);
     const now = this.clock.now();
@@ -271,15 +270,15 @@ function registrationOptionsInput(
 ): Parameters<typeof generateRegistrationOptions>[0] {
   const passkey = methodType === 'webauthn_passkey';
   return {
-    rpName: rp.rpName,
-    rpID: rp.rpId,
+    rpName: rp.rp_name,
+    rpID: rp.rp_id,
     // What passkey managers show: the names from the bearer's claims (AUTH_USER_NAME_CLAIM, AUTH_DISPLAY_NAME_CLAIM).
     userName: names.name,
     userDisplayName: names.displayName,
     userID: Buffer.from(userHandle, 'base64url'),
     challenge: randomBytes(32),
-    timeout: rp.timeoutMs ?? CEREMONY_TIMEOUT_MS,
-    attestationType: rp.attestation?.[methodType] ?? (passkey ? 'none' : 'direct'),
+    timeout: rp.timeout_ms,
+    attestationType: rp.attestation[methodType],
     excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
     authenticatorSelection: passkey
       ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
@@ -289,7 +288,7 @@ function registrationOptionsInput(
           requireResidentKey: false,
           userVerification: 'preferred',
         },
-    supportedAlgorithmIDs: rp.algorithms ?? [...SUPPORTED_ALGORITHM_IDS],
+    supportedAlgorithmIDs: rp.algorithms,
     preferredAuthenticatorType: passkey ? undefined : 'securityKey',
   };
 }
@@ -300,7 +299,7 @@ function withRegistrationHints(
   rp: RelyingParty,
   methodType: WebAuthnMethodType,
 ): PublicKeyCredentialCreationOptionsJSON {
-  const hints = methodType === 'webauthn_passkey' ? [...(rp.hintsPasskey ?? [])] : ['security-key'];
+  const hints = methodType === 'webauthn_passkey' ? [...rp.hints_passkey] : ['security-key'];
   const { hints: _libraryHints, ...rest } = options;
   return hints.length > 0 ? { ...rest, hints: hints as never } : rest;
 }

@@ -33,7 +33,13 @@ export {
   WebhookDeliveryEntity,
   WorkerLeaseEntity,
 };
-export type { TenantWebAuthnSettings } from './tenant.entity.js';
+export type {
+  AttestationByMethod,
+  AttestationConveyance,
+  EffectiveWebAuthnSettings,
+  PasskeyHint,
+  WebAuthnSettings,
+} from './webauthn-settings.js';
 
 export const ENTITIES = [
   TenantEntity,

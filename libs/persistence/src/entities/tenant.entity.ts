@@ -1,24 +1,6 @@
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { JsonColumn, TimestampColumn } from './columns.js';
-
-export interface TenantWebAuthnSettings {
-  rp_id: string;
-  rp_name: string;
-  origins: string[];
-  /** Origins on other sites, published at https://<rp_id>/.well-known/webauthn. */
-  related_origins?: string[];
-  /** Top-level origins allowed to embed a ceremony in a cross-origin iframe. */
-  allowed_top_origins?: string[];
-  timeout_ms?: number;
-  algorithms?: number[];
-  attestation?: {
-    webauthn_passkey?: 'none' | 'direct' | 'enterprise';
-    webauthn_fido?: 'none' | 'direct' | 'enterprise';
-  };
-  hints_passkey?: ('client-device' | 'hybrid')[];
-  /** How old a step-up proof may be when a user changes their factors. */
-  step_up_max_age_seconds?: number;
-}
+import type { WebAuthnSettings } from './webauthn-settings.js';
 
 @Entity('tenants')
 export class TenantEntity {
@@ -33,7 +15,7 @@ export class TenantEntity {
   status: string;
 
   @JsonColumn({ nullable: true })
-  webauthn: TenantWebAuthnSettings | null;
+  webauthn: WebAuthnSettings | null;
 
   /** When true, a user may not remove their last factor. */
   @Column({ type: Boolean, default: false })
