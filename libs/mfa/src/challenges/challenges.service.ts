@@ -3,14 +3,13 @@ import { DataSource } from 'typeorm';
 import { Clock } from '#config';
 import { ApiError } from '#errors';
 import { actorOf, type TenantContext, type TenantPrincipal } from '#auth';
-import { AuditService } from '#audit';
+import { AuditService, type AuditEventInput } from '#audit';
 import { RateLimitService } from '#rate-limit';
 import { TenantsService } from '#tenancy';
-import { MfaChallengeEntity, TenantScopedRepository, newId } from '#persistence';
-import { BackupCodesService } from '../backup-codes/backup-codes.service.js';
+import { MfaChallengeEntity, TenantScopedRepository, insertAtomically, newId } from '#persistence';
 import { FactorsService } from '../factors/factors.service.js';
 import { WEBAUTHN_NOT_CONFIGURED } from '../webauthn/relying-party.js';
-import { acceptsPlainMfa, acrNeededNotice, type Acr } from '../shared/acr-rules.js';
+import { acrNeededNotice, type Acr } from '../shared/acr-rules.js';
 import type { ChallengeMethod } from '../shared/method-types.js';
 import { CHALLENGE_TTL_MS, MAX_CHALLENGE_FAILURES, isGuessable, type ChallengePurpose } from './challenge-rules.js';
 import { challengePrincipal, type ChallengeRef, type LiveChallenge } from './live-challenge.js';
@@ -48,7 +47,6 @@ export class ChallengesService {
     private readonly clock: Clock,
     private readonly tenants: TenantsService,
     private readonly factors: FactorsService,
-    private readonly backupCodes: BackupCodesService,
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
   ) {
@@ -67,7 +65,7 @@ export class ChallengesService {
     const available =
       userId === null
         ? (['webauthn_passkey'] as ChallengeMethod[])
-        : await this.availableMethods(tenant.id, userId, acrValues);
+        : await this.factors.challengeMethods(tenant.id, userId, acrValues);
     // A locked-out user still gets a challenge for a WebAuthn factor (which cannot be guessed);
     // with only guessable methods there is nothing to complete until the window passes.
     if (userId !== null && !available.some((m) => !isGuessable(m)))
@@ -76,7 +74,7 @@ export class ChallengesService {
     const now = this.clock.now();
     const ttl = Math.min(CHALLENGE_TTL_MS, (input.maxAge ?? Infinity) * 1000);
     const stepUp = opener.kind === 'user' ? opener : null;
-    const row = await this.challenges.insert(tenant.id, {
+    const row: Omit<MfaChallengeEntity, 'tenantId' | 'tenant'> = {
       id: newId(),
       userId,
       purpose,
@@ -90,24 +88,17 @@ export class ChallengesService {
       expiresAt: new Date(now.getTime() + ttl),
       consumedAt: null,
       createdAt: now,
-    });
+    };
     const strength = {
       ...(acrValues ? { acr_values: acrValues } : {}),
       ...(input.maxAge !== undefined ? { max_age: input.maxAge } : {}),
     };
-    await this.audit.record(tenant.id, {
-      ...(actorOf(opener) as { actorType: 'user' | 'api_key'; actorId: string }),
-      action: 'mfa.challenge_opened',
-      resourceType: 'mfa_challenge',
-      resourceId: row.id,
-      metadata: {
-        user_id: userId,
-        purpose,
-        methods: available,
-        ...(userId === null ? { usernameless: true } : {}),
-        ...strength,
-      },
-    });
+    const opened = openedEvent(opener, row.id, { userId, purpose, methods: available, strength });
+    // The challenge and its event together: one statement on PostgreSQL, never one without the other.
+    await insertAtomically(this.dataSource.manager, [
+      { target: MfaChallengeEntity, tenantId: tenant.id, row },
+      ...this.audit.insertFor(tenant.id, opened),
+    ]);
     return {
       challenge_id: row.id,
       user_id: userId,
@@ -115,20 +106,6 @@ export class ChallengesService {
       methods: available,
       ...strength,
     };
-  }
-
-  /** The user's methods that can meet acr_values (all of them when none are given), in a fixed order. */
-  private async availableMethods(
-    tenantId: string,
-    userId: string,
-    acrValues: Acr[] | null,
-  ): Promise<ChallengeMethod[]> {
-    const plain = acceptsPlainMfa(acrValues);
-    const [methods, codes] = await Promise.all([
-      this.factors.usableMethods(tenantId, userId, acrValues),
-      plain ? this.backupCodes.remaining(tenantId, userId) : 0,
-    ]);
-    return [...methods, ...(codes > 0 ? (['backup_code'] as const) : [])];
   }
 
   /** 403 step_up_unavailable, audited: the notice names what the user would need. */
@@ -164,17 +141,13 @@ export class ChallengesService {
         details: { header: 'X-Tenant-ID' },
       });
     }
-    // The one lookup by id alone: it only learns which tenant the capability belongs to.
-    const located = await this.dataSource
-      .getRepository(MfaChallengeEntity)
-      .findOne({ where: { id: challengeId.toLowerCase() }, select: { id: true, tenantId: true } });
-    if (!located || (tenantHeader !== undefined && tenantHeader.trim().toLowerCase() !== located.tenantId))
-      throw notFound();
-    const tenant = await this.tenants.context(located.tenantId);
+    // The one lookup by id alone (the id is the capability and names its tenant); the row is
+    // used only once its tenant is known to be the header's, if sent, and active.
+    const row = await this.dataSource.getRepository(MfaChallengeEntity).findOneBy({ id: challengeId.toLowerCase() });
+    if (!row || (tenantHeader !== undefined && tenantHeader.trim().toLowerCase() !== row.tenantId)) throw notFound();
+    const tenant = await this.tenants.context(row.tenantId);
     if (!tenant || tenant.status !== 'active') throw notFound();
-    const row = await this.challenges.findOne(tenant.id, { id: located.id });
     if (
-      !row ||
       row.consumedAt !== null ||
       row.failedAttempts >= MAX_CHALLENGE_FAILURES ||
       row.expiresAt.getTime() <= this.clock.now().getTime()
@@ -187,4 +160,25 @@ export class ChallengesService {
   async setWebAuthnChallenge(live: LiveChallenge, challenge: string): Promise<void> {
     await this.challenges.update(live.tenant.id, { id: live.row.id }, { webauthnChallenge: challenge });
   }
+}
+
+/** mfa.challenge_opened: who opened it, for whom, and what it offers. */
+function openedEvent(
+  opener: TenantPrincipal,
+  challengeId: string,
+  facts: { userId: string | null; purpose: ChallengePurpose; methods: ChallengeMethod[]; strength: object },
+): AuditEventInput {
+  return {
+    ...(actorOf(opener) as { actorType: 'user' | 'api_key'; actorId: string }),
+    action: 'mfa.challenge_opened',
+    resourceType: 'mfa_challenge',
+    resourceId: challengeId,
+    metadata: {
+      user_id: facts.userId,
+      purpose: facts.purpose,
+      methods: facts.methods,
+      ...(facts.userId === null ? { usernameless: true } : {}),
+      ...facts.strength,
+    },
+  };
 }

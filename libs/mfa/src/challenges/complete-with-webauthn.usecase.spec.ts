@@ -69,8 +69,12 @@ async function prove(
   stored: { credentials?: WebAuthnCredentialEntity[]; handles?: Record<string, string> } = {},
 ): Promise<{ request: CompletionRequest; outcome: ProofOutcome }> {
   const credentials = {
-    byCredentialId: (_: string, id: string) =>
-      Promise.resolve((stored.credentials ?? []).find((c) => c.credentialId === id) ?? null),
+    byCredentialId: (_: string, id: string) => {
+      const credential = (stored.credentials ?? []).find((c) => c.credentialId === id);
+      // The owner's handle, as the join finds it: the handle mapped to the credential's user.
+      const ownerHandle = Object.entries(stored.handles ?? {}).find(([, user]) => user === credential?.userId)?.[0];
+      return Promise.resolve(credential ? { credential, ownerHandle: ownerHandle ?? null } : null);
+    },
     handleOwner: (_: string, handle: string) => Promise.resolve(stored.handles?.[handle] ?? null),
   } as unknown as AssertionCredentialsService;
   let seen: { request: CompletionRequest; outcome: ProofOutcome } | undefined;

@@ -68,7 +68,7 @@ export class CompleteWithWebAuthn {
     response: AuthenticationResponseJSON,
   ): Promise<MatchedCredential | ProofRefused> {
     const credentialId = typeof response.id === 'string' && response.id.length <= 1400 ? response.id : null;
-    const credential = credentialId ? await this.credentials.byCredentialId(live.tenant.id, credentialId) : null;
+    const named = credentialId ? await this.credentials.byCredentialId(live.tenant.id, credentialId) : null;
     const unknown = (reason: string) =>
       refused(
         'webauthn',
@@ -76,18 +76,21 @@ export class CompleteWithWebAuthn {
         {},
         credentialId ? { details: { signal: unknownCredentialSignal(rp, credentialId) } } : {},
       );
-    if (!credential) return unknown('unknown_credential');
+    if (!named) return unknown('unknown_credential');
+    const { credential, ownerHandle } = named;
     const userHandle = response.response?.userHandle;
+    // The handle names the credential's owner exactly when it is the owner's handle.
+    const handleIsOwners = typeof userHandle === 'string' && userHandle === ownerHandle;
     if (live.user) {
       // A challenge for one user: another user's credential is simply wrong, and a user handle, when sent, must be theirs.
       if (credential.userId !== live.user.userId) return refused('webauthn', 'foreign_credential');
-      if (userHandle && (await this.credentials.handleOwner(live.tenant.id, userHandle)) !== credential.userId)
+      if (userHandle && !handleIsOwners)
         return refused(methodOf(credential), 'user_handle', { factor_id: credential.id });
       return { accepted: true, credential };
     }
     // Usernameless: the user handle is required, must be known in this tenant and name the credential's owner.
     if (!userHandle) return refused('webauthn', 'no_user_handle');
-    const owner = await this.credentials.handleOwner(live.tenant.id, userHandle);
+    const owner = handleIsOwners ? credential.userId : await this.credentials.handleOwner(live.tenant.id, userHandle);
     if (owner === null) return unknown('unknown_user_handle');
     if (owner !== credential.userId) return refused('webauthn', 'user_handle', { factor_id: credential.id });
     // Only passkeys were offered; a security key that happens to hold a discoverable credential is not one.

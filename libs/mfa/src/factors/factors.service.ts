@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '#persistence';
 import { holdsMfa } from '#policy';
-import type { MethodType, WebAuthnMethodType } from '../shared/method-types.js';
+import type { ChallengeMethod, WebAuthnMethodType } from '../shared/method-types.js';
 import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../shared/acr-rules.js';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 
@@ -74,6 +74,16 @@ export class FactorsService {
    * and each database round trip costs more than the counting.
    */
   async summary(tenantId: string, userId: string, manager?: EntityManager): Promise<FactorSummary> {
+    const counts = await this.counts(tenantId, userId, manager);
+    return { factorCount: counts.credentials + counts.totp, unusedBackupCodes: counts.codes };
+  }
+
+  /** WebAuthn credentials, verified TOTP factors and unused backup codes, counted in one statement. */
+  private async counts(
+    tenantId: string,
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<{ credentials: number; totp: number; codes: number }> {
     const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
     const row = await credentials
       .query(tenantId, 'c')
@@ -96,36 +106,36 @@ export class FactorsService {
         'codes',
       )
       .getRawOne<{ credentials: string | number; totp: string | number; codes: string | number }>();
-    return {
-      factorCount: Number(row?.credentials ?? 0) + Number(row?.totp ?? 0),
-      unusedBackupCodes: Number(row?.codes ?? 0),
-    };
+    return { credentials: Number(row?.credentials ?? 0), totp: Number(row?.totp ?? 0), codes: Number(row?.codes ?? 0) };
   }
 
   /**
-   * The method types the user can prove now (verified factors only), in a fixed order; with
-   * acr_values, only those with a factor that can meet one of them.
+   * The methods a challenge can offer the user now (verified factors only), in a fixed order:
+   * passkey, security key, TOTP, backup code. With acr_values, only those with a factor that can
+   * meet one of them (codes meet only "mfa"). Two statements: the credentials, and the counts.
    */
-  async usableMethods(
+  async challengeMethods(
     tenantId: string,
     userId: string,
     acrValues: readonly string[] | null = null,
-  ): Promise<MethodType[]> {
-    const [credentials, totp] = await Promise.all([
+  ): Promise<ChallengeMethod[]> {
+    const plain = acceptsPlainMfa(acrValues);
+    const [credentials, counts] = await Promise.all([
       this.credentials.find(
         tenantId,
         { userId },
         { select: { id: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true } },
       ),
-      acceptsPlainMfa(acrValues) ? this.totp.count(tenantId, { userId, verifiedAt: Not(IsNull()) }) : 0,
+      plain ? this.counts(tenantId, userId) : { credentials: 0, totp: 0, codes: 0 },
     ]);
     const types = new Set<string>(
       credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType),
     );
-    const methods: MethodType[] = [];
+    const methods: ChallengeMethod[] = [];
     if (types.has('webauthn_passkey')) methods.push('webauthn_passkey');
     if (types.has('webauthn_fido')) methods.push('webauthn_fido');
-    if (totp > 0) methods.push('totp');
+    if (counts.totp > 0) methods.push('totp');
+    if (counts.codes > 0) methods.push('backup_code');
     return methods;
   }
 

@@ -9,6 +9,12 @@ export type OfferedCredential = Pick<
   'credentialId' | 'transports' | 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'
 >;
 
+/** A stored credential and its owner's user handle (null if the owner has none). */
+export interface NamedCredential {
+  credential: WebAuthnCredentialEntity;
+  ownerHandle: string | null;
+}
+
 /**
  * Stored WebAuthn credentials as assertions use them: found by (tenant, credential id) or user
  * handle, so another tenant's credentials and handles never match; updated once an assertion is
@@ -46,8 +52,20 @@ export class AssertionCredentialsService {
     );
   }
 
-  byCredentialId(tenantId: string, credentialId: string): Promise<WebAuthnCredentialEntity | null> {
-    return this.credentials.findOne(tenantId, { credentialId });
+  /**
+   * The credential an assertion names, with its owner's user handle: one statement, so the
+   * handle an assertion carries is checked without a second round trip (each user has one handle,
+   * each handle one user, per tenant).
+   */
+  async byCredentialId(tenantId: string, credentialId: string): Promise<NamedCredential | null> {
+    const { entities, raw } = await this.credentials
+      .query(tenantId, 'c')
+      .andWhere('c.credentialId = :credentialId', { credentialId })
+      .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
+      .addSelect('h.handle', 'owner_handle')
+      .getRawAndEntities<{ owner_handle: string | null }>();
+    const credential = entities[0];
+    return credential ? { credential, ownerHandle: raw[0]?.owner_handle ?? null } : null;
   }
 
   /** The user a user handle (the random WebAuthn user.id issued at registration) belongs to, or null. */
