@@ -593,7 +593,7 @@ function report(
     const floor = floorOf(r.scenario);
     console.log(
       `| ${r.scenario} | ${r.concurrency} | ${r.ceremonies} | ${f(r.per_second)} | ${f(r.cpu_ms_per_ceremony, 2)} | ` +
-        `${f(floor, 2)} | ${f(r.cpu_ms_per_ceremony / floor, 1)}x | ` +
+        `${f(floor, 2)} | ${Number.isNaN(floor) ? '–' : `${f(r.cpu_ms_per_ceremony / floor, 1)}x`} | ` +
         `${f(r.ceremony_ms.p50)}/${f(r.ceremony_ms.p90)}/${f(r.ceremony_ms.p99)} | ${f(r.rss_mb, 0)} |`,
     );
   }
