@@ -48,7 +48,25 @@ export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionCon
 });
 
 /** The client address: the socket's, or the forwarded one when TRUST_PROXY is set (Express decides). */
-export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const req = ctx.switchToHttp().getRequest<TesseraRequest>();
+export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext): string =>
+  clientIpOf(ctx.switchToHttp().getRequest<TesseraRequest>()),
+);
+
+function clientIpOf(req: TesseraRequest): string {
   return req.ip ?? req.socket.remoteAddress ?? '';
+}
+
+/** A tenant admin request: the API key, its tenant (from the guards) and the client address. */
+export interface AdminCaller {
+  tenant: TenantContext;
+  key: ApiKeyPrincipal;
+  ip: string;
+}
+
+/** The caller of an admin route, as the services that authorize admin operations take it. */
+export const CurrentAdminCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): AdminCaller => {
+  const req = ctx.switchToHttp().getRequest<TesseraRequest>();
+  if (req.principal?.kind !== 'api_key' || !req.tenant)
+    throw new Error('CurrentAdminCaller used on a route that is not an admin route');
+  return { tenant: req.tenant, key: req.principal, ip: clientIpOf(req) };
 });

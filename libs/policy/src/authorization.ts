@@ -1,14 +1,7 @@
-import type { ApiKeyPrincipal, TenantContext, UserPrincipal } from '#auth';
+import type { AdminCaller, TenantContext, UserPrincipal } from '#auth';
 import type { AuthorizeInput } from './policy.service.js';
 import type { PolicyAction, PolicyAttrs, PolicyEntityType } from './engine/index.js';
 import { userContext, type UserContextFacts } from './policy-context.js';
-
-/** A tenant admin request: the API key, its tenant (from the guards) and the client address. */
-export interface AdminCaller {
-  tenant: TenantContext;
-  key: ApiKeyPrincipal;
-  ip: string;
-}
 
 /** A user's own request: the bearer's user, its tenant (from the guards) and the client address. */
 export interface UserCaller {

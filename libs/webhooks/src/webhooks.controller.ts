@@ -9,15 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import {
-  AdminRoute,
-  ApiAdminRoute,
-  ClientIp,
-  CurrentApiKey,
-  CurrentTenant,
-  type ApiKeyPrincipal,
-  type TenantContext,
-} from '#auth';
+import { AdminRoute, ApiAdminRoute, CurrentAdminCaller, type AdminCaller } from '#auth';
 import { PageQueryDto } from '#pagination';
 import { WebhooksService } from './webhooks.service.js';
 import {
@@ -57,13 +49,8 @@ export class WebhooksController {
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiErrorResponses(...BODY_ERRORS)
-  create(
-    @Body() body: CreateWebhookDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<CreatedWebhookDto> {
-    return this.webhooks.create({ tenant, key, ip }, body);
+  create(@Body() body: CreateWebhookDto, @CurrentAdminCaller() caller: AdminCaller): Promise<CreatedWebhookDto> {
+    return this.webhooks.create(caller, body);
   }
 
   @Get()
@@ -73,13 +60,8 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  list(
-    @Query() query: PageQueryDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<WebhookPageDto> {
-    return this.webhooks.list({ tenant, key, ip }, query);
+  list(@Query() query: PageQueryDto, @CurrentAdminCaller() caller: AdminCaller): Promise<WebhookPageDto> {
+    return this.webhooks.list(caller, query);
   }
 
   @Get(':id')
@@ -87,13 +69,8 @@ export class WebhooksController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: WebhookDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  get(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<WebhookDto> {
-    return this.webhooks.get({ tenant, key, ip }, id);
+  get(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<WebhookDto> {
+    return this.webhooks.get(caller, id);
   }
 
   @Patch(':id')
@@ -107,11 +84,9 @@ export class WebhooksController {
   update(
     @Param('id', IdParamPipe) id: string,
     @Body() body: UpdateWebhookDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<WebhookDto> {
-    return this.webhooks.update({ tenant, key, ip }, id, body);
+    return this.webhooks.update(caller, id, body);
   }
 
   @Delete(':id')
@@ -123,13 +98,8 @@ export class WebhooksController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async remove(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<void> {
-    await this.webhooks.remove({ tenant, key, ip }, id);
+  async remove(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<void> {
+    await this.webhooks.remove(caller, id);
   }
 
   @Post(':id/rotate-secret')
@@ -146,11 +116,9 @@ export class WebhooksController {
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
   rotate(
     @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<RotatedWebhookSecretDto> {
-    return this.webhooks.rotateSecret({ tenant, key, ip }, id);
+    return this.webhooks.rotateSecret(caller, id);
   }
 
   @Post(':id/test')
@@ -163,13 +131,8 @@ export class WebhooksController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: WebhookTestDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  test(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<WebhookTestDto> {
-    return this.webhooks.test({ tenant, key, ip }, id);
+  test(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<WebhookTestDto> {
+    return this.webhooks.test(caller, id);
   }
 
   @Get(':id/deliveries')
@@ -183,10 +146,8 @@ export class WebhooksController {
   deliveries(
     @Param('id', IdParamPipe) id: string,
     @Query() query: PageQueryDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<WebhookDeliveryPageDto> {
-    return this.webhooks.listDeliveries({ tenant, key, ip }, id, query);
+    return this.webhooks.listDeliveries(caller, id, query);
   }
 }

@@ -6,7 +6,8 @@ import { APP_CONFIG, Clock, type AppConfig } from '#config';
 import { ApiError, validationFailed } from '#errors';
 import { AuditService, type AuditEventInput } from '#audit';
 import { decodeCursor, toPage, type Page } from '#pagination';
-import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
+import type { AdminCaller } from '#auth';
+import { PolicyService, adminAuthorization } from '#policy';
 import { MFA_ENCRYPTION_KEY, seal } from '#mfa';
 import {
   TenantScopedRepository,

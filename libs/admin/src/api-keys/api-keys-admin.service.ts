@@ -4,8 +4,8 @@ import { ApiError } from '#errors';
 import { ApiKeyEntity, TenantScopedRepository } from '#persistence';
 import { AuditService } from '#audit';
 // Files, not the index: libs/policy depends on this library's index.
-import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
-import { ApiKeysService, type ApiKeyView, type CreatedApiKey } from '#auth';
+import { PolicyService, adminAuthorization } from '#policy';
+import { ApiKeysService, type ApiKeyView, type CreatedApiKey, type AdminCaller } from '#auth';
 
 /**
  * Tenant admins manage their tenant's API keys (`manage_api_keys`). A key cannot revoke

@@ -8,15 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import {
-  ApiAdminRoute,
-  type ApiKeyPrincipal,
-  ClientIp,
-  CurrentApiKey,
-  CurrentTenant,
-  type TenantContext,
-  AdminRoute,
-} from '#auth';
+import { ApiAdminRoute, AdminRoute, CurrentAdminCaller, type AdminCaller } from '#auth';
 import { ApiKeysAdminService } from './api-keys-admin.service.js';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto.js';
 
@@ -43,13 +35,8 @@ export class ApiKeysController {
     'unsupported_media_type',
     'policy_denied',
   )
-  create(
-    @Body() body: CreateApiKeyDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<CreatedApiKeyDto> {
-    return this.keys.create({ tenant, key, ip }, body.name);
+  create(@Body() body: CreateApiKeyDto, @CurrentAdminCaller() caller: AdminCaller): Promise<CreatedApiKeyDto> {
+    return this.keys.create(caller, body.name);
   }
 
   @Get()
@@ -59,12 +46,8 @@ export class ApiKeysController {
   })
   @ApiOkResponse({ type: ApiKeyListDto })
   @ApiErrorResponses('policy_denied')
-  async list(
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<ApiKeyListDto> {
-    return { data: await this.keys.list({ tenant, key, ip }) };
+  async list(@CurrentAdminCaller() caller: AdminCaller): Promise<ApiKeyListDto> {
+    return { data: await this.keys.list(caller) };
   }
 
   @Delete(':id')
@@ -78,12 +61,7 @@ export class ApiKeysController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found', 'conflict')
-  async revoke(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<void> {
-    await this.keys.revoke({ tenant, key, ip }, id);
+  async revoke(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<void> {
+    await this.keys.revoke(caller, id);
   }
 }

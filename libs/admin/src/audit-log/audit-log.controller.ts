@@ -2,15 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
-import {
-  AdminRoute,
-  ApiAdminRoute,
-  ClientIp,
-  CurrentApiKey,
-  CurrentTenant,
-  type ApiKeyPrincipal,
-  type TenantContext,
-} from '#auth';
+import { AdminRoute, ApiAdminRoute, CurrentAdminCaller, type AdminCaller } from '#auth';
 import { AuditLogService } from './audit-log.service.js';
 import { AuditEventDto, AuditEventPageDto, AuditLogExportQueryDto, AuditLogQueryDto } from './audit-log.dto.js';
 
@@ -29,13 +21,8 @@ export class AuditLogController {
   })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  read(
-    @Query() query: AuditLogQueryDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<AuditEventPageDto> {
-    return this.auditLog.read({ tenant, key, ip }, query);
+  read(@Query() query: AuditLogQueryDto, @CurrentAdminCaller() caller: AdminCaller): Promise<AuditEventPageDto> {
+    return this.auditLog.read(caller, query);
   }
 
   @Get('export')
@@ -54,11 +41,9 @@ export class AuditLogController {
   @ApiErrorResponses('validation_failed', 'policy_denied')
   async export(
     @Query() query: AuditLogExportQueryDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<StreamableFile> {
-    const lines = await this.auditLog.exportLines({ tenant, key, ip }, query);
+    const lines = await this.auditLog.exportLines(caller, query);
     return new StreamableFile(Readable.from(lines), {
       type: 'application/x-ndjson; charset=utf-8',
       disposition: 'attachment; filename="audit-log.ndjson"',

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { validationFailed } from '#errors';
 // Service files, not the indexes: libs/policy depends on this library's AuditService.
-import { PolicyService, adminAuthorization, type AdminCaller } from '#policy';
+import type { AdminCaller } from '#auth';
+import { PolicyService, adminAuthorization } from '#policy';
 import { AuditService, toAuditEventView, type AuditEventFilter, type AuditEventView } from '#audit';
 import { decodeCursor, toPage, type Page } from '#pagination';
 

@@ -8,17 +8,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrorResponses, IdParamPipe } from '#errors';
-import {
-  AdminRoute,
-  ApiAdminRoute,
-  ClientIp,
-  CurrentApiKey,
-  CurrentTenant,
-  type ApiKeyPrincipal,
-  type TenantContext,
-} from '#auth';
+import { AdminRoute, ApiAdminRoute, CurrentAdminCaller, type AdminCaller } from '#auth';
 import type { Page } from '#pagination';
-import type { AdminCaller } from '#policy';
 import { PoliciesService, type PolicyView, type RuleView } from './policies.service.js';
 import {
   CreatePolicyDto,
@@ -62,13 +53,8 @@ export class PoliciesController {
   })
   @ApiCreatedResponse({ type: PolicyDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
-  create(
-    @Body() body: CreatePolicyDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<PolicyView> {
-    return this.policies.create(caller(tenant, key, ip), body);
+  create(@Body() body: CreatePolicyDto, @CurrentAdminCaller() caller: AdminCaller): Promise<PolicyView> {
+    return this.policies.create(caller, body);
   }
 
   @Get()
@@ -78,13 +64,8 @@ export class PoliciesController {
   })
   @ApiOkResponse({ type: PolicyPageDto })
   @ApiErrorResponses('validation_failed', 'policy_denied')
-  list(
-    @Query() query: PageQueryDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<Page<PolicyView>> {
-    return this.policies.list(caller(tenant, key, ip), { limit: query.limit ?? 20, cursor: query.cursor });
+  list(@Query() query: PageQueryDto, @CurrentAdminCaller() caller: AdminCaller): Promise<Page<PolicyView>> {
+    return this.policies.list(caller, { limit: query.limit ?? 20, cursor: query.cursor });
   }
 
   @Post('simulate')
@@ -96,13 +77,8 @@ export class PoliciesController {
   })
   @ApiOkResponse({ type: SimulationResultDto })
   @ApiErrorResponses(...BODY_ERRORS, 'policy_invalid')
-  simulate(
-    @Body() body: SimulateDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ) {
-    return this.policies.simulate(caller(tenant, key, ip), body);
+  simulate(@Body() body: SimulateDto, @CurrentAdminCaller() caller: AdminCaller) {
+    return this.policies.simulate(caller, body);
   }
 
   @Get(':id')
@@ -110,13 +86,8 @@ export class PoliciesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PolicyDto })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  get(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<PolicyView> {
-    return this.policies.get(caller(tenant, key, ip), id);
+  get(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<PolicyView> {
+    return this.policies.get(caller, id);
   }
 
   @Patch(':id')
@@ -131,11 +102,9 @@ export class PoliciesController {
   update(
     @Param('id', IdParamPipe) id: string,
     @Body() body: UpdatePolicyDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<PolicyView> {
-    return this.policies.update(caller(tenant, key, ip), id, body);
+    return this.policies.update(caller, id, body);
   }
 
   @Delete(':id')
@@ -144,13 +113,8 @@ export class PoliciesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
-  async delete(
-    @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<void> {
-    await this.policies.delete(caller(tenant, key, ip), id);
+  async delete(@Param('id', IdParamPipe) id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<void> {
+    await this.policies.delete(caller, id);
   }
 
   @Post(':id/rules')
@@ -166,11 +130,9 @@ export class PoliciesController {
   addRule(
     @Param('id', IdParamPipe) id: string,
     @Body() body: CreateRuleDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<RuleView> {
-    return this.policies.addRule(caller(tenant, key, ip), id, body);
+    return this.policies.addRule(caller, id, body);
   }
 
   @Get(':id/rules')
@@ -180,11 +142,9 @@ export class PoliciesController {
   @ApiErrorResponses('validation_failed', 'policy_denied', 'not_found')
   async listRules(
     @Param('id', IdParamPipe) id: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<RuleListDto> {
-    return { data: await this.policies.listRules(caller(tenant, key, ip), id) };
+    return { data: await this.policies.listRules(caller, id) };
   }
 
   @Get(':id/rules/:rule_id')
@@ -196,11 +156,9 @@ export class PoliciesController {
   getRule(
     @Param('id', IdParamPipe) id: string,
     @Param('rule_id', IdParamPipe) ruleId: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<RuleView> {
-    return this.policies.getRule(caller(tenant, key, ip), id, ruleId);
+    return this.policies.getRule(caller, id, ruleId);
   }
 
   @Patch(':id/rules/:rule_id')
@@ -217,11 +175,9 @@ export class PoliciesController {
     @Param('id', IdParamPipe) id: string,
     @Param('rule_id', IdParamPipe) ruleId: string,
     @Body() body: UpdateRuleDto,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<RuleView> {
-    return this.policies.updateRule(caller(tenant, key, ip), id, ruleId, body);
+    return this.policies.updateRule(caller, id, ruleId, body);
   }
 
   @Delete(':id/rules/:rule_id')
@@ -234,14 +190,8 @@ export class PoliciesController {
   async deleteRule(
     @Param('id', IdParamPipe) id: string,
     @Param('rule_id', IdParamPipe) ruleId: string,
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
+    @CurrentAdminCaller() caller: AdminCaller,
   ): Promise<void> {
-    await this.policies.deleteRule(caller(tenant, key, ip), id, ruleId);
+    await this.policies.deleteRule(caller, id, ruleId);
   }
-}
-
-function caller(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): AdminCaller {
-  return { tenant, key, ip };
 }

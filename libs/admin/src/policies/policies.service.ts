@@ -5,11 +5,11 @@ import { ApiError, validationFailed } from '#errors';
 import { PolicyEntity, PolicyRuleEntity, TenantEntity, TenantScopedRepository, newTimeOrderedId } from '#persistence';
 import { AuditService } from '#audit';
 import { decodeCursor, toPage, type Page } from '#pagination';
+import type { AdminCaller } from '#auth';
 import { TenantsService } from '#tenancy';
 import {
   PolicyService,
   adminAuthorization,
-  type AdminCaller,
   readAnnotations,
   statementEffect,
   type PolicyAction,

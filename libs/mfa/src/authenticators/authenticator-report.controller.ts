@@ -1,15 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#errors';
-import {
-  AdminRoute,
-  ApiAdminRoute,
-  ClientIp,
-  CurrentApiKey,
-  CurrentTenant,
-  type ApiKeyPrincipal,
-  type TenantContext,
-} from '#auth';
+import { AdminRoute, ApiAdminRoute, CurrentAdminCaller, type AdminCaller } from '#auth';
 import { AuthenticatorReportService } from './authenticator-report.service.js';
 import { AuthenticatorReportDto } from './authenticator-report.dto.js';
 
@@ -29,11 +21,7 @@ export class AuthenticatorReportController {
   })
   @ApiOkResponse({ type: AuthenticatorReportDto })
   @ApiErrorResponses('policy_denied')
-  report(
-    @CurrentTenant() tenant: TenantContext,
-    @CurrentApiKey() key: ApiKeyPrincipal,
-    @ClientIp() ip: string,
-  ): Promise<AuthenticatorReportDto> {
-    return this.reports.report(tenant, key, ip);
+  report(@CurrentAdminCaller() caller: AdminCaller): Promise<AuthenticatorReportDto> {
+    return this.reports.report(caller);
   }
 }

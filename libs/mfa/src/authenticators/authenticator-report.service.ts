@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { Clock } from '#config';
-import type { ApiKeyPrincipal, TenantContext } from '#auth';
+import type { AdminCaller } from '#auth';
 import { PolicyService, adminAuthorization } from '#policy';
 import { TenantScopedRepository, WebAuthnCredentialEntity } from '#persistence';
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
@@ -55,8 +55,9 @@ export class AuthenticatorReportService {
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
   }
 
-  async report(tenant: TenantContext, key: ApiKeyPrincipal, ip: string): Promise<AuthenticatorReport> {
-    await this.policy.enforce(adminAuthorization({ tenant, key, ip }, 'read_authenticator_report'));
+  async report(caller: AdminCaller): Promise<AuthenticatorReport> {
+    await this.policy.enforce(adminAuthorization(caller, 'read_authenticator_report'));
+    const { tenant } = caller;
     const [methods, models, levels, trust, backup, compromised] = await Promise.all([
       this.countBy(tenant.id, 'methodType'),
       this.countBy(tenant.id, 'aaguid', 'attestationKeyId', 'model', 'modelStatus'),
