@@ -110,18 +110,27 @@ export class Metrics {
   constructor(collectProcessMetrics = true) {
     if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
     this.rateLimitMemoryFallback.set(0);
-    const fidoMetadata = () => this.fidoMetadata();
-    const databasePool = () => this.databasePool();
-    new Gauge({
-      name: 'tessera_fido_metadata_blob_age_seconds',
-      help: 'Seconds since the FIDO metadata BLOB in use was verified and loaded (no sample without a BLOB)',
-      registers: [this.registry],
-      collect() {
-        const { loadedAt } = fidoMetadata();
-        this.reset();
-        if (loadedAt) this.set((Date.now() - loadedAt.getTime()) / 1000);
+    const sampled = (name: string, help: string, read: () => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        // No sample while there is nothing to measure (no BLOB, or SQLite): absent, not zero.
+        collect() {
+          const value = read();
+          this.reset();
+          if (value !== undefined) this.set(value);
+        },
+      });
+    sampled(
+      'tessera_fido_metadata_blob_age_seconds',
+      'Seconds since the FIDO metadata BLOB in use was verified and loaded (no sample without a BLOB)',
+      () => {
+        const { loadedAt } = this.fidoMetadata();
+        return loadedAt ? (Date.now() - loadedAt.getTime()) / 1000 : undefined;
       },
-    });
+    );
+    const fidoMetadata = () => this.fidoMetadata();
     new Gauge({
       name: 'tessera_fido_metadata_last_refresh',
       help: 'Outcome of the last FIDO metadata load or refresh: 1 for the outcome that happened, 0 for the others',
@@ -132,26 +141,16 @@ export class Metrics {
         for (const outcome of FIDO_REFRESH_OUTCOMES) this.set({ outcome }, outcome === lastRefresh ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'tessera_db_pool_connections_in_use',
-      help: 'Database pool connections checked out by queries (PostgreSQL; no sample on SQLite)',
-      registers: [this.registry],
-      collect() {
-        const pool = databasePool();
-        this.reset();
-        if (pool) this.set(pool.inUse);
-      },
-    });
-    new Gauge({
-      name: 'tessera_db_pool_waiting_requests',
-      help: 'Queries waiting for a free database pool connection (PostgreSQL; no sample on SQLite)',
-      registers: [this.registry],
-      collect() {
-        const pool = databasePool();
-        this.reset();
-        if (pool) this.set(pool.waiting);
-      },
-    });
+    sampled(
+      'tessera_db_pool_connections_in_use',
+      'Database pool connections checked out by queries (PostgreSQL; no sample on SQLite)',
+      () => this.databasePool()?.inUse,
+    );
+    sampled(
+      'tessera_db_pool_waiting_requests',
+      'Queries waiting for a free database pool connection (PostgreSQL; no sample on SQLite)',
+      () => this.databasePool()?.waiting,
+    );
   }
 
   /** The FIDO metadata service reports its state here (read at every scrape). */

@@ -1,6 +1,12 @@
 import { parse } from 'tldts';
 import type { FieldError } from '#errors';
-import type { AttestationConveyance, EffectiveWebAuthnSettings, PasskeyHint, WebAuthnSettings } from '#persistence';
+import type {
+  AttestationByMethod,
+  AttestationConveyance,
+  EffectiveWebAuthnSettings,
+  PasskeyHint,
+  WebAuthnSettings,
+} from '#persistence';
 
 export const WEBAUTHN_ALGORITHMS = [-7, -8, -257] as const; // ES256, EdDSA, RS256
 export const ATTESTATION_CONVEYANCES = [
@@ -12,10 +18,10 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export const MIN_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 600_000;
 /** Passkeys ask for no attestation (platforms rarely give one); security keys are asked for it. */
-export const DEFAULT_ATTESTATION = { webauthn_passkey: 'none', webauthn_fido: 'direct' } as const satisfies Record<
-  string,
-  AttestationConveyance
->;
+export const DEFAULT_ATTESTATION = {
+  webauthn_passkey: 'none',
+  webauthn_fido: 'direct',
+} as const satisfies AttestationByMethod;
 /** A change to a user's factors needs a proof of a factor at most this old (seconds). */
 export const DEFAULT_STEP_UP_MAX_AGE_SECONDS = 300;
 export const MIN_STEP_UP_MAX_AGE_SECONDS = 60;
