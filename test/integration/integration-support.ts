@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '#persistence';
+import { TenantEntity, createDataSource } from '#persistence';
 import { postgresAvailable, scratchDatabase, type Dialect, type ScratchDatabase } from '../support/test-app.js';
 
 /** SQLite always; PostgreSQL when it answers (under CI=true a missing server fails the run). */
@@ -33,4 +33,21 @@ export async function scratchDataSource(
       await db.drop();
     },
   };
+}
+
+/** Active tenants with default settings, for tests that write tenant rows directly. */
+export async function insertTenants(ds: DataSource, ids: string[]): Promise<void> {
+  const now = new Date();
+  for (const id of ids) {
+    await ds.getRepository(TenantEntity).insert({
+      id,
+      name: id,
+      status: 'active',
+      webauthn: null,
+      requireMfa: false,
+      policyVersion: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
 }

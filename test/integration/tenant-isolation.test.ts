@@ -2,8 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService, generateApiKey } from '#auth';
-import { ApiKeyEntity, TenantEntity, TenantScopedRepository, newId } from '#persistence';
-import { integrationDialects, scratchDataSource, type ScratchDataSource } from './integration-support.js';
+import { ApiKeyEntity, TenantScopedRepository, newId } from '#persistence';
+import {
+  insertTenants,
+  integrationDialects,
+  scratchDataSource,
+  type ScratchDataSource,
+} from './integration-support.js';
 
 function keyRow(name: string): Omit<ApiKeyEntity, 'tenantId' | 'tenant'> {
   const generated = generateApiKey();
@@ -29,19 +34,7 @@ for (const dialect of await integrationDialects()) {
 
     before(async () => {
       s = await scratchDataSource(dialect);
-      const now = new Date();
-      for (const id of [tenantA, tenantB]) {
-        await s.ds.getRepository(TenantEntity).insert({
-          id,
-          name: id,
-          status: 'active',
-          webauthn: null,
-          requireMfa: false,
-          policyVersion: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
+      await insertTenants(s.ds, [tenantA, tenantB]);
       keys = TenantScopedRepository.of(s.ds, ApiKeyEntity);
       rowA = await keys.insert(tenantA, keyRow('a-key'));
       await keys.insert(tenantB, keyRow('b-key'));

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { ApiKeyEntity, TenantScopedRepository, newId } from '#persistence';
+import { ApiKeyEntity, TenantScopedRepository, findOneBy, newId } from '#persistence';
 import { ApiError } from '#errors';
 import { apiKeyMatches, generateApiKey, parseApiKeyPrefix } from './api-key.js';
 import type { ApiKeyPrincipal } from './principal.js';
@@ -67,7 +67,7 @@ export class ApiKeysService {
     const prefix = parseApiKeyPrefix(key);
     if (!prefix) return null;
     // Lookup by the globally unique, non-secret prefix: the tenant is not known yet.
-    const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { prefix } });
+    const row = await findOneBy(this.dataSource.manager, ApiKeyEntity, { prefix });
     if (!row || row.revokedAt || !apiKeyMatches(key, row.keyHash)) return null;
     const now = new Date();
     // Coarse last-used stamp: at most one write a minute per key keeps the hot path cheap.

@@ -7,3 +7,4 @@ export * from './database-errors.js';
 export * from './atomic-insert.js';
 export * from './user-factor-lock.js';
 export * from './pending-migrations.js';
+export * from './plain-statements.js';

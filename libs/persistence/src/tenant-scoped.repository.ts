@@ -9,6 +9,7 @@ import {
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { TenantOwned } from './entities/tenant-owned.js';
+import { plainStatements } from './plain-statements.js';
 
 /** The only way to reach tenant rows: every call takes the tenant id first and refuses an empty one. */
 export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
@@ -30,6 +31,10 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     return this.manager.getRepository(this.target);
   }
 
+  private get metadata() {
+    return this.manager.connection.getMetadata(this.target);
+  }
+
   private scoped(tenantId: string, where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     assertTenantId(tenantId);
     // TypeORM silently drops `undefined` from a WHERE; reject it so a query never spans tenants.
@@ -40,7 +45,10 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
   }
 
   async findOne(tenantId: string, where: FindOptionsWhere<T>): Promise<T | null> {
-    return this.repo.findOne({ where: this.scoped(tenantId, where) });
+    const scoped = this.scoped(tenantId, where);
+    const plain = await plainStatements.select<T>(this.manager, this.metadata, scoped, { one: true });
+    if (plain) return plain[0] ?? null;
+    return this.repo.findOne({ where: scoped });
   }
 
   async find(
@@ -48,7 +56,13 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     where: FindOptionsWhere<T> = {},
     options: Omit<FindManyOptions<T>, 'where'> = {},
   ): Promise<T[]> {
-    return this.repo.find({ ...options, where: this.scoped(tenantId, where) });
+    const scoped = this.scoped(tenantId, where);
+    const { select, order, ...rest } = options;
+    if (Object.keys(rest).length === 0) {
+      const plain = await plainStatements.select<T>(this.manager, this.metadata, scoped, { select, order });
+      if (plain) return plain;
+    }
+    return this.repo.find({ ...options, where: scoped });
   }
 
   async count(tenantId: string, where: FindOptionsWhere<T> = {}): Promise<number> {
@@ -70,7 +84,10 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
 
   /** Returns the number of rows changed. */
   async update(tenantId: string, where: FindOptionsWhere<T>, patch: QueryDeepPartialEntity<T>): Promise<number> {
-    const result = await this.repo.update(this.scoped(tenantId, where), patch);
+    const scoped = this.scoped(tenantId, where);
+    const plain = await plainStatements.update(this.manager, this.metadata, scoped, patch);
+    if (plain !== undefined) return plain;
+    const result = await this.repo.update(scoped, patch);
     return result.affected ?? 0;
   }
 

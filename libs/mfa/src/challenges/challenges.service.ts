@@ -6,7 +6,7 @@ import { actorOf, type TenantContext, type TenantPrincipal } from '#auth';
 import { AuditService, type AuditEventInput } from '#audit';
 import { RateLimitService } from '#rate-limit';
 import { TenantsService } from '#tenancy';
-import { MfaChallengeEntity, TenantScopedRepository, insertAtomically, newId } from '#persistence';
+import { MfaChallengeEntity, TenantScopedRepository, findOneBy, insertAtomically, newId } from '#persistence';
 import { FactorsService } from '../factors/factors.service.js';
 import { WEBAUTHN_NOT_CONFIGURED } from '../webauthn/relying-party.js';
 import { acrNeededNotice, type Acr } from '../shared/acr-rules.js';
@@ -143,7 +143,7 @@ export class ChallengesService {
     }
     // The one lookup by id alone (the id is the capability and names its tenant); the row is
     // used only once its tenant is known to be the header's, if sent, and active.
-    const row = await this.dataSource.getRepository(MfaChallengeEntity).findOneBy({ id: challengeId.toLowerCase() });
+    const row = await findOneBy(this.dataSource.manager, MfaChallengeEntity, { id: challengeId.toLowerCase() });
     if (!row || (tenantHeader !== undefined && tenantHeader.trim().toLowerCase() !== row.tenantId)) throw notFound();
     const tenant = await this.tenants.context(row.tenantId);
     if (!tenant || tenant.status !== 'active') throw notFound();

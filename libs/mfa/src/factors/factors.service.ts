@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BackupCodeEntity, TenantScopedRepository, TotpFactorEntity, WebAuthnCredentialEntity } from '#persistence';
+import {
+  BackupCodeEntity,
+  CachedQuery,
+  TenantScopedRepository,
+  TotpFactorEntity,
+  WebAuthnCredentialEntity,
+  assertTenantId,
+} from '#persistence';
 import { holdsMfa } from '#policy';
 import type { ChallengeMethod, WebAuthnMethodType } from '../shared/method-types.js';
 import { acceptsPlainMfa, credentialQualification, type CredentialStrength } from '../shared/acr-rules.js';
@@ -25,6 +32,31 @@ export interface FactorSummary {
 /** One factor row of a user, whichever table holds it. */
 export type FactorRow = { kind: 'webauthn'; row: WebAuthnCredentialEntity } | { kind: 'totp'; row: TotpFactorEntity };
 
+/** The counts behind factor_count and has_mfa: one statement, its SQL written once. */
+const COUNTS = new CachedQuery((manager) =>
+  manager
+    .getRepository(WebAuthnCredentialEntity)
+    .createQueryBuilder('c')
+    .where('c.tenantId = :tenantId AND c.userId = :userId')
+    .select('COUNT(*)', 'credentials')
+    .addSelect(
+      (q) =>
+        q
+          .select('COUNT(*)')
+          .from(TotpFactorEntity, 't')
+          .where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'),
+      'totp',
+    )
+    .addSelect(
+      (q) =>
+        q
+          .select('COUNT(*)')
+          .from(BackupCodeEntity, 'b')
+          .where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'),
+      'codes',
+    ),
+);
+
 /** A user's enrolled factors, across methods: the read side every other service counts on. */
 @Injectable()
 export class FactorsService {
@@ -32,7 +64,7 @@ export class FactorsService {
   private readonly totp: TenantScopedRepository<TotpFactorEntity>;
 
   constructor(
-    @Inject(DataSource) dataSource: DataSource,
+    @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly metadata: AuthenticatorMetadataService,
   ) {
     this.credentials = TenantScopedRepository.of(dataSource, WebAuthnCredentialEntity);
@@ -82,30 +114,10 @@ export class FactorsService {
   private async counts(
     tenantId: string,
     userId: string,
-    manager?: EntityManager,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<{ credentials: number; totp: number; codes: number }> {
-    const credentials = manager ? this.credentials.withManager(manager) : this.credentials;
-    const row = await credentials
-      .query(tenantId, 'c')
-      .andWhere('c.userId = :userId', { userId })
-      .select('COUNT(*)', 'credentials')
-      .addSelect(
-        (q) =>
-          q
-            .select('COUNT(*)')
-            .from(TotpFactorEntity, 't')
-            .where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'),
-        'totp',
-      )
-      .addSelect(
-        (q) =>
-          q
-            .select('COUNT(*)')
-            .from(BackupCodeEntity, 'b')
-            .where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'),
-        'codes',
-      )
-      .getRawOne<{ credentials: string | number; totp: string | number; codes: string | number }>();
+    assertTenantId(tenantId);
+    const [row] = await COUNTS.rows(manager, { tenantId, userId });
     return { credentials: Number(row?.credentials ?? 0), totp: Number(row?.totp ?? 0), codes: Number(row?.codes ?? 0) };
   }
 

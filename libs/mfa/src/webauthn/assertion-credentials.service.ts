@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '#audit';
-import { TenantScopedRepository, UserHandleEntity, WebAuthnCredentialEntity } from '#persistence';
+import {
+  CachedQuery,
+  TenantScopedRepository,
+  UserHandleEntity,
+  WebAuthnCredentialEntity,
+  assertTenantId,
+  entityFromRow,
+} from '#persistence';
 
 /** The credential facts an assertion's options and acr rules need, oldest credential first. */
 export type OfferedCredential = Pick<
@@ -14,6 +21,16 @@ export interface NamedCredential {
   credential: WebAuthnCredentialEntity;
   ownerHandle: string | null;
 }
+
+/** A credential by (tenant, credential id), with its owner's user handle; the SQL written once. */
+const CREDENTIAL_WITH_OWNER = new CachedQuery((manager) =>
+  manager
+    .getRepository(WebAuthnCredentialEntity)
+    .createQueryBuilder('c')
+    .where('c.tenantId = :tenantId AND c.credentialId = :credentialId')
+    .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
+    .addSelect('h.handle', 'owner_handle'),
+);
 
 /**
  * Stored WebAuthn credentials as assertions use them: found by (tenant, credential id) or user
@@ -58,14 +75,12 @@ export class AssertionCredentialsService {
    * each handle one user, per tenant).
    */
   async byCredentialId(tenantId: string, credentialId: string): Promise<NamedCredential | null> {
-    const { entities, raw } = await this.credentials
-      .query(tenantId, 'c')
-      .andWhere('c.credentialId = :credentialId', { credentialId })
-      .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
-      .addSelect('h.handle', 'owner_handle')
-      .getRawAndEntities<{ owner_handle: string | null }>();
-    const credential = entities[0];
-    return credential ? { credential, ownerHandle: raw[0]?.owner_handle ?? null } : null;
+    assertTenantId(tenantId);
+    const manager = this.dataSource.manager;
+    const [row] = await CREDENTIAL_WITH_OWNER.rows(manager, { tenantId, credentialId });
+    if (!row) return null;
+    const credential = entityFromRow(manager, WebAuthnCredentialEntity, row, 'c');
+    return { credential, ownerHandle: (row.owner_handle as string | null) ?? null };
   }
 
   /** The user a user handle (the random WebAuthn user.id issued at registration) belongs to, or null. */

@@ -1,0 +1,291 @@
+import {
+  FindOperator,
+  type DataSource,
+  type EntityManager,
+  type EntityMetadata,
+  type EntityTarget,
+  type FindOptionsWhere,
+  type ObjectLiteral,
+  type QueryRunner,
+  type SelectQueryBuilder,
+} from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+
+/** A value a plain statement binds as it is (after the column's own conversion). */
+type PlainValue = string | number | boolean | Date;
+
+/** SQL written once for one shape of call, and the column each placeholder binds. */
+interface Statement {
+  sql: string;
+  binds: ColumnMetadata[];
+}
+
+/**
+ * The commonest calls of TenantScopedRepository (WHEREs of equality, IS NULL, < and >; a column
+ * list; an order; a plain SET) as SQL written once per shape from the entity's metadata, and kept.
+ * TypeORM's query builder writes the same SQL again on every call: on a ceremony's hot path that
+ * was about a tenth of the server's CPU. Values go through the driver's own conversions both ways
+ * (dates, booleans, JSON, column transformers), so rows are the ones TypeORM would return. A call
+ * of any other shape (other operators, null, relations, paging) returns undefined, and the caller
+ * uses TypeORM.
+ */
+export class PlainStatements {
+  private readonly cache = new WeakMap<EntityMetadata, Map<string, Statement | null>>();
+
+  /** SELECT (only `select`'s columns, in `order`, LIMIT 1 for `one`); undefined when not plain. */
+  async select<T extends ObjectLiteral>(
+    manager: EntityManager,
+    metadata: EntityMetadata,
+    where: Record<string, unknown>,
+    options: { select?: unknown; order?: unknown; one?: boolean } = {},
+  ): Promise<T[] | undefined> {
+    const selected = selectedProperties(options.select);
+    const order = orderOf(options.order);
+    if (selected === null || order === null || !isPlainWhere(where)) return undefined;
+    const orderKey = order.map(([p, d]) => `${p} ${d}`).join(',');
+    const key = `select|${whereShape(where)}|${selected?.join(',') ?? '*'}|${orderKey}|${options.one ? 1 : 'n'}`;
+    const statement = this.statement(metadata, key, () => {
+      const columns = selected ? columnsOf(metadata, selected) : readableColumns(metadata);
+      const ordered = columnsOf(
+        metadata,
+        order.map(([p]) => p),
+      );
+      const conditions = whereClause(manager, metadata, where, 0);
+      if (!columns || !ordered || !conditions) return null;
+      const list = columns.map((c) => quote(c.databaseName)).join(', ');
+      const orderBy = ordered.length
+        ? ` ORDER BY ${ordered.map((c, i) => `${quote(c.databaseName)} ${order[i][1]}`).join(', ')}`
+        : '';
+      const limit = options.one ? ' LIMIT 1' : '';
+      return {
+        sql: `SELECT ${list} FROM ${quote(metadata.tableName)} WHERE ${conditions.sql}${orderBy}${limit}`,
+        binds: conditions.binds,
+      };
+    });
+    if (!statement) return undefined;
+    const result = await run(manager, statement.sql, bindValues(manager, statement.binds, whereValues(where)));
+    return (result.records ?? []).map((raw) => hydrate<T>(manager, metadata, raw as Record<string, unknown>));
+  }
+
+  /** UPDATE … SET with plain values; the number of rows changed, or undefined when not plain. */
+  async update(
+    manager: EntityManager,
+    metadata: EntityMetadata,
+    where: Record<string, unknown>,
+    patch: Record<string, unknown>,
+  ): Promise<number | undefined> {
+    // Columns TypeORM maintains on update itself are left to TypeORM.
+    if (metadata.updateDateColumn || metadata.versionColumn || !isPlainWhere(where)) return undefined;
+    const patchKeys = Object.keys(patch);
+    const setColumns = columnsOf(metadata, patchKeys);
+    if (!setColumns?.length || !patchKeys.every((k, i) => isPlainPatchValue(patch[k], setColumns[i]))) return undefined;
+    const key = `update|${whereShape(where)}|${patchKeys.join(',')}`;
+    const statement = this.statement(metadata, key, () => {
+      const set = setColumns.map((c, i) => `${quote(c.databaseName)} = ${placeholder(manager, i + 1)}`);
+      const conditions = whereClause(manager, metadata, where, setColumns.length);
+      if (!conditions) return null;
+      return {
+        sql: `UPDATE ${quote(metadata.tableName)} SET ${set.join(', ')} WHERE ${conditions.sql}`,
+        binds: [...setColumns, ...conditions.binds],
+      };
+    });
+    if (!statement) return undefined;
+    const values = [...patchKeys.map((k) => patch[k]), ...whereValues(where)];
+    return (await run(manager, statement.sql, bindValues(manager, statement.binds, values))).affected ?? 0;
+  }
+
+  private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
+    let byShape = this.cache.get(metadata);
+    if (!byShape) this.cache.set(metadata, (byShape = new Map<string, Statement | null>()));
+    let statement = byShape.get(key);
+    if (statement === undefined) byShape.set(key, (statement = write()));
+    return statement;
+  }
+}
+
+/** `a = $1 AND b IS NULL AND c < $2`, and the column each placeholder binds; null if not plain. */
+function whereClause(manager: EntityManager, metadata: EntityMetadata, where: Record<string, unknown>, offset: number) {
+  const entries = Object.entries(where);
+  const columns = columnsOf(
+    metadata,
+    entries.map(([k]) => k),
+  );
+  if (!columns || columns.length === 0) return null;
+  const binds: ColumnMetadata[] = [];
+  const parts = entries.map(([, value], i) => {
+    const op = comparison(value)!;
+    const name = quote(columns[i].databaseName);
+    if (op === 'IS NULL') return `${name} IS NULL`;
+    binds.push(columns[i]);
+    return `${name} ${op} ${placeholder(manager, offset + binds.length)}`;
+  });
+  return { sql: parts.join(' AND '), binds };
+}
+
+/** The shared instance: statements depend only on the entity metadata and the shape of the call. */
+export const plainStatements = new PlainStatements();
+
+/** `findOneBy` through a plain statement when the WHERE is plain equality, else through TypeORM. */
+export async function findOneBy<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  where: FindOptionsWhere<T>,
+): Promise<T | null> {
+  const rows = await plainStatements.select<T>(manager, manager.connection.getMetadata(target), where, { one: true });
+  return rows ? (rows[0] ?? null) : manager.getRepository(target).findOneBy(where);
+}
+
+/**
+ * A query builder's SQL, written once per data source and run again with new parameters: for a
+ * hot statement of fixed shape that plain statements cannot express (a join, subqueries).
+ */
+export class CachedQuery {
+  private readonly sql = new WeakMap<DataSource, string>();
+
+  /** `build` writes the statement with :named parameters; the values it is given are never bound. */
+  constructor(private readonly build: (manager: EntityManager) => SelectQueryBuilder<ObjectLiteral>) {}
+
+  async rows(manager: EntityManager, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    let sql = this.sql.get(manager.connection);
+    if (sql === undefined) this.sql.set(manager.connection, (sql = this.build(manager).getQuery()));
+    const [text, values] = manager.connection.driver.escapeQueryWithParameters(sql, params);
+    return ((await run(manager, text, values)).records ?? []) as Record<string, unknown>[];
+  }
+}
+
+/** The entity a query builder row holds under `alias` (its columns read as `<alias>_<column>`). */
+export function entityFromRow<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  raw: Record<string, unknown>,
+  alias: string,
+): T {
+  const prefixed: Record<string, unknown> = {};
+  const prefix = `${alias}_`;
+  for (const [name, value] of Object.entries(raw))
+    if (name.startsWith(prefix)) prefixed[name.slice(prefix.length)] = value;
+  return hydrate<T>(manager, manager.connection.getMetadata(target), prefixed);
+}
+
+function isPlainValue(value: unknown): value is PlainValue {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' || value instanceof Date;
+}
+
+/** How a WHERE value compares: equality, or one of the operators single-use updates rely on. */
+const OPERATORS: Record<string, string> = { isNull: 'IS NULL', lessThan: '<', moreThan: '>' };
+
+function comparison(value: unknown): string | null {
+  if (isPlainValue(value)) return '=';
+  if (!(value instanceof FindOperator) || !(value.type in OPERATORS)) return null;
+  const op = value as FindOperator<unknown>;
+  return op.type === 'isNull' || isPlainValue(op.value) ? OPERATORS[op.type] : null;
+}
+
+function isPlainWhere(where: Record<string, unknown>): boolean {
+  return Object.values(where).every((value) => comparison(value) !== null);
+}
+
+/** The cache key of a WHERE: its properties and how each compares. */
+function whereShape(where: Record<string, unknown>): string {
+  return Object.entries(where)
+    .map(([k, v]) => `${k}${comparison(v)}`)
+    .join(',');
+}
+
+/** The values a WHERE binds, in order (IS NULL binds none). */
+function whereValues(where: Record<string, unknown>): unknown[] {
+  const values: unknown[] = [];
+  for (const value of Object.values(where)) {
+    if (!(value instanceof FindOperator)) values.push(value);
+    else if (value.type !== 'isNull') values.push(value.value);
+  }
+  return values;
+}
+
+function isPlainPatchValue(value: unknown, column: ColumnMetadata): boolean {
+  if (value === null || typeof value === 'function') return value === null;
+  return column.type === 'simple-json' || isPlainValue(value);
+}
+
+/** The properties of a FindOptions `select` of `{ prop: true }`; undefined for none; null when not plain. */
+function selectedProperties(select: unknown): string[] | undefined | null {
+  if (select === undefined) return undefined;
+  if (typeof select !== 'object' || select === null || Array.isArray(select)) return null;
+  const keys = Object.keys(select);
+  return keys.every((k) => (select as Record<string, unknown>)[k] === true) ? keys : null;
+}
+
+/** A FindOptions `order` of `{ prop: 'ASC' | 'DESC' }` as pairs; [] for none; null when not plain. */
+function orderOf(order: unknown): [string, 'ASC' | 'DESC'][] | null {
+  if (order === undefined) return [];
+  if (typeof order !== 'object' || order === null || Array.isArray(order)) return null;
+  const pairs: [string, 'ASC' | 'DESC'][] = [];
+  for (const [property, direction] of Object.entries(order as Record<string, unknown>)) {
+    if (direction !== 'ASC' && direction !== 'DESC') return null;
+    pairs.push([property, direction]);
+  }
+  return pairs;
+}
+
+/** The column of each property, in order; null if one is not a plain column. */
+function columnsOf(metadata: EntityMetadata, properties: string[]): ColumnMetadata[] | null {
+  const columns: ColumnMetadata[] = [];
+  for (const property of properties) {
+    const column = metadata.findColumnWithPropertyName(property);
+    if (!column || column.isVirtual || column.embeddedMetadata) return null;
+    columns.push(column);
+  }
+  return columns;
+}
+
+/** Every column a full row is read with, each database column once (tenant_id backs two properties). */
+function readableColumns(metadata: EntityMetadata): ColumnMetadata[] | null {
+  if (metadata.embeddeds.length > 0) return null;
+  const seen = new Set<string>();
+  return metadata.columns.filter((c) => {
+    if (c.isVirtual || !c.isSelect || seen.has(c.databaseName)) return false;
+    seen.add(c.databaseName);
+    return true;
+  });
+}
+
+/** Each value as its column stores it (the driver's conversion, then the column's transformer). */
+function bindValues(manager: EntityManager, binds: ColumnMetadata[], values: unknown[]): unknown[] {
+  const driver = manager.connection.driver;
+  return binds.map((column, i): unknown => driver.preparePersistentValue(values[i], column));
+}
+
+function hydrate<T extends ObjectLiteral>(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  raw: Record<string, unknown>,
+) {
+  const driver = manager.connection.driver;
+  const entity = metadata.create() as T;
+  // A column that is not in the row was not selected: left unset, as TypeORM leaves it.
+  for (const column of metadata.columns) {
+    if (column.databaseName in raw && !column.isVirtual)
+      column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
+  }
+  return entity;
+}
+
+function placeholder(manager: EntityManager, n: number): string {
+  return manager.connection.options.type === 'postgres' ? `$${n}` : '?';
+}
+
+/** Both dialects quote identifiers with double quotes; entity names here never contain one. */
+function quote(identifier: string): string {
+  return `"${identifier}"`;
+}
+
+/** As EntityManager.query, but with the structured result (rows and the count of rows changed). */
+async function run(manager: EntityManager, sql: string, values: unknown[]) {
+  const runner: QueryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    return await runner.query(sql, values, true);
+  } finally {
+    if (!manager.queryRunner) await runner.release();
+  }
+}

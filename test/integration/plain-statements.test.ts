@@ -1,0 +1,204 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { In, IsNull, LessThan, MoreThan } from 'typeorm';
+import {
+  CachedQuery,
+  MfaChallengeEntity,
+  UserHandleEntity,
+  WebAuthnCredentialEntity,
+  entityFromRow,
+  findOneBy,
+  newId,
+  plainStatements,
+} from '#persistence';
+import {
+  insertTenants,
+  integrationDialects,
+  scratchDataSource,
+  type ScratchDataSource,
+} from './integration-support.js';
+
+// Plain statements stand in for TypeORM's query builder on hot paths: every row they return must
+// be the row TypeORM returns for the same call, on both dialects, and every update must change
+// exactly what TypeORM's would.
+
+function credential(userId: string, n: number): Omit<WebAuthnCredentialEntity, 'tenantId' | 'tenant'> {
+  return {
+    id: newId(),
+    userId,
+    credentialId: `cred-${userId}-${n}`,
+    publicKey: 'pk',
+    counter: 2 ** 31 + n,
+    transports: n % 2 ? ['usb', 'nfc'] : [],
+    aaguid: randomUUID(),
+    userVerified: n % 2 === 0,
+    backupEligible: true,
+    backedUp: false,
+    attestationFormat: 'none',
+    attachment: 'cross-platform',
+    methodType: 'webauthn_fido',
+    deviceName: `key ${n}`,
+    credPropsRk: n === 0 ? null : true,
+    attestationTrusted: false,
+    untrustedReason: n === 1 ? 'no_metadata' : null,
+    model: null,
+    certificationLevel: null,
+    modelStatus: null,
+    attestationKeyId: null,
+    metadataBlobNo: n === 2 ? 17 : null,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n, 123)),
+    lastUsedAt: n === 1 ? new Date(Date.UTC(2026, 5, 1)) : null,
+  };
+}
+
+function challenge(userId: string | null, n: number): Omit<MfaChallengeEntity, 'tenantId' | 'tenant'> {
+  return {
+    id: randomUUID(),
+    userId,
+    purpose: n % 2 ? 'step_up' : 'sign_in',
+    roles: n % 2 ? ['admin'] : [],
+    amr: ['pwd'],
+    authTime: n % 2 ? 1_790_000_000 : null,
+    webauthnChallenge: null,
+    failedAttempts: n,
+    acrValues: n === 0 ? null : ['phr', 'mfa'],
+    maxAge: null,
+    expiresAt: new Date(Date.UTC(2026, 11, 1, 12, n)),
+    consumedAt: n === 2 ? new Date(Date.UTC(2026, 11, 1, 11)) : null,
+    createdAt: new Date(Date.UTC(2026, 11, 1, 11, n)),
+  };
+}
+
+for (const dialect of await integrationDialects()) {
+  describe(`plain statements return what TypeORM returns (${dialect})`, () => {
+    let s: ScratchDataSource;
+    const tenantId = randomUUID();
+    const otherTenant = randomUUID();
+    const userId = 'user-1';
+    const credentials = () => s.ds.getRepository(WebAuthnCredentialEntity);
+    const challenges = () => s.ds.getRepository(MfaChallengeEntity);
+    const metadataOf = (target: typeof WebAuthnCredentialEntity | typeof MfaChallengeEntity) =>
+      s.ds.getMetadata(target);
+
+    before(async () => {
+      s = await scratchDataSource(dialect);
+      await insertTenants(s.ds, [tenantId, otherTenant]);
+      const now = new Date();
+      for (let n = 0; n < 3; n++) {
+        await credentials().insert({ ...credential(userId, n), tenantId });
+        await challenges().insert({ ...challenge(n === 1 ? null : userId, n), tenantId });
+      }
+      await credentials().insert({ ...credential(userId, 9), tenantId: otherTenant });
+      await s.ds.getRepository(UserHandleEntity).insert({
+        tenantId,
+        id: newId(),
+        userId,
+        handle: 'handle-1',
+        name: null,
+        displayName: null,
+        createdAt: now,
+      });
+    });
+    after(async () => {
+      await s.close();
+    });
+
+    it('reads whole rows, partial rows and ordered rows exactly as find does', async () => {
+      const meta = metadataOf(WebAuthnCredentialEntity);
+      const calls = [
+        { where: { tenantId, userId }, options: {} },
+        { where: { tenantId, userId }, options: { order: { createdAt: 'DESC' as const } } },
+        {
+          where: { tenantId, userId },
+          options: {
+            select: { credentialId: true, transports: true, counter: true },
+            order: { createdAt: 'ASC' as const },
+          },
+        },
+        { where: { tenantId, userVerified: true }, options: {} },
+        { where: { tenantId, lastUsedAt: IsNull() }, options: { order: { id: 'ASC' as const } } },
+        { where: { tenantId, counter: MoreThan(2 ** 31) }, options: { order: { id: 'ASC' as const } } },
+        { where: { tenantId, createdAt: LessThan(new Date(Date.UTC(2026, 0, 1, 0, 0, 2))) }, options: {} },
+        { where: { tenantId: otherTenant }, options: {} },
+        { where: { tenantId, userId: 'nobody' }, options: {} },
+      ];
+      for (const { where, options } of calls) {
+        const plain = await plainStatements.select(s.ds.manager, meta, where, options);
+        assert.ok(plain, `plain for ${JSON.stringify(where)}`);
+        const typeorm = await credentials().find({ where, ...options });
+        // Without an order, compare as sets: neither path promises one.
+        const sort = (rows: WebAuthnCredentialEntity[]) =>
+          'order' in options ? rows : [...rows].sort((a, b) => a.id.localeCompare(b.id));
+        assert.deepEqual(sort(plain as WebAuthnCredentialEntity[]), sort(typeorm), JSON.stringify(where));
+        assert.ok(plain.every((row) => row instanceof WebAuthnCredentialEntity));
+      }
+    });
+
+    it('reads JSON, nullable and timestamp columns as findOneBy does', async () => {
+      for (const row of await challenges().find()) {
+        const plain = await findOneBy(s.ds.manager, MfaChallengeEntity, { id: row.id });
+        assert.deepEqual(plain, await challenges().findOneBy({ id: row.id }));
+        assert.ok(plain?.expiresAt instanceof Date);
+      }
+      assert.equal(await findOneBy(s.ds.manager, MfaChallengeEntity, { id: randomUUID() }), null);
+    });
+
+    it('updates what update would, and counts the rows changed', async () => {
+      const meta = metadataOf(MfaChallengeEntity);
+      const [open] = await challenges().find({ where: { tenantId, consumedAt: IsNull(), failedAttempts: 0 } });
+      const consume = { tenantId, id: open.id, consumedAt: IsNull(), failedAttempts: LessThan(5) };
+      const at = new Date(Date.UTC(2026, 11, 1, 12, 30, 0, 456));
+      assert.equal(await plainStatements.update(s.ds.manager, meta, consume, { consumedAt: at }), 1);
+      assert.equal(await plainStatements.update(s.ds.manager, meta, consume, { consumedAt: at }), 0, 'only once');
+      assert.deepEqual((await challenges().findOneByOrFail({ id: open.id })).consumedAt, at);
+      const patch = { webauthnChallenge: 'abc', acrValues: ['phrh'], roles: [] };
+      assert.equal(await plainStatements.update(s.ds.manager, meta, { tenantId, id: open.id }, patch), 1);
+      const after = await challenges().findOneByOrFail({ id: open.id });
+      assert.deepEqual([after.webauthnChallenge, after.acrValues, after.roles], ['abc', ['phrh'], []]);
+      assert.equal(
+        await plainStatements.update(s.ds.manager, meta, { tenantId: otherTenant, id: open.id }, patch),
+        0,
+        'another tenant changes nothing',
+      );
+    });
+
+    it('leaves every other shape of call to TypeORM', async () => {
+      const meta = metadataOf(WebAuthnCredentialEntity);
+      const m = s.ds.manager;
+      assert.equal(await plainStatements.select(m, meta, { tenantId, id: In(['a']) }), undefined);
+      assert.equal(await plainStatements.select(m, meta, { tenantId, userId: null }), undefined);
+      assert.equal(await plainStatements.select(m, meta, { tenantId, tenant: { id: tenantId } }), undefined);
+      assert.equal(await plainStatements.select(m, meta, { tenantId }, { select: { tenant: true } }), undefined);
+      assert.equal(await plainStatements.select(m, meta, { tenantId }, { order: { createdAt: 'asc' } }), undefined);
+      assert.equal(await plainStatements.update(m, meta, { tenantId }, { counter: () => 'counter + 1' }), undefined);
+      assert.equal(await plainStatements.update(m, meta, { tenantId }, {}), undefined);
+    });
+
+    it('runs a cached query again with new parameters, and maps its aliased entity', async () => {
+      let built = 0;
+      const query = new CachedQuery((manager) => {
+        built += 1;
+        return manager
+          .getRepository(WebAuthnCredentialEntity)
+          .createQueryBuilder('c')
+          .where('c.tenantId = :tenantId AND c.credentialId = :credentialId')
+          .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
+          .addSelect('h.handle', 'owner_handle');
+      });
+      for (const [tenant, n] of [
+        [tenantId, 0],
+        [tenantId, 2],
+        [otherTenant, 9],
+      ] as const) {
+        const credentialId = `cred-${userId}-${n}`;
+        const [row] = await query.rows(s.ds.manager, { tenantId: tenant, credentialId });
+        const entity = entityFromRow(s.ds.manager, WebAuthnCredentialEntity, row, 'c');
+        assert.deepEqual(entity, await credentials().findOneByOrFail({ tenantId: tenant, credentialId }));
+        assert.equal(row.owner_handle, tenant === tenantId ? 'handle-1' : null);
+      }
+      assert.deepEqual(await query.rows(s.ds.manager, { tenantId: otherTenant, credentialId: 'cred-user-1-0' }), []);
+      assert.equal(built, 1, 'the SQL is written once');
+    });
+  });
+}
