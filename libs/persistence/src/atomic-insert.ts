@@ -26,9 +26,18 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
     else await manager.transaction(insertAll);
     return;
   }
-  const driver = connection.driver;
   const params: unknown[] = [];
-  const statements = inserts.map((i) => {
+  const statements = postgresInserts(manager, inserts, params);
+  const last = statements.pop()!;
+  const sql = statements.length === 0 ? last : `WITH ${statements.map((s, n) => `i${n} AS (${s})`).join(', ')} ${last}`;
+  await manager.query(sql, params);
+}
+
+/** PostgreSQL INSERT statements for `inserts`, their values appended to `params` ($n numbering continues). */
+export function postgresInserts(manager: EntityManager, inserts: TenantInsert[], params: unknown[]): string[] {
+  const connection = manager.connection;
+  const driver = connection.driver;
+  return inserts.map((i) => {
     const metadata = connection.getMetadata(i.target);
     const values: Record<string, unknown> = { ...i.row, tenantId: i.tenantId };
     const seen = new Set<string>();
@@ -44,7 +53,4 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
     }
     return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
   });
-  const last = statements.pop()!;
-  const sql = statements.length === 0 ? last : `WITH ${statements.map((s, n) => `i${n} AS (${s})`).join(', ')} ${last}`;
-  await manager.query(sql, params);
 }

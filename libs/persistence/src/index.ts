@@ -8,3 +8,4 @@ export * from './atomic-insert.js';
 export * from './user-factor-lock.js';
 export * from './pending-migrations.js';
 export * from './plain-statements.js';
+export * from './atomic-change.js';

@@ -74,24 +74,12 @@ export class PlainStatements {
     where: Record<string, unknown>,
     patch: Record<string, unknown>,
   ): Promise<number | undefined> {
-    // Columns TypeORM maintains on update itself are left to TypeORM.
-    if (metadata.updateDateColumn || metadata.versionColumn || !isPlainWhere(where)) return undefined;
-    const patchKeys = Object.keys(patch);
-    const setColumns = columnsOf(metadata, patchKeys);
-    if (!setColumns?.length || !patchKeys.every((k, i) => isPlainPatchValue(patch[k], setColumns[i]))) return undefined;
-    const key = `update|${whereShape(where)}|${patchKeys.join(',')}`;
-    const statement = this.statement(metadata, key, () => {
-      const set = setColumns.map((c, i) => `${quote(c.databaseName)} = ${placeholder(manager, i + 1)}`);
-      const conditions = whereClause(manager, metadata, where, setColumns.length);
-      if (!conditions) return null;
-      return {
-        sql: `UPDATE ${quote(metadata.tableName)} SET ${set.join(', ')} WHERE ${conditions.sql}`,
-        binds: [...setColumns, ...conditions.binds],
-      };
-    });
+    if (!isPlainUpdate(metadata, where, patch)) return undefined;
+    const key = `update|${whereShape(where)}|${Object.keys(patch).join(',')}`;
+    const statement = this.statement(metadata, key, () => updateStatement(manager, metadata, where, patch, 0));
     if (!statement) return undefined;
-    const values = [...patchKeys.map((k) => patch[k]), ...whereValues(where)];
-    return (await run(manager, statement.sql, bindValues(manager, statement.binds, values))).affected ?? 0;
+    const values = bindValues(manager, statement.binds, updateValues(where, patch));
+    return (await run(manager, statement.sql, values)).affected ?? 0;
   }
 
   private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
@@ -101,6 +89,51 @@ export class PlainStatements {
     if (statement === undefined) byShape.set(key, (statement = write()));
     return statement;
   }
+}
+
+/**
+ * An UPDATE of plain values under a plain WHERE, its placeholders numbered from `offset + 1`, and
+ * the values to bind in order; null when the call is not plain. For statements that chain it.
+ */
+export function plainUpdate(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  where: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  offset: number,
+): { sql: string; values: unknown[] } | null {
+  if (!isPlainUpdate(metadata, where, patch)) return null;
+  const statement = updateStatement(manager, metadata, where, patch, offset);
+  return statement && { sql: statement.sql, values: bindValues(manager, statement.binds, updateValues(where, patch)) };
+}
+
+function isPlainUpdate(metadata: EntityMetadata, where: Record<string, unknown>, patch: Record<string, unknown>) {
+  // Columns TypeORM maintains on update itself are left to TypeORM.
+  if (metadata.updateDateColumn || metadata.versionColumn || !isPlainWhere(where)) return false;
+  const keys = Object.keys(patch);
+  const columns = columnsOf(metadata, keys);
+  return !!columns?.length && keys.every((k, i) => isPlainPatchValue(patch[k], columns[i]));
+}
+
+function updateStatement(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  where: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  offset: number,
+): Statement | null {
+  const setColumns = columnsOf(metadata, Object.keys(patch))!;
+  const set = setColumns.map((c, i) => `${quote(c.databaseName)} = ${placeholder(manager, offset + i + 1)}`);
+  const conditions = whereClause(manager, metadata, where, offset + setColumns.length);
+  if (!conditions) return null;
+  return {
+    sql: `UPDATE ${quote(metadata.tableName)} SET ${set.join(', ')} WHERE ${conditions.sql}`,
+    binds: [...setColumns, ...conditions.binds],
+  };
+}
+
+function updateValues(where: Record<string, unknown>, patch: Record<string, unknown>): unknown[] {
+  return [...Object.values(patch), ...whereValues(where)];
 }
 
 /** `a = $1 AND b IS NULL AND c < $2`, and the column each placeholder binds; null if not plain. */

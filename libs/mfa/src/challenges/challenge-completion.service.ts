@@ -5,7 +5,14 @@ import { ApiError } from '#errors';
 import { AuditService, type AuditEventInput } from '#audit';
 import { PolicyService, factorHoldings, userAuthorization } from '#policy';
 import { RateLimitService } from '#rate-limit';
-import { MfaChallengeEntity, TenantScopedRepository } from '#persistence';
+import {
+  MfaChallengeEntity,
+  TenantScopedRepository,
+  changeAtomically,
+  insertAtomically,
+  type TenantInsert,
+  type TenantUpdate,
+} from '#persistence';
 import { FactorsService } from '../factors/factors.service.js';
 import { MfaTokenService } from '../tokens/mfa-token.service.js';
 import { acceptsPlainMfa, authenticationMethod, type Acr } from '../shared/acr-rules.js';
@@ -39,7 +46,7 @@ export interface CompletedChallenge {
 /** Checks an answer against a live challenge: the part of a completion that depends on the method. */
 export type ProveAnswer = (live: LiveChallenge) => Promise<ProofOutcome>;
 
-/** Raised inside a completion transaction when the factor lost a race (replay): counted as a failure. */
+/** Raised inside a completion transaction when one side lost a race: nothing commits. */
 class LostRace extends Error {}
 
 /**
@@ -165,37 +172,23 @@ export class ChallengeCompletionService {
   }
 
   /**
-   * One transaction: consume the challenge (exactly once, even under a race), then the factor's
-   * own single-use update (`spend`). A spend that returns false means the factor was used
-   * concurrently: everything rolls back and it counts as a failure. Then the token is issued.
+   * Consumes the challenge (exactly once, even under a race) together with the factor's own
+   * single-use change, and audits it: all of it or none. When the factor lost a race, that counts
+   * as a failure; when the challenge was consumed or killed meanwhile, 404. Then the token is issued.
    */
   private async consume(live: LiveChallenge, proof: ProofAccepted): Promise<CompletedChallenge> {
     const now = this.clock.now();
     const { userId } = challengeUser(live);
     const { factor } = proof;
     const { amr, acr } = authenticationMethod(factor.method, factor);
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        const consumed = await this.challengeRows
-          .withManager(manager)
-          .update(
-            live.tenant.id,
-            { id: live.row.id, consumedAt: IsNull(), failedAttempts: LessThan(MAX_CHALLENGE_FAILURES) },
-            { consumedAt: now },
-          );
-        if (consumed !== 1) throw new ApiError('not_found', 'No active MFA challenge found');
-        if (!(await proof.spend(manager, now))) throw new LostRace();
-        await this.audit.record(
-          live.tenant.id,
-          verifiedEvent(live, userId, factor.method, factor.factorId, acr),
-          manager,
-        );
-      });
-    } catch (err) {
-      if (err instanceof LostRace)
-        throw await this.refuse(live, refused(factor.method, 'already_used', { factor_id: factor.factorId }));
-      throw err;
-    }
+    const audit = this.audit.insertFor(
+      live.tenant.id,
+      verifiedEvent(live, userId, factor.method, factor.factorId, acr),
+    );
+    const committed = await this.commit(live, proof, now, audit);
+    if (committed === 'challenge_gone') throw new ApiError('not_found', 'No active MFA challenge found');
+    if (committed === 'factor_lost')
+      throw await this.refuse(live, refused(factor.method, 'already_used', { factor_id: factor.factorId }));
     const token = await this.tokens.issue({
       tenantId: live.tenant.id,
       userId,
@@ -209,6 +202,44 @@ export class ChallengeCompletionService {
       now,
     });
     return { completion: { ...token, method_type: factor.method, amr, acr }, tenantId: live.tenant.id, userId };
+  }
+
+  /**
+   * A compare-and-set spend commits with the consumption in one statement where the database
+   * allows; a spend of several steps runs in a transaction with it. When the pair did not commit,
+   * the challenge's row tells which side lost.
+   */
+  private async commit(
+    live: LiveChallenge,
+    proof: ProofAccepted,
+    now: Date,
+    audit: TenantInsert[],
+  ): Promise<'committed' | 'challenge_gone' | 'factor_lost'> {
+    const consumption: TenantUpdate<MfaChallengeEntity> = {
+      target: MfaChallengeEntity,
+      tenantId: live.tenant.id,
+      where: { id: live.row.id, consumedAt: IsNull(), failedAttempts: LessThan(MAX_CHALLENGE_FAILURES) },
+      patch: { consumedAt: now },
+    };
+    const { spend } = proof;
+    if ('update' in spend) {
+      const updates = [consumption, spend.update(now)] as TenantUpdate[];
+      if (await changeAtomically(this.dataSource.manager, { updates, inserts: audit })) return 'committed';
+    } else {
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          if (!(await changeAtomically(manager, { updates: [consumption], inserts: [] }))) throw new LostRace();
+          if (!(await spend.inTransaction(manager, now))) throw new LostRace();
+          await insertAtomically(manager, audit);
+        });
+        return 'committed';
+      } catch (err) {
+        if (!(err instanceof LostRace)) throw err;
+      }
+    }
+    const row = await this.challengeRows.findOne(live.tenant.id, { id: live.row.id });
+    const alive = row && row.consumedAt === null && row.failedAttempts < MAX_CHALLENGE_FAILURES;
+    return alive ? 'factor_lost' : 'challenge_gone';
   }
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ApiError } from '#errors';
+import type { TenantUpdate } from '#persistence';
 import type { AuthorizeInput } from '#policy';
 import type { ChallengeMethod } from '../shared/method-types.js';
 
@@ -21,14 +22,21 @@ export interface ProofAccepted {
   factor: VerifiedFactor;
   /** The resource of the verify_factor decision. */
   resource: AuthorizeInput['resource'];
-  /**
-   * Runs in the transaction that consumes the challenge (counter, time step, backup code). False
-   * means the factor was used concurrently: everything rolls back and it counts as a failure.
-   */
-  spend: (manager: EntityManager, now: Date) => Promise<boolean>;
+  /** The factor's own single-use change, committed with the challenge's consumption or not at all. */
+  spend: FactorSpend;
   /** A usernameless challenge: the user the passkey named. */
   namedUser?: string;
 }
+
+/**
+ * How a factor is spent. Losing means it was used concurrently: nothing is committed, and it
+ * counts as a failure.
+ */
+export type FactorSpend =
+  /** A compare-and-set of the factor's row (a counter, a time step): one statement with the challenge's. */
+  | { update: (now: Date) => TenantUpdate }
+  /** Steps in the transaction that consumes the challenge (a backup code, and what is left of them). */
+  | { inTransaction: (manager: EntityManager, now: Date) => Promise<boolean> };
 
 /** The answer proved nothing: counted against the challenge (a guess also against the user) and audited. */
 export interface ProofRefused {

@@ -46,7 +46,7 @@ export class CompleteWithBackupCode {
         id: `backup_codes:${userId}`,
         attrs: { owner: { type: 'User', id: userId }, method_type: 'backup_code' },
       },
-      spend: (manager, now) => this.redemption.redeem(manager, tenantId, userId, codeId, now),
+      spend: { inTransaction: (manager, now) => this.redemption.redeem(manager, tenantId, userId, codeId, now) },
     };
   }
 }

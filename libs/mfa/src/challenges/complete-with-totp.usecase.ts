@@ -38,7 +38,7 @@ export class CompleteWithTotp {
         id: match.factorId,
         attrs: { owner: { type: 'User', id: userId }, method_type: 'totp' },
       },
-      spend: (manager, at) => this.codes.spend(manager, tenantId, match, at),
+      spend: { update: (at) => this.codes.spendOf(tenantId, match, at) },
     };
   }
 }

@@ -146,7 +146,7 @@ export class CompleteWithWebAuthn {
         id: credential.credentialId,
         attrs: authenticatorAttrs(usedAuthenticator(credential, result)),
       },
-      spend: (manager, now) => this.credentials.recordUse(manager, live.tenant.id, credential, result, now),
+      spend: { update: (now) => this.credentials.useOf(live.tenant.id, credential, result, now) },
     };
   }
 }

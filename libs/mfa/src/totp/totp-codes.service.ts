@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, Not, Or, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, LessThan, Not, Or } from 'typeorm';
 import { Clock } from '#config';
-import { TenantScopedRepository, TotpFactorEntity } from '#persistence';
+import { TenantScopedRepository, TotpFactorEntity, type TenantUpdate } from '#persistence';
 import { MFA_ENCRYPTION_KEY } from '../crypto/encryption-key.js';
 import { matchTotp } from './totp.js';
 import { openTotpSecret } from './totp-secret.js';
@@ -39,22 +39,15 @@ export class TotpCodesService {
   }
 
   /**
-   * In the caller's transaction: records the matched time step. Only a later step may be recorded,
-   * so a code used once, even concurrently, never works again (false: it lost that race).
+   * The change a matched code makes: it records the time step. Only a later step may be recorded,
+   * so a code used once, even concurrently, never works again.
    */
-  async spend(
-    manager: EntityManager,
-    tenantId: string,
-    match: { factorId: string; step: number },
-    at: Date,
-  ): Promise<boolean> {
-    const updated = await this.factors
-      .withManager(manager)
-      .update(
-        tenantId,
-        { id: match.factorId, lastTimeStep: Or(IsNull(), LessThan(match.step)) },
-        { lastTimeStep: match.step, lastUsedAt: at },
-      );
-    return updated === 1;
+  spendOf(tenantId: string, match: { factorId: string; step: number }, at: Date): TenantUpdate<TotpFactorEntity> {
+    return {
+      target: TotpFactorEntity,
+      tenantId,
+      where: { id: match.factorId, lastTimeStep: Or(IsNull(), LessThan(match.step)) },
+      patch: { lastTimeStep: match.step, lastUsedAt: at },
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
 import {
   CachedQuery,
@@ -8,6 +8,7 @@ import {
   WebAuthnCredentialEntity,
   assertTenantId,
   entityFromRow,
+  type TenantUpdate,
 } from '#persistence';
 
 /** The credential facts an assertion's options and acr rules need, oldest credential first. */
@@ -91,24 +92,21 @@ export class AssertionCredentialsService {
   }
 
   /**
-   * In the caller's transaction: the new counter, last use and backup state. Compare-and-set on the
-   * counter: of two assertions racing on one credential, one wins (false: this one lost).
+   * The change a proven assertion makes: the new counter, last use and backup state. Compare-and-set
+   * on the counter: of two assertions racing on one credential, one wins.
    */
-  async recordUse(
-    manager: EntityManager,
+  useOf(
     tenantId: string,
     credential: WebAuthnCredentialEntity,
     assertion: { newCounter: number; backedUp: boolean },
     now: Date,
-  ): Promise<boolean> {
-    const updated = await this.credentials
-      .withManager(manager)
-      .update(
-        tenantId,
-        { id: credential.id, counter: credential.counter },
-        { counter: assertion.newCounter, lastUsedAt: now, backedUp: assertion.backedUp },
-      );
-    return updated === 1;
+  ): TenantUpdate<WebAuthnCredentialEntity> {
+    return {
+      target: WebAuthnCredentialEntity,
+      tenantId,
+      where: { id: credential.id, counter: credential.counter },
+      patch: { counter: assertion.newCounter, lastUsedAt: now, backedUp: assertion.backedUp },
+    };
   }
 
   /** A signature counter that did not advance: a cloned authenticator, or a replayed assertion. */
