@@ -17,13 +17,14 @@
  *   npm run bench -- --only sign-in,step-up    some scenarios
  *   npm run bench -- --phases 8:3000,32:3000   the phases of existing, sign-in and step-up
  *   npm run bench -- --soak 20000          ceremonies of the soak (0: none)
- *   npm run bench -- --cpu-prof DIR        a V8 CPU profile of the server in DIR
+ *   npm run bench -- --cpu-prof DIR        a V8 CPU profile of the server for each phase, in DIR
+ *                                          (node scripts/profile-breakdown.mjs DIR/<phase>.cpuprofile)
  *   npm run bench -- --minutes N           stop starting ceremonies after N minutes (default 30)
  *   npm run bench -- --no-pin              leave CPU placement to the scheduler
  * Only 127.0.0.1 is contacted; every phase is bounded in count and the run in time.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -79,6 +80,25 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** What the server's memory is made of: from /proc (anonymous vs file-backed pages) and its own V8 gauges. */
+async function memoryOf(pid: number, metricsUrl: string): Promise<Record<string, number>> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  const text = await (await fetch(metricsUrl)).text();
+  const gauge = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) / 2 ** 20 : NaN;
+  };
+  return {
+    rss_mb: kb('VmRSS'),
+    rss_anon_mb: kb('RssAnon'),
+    rss_file_mb: kb('RssFile'),
+    v8_heap_total_mb: gauge('tessera_nodejs_heap_size_total_bytes'),
+    v8_heap_used_mb: gauge('tessera_nodejs_heap_size_used_bytes'),
+    external_mb: gauge('tessera_nodejs_external_memory_bytes'),
+  };
+}
+
 function procStat(pid: number): { cpuMs: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -99,12 +119,65 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
+/**
+ * Profiles the server phase by phase through its inspector (127.0.0.1 only), so a profile holds
+ * one phase's ceremonies and none of the setup around them.
+ */
+class PhaseProfiler {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: Record<string, unknown>) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: Record<string, unknown> };
+      if (message.id !== undefined) this.pending.get(message.id)?.(message.result ?? {});
+    });
+  }
+
+  static async attach(inspectPort: number): Promise<PhaseProfiler> {
+    const [target] = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+    }[];
+    const socket = new WebSocket(target.webSocketDebuggerUrl);
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true });
+      socket.addEventListener('error', reject, { once: true });
+    });
+    const profiler = new PhaseProfiler(socket);
+    await profiler.send('Profiler.enable');
+    return profiler;
+  }
+
+  private send(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    this.socket.send(JSON.stringify({ id, method, params }));
+    return new Promise((resolve) => this.pending.set(id, resolve));
+  }
+
+  async start(): Promise<void> {
+    await this.send('Profiler.start');
+  }
+
+  async stop(name: string): Promise<void> {
+    const { profile } = await this.send('Profiler.stop');
+    writeFileSync(join(cpuProfDir!, `${name}.cpuprofile`), JSON.stringify(profile));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+let profiler: PhaseProfiler | undefined;
+
+async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; metrics: string }> {
   const port = await freePort();
-  // Extra V8 flags for experiments (BENCH_NODE_FLAGS), plus profiling when asked.
+  const metricsPort = await freePort();
+  const inspectPort = cpuProfDir ? await freePort() : 0;
+  // Extra V8 flags for experiments (BENCH_NODE_FLAGS), plus the inspector when profiling.
   const nodeArgs = [
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+    ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     'dist/apps/api/src/main.js',
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
@@ -114,7 +187,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
-      METRICS_PORT: '0',
+      METRICS_PORT: String(metricsPort),
       DATABASE_URL: databaseUrl,
       MIGRATE_ON_START: 'true',
       AUTH_JWT_SECRET: SECRET,
@@ -128,7 +201,13 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`${base}/readyz`)).ok) return { child, base };
+      if ((await fetch(`${base}/readyz`)).ok) {
+        if (cpuProfDir) {
+          mkdirSync(cpuProfDir, { recursive: true });
+          profiler = await PhaseProfiler.attach(inspectPort);
+        }
+        return { child, base, metrics: `http://127.0.0.1:${metricsPort}/metrics` };
+      }
     } catch {
       /* not up yet */
     }
@@ -195,6 +274,8 @@ interface Context {
   base: string;
   tenantId: string;
   apiKey: string;
+  /** The server's /metrics, for its memory gauges. */
+  metrics: string;
 }
 
 /** A registration: a fresh authenticator each time, or the user's own at setup (for sign-in later). */
@@ -270,6 +351,7 @@ async function phase(
   next: () => User,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
+  await profiler?.start();
   const before = procStat(pid);
   const start = performance.now();
   let started = 0;
@@ -285,6 +367,7 @@ async function phase(
   );
   const seconds = (performance.now() - start) / 1000;
   const after = procStat(pid);
+  await profiler?.stop(`${scenario.replace(/ /g, '-')}-c${concurrency}`);
   const sorted = latencies.sort((x, y) => x - y);
   return {
     scenario,
@@ -483,7 +566,7 @@ function defaultPhases(scenario: Scenario): [number, number][] {
 /** Each phase of a scenario; existing users add at most 8 factors each, so none reaches the limit of 10. */
 async function runScenarios(ctx: Context, pid: number) {
   const rows: PhaseResult[] = [];
-  const soakThirds: number[] = [];
+  const soakThirds: Record<string, number>[] = [];
   const phasesOf = (s: Scenario) => (runs(s) ? defaultPhases(s) : []);
   const total = (s: Scenario) => phasesOf(s).reduce((n, [, count]) => n + count, 0);
   if (runs('http')) {
@@ -533,8 +616,8 @@ async function runScenarios(ctx: Context, pid: number) {
     const next = roundRobin(await enrolledUsers(ctx, pid, 'soak', Math.ceil(soakTotal / 8) + 1));
     for (let third = 0; third < 3; third++) {
       process.stderr.write(`soak: third ${third + 1} of ${soakTotal} ceremonies at concurrency 8…\n`);
-      const r = await phase(ctx, pid, 'soak', [8, Math.round(soakTotal / 3)], (c, u) => register(c, u), next);
-      soakThirds.push(r.rss_mb);
+      await phase(ctx, pid, 'soak', [8, Math.round(soakTotal / 3)], (c, u) => register(c, u), next);
+      soakThirds.push(await memoryOf(pid, ctx.metrics));
     }
   }
   return { rows, soakThirds };
@@ -543,12 +626,13 @@ async function runScenarios(ctx: Context, pid: number) {
 async function main() {
   if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const db = await scratchDatabase();
-  const { child, base } = await startServer(db.url);
+  const { child, base, metrics } = await startServer(db.url);
   const pid = child.pid!;
   try {
     const tenant = await createTenant(base);
-    const ctx: Context = { base, tenantId: tenant.id, apiKey: tenant.apiKey };
+    const ctx: Context = { base, tenantId: tenant.id, apiKey: tenant.apiKey, metrics };
     const rssStart = procStat(pid).rssMb;
+    const memoryAtStart = await memoryOf(pid, metrics);
     const { rows, soakThirds } = await runScenarios(ctx, pid);
     const rssEnd = procStat(pid).rssMb;
     const n = quick ? 100 : 300;
@@ -557,8 +641,9 @@ async function main() {
       signIn: await assertionFloor(n, false),
       stepUp: await assertionFloor(n, true),
     };
-    report(rows, soakThirds, floors, rssStart, rssEnd);
+    report(rows, [memoryAtStart, ...soakThirds], floors, rssStart, rssEnd);
   } finally {
+    profiler?.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     await db.cleanup();
@@ -567,12 +652,13 @@ async function main() {
 
 function report(
   rows: PhaseResult[],
-  soakThirds: number[],
+  memory: Record<string, number>[],
   floors: { registration: number; signIn: number; stepUp: number },
   rssStart: number,
   rssEnd: number,
 ) {
   const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const soakThirds = memory.slice(1);
   const floorOf = (scenario: string) =>
     scenario === 'sign-in'
       ? floors.signIn
@@ -631,7 +717,7 @@ function report(
   );
   line(
     `RSS after ${soakTotal} ceremonies at c=8, per third`,
-    soakThirds.length ? `${soakThirds.map((s) => f(s, 0)).join(' → ')} MB` : '–',
+    soakThirds.length ? `${soakThirds.map((s) => f(s.rss_mb, 0)).join(' → ')} MB` : '–',
     '',
     '',
     '≤ 250 MB, flat',
@@ -646,6 +732,14 @@ function report(
   const http = at('http', 8);
   if (http) console.log(`\nA trivial request (GET /healthz) at c=8: ${f(http.cpu_ms_per_ceremony, 3)} ms server CPU.`);
   console.log(`\nRSS: ${f(rssStart, 0)} MB after start, ${f(rssEnd, 0)} MB at the end.`);
+  console.log('\n| memory, MB | RSS | anonymous | file-backed | V8 heap total | V8 heap used | external |');
+  console.log('|---|---|---|---|---|---|---|');
+  memory.forEach((m, i) =>
+    console.log(
+      `| ${i === 0 ? 'after start' : `soak, third ${i}`} | ${f(m.rss_mb, 0)} | ${f(m.rss_anon_mb, 0)} | ` +
+        `${f(m.rss_file_mb, 0)} | ${f(m.v8_heap_total_mb, 0)} | ${f(m.v8_heap_used_mb, 0)} | ${f(m.external_mb, 0)} |`,
+    ),
+  );
   console.log(
     JSON.stringify({
       bench: 'ceremonies',
@@ -655,7 +749,8 @@ function report(
       floors_cpu_ms: floors,
       rss_start_mb: rssStart,
       rss_end_mb: rssEnd,
-      soak_rss_mb: soakThirds,
+      soak_rss_mb: soakThirds.map((m) => m.rss_mb),
+      memory_mb: memory,
       rows,
     }),
   );

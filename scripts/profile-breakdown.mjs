@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Where a server's CPU went, from a V8 CPU profile (`npm run bench -- --cpu-prof DIR`): self time
+// grouped into the parts a ceremony is made of, as shares of the busy (non-idle) time. Shares
+// within one profile hold up on a noisy machine where absolute timings do not.
+//   node scripts/profile-breakdown.mjs DIR/CPU.*.cpuprofile [--top N]
+import { readFileSync } from 'node:fs';
+
+const [file, ...rest] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node scripts/profile-breakdown.mjs PROFILE.cpuprofile [--top N]');
+  process.exit(2);
+}
+const topIndex = rest.indexOf('--top');
+const top = topIndex >= 0 ? Number(rest[topIndex + 1]) : 0;
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+
+/** The part of the service a frame belongs to; the first rule that matches wins. */
+const PARTS = [
+  ['idle', (f) => f.functionName === '(idle)' && !f.url],
+  [
+    'kernel: socket writes',
+    (f) => !f.url && /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/.test(f.functionName),
+  ],
+  ['garbage collector', (f) => f.functionName === '(garbage collector)'],
+  [
+    'crypto (node:crypto, WebCrypto)',
+    (f) => /^node:internal\/crypto\//.test(f.url) || /^(scrypt|pbkdf2|randomFillSync)$/.test(f.functionName),
+  ],
+  ['WebAuthn library', (f) => /node_modules\/(@simplewebauthn|@levischuck|@peculiar|@hexagon)/.test(f.url)],
+  ['JWT library (jose)', (f) => /node_modules\/jose\//.test(f.url)],
+  ['Cedar (wasm and bindings)', (f) => f.url.startsWith('wasm://') || /node_modules\/@cedar-policy\//.test(f.url)],
+  ['policy module', (f) => /dist\/libs\/policy\//.test(f.url)],
+  ['TypeORM', (f) => /node_modules\/typeorm\//.test(f.url)],
+  ['pg driver', (f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-[a-z]+|packet-reader)\//.test(f.url)],
+  ['SQLite driver', (f) => /node_modules\/better-sqlite3\//.test(f.url)],
+  ['persistence module', (f) => /dist\/libs\/persistence\//.test(f.url)],
+  ['validation (class-validator/transformer)', (f) => /node_modules\/class-(validator|transformer)\//.test(f.url)],
+  [
+    'logging (pino)',
+    (f) =>
+      /node_modules\/(pino|pino-http|pino-std-serializers|@pinojs|sonic-boom|fast-redact|thread-stream)\//.test(f.url),
+  ],
+  ['metrics (prom-client)', (f) => /node_modules\/(prom-client|tdigest|bintrees)\//.test(f.url)],
+  ['Nest', (f) => /node_modules\/@nestjs\//.test(f.url)],
+  [
+    'Express and middleware',
+    (f) =>
+      /node_modules\/(express|router|body-parser|helmet|cors|qs|raw-body|finalhandler|send|on-finished|type-is|content-type|iconv-lite|path-to-regexp|accepts|negotiator|mime-types)\//.test(
+        f.url,
+      ),
+  ],
+  ['Node HTTP and streams', (f) => /^node:(_http|http|net|stream|internal\/(streams|http|stream_base))/.test(f.url)],
+  ['service code', (f) => /dist\/(libs|apps)\//.test(f.url)],
+  ['Node runtime (events, timers, async)', (f) => f.url.startsWith('node:')],
+  ['other native and builtins', (f) => !f.url],
+  ['other packages', () => true],
+];
+
+const selfByNode = new Map();
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  selfByNode.set(id, (selfByNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+const byPart = new Map();
+const byFunction = new Map();
+for (const node of profile.nodes) {
+  const t = selfByNode.get(node.id) ?? 0;
+  if (t === 0) continue;
+  const f = node.callFrame;
+  const part = PARTS.find(([, test]) => test(f))[0];
+  byPart.set(part, (byPart.get(part) ?? 0) + t);
+  const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*dist\//, '')}`;
+  byFunction.set(`${part}|${name}`, (byFunction.get(`${part}|${name}`) ?? 0) + t);
+}
+const idle = byPart.get('idle') ?? 0;
+byPart.delete('idle');
+const busy = [...byPart.values()].reduce((a, b) => a + b, 0);
+const pct = (t) => `${((100 * t) / busy).toFixed(1)} %`;
+console.log(`busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`);
+console.log('| part | share of busy CPU |\n|---|---|');
+for (const [part, t] of [...byPart].sort((a, b) => b[1] - a[1])) console.log(`| ${part} | ${pct(t)} |`);
+if (top > 0) {
+  console.log(`\ntop ${top} functions by self time:`);
+  for (const [key, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    const [part, name] = key.split('|');
+    console.log(`${pct(t).padStart(7)}  ${name}  [${part}]`);
+  }
+}
