@@ -38,6 +38,7 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
+import { productionRuntime } from './production-runtime.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -174,15 +175,18 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   const port = await freePort();
   const metricsPort = await freePort();
   const inspectPort = cpuProfDir ? await freePort() : 0;
-  // Extra V8 flags for experiments (BENCH_NODE_FLAGS), plus the inspector when profiling.
+  // As `npm run start:prod` runs it; BENCH_NODE_FLAGS adds flags for experiments, and profiling the inspector.
+  const runtime = productionRuntime();
   const nodeArgs = [
+    ...runtime.nodeFlags,
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
-    'dist/apps/api/src/main.js',
+    runtime.entry,
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command, argv, {
     env: {
+      ...runtime.env,
       ...process.env,
       NODE_ENV: 'production',
       PORT: String(port),
