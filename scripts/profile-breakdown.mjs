@@ -23,8 +23,10 @@ const PARTS = [
   ],
   ['garbage collector', (f) => f.functionName === '(garbage collector)'],
   [
+    // A crypto job's native work (run, init) is reported under its own name, called from node:crypto.
     'crypto (node:crypto, WebCrypto)',
-    (f) => /^node:internal\/crypto\//.test(f.url) || /^(scrypt|pbkdf2|randomFillSync)$/.test(f.functionName),
+    (f, caller) =>
+      /^node:internal\/crypto\//.test(f.url) || (!f.url && /^node:internal\/crypto\//.test(caller?.url ?? '')),
   ],
   ['WebAuthn library', (f) => /node_modules\/(@simplewebauthn|@levischuck|@peculiar|@hexagon)/.test(f.url)],
   ['JWT library (jose)', (f) => /node_modules\/jose\//.test(f.url)],
@@ -56,6 +58,8 @@ const PARTS = [
   ['other packages', () => true],
 ];
 
+const parentOf = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
 const selfByNode = new Map();
 for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i];
@@ -67,7 +71,7 @@ for (const node of profile.nodes) {
   const t = selfByNode.get(node.id) ?? 0;
   if (t === 0) continue;
   const f = node.callFrame;
-  const part = PARTS.find(([, test]) => test(f))[0];
+  const part = PARTS.find(([, test]) => test(f, parentOf.get(node.id)?.callFrame))[0];
   byPart.set(part, (byPart.get(part) ?? 0) + t);
   const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*dist\//, '')}`;
   byFunction.set(`${part}|${name}`, (byFunction.get(`${part}|${name}`) ?? 0) + t);
