@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { PolicyEntity, PolicyRuleEntity, TenantEntity } from '#persistence';
+import { PolicyEntity, PolicyRuleEntity, TenantEntity, WebAuthnCredentialEntity } from '#persistence';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { TenantsService } from '#tenancy';
 import { ExpiredRecordsPurger } from '#mfa';
@@ -405,16 +405,15 @@ for (const dialect of await dialects()) {
       assert.equal(noKey.status, 401);
     });
 
-    it('verify_factor goes through the tenant policy: a denial is 403 with the notice and spends nothing', async () => {
-      const user = newUser();
-      const { codes } = await mfa.enrollWebAuthn(tenant.id, user);
+    /** Runs `body` with one tenant rule installed behind the service's back, then removes it. */
+    async function withTenantRule(policyText: string, notice: string, body: () => Promise<void>): Promise<void> {
       const ds = t.app.get(DataSource);
       const policyId = crypto.randomUUID();
       const now = new Date();
       await ds.getRepository(PolicyEntity).insert({
         id: policyId,
         tenantId: tenant.id,
-        name: 'no backup codes',
+        name: notice,
         description: null,
         enabled: true,
         priority: 0,
@@ -426,9 +425,8 @@ for (const dialect of await dialects()) {
         tenantId: tenant.id,
         policyId,
         position: 0,
-        policyText:
-          'forbid (principal, action == Tessera::Action::"verify_factor", resource) when { context.method_type == "backup_code" };',
-        notice: 'Backup codes are disabled here.',
+        policyText,
+        notice,
         structured: null,
         createdAt: now,
         updatedAt: now,
@@ -437,6 +435,20 @@ for (const dialect of await dialects()) {
       // Written behind the service's back: drop this node's copy of the tenant row.
       t.app.get(TenantsService).invalidate(tenant.id);
       try {
+        await body();
+      } finally {
+        await ds.getRepository(PolicyEntity).delete({ id: policyId });
+        await ds.getRepository(TenantEntity).increment({ id: tenant.id }, 'policyVersion', 1);
+        t.app.get(TenantsService).invalidate(tenant.id);
+      }
+    }
+
+    it('verify_factor goes through the tenant policy: a denial is 403 with the notice and spends nothing', async () => {
+      const user = newUser();
+      const { codes } = await mfa.enrollWebAuthn(tenant.id, user);
+      const rule =
+        'forbid (principal, action == Tessera::Action::"verify_factor", resource) when { context.method_type == "backup_code" };';
+      await withTenantRule(rule, 'Backup codes are disabled here.', async () => {
         const challenge = await mfa.openSignInId(tenant, user);
         const denied = await mfa.backupCode(challenge, codes[0]);
         assert.equal(denied.status, 403, denied.text);
@@ -447,11 +459,38 @@ for (const dialect of await dialects()) {
         });
         assert.equal(remaining.body.remaining, 10, 'the code is not spent');
         assert.equal((await mfa.begin(challenge)).status, 200, 'the challenge is still live');
-      } finally {
-        await ds.getRepository(PolicyEntity).delete({ id: policyId });
-        await ds.getRepository(TenantEntity).increment({ id: tenant.id }, 'policyVersion', 1);
-        t.app.get(TenantsService).invalidate(tenant.id);
-      }
+      });
+    });
+
+    /** A second credential row for the user, written behind the service's back. */
+    async function copyCredential(userId: string, suffix: string): Promise<void> {
+      const credentials = t.app.get(DataSource).getRepository(WebAuthnCredentialEntity);
+      const [stored] = await credentials.findBy({ tenantId: tenant.id, userId });
+      await credentials.insert({
+        ...stored,
+        id: crypto.randomUUID(),
+        credentialId: `${stored.credentialId}-${suffix}`,
+      });
+    }
+
+    it("verify_factor sees the user's factors as they are now, read with the credential the assertion names", async () => {
+      const user = newUser();
+      const { auth } = await mfa.enrollWebAuthn(tenant.id, user);
+      // Another user's factors must not count: this one holds two.
+      const other = newUser();
+      await mfa.enrollWebAuthn(tenant.id, other);
+      await copyCredential(other, 'second');
+      const rule =
+        'forbid (principal, action == Tessera::Action::"verify_factor", resource) when { context.factor_count != 1 || !context.has_mfa };';
+      await withTenantRule(rule, 'Only users with exactly one factor here.', async () => {
+        const { res } = await mfa.webauthn(await mfa.openSignInId(tenant, user), auth);
+        assert.equal(res.status, 200, res.text);
+        // A second factor appears behind the service's back: the next sign-in counts it.
+        await copyCredential(user, 'second');
+        const { res: denied } = await mfa.webauthn(await mfa.openSignInId(tenant, user), auth);
+        assert.equal(denied.status, 403, denied.text);
+        assert.deepEqual(denied.body.notices, ['Only users with exactly one factor here.']);
+      });
     });
 
     it('every node signs with the one stored key: a second node on the same database serves the same JWKS', async () => {

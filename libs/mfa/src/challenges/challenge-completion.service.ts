@@ -13,7 +13,7 @@ import {
   type TenantInsert,
   type TenantUpdate,
 } from '#persistence';
-import { FactorsService } from '../factors/factors.service.js';
+import { FactorsService, factorSummaryOf } from '../factors/factors.service.js';
 import { MfaTokenService } from '../tokens/mfa-token.service.js';
 import { acceptsPlainMfa, authenticationMethod, type Acr } from '../shared/acr-rules.js';
 import type { ChallengeMethod } from '../shared/method-types.js';
@@ -160,7 +160,11 @@ export class ChallengeCompletionService {
    */
   private async authorize(live: LiveChallenge, proof: ProofAccepted, ip: string): Promise<void> {
     const user = challengeUser(live);
-    const summary = await this.factors.summary(live.tenant.id, user.userId);
+    const { holdings } = proof;
+    const summary =
+      holdings?.userId === user.userId
+        ? factorSummaryOf(holdings.ownerFactors)
+        : await this.factors.summary(live.tenant.id, user.userId);
     await this.policy.enforce(
       userAuthorization({ tenant: live.tenant, user, ip }, 'verify_factor', proof.resource, {
         methodType: proof.factor.method,

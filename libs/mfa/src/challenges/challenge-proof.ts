@@ -3,6 +3,7 @@ import type { ApiError } from '#errors';
 import type { TenantUpdate } from '#persistence';
 import type { AuthorizeInput } from '#policy';
 import type { ChallengeMethod } from '../shared/method-types.js';
+import type { FactorCounts } from '../factors/factors.service.js';
 
 /** The factor an answer proved, and what its token will claim (amr, acr). */
 export interface VerifiedFactor {
@@ -26,6 +27,8 @@ export interface ProofAccepted {
   spend: FactorSpend;
   /** A usernameless challenge: the user the passkey named. */
   namedUser?: string;
+  /** The factors of `userId` as counted when the answer was checked, when that read them anyway. */
+  holdings?: { userId: string; ownerFactors: FactorCounts };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { ApiError } from '#errors';
 import type { WebAuthnCredentialEntity } from '#persistence';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
-import { strengthOf } from '../factors/factors.service.js';
+import { strengthOf, type FactorCounts } from '../factors/factors.service.js';
 import { authenticationMethod, credentialQualification, proofMeetsRequest } from '../shared/acr-rules.js';
 import type { WebAuthnMethodType } from '../shared/method-types.js';
 import { AssertionCredentialsService } from '../webauthn/assertion-credentials.service.js';
@@ -22,6 +22,7 @@ export interface CompleteWithWebAuthnCommand extends ChallengeRef {
 interface MatchedCredential {
   accepted: true;
   credential: WebAuthnCredentialEntity;
+  ownerFactors: FactorCounts;
 }
 
 /**
@@ -52,9 +53,14 @@ export class CompleteWithWebAuthn {
     if (!challenge) return refused('webauthn', 'no_begin');
     const matched = await this.matchCredential(live, rp, response);
     if (!matched.accepted) return matched;
-    const outcome = await this.verifyAssertion(live, rp, challenge, response, matched.credential);
+    const verified = await this.verifyAssertion(live, rp, challenge, response, matched.credential);
+    // The owner's factors were read with the credential: verify_factor needs no second read.
+    const { credential, ownerFactors } = matched;
+    const outcome = verified.accepted
+      ? { ...verified, holdings: { userId: credential.userId, ownerFactors } }
+      : verified;
     // A usernameless challenge now knows its user: the owner of the passkey.
-    return live.user ? outcome : { ...outcome, namedUser: matched.credential.userId };
+    return live.user ? outcome : { ...outcome, namedUser: credential.userId };
   }
 
   /**
@@ -77,7 +83,7 @@ export class CompleteWithWebAuthn {
         credentialId ? { details: { signal: unknownCredentialSignal(rp, credentialId) } } : {},
       );
     if (!named) return unknown('unknown_credential');
-    const { credential, ownerHandle } = named;
+    const { credential, ownerHandle, ownerFactors } = named;
     const userHandle = response.response?.userHandle;
     // The handle names the credential's owner exactly when it is the owner's handle.
     const handleIsOwners = typeof userHandle === 'string' && userHandle === ownerHandle;
@@ -86,7 +92,7 @@ export class CompleteWithWebAuthn {
       if (credential.userId !== live.user.userId) return refused('webauthn', 'foreign_credential');
       if (userHandle && !handleIsOwners)
         return refused(methodOf(credential), 'user_handle', { factor_id: credential.id });
-      return { accepted: true, credential };
+      return { accepted: true, credential, ownerFactors };
     }
     // Usernameless: the user handle is required, must be known in this tenant and name the credential's owner.
     if (!userHandle) return refused('webauthn', 'no_user_handle');
@@ -96,7 +102,7 @@ export class CompleteWithWebAuthn {
     // Only passkeys were offered; a security key that happens to hold a discoverable credential is not one.
     if (credential.methodType !== 'webauthn_passkey')
       return refused(methodOf(credential), 'method_not_offered', { factor_id: credential.id }, { namedUser: owner });
-    return { accepted: true, credential };
+    return { accepted: true, credential, ownerFactors };
   }
 
   private async verifyAssertion(

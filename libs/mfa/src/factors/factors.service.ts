@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import {
   BackupCodeEntity,
   CachedQuery,
+  TenantEntity,
   TenantScopedRepository,
   TotpFactorEntity,
   WebAuthnCredentialEntity,
@@ -32,29 +33,69 @@ export interface FactorSummary {
 /** One factor row of a user, whichever table holds it. */
 export type FactorRow = { kind: 'webauthn'; row: WebAuthnCredentialEntity } | { kind: 'totp'; row: TotpFactorEntity };
 
-/** The counts behind factor_count and has_mfa: one statement, its SQL written once. */
-const COUNTS = new CachedQuery((manager) =>
-  manager
-    .getRepository(WebAuthnCredentialEntity)
-    .createQueryBuilder('c')
-    .where('c.tenantId = :tenantId AND c.userId = :userId')
-    .select('COUNT(*)', 'credentials')
+/** A user's factors as counted: WebAuthn credentials, verified TOTP factors, unused backup codes. */
+export interface FactorCounts {
+  credentials: number;
+  totp: number;
+  codes: number;
+}
+
+/**
+ * Adds the counts of one user's factors to a query, as the columns factor_credentials,
+ * factor_totp and factor_codes. `tenant` and `user` are SQL expressions naming the user (bound
+ * parameters, or another table's columns), so a statement that reads something else of the user
+ * can carry the counts along instead of a second round trip.
+ */
+export function selectFactorCounts<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+  tenant: string,
+  user: string,
+): SelectQueryBuilder<T> {
+  const owned = (alias: string) => `${alias}.tenant_id = ${tenant} AND ${alias}.user_id = ${user}`;
+  return query
     .addSelect(
-      (q) =>
-        q
-          .select('COUNT(*)')
-          .from(TotpFactorEntity, 't')
-          .where('t.tenantId = :tenantId AND t.userId = :userId AND t.verifiedAt IS NOT NULL'),
-      'totp',
+      (q) => q.select('COUNT(*)').from(WebAuthnCredentialEntity, 'fc').where(owned('fc')),
+      'factor_credentials',
     )
     .addSelect(
       (q) =>
         q
           .select('COUNT(*)')
-          .from(BackupCodeEntity, 'b')
-          .where('b.tenantId = :tenantId AND b.userId = :userId AND b.usedAt IS NULL'),
-      'codes',
-    ),
+          .from(TotpFactorEntity, 'ft')
+          .where(`${owned('ft')} AND ft.verifiedAt IS NOT NULL`),
+      'factor_totp',
+    )
+    .addSelect(
+      (q) =>
+        q
+          .select('COUNT(*)')
+          .from(BackupCodeEntity, 'fb')
+          .where(`${owned('fb')} AND fb.usedAt IS NULL`),
+      'factor_codes',
+    );
+}
+
+/** The counts `selectFactorCounts` added to a row (zero for a column the row lacks). */
+export function factorCountsOf(row: Record<string, unknown> | undefined): FactorCounts {
+  return {
+    credentials: Number(row?.factor_credentials ?? 0),
+    totp: Number(row?.factor_totp ?? 0),
+    codes: Number(row?.factor_codes ?? 0),
+  };
+}
+
+/** What verify_factor decisions are told of a user's factors, from their counts. */
+export function factorSummaryOf(counts: FactorCounts): FactorSummary {
+  return { factorCount: counts.credentials + counts.totp, unusedBackupCodes: counts.codes };
+}
+
+/** The counts behind factor_count and has_mfa: one statement, its SQL written once. */
+const COUNTS = new CachedQuery((manager) =>
+  selectFactorCounts(
+    manager.getRepository(TenantEntity).createQueryBuilder('tn').select('tn.id', 'tenant').where('tn.id = :tenantId'),
+    ':tenantId',
+    ':userId',
+  ),
 );
 
 /** A user's enrolled factors, across methods: the read side every other service counts on. */
@@ -106,8 +147,7 @@ export class FactorsService {
    * and each database round trip costs more than the counting.
    */
   async summary(tenantId: string, userId: string, manager?: EntityManager): Promise<FactorSummary> {
-    const counts = await this.counts(tenantId, userId, manager);
-    return { factorCount: counts.credentials + counts.totp, unusedBackupCodes: counts.codes };
+    return factorSummaryOf(await this.counts(tenantId, userId, manager));
   }
 
   /** WebAuthn credentials, verified TOTP factors and unused backup codes, counted in one statement. */
@@ -115,10 +155,10 @@ export class FactorsService {
     tenantId: string,
     userId: string,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ credentials: number; totp: number; codes: number }> {
+  ): Promise<FactorCounts> {
     assertTenantId(tenantId);
     const [row] = await COUNTS.rows(manager, { tenantId, userId });
-    return { credentials: Number(row?.credentials ?? 0), totp: Number(row?.totp ?? 0), codes: Number(row?.codes ?? 0) };
+    return factorCountsOf(row);
   }
 
   /**

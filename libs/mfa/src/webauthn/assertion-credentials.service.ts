@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
+import { factorCountsOf, selectFactorCounts, type FactorCounts } from '../factors/factors.service.js';
 import {
   CachedQuery,
   TenantScopedRepository,
@@ -17,20 +18,28 @@ export type OfferedCredential = Pick<
   'credentialId' | 'transports' | 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'
 >;
 
-/** A stored credential and its owner's user handle (null if the owner has none). */
+/** A stored credential, its owner's user handle (null if the owner has none) and the owner's factors. */
 export interface NamedCredential {
   credential: WebAuthnCredentialEntity;
   ownerHandle: string | null;
+  ownerFactors: FactorCounts;
 }
 
-/** A credential by (tenant, credential id), with its owner's user handle; the SQL written once. */
+/**
+ * A credential by (tenant, credential id), with its owner's user handle and factor counts (what
+ * verify_factor is told once the assertion is proven); the SQL written once.
+ */
 const CREDENTIAL_WITH_OWNER = new CachedQuery((manager) =>
-  manager
-    .getRepository(WebAuthnCredentialEntity)
-    .createQueryBuilder('c')
-    .where('c.tenantId = :tenantId AND c.credentialId = :credentialId')
-    .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
-    .addSelect('h.handle', 'owner_handle'),
+  selectFactorCounts(
+    manager
+      .getRepository(WebAuthnCredentialEntity)
+      .createQueryBuilder('c')
+      .where('c.tenantId = :tenantId AND c.credentialId = :credentialId')
+      .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
+      .addSelect('h.handle', 'owner_handle'),
+    'c.tenant_id',
+    'c.user_id',
+  ),
 );
 
 /**
@@ -71,9 +80,9 @@ export class AssertionCredentialsService {
   }
 
   /**
-   * The credential an assertion names, with its owner's user handle: one statement, so the
-   * handle an assertion carries is checked without a second round trip (each user has one handle,
-   * each handle one user, per tenant).
+   * The credential an assertion names, with its owner's user handle and factor counts: one
+   * statement, so neither the handle an assertion carries (each user has one handle, each handle
+   * one user, per tenant) nor the verify_factor decision needs another round trip.
    */
   async byCredentialId(tenantId: string, credentialId: string): Promise<NamedCredential | null> {
     assertTenantId(tenantId);
@@ -81,7 +90,7 @@ export class AssertionCredentialsService {
     const [row] = await CREDENTIAL_WITH_OWNER.rows(manager, { tenantId, credentialId });
     if (!row) return null;
     const credential = entityFromRow(manager, WebAuthnCredentialEntity, row, 'c');
-    return { credential, ownerHandle: (row.owner_handle as string | null) ?? null };
+    return { credential, ownerHandle: (row.owner_handle as string | null) ?? null, ownerFactors: factorCountsOf(row) };
   }
 
   /** The user a user handle (the random WebAuthn user.id issued at registration) belongs to, or null. */
