@@ -289,7 +289,8 @@ function bindValues(manager: EntityManager, binds: ColumnMetadata[], values: unk
   return binds.map((column, i): unknown => driver.preparePersistentValue(values[i], column));
 }
 
-function hydrate<T extends ObjectLiteral>(
+/** The entity a raw row holds, each column read with the driver's own conversion. */
+export function hydrate<T extends ObjectLiteral>(
   manager: EntityManager,
   metadata: EntityMetadata,
   raw: Record<string, unknown>,

@@ -9,7 +9,7 @@ import {
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { TenantOwned } from './entities/tenant-owned.js';
-import { plainStatements } from './plain-statements.js';
+import { hydrate, plainStatements } from './plain-statements.js';
 
 /** The only way to reach tenant rows: every call takes the tenant id first and refuses an empty one. */
 export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
@@ -140,14 +140,7 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
       string,
       unknown
     >[];
-    return rows.map((raw) => {
-      const entity = this.repo.create();
-      for (const column of metadata.columns) {
-        if (column.databaseName in raw)
-          column.setEntityValue(entity, driver.prepareHydratedValue(raw[column.databaseName], column));
-      }
-      return entity;
-    });
+    return rows.map((raw) => hydrate<T>(this.manager, metadata, raw));
   }
 
   /** A query builder already restricted to the tenant. */

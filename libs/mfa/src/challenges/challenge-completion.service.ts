@@ -232,7 +232,9 @@ export class ChallengeCompletionService {
     } else {
       try {
         await this.dataSource.transaction(async (manager) => {
-          if (!(await changeAtomically(manager, { updates: [consumption], inserts: [] }))) throw new LostRace();
+          const { tenantId, where, patch } = consumption;
+          if ((await this.challengeRows.withManager(manager).update(tenantId, where, patch)) !== 1)
+            throw new LostRace();
           if (!(await spend.inTransaction(manager, now))) throw new LostRace();
           await insertAtomically(manager, audit);
         });
