@@ -9,7 +9,8 @@
  * For each phase: ceremonies/s, ceremony latency percentiles, server CPU ms per ceremony (from
  * /proc/<pid>/stat: the server process alone) and RSS. Beside them, in the same run, the
  * in-process floor of the same library calls (@simplewebauthn/server, and jose for the tokens) and
- * the ratio Tessera/floor. The server is pinned to CPU 0 and this client to CPU 1 (taskset).
+ * the ratio Tessera/floor, and one Cedar decision in-process. The server is pinned to CPU 0, and
+ * this client and a local PostgreSQL to CPU 1 (taskset), so the server's core runs the server alone.
  *
  *   npm run bench                          all scenarios on PostgreSQL (a scratch database)
  *   npm run bench -- --sqlite              SQLite file in a temp dir
@@ -19,6 +20,8 @@
  *   npm run bench -- --soak 20000          ceremonies of the soak (0: none)
  *   npm run bench -- --cpu-prof DIR        a V8 CPU profile of the server for each phase, in DIR
  *                                          (node scripts/profile-breakdown.mjs DIR/<phase>.cpuprofile)
+ *   npm run bench -- --perf DIR            a perf profile of the whole server process for each phase,
+ *                                          (node scripts/perf-breakdown.mjs DIR/<phase>.perf.data)
  *   npm run bench -- --minutes N           stop starting ceremonies after N minutes (default 30)
  *   npm run bench -- --no-pin              leave CPU placement to the scheduler
  * Only 127.0.0.1 is contacted; every phase is bounded in count and the run in time.
@@ -38,7 +41,11 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
+import { PolicyEngine, userContext } from '#policy';
+import type { TenantContext } from '#auth';
 import { productionRuntime } from './production-runtime.js';
+import { movePostgresTo } from './database-placement.js';
+import { PERF_NODE_FLAGS, PhasePerf, perfAvailable } from './phase-perf.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -49,6 +56,7 @@ const option = (name: string) => {
 const useSqlite = flag('--sqlite');
 const quick = flag('--quick');
 const cpuProfDir = option('--cpu-prof');
+const perfDir = option('--perf');
 type Scenario = 'http' | 'existing' | 'new' | 'sign-in' | 'step-up' | 'soak';
 const only = option('--only')?.split(',') as Scenario[] | undefined;
 const runs = (s: Scenario) => (only ? only.includes(s) : true);
@@ -170,6 +178,9 @@ class PhaseProfiler {
 }
 
 let profiler: PhaseProfiler | undefined;
+let perf: PhasePerf | undefined;
+/** Where the database runs, for the report. */
+let databasePlacement = 'unpinned';
 
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; metrics: string }> {
   const port = await freePort();
@@ -181,6 +192,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
     ...runtime.nodeFlags,
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
+    ...(perfDir ? PERF_NODE_FLAGS : []),
     runtime.entry,
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
@@ -355,7 +367,9 @@ async function phase(
   next: () => User,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
+  const name = `${scenario.replace(/ /g, '-')}-c${concurrency}`;
   await profiler?.start();
+  await perf?.start(name);
   const before = procStat(pid);
   const start = performance.now();
   let started = 0;
@@ -371,7 +385,8 @@ async function phase(
   );
   const seconds = (performance.now() - start) / 1000;
   const after = procStat(pid);
-  await profiler?.stop(`${scenario.replace(/ /g, '-')}-c${concurrency}`);
+  await perf?.stop();
+  await profiler?.stop(name);
   const sorted = latencies.sort((x, y) => x - y);
   return {
     scenario,
@@ -482,6 +497,58 @@ async function assertionFloor(n: number, withBearer: boolean): Promise<number> {
     });
   }
   return ms / n;
+}
+
+/**
+ * One verify_factor decision in-process, ms: the baseline set preparsed as the service keeps it,
+ * and a request shaped as a sign-in's (the user, the passkey's authenticator, the UserContext).
+ */
+async function cedarFloor(n: number): Promise<number> {
+  const engine = PolicyEngine.create();
+  const tenantId = '00000000-0000-4000-8000-000000000001';
+  const tenant = { id: tenantId, requireMfa: false, stepUpMaxAgeSeconds: 300 } as TenantContext;
+  const principal = { kind: 'user' as const, userId: 'floor', tenantId, roles: [], amr: [] };
+  const request = {
+    principal: { type: 'User' as const, id: 'floor', tenantId, attrs: { roles: [] } },
+    action: 'verify_factor' as const,
+    resource: {
+      type: 'Authenticator' as const,
+      id: 'floor-credential',
+      tenantId,
+      attrs: {
+        method_type: 'webauthn_passkey',
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        user_verified: true,
+        backup_eligible: true,
+        backed_up: true,
+        attachment: 'platform',
+        attestation_format: 'none',
+        transports: ['internal', 'hybrid'],
+        attestation_trusted: false,
+        untrusted_reason: 'no_attestation',
+      },
+    },
+    context: userContext({
+      principal,
+      tenant,
+      ip: '127.0.0.1',
+      methodType: 'webauthn_passkey',
+      factorCount: 1,
+      hasMfa: true,
+      now: new Date(),
+      requestedAcr: [],
+    }),
+  };
+  const decide = async () => {
+    const decision = await engine.authorize(tenantId, 1, () => Promise.resolve([]), request);
+    if (!decision.allowed) throw new Error(`floor: Cedar denied (${decision.errors.join('; ')})`);
+  };
+  for (let i = 0; i < n; i++) await decide();
+  return (
+    (await cpuOf(async () => {
+      for (let i = 0; i < n; i++) await decide();
+    })) / n
+  );
 }
 
 async function scratchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
@@ -630,8 +697,15 @@ async function runScenarios(ctx: Context, pid: number) {
 async function main() {
   if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const db = await scratchDatabase();
+  const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
+  databasePlacement = useSqlite ? 'in process' : restoreDatabase ? 'on CPU 1' : 'unpinned';
   const { child, base, metrics } = await startServer(db.url);
   const pid = child.pid!;
+  if (perfDir) {
+    if (!perfAvailable()) throw new Error('--perf needs perf (Debian: apt-get install linux-perf)');
+    mkdirSync(perfDir, { recursive: true });
+    perf = new PhasePerf(perfDir, pid);
+  }
   try {
     const tenant = await createTenant(base);
     const ctx: Context = { base, tenantId: tenant.id, apiKey: tenant.apiKey, metrics };
@@ -644,6 +718,7 @@ async function main() {
       registration: await registrationFloor(n),
       signIn: await assertionFloor(n, false),
       stepUp: await assertionFloor(n, true),
+      cedarDecision: await cedarFloor(n * 10),
     };
     report(rows, [memoryAtStart, ...soakThirds], floors, rssStart, rssEnd);
   } finally {
@@ -651,13 +726,14 @@ async function main() {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     await db.cleanup();
+    restoreDatabase?.();
   }
 }
 
 function report(
   rows: PhaseResult[],
   memory: Record<string, number>[],
-  floors: { registration: number; signIn: number; stepUp: number },
+  floors: { registration: number; signIn: number; stepUp: number; cedarDecision: number },
   rssStart: number,
   rssEnd: number,
 ) {
@@ -673,7 +749,8 @@ function report(
           : floors.registration;
   console.log(
     `\nTessera ceremony benchmark — ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ` +
-      `${pin ? 'server on CPU 0, client on CPU 1' : 'unpinned'}, ${new Date().toISOString()}\n`,
+      `${pin ? 'server on CPU 0, client on CPU 1' : 'unpinned'}, database ${databasePlacement}, ` +
+      `${new Date().toISOString()}\n`,
   );
   console.log(
     '| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | floor ms | ratio | ceremony p50/p90/p99 ms | RSS MB |',
@@ -732,6 +809,10 @@ function report(
     `${f(floors.registration, 2)} ms`,
     ratio('new users', 8),
     '≤ 16 ms',
+  );
+  console.log(
+    `\nOne Cedar decision in-process (verify_factor under the baseline, as a sign-in asks it): ` +
+      `${f(floors.cedarDecision, 3)} ms. Sign-in and step-up ask one, registration two; the floors above leave Cedar out.`,
   );
   const http = at('http', 8);
   if (http) console.log(`\nA trivial request (GET /healthz) at c=8: ${f(http.cpu_ms_per_ceremony, 3)} ms server CPU.`);

@@ -4,6 +4,7 @@
 // within one profile hold up on a noisy machine where absolute timings do not.
 //   node scripts/profile-breakdown.mjs DIR/CPU.*.cpuprofile [--top N]
 import { readFileSync } from 'node:fs';
+import { partOfScript } from './service-parts.mjs';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
@@ -28,32 +29,7 @@ const PARTS = [
     (f, caller) =>
       /^node:internal\/crypto\//.test(f.url) || (!f.url && /^node:internal\/crypto\//.test(caller?.url ?? '')),
   ],
-  ['WebAuthn library', (f) => /node_modules\/(@simplewebauthn|@levischuck|@peculiar|@hexagon)/.test(f.url)],
-  ['JWT library (jose)', (f) => /node_modules\/jose\//.test(f.url)],
-  ['Cedar (wasm and bindings)', (f) => f.url.startsWith('wasm://') || /node_modules\/@cedar-policy\//.test(f.url)],
-  ['policy module', (f) => /dist\/libs\/policy\//.test(f.url)],
-  ['TypeORM', (f) => /node_modules\/typeorm\//.test(f.url)],
-  ['pg driver', (f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-[a-z]+|packet-reader)\//.test(f.url)],
-  ['SQLite driver', (f) => /node_modules\/better-sqlite3\//.test(f.url)],
-  ['persistence module', (f) => /dist\/libs\/persistence\//.test(f.url)],
-  ['validation (class-validator/transformer)', (f) => /node_modules\/class-(validator|transformer)\//.test(f.url)],
-  [
-    'logging (pino)',
-    (f) =>
-      /node_modules\/(pino|pino-http|pino-std-serializers|@pinojs|sonic-boom|fast-redact|thread-stream)\//.test(f.url),
-  ],
-  ['metrics (prom-client)', (f) => /node_modules\/(prom-client|tdigest|bintrees)\//.test(f.url)],
-  ['Nest', (f) => /node_modules\/@nestjs\//.test(f.url)],
-  [
-    'Express and middleware',
-    (f) =>
-      /node_modules\/(express|router|body-parser|helmet|cors|qs|raw-body|finalhandler|send|on-finished|type-is|content-type|iconv-lite|path-to-regexp|accepts|negotiator|mime-types)\//.test(
-        f.url,
-      ),
-  ],
-  ['Node HTTP and streams', (f) => /^node:(_http|http|net|stream|internal\/(streams|http|stream_base))/.test(f.url)],
-  ['service code', (f) => /dist\/(libs|apps)\//.test(f.url)],
-  ['Node runtime (events, timers, async)', (f) => f.url.startsWith('node:')],
+  ['script', (f) => f.url !== '' && partOfScript(f.url) !== undefined],
   ['other native and builtins', (f) => !f.url],
   ['other packages', () => true],
 ];
@@ -71,7 +47,8 @@ for (const node of profile.nodes) {
   const t = selfByNode.get(node.id) ?? 0;
   if (t === 0) continue;
   const f = node.callFrame;
-  const part = PARTS.find(([, test]) => test(f, parentOf.get(node.id)?.callFrame))[0];
+  const rule = PARTS.find(([, test]) => test(f, parentOf.get(node.id)?.callFrame))[0];
+  const part = rule === 'script' ? partOfScript(f.url) : rule;
   byPart.set(part, (byPart.get(part) ?? 0) + t);
   const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*dist\//, '')}`;
   byFunction.set(`${part}|${name}`, (byFunction.get(`${part}|${name}`) ?? 0) + t);
