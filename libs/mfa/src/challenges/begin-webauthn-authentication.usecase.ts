@@ -29,9 +29,13 @@ export class BeginWebAuthnAuthentication {
   ) {}
 
   async execute(command: ChallengeRef): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const live = await this.challenges.load(command);
+    // The challenge and its user's credentials in one statement.
+    const { live, joined: credentials } = await this.challenges.loadJoined(
+      command,
+      this.credentials.offeredWithChallenge(),
+    );
     const rp = relyingParty(live.tenant);
-    const allowed = live.user ? await this.allowedCredentials(live, live.user.userId) : null;
+    const allowed = live.user ? allowedCredentials(live, credentials) : null;
     const options = await generateAuthenticationOptions({
       rpID: rp.rp_id,
       allowCredentials: allowed?.map((c) => ({ id: c.credentialId, transports: c.transports })) ?? [],
@@ -43,23 +47,22 @@ export class BeginWebAuthnAuthentication {
     await this.challenges.setWebAuthnChallenge(live, options.challenge);
     return hints.length > 0 ? { ...options, hints: hints as never } : options;
   }
+}
 
-  /** The user's credentials that can meet the challenge's acr_values, oldest first; 404 when none. */
-  private async allowedCredentials(live: LiveChallenge, userId: string): Promise<AllowedCredential[]> {
-    const rows = await this.credentials.ofUser(live.tenant.id, userId);
-    const allowed = rows
-      .map((c) => ({ ...c, ...credentialQualification(strengthOf(c), live.row.acrValues) }))
-      .filter((c) => c.qualifies);
-    if (allowed.length === 0) {
-      throw new ApiError(
-        'not_found',
-        rows.length === 0
-          ? 'The user has no WebAuthn credential.'
-          : "The user has no WebAuthn credential that meets the challenge's acr_values.",
-      );
-    }
-    return allowed;
+/** The user's credentials that can meet the challenge's acr_values, oldest first; 404 when none. */
+function allowedCredentials(live: LiveChallenge, rows: OfferedCredential[]): AllowedCredential[] {
+  const allowed = rows
+    .map((c) => ({ ...c, ...credentialQualification(strengthOf(c), live.row.acrValues) }))
+    .filter((c) => c.qualifies);
+  if (allowed.length === 0) {
+    throw new ApiError(
+      'not_found',
+      rows.length === 0
+        ? 'The user has no WebAuthn credential.'
+        : "The user has no WebAuthn credential that meets the challenge's acr_values.",
+    );
   }
+  return allowed;
 }
 
 /**

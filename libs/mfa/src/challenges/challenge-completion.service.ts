@@ -19,6 +19,7 @@ import { acceptsPlainMfa, authenticationMethod, type Acr } from '../shared/acr-r
 import type { ChallengeMethod } from '../shared/method-types.js';
 import { MAX_CHALLENGE_FAILURES, isGuessable } from './challenge-rules.js';
 import { ChallengesService } from './challenges.service.js';
+import type { ChallengeJoin } from '../shared/challenge-join.js';
 import { challengeUser, withUser, type ChallengeRef, type LiveChallenge } from './live-challenge.js';
 import { refused, type ProofAccepted, type ProofOutcome, type ProofRefused } from './challenge-proof.js';
 
@@ -43,8 +44,11 @@ export interface CompletedChallenge {
   userId: string;
 }
 
-/** Checks an answer against a live challenge: the part of a completion that depends on the method. */
-export type ProveAnswer = (live: LiveChallenge) => Promise<ProofOutcome>;
+/**
+ * Checks an answer against a live challenge: the part of a completion that depends on the method.
+ * `joined` is what the method's ChallengeJoin read with the challenge (null without one).
+ */
+export type ProveAnswer<T = null> = (live: LiveChallenge, joined: T) => Promise<ProofOutcome>;
 
 /** Raised inside a completion transaction when one side lost a race: nothing commits. */
 class LostRace extends Error {}
@@ -73,14 +77,20 @@ export class ChallengeCompletionService {
   }
 
   /**
-   * In this order: the live challenge (404); for a code, the lockout (429) and whether the
+   * In this order: the live challenge (404), read with whatever `join` asks for; for a code, the lockout (429) and whether the
    * challenge offered codes; the answer's proof (401 when it proves nothing); verify_factor
    * through the tenant policy (403); then the challenge is consumed and the token issued.
    */
-  async complete(request: CompletionRequest, prove: ProveAnswer): Promise<CompletedChallenge> {
-    const loaded = await this.challenges.load(request);
+  async complete<T = null>(
+    request: CompletionRequest,
+    prove: ProveAnswer<T>,
+    join?: ChallengeJoin<T>,
+  ): Promise<CompletedChallenge> {
+    const { live: loaded, joined } = join
+      ? await this.challenges.loadJoined(request, join)
+      : { live: await this.challenges.load(request), joined: null as T };
     if (isGuessable(request.answer)) await this.assertCodeAnswerable(loaded, request.answer);
-    const outcome = await prove(loaded);
+    const outcome = await prove(loaded, joined);
     const live = outcome.namedUser !== undefined && !loaded.user ? withUser(loaded, outcome.namedUser) : loaded;
     if (!outcome.accepted) throw await this.refuse(live, outcome);
     await this.authorize(live, outcome, request.ip);

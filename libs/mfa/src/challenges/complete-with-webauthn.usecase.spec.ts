@@ -69,18 +69,23 @@ async function prove(
   stored: { credentials?: WebAuthnCredentialEntity[]; handles?: Record<string, string> } = {},
 ): Promise<{ request: CompletionRequest; outcome: ProofOutcome }> {
   const credentials = {
-    byCredentialId: (_: string, id: string) => {
+    // Stands for the join: what it would read with the challenge, handed on by the fake completion.
+    namedWithChallenge: (id: string) => {
       const credential = (stored.credentials ?? []).find((c) => c.credentialId === id);
       // The owner's handle, as the join finds it: the handle mapped to the credential's user.
       const ownerHandle = Object.entries(stored.handles ?? {}).find(([, user]) => user === credential?.userId)?.[0];
-      return Promise.resolve(credential ? { credential, ownerHandle: ownerHandle ?? null } : null);
+      return { named: credential ? { credential, ownerHandle: ownerHandle ?? null } : null };
     },
     handleOwner: (_: string, handle: string) => Promise.resolve(stored.handles?.[handle] ?? null),
   } as unknown as AssertionCredentialsService;
   let seen: { request: CompletionRequest; outcome: ProofOutcome } | undefined;
   const completion = {
-    complete: async (request: CompletionRequest, proveAnswer: (l: LiveChallenge) => Promise<ProofOutcome>) => {
-      seen = { request, outcome: await proveAnswer(live) };
+    complete: async (
+      request: CompletionRequest,
+      proveAnswer: (l: LiveChallenge, joined: unknown) => Promise<ProofOutcome>,
+      join?: { named: unknown },
+    ) => {
+      seen = { request, outcome: await proveAnswer(live, join ? join.named : null) };
       return { completion: {}, tenantId: tenant.id, userId: 'alice' };
     },
   } as unknown as ChallengeCompletionService;

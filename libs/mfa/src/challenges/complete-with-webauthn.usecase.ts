@@ -6,7 +6,7 @@ import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenti
 import { strengthOf, type FactorCounts } from '../factors/factors.service.js';
 import { authenticationMethod, credentialQualification, proofMeetsRequest } from '../shared/acr-rules.js';
 import type { WebAuthnMethodType } from '../shared/method-types.js';
-import { AssertionCredentialsService } from '../webauthn/assertion-credentials.service.js';
+import { AssertionCredentialsService, type NamedCredential } from '../webauthn/assertion-credentials.service.js';
 import { counterAcceptable, verifyAuthentication } from '../webauthn/authentication.verifier.js';
 import { relyingParty, type RelyingParty } from '../webauthn/relying-party.js';
 import { ChallengeCompletionService, type MfaCompletion } from './challenge-completion.service.js';
@@ -40,18 +40,27 @@ export class CompleteWithWebAuthn {
 
   async execute(command: CompleteWithWebAuthnCommand): Promise<MfaCompletion> {
     const { challengeId, tenantHeader, ip } = command;
+    const response = command.credential;
+    const credentialId = typeof response.id === 'string' && response.id.length <= 1400 ? response.id : null;
+    // The credential the assertion names is read with the challenge, in one statement.
     const { completion } = await this.completion.complete(
       { challengeId, tenantHeader, ip, answer: 'webauthn' },
-      (live) => this.prove(live, command.credential),
+      (live, named: NamedCredential | null) => this.prove(live, response, credentialId, named),
+      credentialId ? this.credentials.namedWithChallenge(credentialId) : undefined,
     );
     return completion;
   }
 
-  private async prove(live: LiveChallenge, response: AuthenticationResponseJSON): Promise<ProofOutcome> {
+  private async prove(
+    live: LiveChallenge,
+    response: AuthenticationResponseJSON,
+    credentialId: string | null,
+    named: NamedCredential | null,
+  ): Promise<ProofOutcome> {
     const rp = relyingParty(live.tenant);
     const challenge = live.row.webauthnChallenge;
     if (!challenge) return refused('webauthn', 'no_begin');
-    const matched = await this.matchCredential(live, rp, response);
+    const matched = await this.matchCredential(live, rp, response, credentialId, named);
     if (!matched.accepted) return matched;
     const verified = await this.verifyAssertion(live, rp, challenge, response, matched.credential);
     // The owner's factors were read with the credential: verify_factor needs no second read.
@@ -72,9 +81,9 @@ export class CompleteWithWebAuthn {
     live: LiveChallenge,
     rp: RelyingParty,
     response: AuthenticationResponseJSON,
+    credentialId: string | null,
+    named: NamedCredential | null,
   ): Promise<MatchedCredential | ProofRefused> {
-    const credentialId = typeof response.id === 'string' && response.id.length <= 1400 ? response.id : null;
-    const named = credentialId ? await this.credentials.byCredentialId(live.tenant.id, credentialId) : null;
     const unknown = (reason: string) =>
       refused(
         'webauthn',

@@ -8,6 +8,7 @@ import {
   TotpFactorEntity,
   WebAuthnCredentialEntity,
   assertTenantId,
+  entityFromRow,
 } from '#persistence';
 import { holdsMfa } from '#policy';
 import type { ChallengeMethod, WebAuthnMethodType } from '../shared/method-types.js';
@@ -98,6 +99,24 @@ const COUNTS = new CachedQuery((manager) =>
   ),
 );
 
+/**
+ * A user's WebAuthn credentials (what acr rules judge) with the user's factor counts on every row.
+ * The tenant row leads, so a user without credentials still gets one row: the counts, no credential.
+ */
+const CREDENTIALS_WITH_COUNTS = new CachedQuery((manager) =>
+  selectFactorCounts(
+    manager
+      .getRepository(TenantEntity)
+      .createQueryBuilder('tn')
+      .select('tn.id', 'tenant')
+      .leftJoin(WebAuthnCredentialEntity, 'c', 'c.tenantId = tn.id AND c.userId = :userId')
+      .addSelect(['c.id', 'c.methodType', 'c.attestationTrusted', 'c.backupEligible', 'c.userVerified'])
+      .where('tn.id = :tenantId'),
+    ':tenantId',
+    ':userId',
+  ),
+);
+
 /** A user's enrolled factors, across methods: the read side every other service counts on. */
 @Injectable()
 export class FactorsService {
@@ -164,22 +183,20 @@ export class FactorsService {
   /**
    * The methods a challenge can offer the user now (verified factors only), in a fixed order:
    * passkey, security key, TOTP, backup code. With acr_values, only those with a factor that can
-   * meet one of them (codes meet only "mfa"). Two statements: the credentials, and the counts.
+   * meet one of them (codes meet only "mfa"). One statement: the credentials with the counts.
    */
   async challengeMethods(
     tenantId: string,
     userId: string,
     acrValues: readonly string[] | null = null,
   ): Promise<ChallengeMethod[]> {
-    const plain = acceptsPlainMfa(acrValues);
-    const [credentials, counts] = await Promise.all([
-      this.credentials.find(
-        tenantId,
-        { userId },
-        { select: { id: true, methodType: true, attestationTrusted: true, backupEligible: true, userVerified: true } },
-      ),
-      plain ? this.counts(tenantId, userId) : { credentials: 0, totp: 0, codes: 0 },
-    ]);
+    assertTenantId(tenantId);
+    const manager = this.dataSource.manager;
+    const rows = await CREDENTIALS_WITH_COUNTS.rows(manager, { tenantId, userId });
+    const credentials = rows
+      .filter((row) => row.c_id !== null && row.c_id !== undefined)
+      .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c'));
+    const counts = acceptsPlainMfa(acrValues) ? factorCountsOf(rows[0]) : { credentials: 0, totp: 0, codes: 0 };
     const types = new Set<string>(
       credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType),
     );

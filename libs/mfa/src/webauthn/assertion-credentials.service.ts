@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
 import { factorCountsOf, selectFactorCounts, type FactorCounts } from '../factors/factors.service.js';
+import type { ChallengeJoin } from '../shared/challenge-join.js';
 import {
   CachedQuery,
+  MfaChallengeEntity,
   TenantScopedRepository,
   UserHandleEntity,
   WebAuthnCredentialEntity,
-  assertTenantId,
   entityFromRow,
   type TenantUpdate,
 } from '#persistence';
@@ -26,20 +27,45 @@ export interface NamedCredential {
 }
 
 /**
- * A credential by (tenant, credential id), with its owner's user handle and factor counts (what
- * verify_factor is told once the assertion is proven); the SQL written once.
+ * A challenge by :id with the credential an assertion names (in the challenge's tenant), its
+ * owner's user handle and factor counts (what verify_factor is told once the assertion is
+ * proven); one row, the credential's columns null when the tenant has no such credential.
  */
-const CREDENTIAL_WITH_OWNER = new CachedQuery((manager) =>
+const CHALLENGE_WITH_NAMED_CREDENTIAL = new CachedQuery((manager) =>
   selectFactorCounts(
     manager
-      .getRepository(WebAuthnCredentialEntity)
-      .createQueryBuilder('c')
-      .where('c.tenantId = :tenantId AND c.credentialId = :credentialId')
+      .getRepository(MfaChallengeEntity)
+      .createQueryBuilder('ch')
+      .leftJoin(WebAuthnCredentialEntity, 'c', 'c.tenantId = ch.tenantId AND c.credentialId = :credentialId')
+      .addSelect('c')
       .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
-      .addSelect('h.handle', 'owner_handle'),
+      .addSelect('h.handle', 'owner_handle')
+      .where('ch.id = :id'),
     'c.tenant_id',
     'c.user_id',
   ),
+);
+
+/**
+ * A challenge by :id with its user's credentials, one row per credential, oldest first (one row
+ * with no credential when the user has none or the challenge has no user).
+ */
+const CHALLENGE_WITH_OFFERED_CREDENTIALS = new CachedQuery((manager) =>
+  manager
+    .getRepository(MfaChallengeEntity)
+    .createQueryBuilder('ch')
+    .leftJoin(WebAuthnCredentialEntity, 'c', 'c.tenantId = ch.tenantId AND c.userId = ch.userId')
+    .addSelect([
+      'c.credentialId',
+      'c.transports',
+      'c.methodType',
+      'c.attestationTrusted',
+      'c.backupEligible',
+      'c.userVerified',
+    ])
+    .where('ch.id = :id')
+    .orderBy('c.createdAt', 'ASC')
+    .addOrderBy('c.id', 'ASC'),
 );
 
 /**
@@ -60,37 +86,37 @@ export class AssertionCredentialsService {
     this.handles = TenantScopedRepository.of(dataSource, UserHandleEntity);
   }
 
-  /** The user's credentials, oldest first, with what request options and the acr rules need. */
-  ofUser(tenantId: string, userId: string): Promise<OfferedCredential[]> {
-    return this.credentials.find(
-      tenantId,
-      { userId },
-      {
-        select: {
-          credentialId: true,
-          transports: true,
-          methodType: true,
-          attestationTrusted: true,
-          backupEligible: true,
-          userVerified: true,
-        },
-        order: { createdAt: 'ASC' },
-      },
-    );
+  /** The challenge user's credentials, oldest first, with what request options and the acr rules need. */
+  offeredWithChallenge(): ChallengeJoin<OfferedCredential[]> {
+    return {
+      query: CHALLENGE_WITH_OFFERED_CREDENTIALS,
+      params: {},
+      extract: (rows, manager) =>
+        rows
+          .filter((row) => row.c_credential_id !== null && row.c_credential_id !== undefined)
+          .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c') as OfferedCredential),
+    };
   }
 
   /**
-   * The credential an assertion names, with its owner's user handle and factor counts: one
-   * statement, so neither the handle an assertion carries (each user has one handle, each handle
+   * The credential an assertion names, with its owner's user handle and factor counts, read with
+   * the challenge: neither the handle an assertion carries (each user has one handle, each handle
    * one user, per tenant) nor the verify_factor decision needs another round trip.
    */
-  async byCredentialId(tenantId: string, credentialId: string): Promise<NamedCredential | null> {
-    assertTenantId(tenantId);
-    const manager = this.dataSource.manager;
-    const [row] = await CREDENTIAL_WITH_OWNER.rows(manager, { tenantId, credentialId });
-    if (!row) return null;
-    const credential = entityFromRow(manager, WebAuthnCredentialEntity, row, 'c');
-    return { credential, ownerHandle: (row.owner_handle as string | null) ?? null, ownerFactors: factorCountsOf(row) };
+  namedWithChallenge(credentialId: string): ChallengeJoin<NamedCredential | null> {
+    return {
+      query: CHALLENGE_WITH_NAMED_CREDENTIAL,
+      params: { credentialId },
+      extract: ([row], manager) => {
+        if (!row || row.c_id === null || row.c_id === undefined) return null;
+        const credential = entityFromRow(manager, WebAuthnCredentialEntity, row, 'c');
+        return {
+          credential,
+          ownerHandle: (row.owner_handle as string | null) ?? null,
+          ownerFactors: factorCountsOf(row),
+        };
+      },
+    };
   }
 
   /** The user a user handle (the random WebAuthn user.id issued at registration) belongs to, or null. */
