@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThan, MoreThan } from 'typeorm';
+import { In, IsNull, LessThan, MoreThan, QueryFailedError } from 'typeorm';
 import {
   CachedQuery,
   MfaChallengeEntity,
@@ -9,8 +9,10 @@ import {
   WebAuthnCredentialEntity,
   entityFromRow,
   findOneBy,
+  isUniqueViolation,
   newId,
   plainStatements,
+  runStatement,
 } from '#persistence';
 import {
   insertTenants,
@@ -173,6 +175,36 @@ for (const dialect of await integrationDialects()) {
       assert.equal(await plainStatements.select(m, meta, { tenantId }, { order: { createdAt: 'asc' } }), undefined);
       assert.equal(await plainStatements.update(m, meta, { tenantId }, { counter: () => 'counter + 1' }), undefined);
       assert.equal(await plainStatements.update(m, meta, { tenantId }, {}), undefined);
+    });
+
+    it('runs one statement inside a transaction or outside one, and fails as TypeORM does', async () => {
+      const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+      const names = `SELECT "device_name" FROM "webauthn_credentials" WHERE "tenant_id" = ${p(1)} ORDER BY "credential_id"`;
+      const rename = `UPDATE "webauthn_credentials" SET "device_name" = ${p(1)} WHERE "tenant_id" = ${p(2)}`;
+      const before = (await runStatement(s.ds.manager, names, [tenantId])).records.map((r) => r.device_name);
+      assert.deepEqual(before, ['key 0', 'key 1', 'key 2']);
+      // Inside a transaction it runs on the transaction's connection: it sees its own change, which rolls back.
+      await assert.rejects(
+        s.ds.transaction(async (tx) => {
+          assert.equal((await runStatement(tx, rename, ['renamed', tenantId])).affected, 3);
+          const inside = (await runStatement(tx, names, [tenantId])).records.map((r) => r.device_name);
+          assert.deepEqual(inside, ['renamed', 'renamed', 'renamed']);
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      assert.deepEqual(
+        (await runStatement(s.ds.manager, names, [tenantId])).records.map((r) => r.device_name),
+        before,
+      );
+      // A unique violation comes as TypeORM's QueryFailedError, recognised as through TypeORM.
+      const clash = `UPDATE "webauthn_credentials" SET "credential_id" = ${p(1)} WHERE "tenant_id" = ${p(2)} AND "credential_id" = ${p(3)}`;
+      await assert.rejects(
+        runStatement(s.ds.manager, clash, ['cred-user-1-0', tenantId, 'cred-user-1-1']),
+        (err) => err instanceof QueryFailedError && isUniqueViolation(err),
+      );
+      const count = `SELECT COUNT(*) AS "n" FROM "webauthn_credentials" WHERE "tenant_id" = ${p(1)}`;
+      assert.equal(Number((await runStatement(s.ds.manager, count, [tenantId])).records[0].n), 3);
     });
 
     it('runs a cached query again with new parameters, and maps its aliased entity', async () => {

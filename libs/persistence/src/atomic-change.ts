@@ -4,6 +4,7 @@ import { insertAtomically, postgresInserts, type TenantInsert } from './atomic-i
 import { plainUpdate } from './plain-statements.js';
 import { TenantScopedRepository, assertTenantId } from './tenant-scoped.repository.js';
 import type { TenantOwned } from './entities/tenant-owned.js';
+import { runStatement } from './statement-runner.js';
 
 /**
  * A compare-and-set of one tenant row: `where` names the row and the state it must still be in
@@ -41,7 +42,7 @@ export async function changeAtomically(
   const statement = manager.connection.options.type === 'postgres' ? oneStatement(manager, change) : null;
   if (!statement) return inTransaction(manager, change);
   try {
-    await manager.query(statement.sql, statement.params);
+    await runStatement(manager, statement.sql, statement.params);
     return true;
   } catch (err) {
     if ((err as { driverError?: { code?: string } }).driverError?.code === REFUSED) return false;

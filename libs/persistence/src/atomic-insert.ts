@@ -1,5 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { assertTenantId } from './tenant-scoped.repository.js';
+import { runStatement } from './statement-runner.js';
 
 /** One tenant-owned row to insert. */
 export interface TenantInsert<T extends ObjectLiteral = ObjectLiteral> {
@@ -30,7 +31,7 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
   const statements = postgresInserts(manager, inserts, params);
   const last = statements.pop()!;
   const sql = statements.length === 0 ? last : `WITH ${statements.map((s, n) => `i${n} AS (${s})`).join(', ')} ${last}`;
-  await manager.query(sql, params);
+  await runStatement(manager, sql, params);
 }
 
 /** PostgreSQL INSERT statements for `inserts`, their values appended to `params` ($n numbering continues). */

@@ -9,3 +9,4 @@ export * from './user-factor-lock.js';
 export * from './pending-migrations.js';
 export * from './plain-statements.js';
 export * from './atomic-change.js';
+export * from './statement-runner.js';

@@ -6,10 +6,10 @@ import {
   type EntityTarget,
   type FindOptionsWhere,
   type ObjectLiteral,
-  type QueryRunner,
   type SelectQueryBuilder,
 } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { runStatement } from './statement-runner.js';
 
 /** A value a plain statement binds as it is (after the column's own conversion). */
 type PlainValue = string | number | boolean | Date;
@@ -63,8 +63,8 @@ export class PlainStatements {
       };
     });
     if (!statement) return undefined;
-    const result = await run(manager, statement.sql, bindValues(manager, statement.binds, whereValues(where)));
-    return (result.records ?? []).map((raw) => hydrate<T>(manager, metadata, raw as Record<string, unknown>));
+    const result = await runStatement(manager, statement.sql, bindValues(manager, statement.binds, whereValues(where)));
+    return result.records.map((raw) => hydrate<T>(manager, metadata, raw));
   }
 
   /** UPDATE … SET with plain values; the number of rows changed, or undefined when not plain. */
@@ -79,7 +79,7 @@ export class PlainStatements {
     const statement = this.statement(metadata, key, () => updateStatement(manager, metadata, where, patch, 0));
     if (!statement) return undefined;
     const values = bindValues(manager, statement.binds, updateValues(where, patch));
-    return (await run(manager, statement.sql, values)).affected ?? 0;
+    return (await runStatement(manager, statement.sql, values)).affected ?? 0;
   }
 
   private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
@@ -182,7 +182,7 @@ export class CachedQuery {
     let sql = this.sql.get(manager.connection);
     if (sql === undefined) this.sql.set(manager.connection, (sql = this.build(manager).getQuery()));
     const [text, values] = manager.connection.driver.escapeQueryWithParameters(sql, params);
-    return ((await run(manager, text, values)).records ?? []) as Record<string, unknown>[];
+    return (await runStatement(manager, text, values)).records;
   }
 }
 
@@ -312,14 +312,4 @@ function placeholder(manager: EntityManager, n: number): string {
 /** Both dialects quote identifiers with double quotes; entity names here never contain one. */
 function quote(identifier: string): string {
   return `"${identifier}"`;
-}
-
-/** As EntityManager.query, but with the structured result (rows and the count of rows changed). */
-async function run(manager: EntityManager, sql: string, values: unknown[]) {
-  const runner: QueryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  try {
-    return await runner.query(sql, values, true);
-  } finally {
-    if (!manager.queryRunner) await runner.release();
-  }
 }
