@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Database round trips per HTTP call of each ceremony, on PostgreSQL: boots the built service
-// in-process on a scratch database, counts the statements the pg driver sends for each call, and
-// prints them (SHOW=1 also prints each statement's start). Deterministic, unlike CPU timings on a
+// in-process on a scratch database, counts the statements the pg driver sends for each call and
+// the Cedar decisions it asks, and prints them (SHOW=1 also prints each statement's start). Deterministic, unlike CPU timings on a
 // shared machine. `npm run build && node scripts/count-round-trips.mjs`
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -11,10 +11,17 @@ const root = new URL('..', import.meta.url).pathname;
 const { loadConfig } = await import(`${root}dist/libs/config/src/index.js`);
 const { createApp } = await import(`${root}dist/apps/api/src/create-app.js`);
 const { SoftAuthenticator } = await import(`${root}dist/test/support/soft-authenticator.js`);
+const { PolicyEngine } = await import(`${root}dist/libs/policy/src/index.js`);
 const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ORIGIN = 'https://app.bench.test';
 
 const sent = [];
+let decisions = 0;
+const authorize = PolicyEngine.prototype.authorize;
+PolicyEngine.prototype.authorize = function (...args) {
+  decisions++;
+  return authorize.apply(this, args);
+};
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (...args) {
   sent.push(typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? String(args[0])));
@@ -47,6 +54,7 @@ try {
   const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
   const call = async (label, method, path, headers, body) => {
     sent.length = 0;
+    decisions = 0;
     const res = await fetch(base + path, {
       method,
       headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
@@ -54,7 +62,7 @@ try {
     });
     const json = await res.json().catch(() => null);
     if (label) {
-      console.log(`${String(sent.length).padStart(3)}  ${label} (${res.status})`);
+      console.log(`${String(sent.length).padStart(3)} ${String(decisions).padStart(6)}  ${label} (${res.status})`);
       if (process.env.SHOW) for (const s of sent) console.log(`       ${s.replace(/\s+/g, ' ').slice(0, 110)}`);
     }
     return json;
@@ -95,6 +103,7 @@ try {
     await call(`${kind}: webauthn complete`, 'POST', '/v1/auth/mfa/webauthn/complete', {}, body);
   };
   // The first pass warms the caches (tenant, policy set, signing key); the second is what a ceremony costs.
+  console.log('statements, Cedar decisions, call');
   for (const pass of ['first (cold caches)', 'second']) {
     console.log(`--- ${pass}`);
     await register(pass.startsWith('first') ? passkey : new SoftAuthenticator());
