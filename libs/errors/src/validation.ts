@@ -1,9 +1,17 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { validationFailed, type FieldError } from './api-error.js';
+import { stripPrototypeKeys } from './prototype-keys.js';
+
+/** Nest's ValidationPipe with the prototype keys stripped by a walk V8 keeps compiled (see stripPrototypeKeys). */
+class TesseraValidationPipe extends ValidationPipe {
+  protected override stripProtoKeys(value: unknown): void {
+    stripPrototypeKeys(value);
+  }
+}
 
 /** The one validation pipe: whitelist, forbid unknown properties, transform; each bad field listed. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new TesseraValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
