@@ -41,9 +41,10 @@ export class PlainStatements {
   ): Promise<T[] | undefined> {
     const selected = selectedProperties(options.select);
     const order = orderOf(options.order);
-    if (selected === null || order === null || !isPlainWhere(where)) return undefined;
+    const shape = whereShape(where);
+    if (selected === null || order === null || shape === null) return undefined;
     const orderKey = order.map(([p, d]) => `${p} ${d}`).join(',');
-    const key = `select|${whereShape(where)}|${selected?.join(',') ?? '*'}|${orderKey}|${options.one ? 1 : 'n'}`;
+    const key = `select|${shape}|${selected?.join(',') ?? '*'}|${orderKey}|${options.one ? 1 : 'n'}`;
     const statement = this.statement(metadata, key, () => {
       const columns = selected ? columnsOf(metadata, selected) : readableColumns(metadata);
       const ordered = columnsOf(
@@ -74,8 +75,9 @@ export class PlainStatements {
     where: Record<string, unknown>,
     patch: Record<string, unknown>,
   ): Promise<number | undefined> {
-    if (!isPlainUpdate(metadata, where, patch)) return undefined;
-    const key = `update|${whereShape(where)}|${Object.keys(patch).join(',')}`;
+    const shape = whereShape(where);
+    if (shape === null || !isPlainPatch(metadata, patch)) return undefined;
+    const key = `update|${shape}|${Object.keys(patch).join(',')}`;
     const statement = this.statement(metadata, key, () => updateStatement(manager, metadata, where, patch, 0));
     if (!statement) return undefined;
     const values = bindValues(manager, statement.binds, updateValues(where, patch));
@@ -102,14 +104,14 @@ export function plainUpdate(
   patch: Record<string, unknown>,
   offset: number,
 ): { sql: string; values: unknown[] } | null {
-  if (!isPlainUpdate(metadata, where, patch)) return null;
+  if (whereShape(where) === null || !isPlainPatch(metadata, patch)) return null;
   const statement = updateStatement(manager, metadata, where, patch, offset);
   return statement && { sql: statement.sql, values: bindValues(manager, statement.binds, updateValues(where, patch)) };
 }
 
-function isPlainUpdate(metadata: EntityMetadata, where: Record<string, unknown>, patch: Record<string, unknown>) {
+function isPlainPatch(metadata: EntityMetadata, patch: Record<string, unknown>) {
   // Columns TypeORM maintains on update itself are left to TypeORM.
-  if (metadata.updateDateColumn || metadata.versionColumn || !isPlainWhere(where)) return false;
+  if (metadata.updateDateColumn || metadata.versionColumn) return false;
   const keys = Object.keys(patch);
   const columns = columnsOf(metadata, keys);
   return !!columns?.length && keys.every((k, i) => isPlainPatchValue(patch[k], columns[i]));
@@ -215,15 +217,15 @@ function comparison(value: unknown): string | null {
   return op.type === 'isNull' || isPlainValue(op.value) ? OPERATORS[op.type] : null;
 }
 
-function isPlainWhere(where: Record<string, unknown>): boolean {
-  return Object.values(where).every((value) => comparison(value) !== null);
-}
-
-/** The cache key of a WHERE: its properties and how each compares. */
-function whereShape(where: Record<string, unknown>): string {
-  return Object.entries(where)
-    .map(([k, v]) => `${k}${comparison(v)}`)
-    .join(',');
+/** The cache key of a WHERE (its properties and how each compares), or null when it is not plain. */
+function whereShape(where: Record<string, unknown>): string | null {
+  let shape = '';
+  for (const [key, value] of Object.entries(where)) {
+    const op = comparison(value);
+    if (op === null) return null;
+    shape += `${shape ? ',' : ''}${key}${op}`;
+  }
+  return shape;
 }
 
 /** The values a WHERE binds, in order (IS NULL binds none). */

@@ -196,7 +196,8 @@ export class FactorsService {
     const credentials = rows
       .filter((row) => row.c_id !== null && row.c_id !== undefined)
       .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c'));
-    const counts = acceptsPlainMfa(acrValues) ? factorCountsOf(rows[0]) : { credentials: 0, totp: 0, codes: 0 };
+    // Codes and TOTP meet only plain MFA: with acr_values that exclude it, they count for nothing.
+    const counts = factorCountsOf(acceptsPlainMfa(acrValues) ? rows[0] : undefined);
     const types = new Set<string>(
       credentials.filter((c) => credentialQualification(strengthOf(c), acrValues).qualifies).map((c) => c.methodType),
     );
