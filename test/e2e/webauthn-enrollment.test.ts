@@ -174,9 +174,15 @@ for (const dialect of await dialects()) {
         list.body.methods.map((m: { method_type: string }) => m.method_type),
         ['webauthn_passkey', 'webauthn_fido'],
       );
-      // excludeCredentials now lists both, and only this user's.
+      // excludeCredentials now lists both, oldest first with their transports, and only this user's.
       const options = await begin(tenant.id, user, 'webauthn_fido');
-      assert.equal(options.body.options.excludeCredentials.length, 2);
+      assert.deepEqual(
+        options.body.options.excludeCredentials.map((c: { id: string; transports?: string[] }) => [c.id, c.transports]),
+        [
+          [first.credential.id, first.credential.response.transports],
+          [second.credential.id, ['usb', 'nfc']],
+        ],
+      );
       const stranger = await begin(tenant.id, newUser(), 'webauthn_fido');
       assert.equal(stranger.body.options.excludeCredentials.length, 0);
     });

@@ -19,6 +19,7 @@ import {
   WebAuthnCredentialEntity,
   insertAtomically,
   withUserFactorLock,
+  isPostgres,
   isUniqueViolation,
   newId,
 } from '#persistence';
@@ -29,6 +30,7 @@ import { verifyRegistration, type VerifiedAuthenticator } from './registration.v
 import { AuthenticatorMetadataService } from '../metadata/authenticator-metadata.service.js';
 import type { AttestationAssessment } from '../metadata/attestation.assessor.js';
 import { relyingParty, type RelyingParty } from './relying-party.js';
+import { readRegistrationStart, takePendingWithCounts, type ExcludedCredential } from './registration-reads.js';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 
 /** The seed contract's 404 (documented with these words). */
@@ -71,14 +73,7 @@ export class WebAuthnEnrollmentService {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
     const now = this.clock.now();
-    const [existing, summary] = await Promise.all([
-      this.credentials.find(
-        tenant.id,
-        { userId: user.userId },
-        { select: { credentialId: true, transports: true }, order: { createdAt: 'ASC' } },
-      ),
-      this.factors.summary(tenant.id, user.userId),
-    ]);
+    const { existing, summary, handle } = await readRegistrationStart(this.dataSource.manager, tenant.id, user.userId);
     await this.policy.enforce(
       userAuthorization(
         { tenant, user, ip },
@@ -88,7 +83,7 @@ export class WebAuthnEnrollmentService {
       ),
     );
     const names = user.names ?? { name: user.userId, displayName: user.userId };
-    const userHandle = await this.userHandle(tenant.id, user.userId, names, now);
+    const userHandle = await this.userHandle(tenant.id, user.userId, names, now, handle);
     const options = await generateRegistrationOptions(
       registrationOptionsInput(rp, methodType, names, userHandle, existing),
     );
@@ -113,7 +108,7 @@ export class WebAuthnEnrollmentService {
   ): Promise<BackupCodesResult> {
     const rp = relyingParty(tenant);
     await this.limits.hitEnrollment(tenant.id, user.userId);
-    const pending = await this.takePending(tenant.id, user.userId, input.methodType);
+    const { pending, summary } = await this.takePending(tenant.id, user.userId, input.methodType);
     const verified = await verifyRegistration(input.credential, {
       challenge: pending.challenge,
       origins: rp.ceremony_origins,
@@ -137,7 +132,6 @@ export class WebAuthnEnrollmentService {
           now,
         }),
       );
-    const summary = await this.factors.summary(tenant.id, user.userId);
     await decide(summary);
     const credential = newCredentialRow(user.userId, input, verified, attestation, this.metadata.blobNumber, now);
     try {
@@ -207,20 +201,39 @@ export class WebAuthnEnrollmentService {
   /**
    * Takes the pending enrollment once: DELETE … RETURNING hands the row to exactly one caller,
    * so under a race exactly one completion proceeds. Any attempt consumes it, whatever the outcome.
+   * The user's factor counts, which the policy decides on, come with it (on PostgreSQL in the same
+   * statement).
    */
-  private async takePending(tenantId: string, userId: string, methodType: string): Promise<PendingEnrollmentEntity> {
-    const [row] = await this.pending.deleteReturning(tenantId, { userId, methodType });
-    if (!row || row.expiresAt.getTime() <= this.clock.now().getTime())
+  private async takePending(
+    tenantId: string,
+    userId: string,
+    methodType: string,
+  ): Promise<{ pending: PendingEnrollmentEntity; summary: FactorSummary }> {
+    let taken: { pending: PendingEnrollmentEntity | null; summary: FactorSummary };
+    if (isPostgres(this.dataSource)) {
+      taken = await takePendingWithCounts(this.dataSource.manager, tenantId, userId, methodType);
+    } else {
+      const [pending] = await this.pending.deleteReturning(tenantId, { userId, methodType });
+      taken = { pending: pending ?? null, summary: await this.factors.summary(tenantId, userId) };
+    }
+    const { pending, summary } = taken;
+    if (!pending || pending.expiresAt.getTime() <= this.clock.now().getTime())
       throw new ApiError('not_found', NO_PENDING_ENROLLMENT);
-    return row;
+    return { pending, summary };
   }
 
   /**
    * The random, stable WebAuthn user.id of (tenant, user). The user's names are kept with it, so
-   * signals sent without the user's bearer (an administrator's reset) can still name them.
+   * signals sent without the user's bearer (an administrator's reset) can still name them. `found`
+   * is the handle read with the user's credentials.
    */
-  private async userHandle(tenantId: string, userId: string, names: UserNames, now: Date): Promise<string> {
-    const found = await this.handles.findOne(tenantId, { userId });
+  private async userHandle(
+    tenantId: string,
+    userId: string,
+    names: UserNames,
+    now: Date,
+    found: UserHandleEntity | null,
+  ): Promise<string> {
     if (found) {
       if (found.name !== names.name || found.displayName !== names.displayName) {
         await this.handles.update(tenantId, { id: found.id }, { name: names.name, displayName: names.displayName });
@@ -266,7 +279,7 @@ function registrationOptionsInput(
   methodType: WebAuthnMethodType,
   names: UserNames,
   userHandle: string,
-  existing: Pick<WebAuthnCredentialEntity, 'credentialId' | 'transports'>[],
+  existing: readonly ExcludedCredential[],
 ): Parameters<typeof generateRegistrationOptions>[0] {
   const passkey = methodType === 'webauthn_passkey';
   return {
