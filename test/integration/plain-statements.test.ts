@@ -5,6 +5,7 @@ import { In, IsNull, LessThan, MoreThan, QueryFailedError } from 'typeorm';
 import {
   CachedQuery,
   MfaChallengeEntity,
+  PendingEnrollmentEntity,
   UserHandleEntity,
   WebAuthnCredentialEntity,
   entityFromRow,
@@ -163,6 +164,51 @@ for (const dialect of await integrationDialects()) {
         0,
         'another tenant changes nothing',
       );
+    });
+
+    it('upserts as TypeORM does: a new row, then the conflicting row replaced in place', async () => {
+      const meta = s.ds.getMetadata(PendingEnrollmentEntity);
+      const pending = s.ds.getRepository(PendingEnrollmentEntity);
+      const conflict = ['tenantId', 'userId', 'methodType'];
+      const row = (n: number, user: string) => ({
+        tenantId,
+        id: newId(),
+        userId: user,
+        methodType: 'webauthn_passkey',
+        challenge: `challenge-${n}`,
+        expiresAt: new Date(Date.UTC(2026, 11, 1, 12, n, 0, 250)),
+        createdAt: new Date(Date.UTC(2026, 11, 1, 11, n)),
+      });
+      // The same sequence of calls through each path ends in the same rows.
+      const results: PendingEnrollmentEntity[][] = [];
+      for (const [user, write] of [
+        ['upsert-plain', (r: Record<string, unknown>) => plainStatements.upsert(s.ds.manager, meta, r, conflict)],
+        [
+          'upsert-typeorm',
+          (r: Record<string, unknown>) =>
+            pending.upsert(r, { conflictPaths: conflict, skipUpdateIfNoValuesChanged: false }).then(() => true),
+        ],
+      ] as const) {
+        const first = row(1, user);
+        const second = row(2, user);
+        assert.equal(await write(first), true);
+        assert.equal(await write({ ...row(1, `${user}-other`) }), true, 'another user: a second row');
+        assert.equal(await write(second), true);
+        const rows = await pending.find({ where: { tenantId, userId: user } });
+        assert.equal(rows.length, 1, 'one row per (tenant, user, method)');
+        assert.deepEqual(
+          { ...rows[0], tenant: undefined },
+          { ...second, tenant: undefined },
+          'every column replaced, the id too',
+        );
+        results.push(rows.map(({ userId: _u, id: _i, ...rest }) => rest as PendingEnrollmentEntity));
+      }
+      assert.deepEqual(results[0], results[1]);
+      assert.equal(
+        await plainStatements.upsert(s.ds.manager, meta, { ...row(3, 'x'), challenge: undefined }, conflict),
+        false,
+      );
+      assert.equal(await plainStatements.upsert(s.ds.manager, meta, row(3, 'x'), ['nonexistent']), false);
     });
 
     it('leaves every other shape of call to TypeORM', async () => {

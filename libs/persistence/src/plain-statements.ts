@@ -84,6 +84,33 @@ export class PlainStatements {
     return (await runStatement(manager, statement.sql, values)).affected ?? 0;
   }
 
+  /**
+   * INSERT … ON CONFLICT (`conflict`) DO UPDATE, setting every other column of `row` to the new
+   * value, as TypeORM's upsert does (both dialects); false when the row is not plain.
+   */
+  async upsert(
+    manager: EntityManager,
+    metadata: EntityMetadata,
+    row: Record<string, unknown>,
+    conflict: string[],
+  ): Promise<boolean> {
+    if (!isPlainPatch(metadata, row) || metadata.createDateColumn) return false;
+    const properties = Object.keys(row);
+    const key = `upsert|${properties.join(',')}|${conflict.join(',')}`;
+    const statement = this.statement(metadata, key, () => upsertStatement(manager, metadata, properties, conflict));
+    if (!statement) return false;
+    await runStatement(
+      manager,
+      statement.sql,
+      bindValues(
+        manager,
+        statement.binds,
+        properties.map((p) => row[p]),
+      ),
+    );
+    return true;
+  }
+
   private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
     let byShape = this.cache.get(metadata);
     if (!byShape) this.cache.set(metadata, (byShape = new Map<string, Statement | null>()));
@@ -131,6 +158,29 @@ function updateStatement(
   return {
     sql: `UPDATE ${quote(metadata.tableName)} SET ${set.join(', ')} WHERE ${conditions.sql}`,
     binds: [...setColumns, ...conditions.binds],
+  };
+}
+
+function upsertStatement(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  properties: string[],
+  conflict: string[],
+): Statement | null {
+  const columns = columnsOf(metadata, properties);
+  const keys = columnsOf(metadata, conflict);
+  if (!columns || !keys || keys.length === 0 || !keys.every((k) => columns.includes(k))) return null;
+  const names = columns.map((c) => quote(c.databaseName));
+  const set = columns
+    .filter((c) => !keys.includes(c))
+    .map((c) => `${quote(c.databaseName)} = EXCLUDED.${quote(c.databaseName)}`);
+  if (set.length === 0) return null;
+  const values = columns.map((_, i) => placeholder(manager, i + 1));
+  return {
+    sql:
+      `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES (${values.join(', ')})` +
+      ` ON CONFLICT (${keys.map((k) => quote(k.databaseName)).join(', ')}) DO UPDATE SET ${set.join(', ')}`,
+    binds: columns,
   };
 }
 

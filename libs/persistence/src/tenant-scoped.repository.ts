@@ -106,7 +106,9 @@ export class TenantScopedRepository<T extends TenantOwned & ObjectLiteral> {
     assertTenantId(tenantId);
     if (!conflictPaths.includes('tenantId'))
       throw new Error('TenantScopedRepository.upsert: conflict paths must include tenantId');
-    await this.repo.upsert({ ...row, tenantId } as unknown as QueryDeepPartialEntity<T>, {
+    const values = { ...row, tenantId } as Record<string, unknown>;
+    if (await plainStatements.upsert(this.manager, this.metadata, values, conflictPaths)) return;
+    await this.repo.upsert(values as QueryDeepPartialEntity<T>, {
       conflictPaths,
       skipUpdateIfNoValuesChanged: false,
     });
