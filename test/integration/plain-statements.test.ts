@@ -278,5 +278,30 @@ for (const dialect of await integrationDialects()) {
       assert.deepEqual(await query.rows(s.ds.manager, { tenantId: otherTenant, credentialId: 'cred-user-1-0' }), []);
       assert.equal(built, 1, 'the SQL is written once');
     });
+
+    it("binds a cached query's parameters exactly as TypeORM rewrites them, repeated names included", async () => {
+      const build = (manager: typeof s.ds.manager) =>
+        manager
+          .getRepository(WebAuthnCredentialEntity)
+          .createQueryBuilder('c')
+          .where('c.tenantId = :tenantId AND (c.userId = :userId OR c.deviceName = :userId)')
+          .andWhere('c.counter > :counter AND c.createdAt < :before AND c.userVerified = :uv')
+          .andWhere("c.credentialId <> ':notAParameter'");
+      const query = new CachedQuery(build);
+      const sql = build(s.ds.manager).getQuery();
+      const calls: Record<string, unknown>[] = [
+        { tenantId, userId, counter: 2 ** 31, before: new Date(Date.UTC(2027, 0, 1)), uv: true },
+        { uv: false, before: new Date(Date.UTC(2026, 0, 1, 0, 0, 1)), counter: 0, userId: 'key 1', tenantId },
+        { tenantId: otherTenant, userId, counter: 1, before: new Date(), uv: false },
+        { tenantId, userId, counter: 1, before: new Date(), uv: () => '"c"."user_verified"' },
+      ];
+      for (const params of calls) {
+        assert.deepEqual(query.statement(s.ds.manager, params), s.ds.driver.escapeQueryWithParameters(sql, params));
+        assert.deepEqual(
+          await query.rows(s.ds.manager, params),
+          await s.ds.query(...s.ds.driver.escapeQueryWithParameters(sql, params)),
+        );
+      }
+    });
   });
 }

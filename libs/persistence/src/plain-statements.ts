@@ -225,17 +225,53 @@ export async function findOneBy<T extends ObjectLiteral>(
  * hot statement of fixed shape that plain statements cannot express (a join, subqueries).
  */
 export class CachedQuery {
-  private readonly sql = new WeakMap<DataSource, string>();
+  private readonly prepared = new WeakMap<DataSource, PreparedQuery>();
 
   /** `build` writes the statement with :named parameters; the values it is given are never bound. */
   constructor(private readonly build: (manager: EntityManager) => SelectQueryBuilder<ObjectLiteral>) {}
 
   async rows(manager: EntityManager, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-    let sql = this.sql.get(manager.connection);
-    if (sql === undefined) this.sql.set(manager.connection, (sql = this.build(manager).getQuery()));
-    const [text, values] = manager.connection.driver.escapeQueryWithParameters(sql, params);
+    const [text, values] = this.statement(manager, params);
     return (await runStatement(manager, text, values)).records;
   }
+
+  /**
+   * The SQL and values `rows` sends: those of TypeORM's `escapeQueryWithParameters`. On PostgreSQL
+   * that rewrite depends only on which parameters are named, not on their values (each becomes
+   * `$n` in order of first use), so it is done once per set of names: TypeORM is handed a marker
+   * for each value, and the order the markers come back in is kept.
+   */
+  statement(manager: EntityManager, params: Record<string, unknown>): [string, unknown[]] {
+    const connection = manager.connection;
+    let prepared = this.prepared.get(connection);
+    if (prepared === undefined) {
+      const sql = this.build(manager).getQuery();
+      prepared = { sql, bindings: connection.options.type === 'postgres' && !sql.includes(':...') ? new Map() : null };
+      this.prepared.set(connection, prepared);
+    }
+    const { sql, bindings } = prepared;
+    const names = Object.keys(params);
+    // SQLite inlines or converts values by type; a function value is SQL: TypeORM rewrites each call.
+    if (bindings === null || names.some((n) => typeof params[n] === 'function'))
+      return connection.driver.escapeQueryWithParameters(sql, params);
+    const key = names.join(',');
+    let binding = bindings.get(key);
+    if (binding === undefined) {
+      const markers = Object.fromEntries(names.map((name) => [name, { name }]));
+      const [text, placed] = connection.driver.escapeQueryWithParameters(sql, markers);
+      binding = { text, order: (placed as { name: string }[]).map((m) => m.name) };
+      bindings.set(key, binding);
+    }
+    const values = new Array<unknown>(binding.order.length);
+    for (let i = 0; i < values.length; i++) values[i] = params[binding.order[i]];
+    return [binding.text, values];
+  }
+}
+
+/** A cached query's SQL on one data source, and on PostgreSQL its rewrite per set of parameter names. */
+interface PreparedQuery {
+  sql: string;
+  bindings: Map<string, { text: string; order: string[] }> | null;
 }
 
 /** The entity a query builder row holds under `alias` (its columns read as `<alias>_<column>`). */
