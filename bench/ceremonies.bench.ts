@@ -24,6 +24,8 @@
  *                                          (node scripts/perf-breakdown.mjs DIR/<phase>.perf.data)
  *   npm run bench -- --minutes N           stop starting ceremonies after N minutes (default 30)
  *   npm run bench -- --no-pin              leave CPU placement to the scheduler
+ *   npm run bench -- --compare DIR         this build against the build in DIR (another checkout, built),
+ *                                          both servers on CPU 0, in alternating phases (--rounds N, default 6)
  * Only 127.0.0.1 is contacted; every phase is bounded in count and the run in time.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -57,6 +59,8 @@ const useSqlite = flag('--sqlite');
 const quick = flag('--quick');
 const cpuProfDir = option('--cpu-prof');
 const perfDir = option('--perf');
+const compareDir = option('--compare');
+const rounds = Number(option('--rounds') ?? 6);
 type Scenario = 'http' | 'existing' | 'new' | 'sign-in' | 'step-up' | 'soak';
 const only = option('--only')?.split(',') as Scenario[] | undefined;
 const runs = (s: Scenario) => (only ? only.includes(s) : true);
@@ -182,12 +186,15 @@ let perf: PhasePerf | undefined;
 /** Where the database runs, for the report. */
 let databasePlacement = 'unpinned';
 
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; metrics: string }> {
+async function startServer(
+  databaseUrl: string,
+  dir = process.cwd(),
+): Promise<{ child: ChildProcess; base: string; metrics: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const inspectPort = cpuProfDir ? await freePort() : 0;
   // As `npm run start:prod` runs it; BENCH_NODE_FLAGS adds flags for experiments, and profiling the inspector.
-  const runtime = productionRuntime();
+  const runtime = productionRuntime(join(dir, 'package.json'));
   const nodeArgs = [
     ...runtime.nodeFlags,
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
@@ -197,6 +204,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command, argv, {
+    cwd: dir,
     env: {
       ...runtime.env,
       ...process.env,
@@ -551,13 +559,13 @@ async function cedarFloor(n: number): Promise<number> {
   );
 }
 
-async function scratchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
+async function scratchDatabase(suffix = ''): Promise<{ url: string; cleanup: () => Promise<void> }> {
   if (useSqlite) {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+    const dir = mkdtempSync(join(tmpdir(), `tessera-bench${suffix}-`));
     const cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
     return { url: `sqlite:${join(dir, 'bench.sqlite')}`, cleanup };
   }
-  const name = `tessera_bench_${process.pid}`;
+  const name = `tessera_bench_${process.pid}${suffix}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -694,7 +702,102 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
+/** One server of a comparison: a build, its own scratch database and tenant. */
+interface Side {
+  label: string;
+  ctx: Context;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+async function startSide(label: string, dir: string, suffix: string): Promise<Side> {
+  const db = await scratchDatabase(suffix);
+  const { child, base, metrics } = await startServer(db.url, dir);
+  const tenant = await createTenant(base);
+  return {
+    label,
+    ctx: { base, tenantId: tenant.id, apiKey: tenant.apiKey, metrics },
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await db.cleanup();
+    },
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Two builds in one run: both servers on the server's CPU, each scenario's phase run on one, then
+ * the other, in ABBA order, `rounds` times, after a warm-up phase on each. The machine's speed
+ * drifts by 15–25 % between runs here; within a pair of adjacent phases it mostly does not, so
+ * the median of the paired ratios is the figure to read.
+ */
+async function compareBuilds(a: Side, b: Side) {
+  const [concurrency, count] = phasesOption?.[0] ?? [8, quick ? 200 : 1000];
+  const scenarios = (['sign-in', 'step-up', 'existing'] as const).filter((s) => runs(s));
+  const lines: string[] = [];
+  for (const scenario of scenarios) {
+    const cpu = new Map<Side, number[]>([
+      [a, []],
+      [b, []],
+    ]);
+    const plans = new Map<Side, { run: Ceremony; next: () => User }>();
+    for (const side of [a, b]) {
+      const users =
+        scenario === 'existing'
+          ? await enrolledUsers(side.ctx, side.pid, 'existing', Math.ceil(((rounds + 1) * count) / 8) + 1)
+          : await enrolledUsers(side.ctx, side.pid, `holder-${scenario}`, SIGN_IN_USERS);
+      const run: Ceremony =
+        scenario === 'sign-in' ? signIn : scenario === 'step-up' ? stepUp : (c, u) => register(c, u);
+      plans.set(side, { run, next: roundRobin(users) });
+    }
+    const once = (side: Side, label: string) =>
+      phase(side.ctx, side.pid, label, [concurrency, count], plans.get(side)!.run, plans.get(side)!.next);
+    for (const side of [a, b]) await once(side, `${scenario} warm-up`);
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(
+        `${scenario}: round ${round + 1} of ${rounds}, ${count} ceremonies at c=${concurrency} each…\n`,
+      );
+      for (const side of round % 2 === 0 ? [a, b] : [b, a])
+        cpu.get(side)!.push((await once(side, scenario)).cpu_ms_per_ceremony);
+    }
+    const ratios = cpu.get(b)!.map((x, i) => x / cpu.get(a)![i]);
+    const summary = (xs: number[], d: number) =>
+      `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)} – ${Math.max(...xs).toFixed(d)})`;
+    lines.push(`| ${scenario} | ${summary(cpu.get(a)!, 2)} | ${summary(cpu.get(b)!, 2)} | ${summary(ratios, 3)} |`);
+  }
+  console.log(
+    `\nTwo builds, ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ${rounds} rounds of ` +
+      `${count} ceremonies at c=${concurrency} on each, ABBA order; server CPU ms per ceremony, median (range)\n`,
+  );
+  console.log(`| scenario | A: ${a.label} | B: ${b.label} | B/A, paired |`);
+  console.log('|---|---|---|---|');
+  for (const line of lines) console.log(line);
+}
+
+async function compareMain(dir: string) {
+  if (cpuProfDir || perfDir) throw new Error('--compare does not profile: leave out --cpu-prof and --perf');
+  if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
+  databasePlacement = useSqlite ? 'in process' : restoreDatabase ? 'on CPU 1' : 'unpinned';
+  const sides: Side[] = [];
+  try {
+    sides.push(await startSide(dir, dir, '_a'));
+    sides.push(await startSide('this build', process.cwd(), '_b'));
+    await compareBuilds(sides[0], sides[1]);
+  } finally {
+    for (const side of sides) await side.stop();
+    restoreDatabase?.();
+  }
+}
+
 async function main() {
+  if (compareDir) return compareMain(compareDir);
   if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const db = await scratchDatabase();
   const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
