@@ -7,6 +7,7 @@ import {
   MfaChallengeEntity,
   TotpFactorEntity,
   changeAtomically,
+  insertAtomicallyIf,
   newId,
   type TenantInsert,
   type TenantUpdate,
@@ -170,6 +171,57 @@ for (const dialect of await integrationDialects()) {
           1,
         );
         assert.equal(events[challenges.indexOf(consumed[0].id)], 1, 'the winner is the one audited');
+      });
+    }
+
+    if (dialect === 'postgres') {
+      it('a guarded insert writes all of it while its guard holds, nothing once it does not', async () => {
+        const owned = () => s.ds.getRepository(TotpFactorEntity).countBy({ tenantId, userId: 'u' });
+        // The guard counts the very table written to: its snapshot does not see the rows being inserted.
+        const holds = async (expected: number) => {
+          const guard = {
+            sql: 'SELECT COUNT(*) = $2 FROM "totp_factors" WHERE "tenant_id" = $1 AND "user_id" = \'u\'',
+            values: [tenantId, expected],
+          };
+          const resource = randomUUID();
+          const factor = {
+            target: TotpFactorEntity,
+            tenantId,
+            row: {
+              id: newId(),
+              userId: 'u',
+              secretSealed: 'sealed',
+              deviceName: 'phone',
+              lastTimeStep: null,
+              verifiedAt: new Date(),
+              createdAt: new Date(),
+              lastUsedAt: null,
+            },
+          };
+          const written = await insertAtomicallyIf(s.ds.manager, guard, [factor, auditRow(resource)]);
+          return { written, audited: await audited(resource) };
+        };
+        const before = await owned();
+        assert.deepEqual(await holds(before), { written: true, audited: 1 });
+        assert.equal(await owned(), before + 1);
+        assert.deepEqual(await holds(before), { written: false, audited: 0 }, 'the count moved: refused');
+        assert.equal(await owned(), before + 1, 'and nothing written');
+        const nullGuard = { sql: 'SELECT NULL::boolean', values: [] };
+        assert.equal(
+          await insertAtomicallyIf(s.ds.manager, nullGuard, [auditRow(randomUUID())]),
+          false,
+          'null refuses',
+        );
+        // A refusal inside a transaction aborts it; the caller rolls back and nothing remains.
+        const resource = randomUUID();
+        await assert.rejects(
+          s.ds.transaction(async (tx) => {
+            if (!(await insertAtomicallyIf(tx, { sql: 'SELECT false', values: [] }, [auditRow(resource)])))
+              throw new Error('refused');
+          }),
+          /refused/,
+        );
+        assert.equal(await audited(resource), 0);
       });
     }
 

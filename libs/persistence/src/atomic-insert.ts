@@ -34,6 +34,38 @@ export async function insertAtomically(manager: EntityManager, inserts: TenantIn
   await runStatement(manager, sql, params);
 }
 
+/** PostgreSQL's division_by_zero: how a guarded insert refuses. */
+const REFUSED = '22012';
+
+/**
+ * PostgreSQL: `inserts` in one statement that is refused, and so writes nothing, unless `guard`
+ * holds (true, not null). `guard.sql` is a boolean expression over its own `$1…$n` (`guard.values`),
+ * evaluated in the statement's snapshot, which does not see the rows being inserted. True when written; false
+ * when refused, and then, inside a transaction, the transaction is aborted: the caller rolls it back.
+ */
+export async function insertAtomicallyIf(
+  manager: EntityManager,
+  guard: { sql: string; values: unknown[] },
+  inserts: TenantInsert[],
+): Promise<boolean> {
+  for (const i of inserts) assertTenantId(i.tenantId);
+  if (manager.connection.options.type !== 'postgres') throw new Error('insertAtomicallyIf runs on PostgreSQL only');
+  if (inserts.length === 0) throw new Error('insertAtomicallyIf needs rows to insert');
+  const params = [...guard.values];
+  const ctes = postgresInserts(manager, inserts, params).map((sql, n) => `i${n} AS (${sql})`);
+  try {
+    await runStatement(
+      manager,
+      `WITH ${ctes.join(', ')} SELECT 1 / COALESCE((${guard.sql}), FALSE)::int AS written`,
+      params,
+    );
+    return true;
+  } catch (err) {
+    if ((err as { driverError?: { code?: string } }).driverError?.code === REFUSED) return false;
+    throw err;
+  }
+}
+
 /** PostgreSQL INSERT statements for `inserts`, their values appended to `params` ($n numbering continues). */
 export function postgresInserts(manager: EntityManager, inserts: TenantInsert[], params: unknown[]): string[] {
   const connection = manager.connection;

@@ -169,6 +169,20 @@ export class FactorsService {
     return factorSummaryOf(await this.counts(tenantId, userId, manager));
   }
 
+  /**
+   * A guard for `insertAtomicallyIf` (PostgreSQL): true while the user's verified factors and
+   * unused backup codes are still those of `summary`.
+   */
+  unchangedSince(manager: EntityManager, tenantId: string, userId: string, summary: FactorSummary) {
+    assertTenantId(tenantId);
+    const [counts, values] = COUNTS.statement(manager, { tenantId, userId });
+    const n = values.length;
+    return {
+      sql: `SELECT c.factor_credentials + c.factor_totp = $${n + 1} AND c.factor_codes = $${n + 2} FROM (${counts}) c`,
+      values: [...values, summary.factorCount, summary.unusedBackupCodes],
+    };
+  }
+
   /** WebAuthn credentials, verified TOTP factors and unused backup codes, counted in one statement. */
   private async counts(
     tenantId: string,

@@ -18,10 +18,12 @@ import {
   UserHandleEntity,
   WebAuthnCredentialEntity,
   insertAtomically,
+  insertAtomicallyIf,
   withUserFactorLock,
   isPostgres,
   isUniqueViolation,
   newId,
+  type TenantInsert,
 } from '#persistence';
 import { BackupCodesService, type BackupCodesResult } from '../backup-codes/backup-codes.service.js';
 import { FactorsService, holdingsChanged, type FactorSummary } from '../factors/factors.service.js';
@@ -152,6 +154,14 @@ export class WebAuthnEnrollmentService {
   private async store(tenantId: string, userId: string, enrollment: PreparedEnrollment): Promise<BackupCodesResult> {
     const { credential, summary, decide } = enrollment;
     const enrolled = (codesIssued: number) => enrolledEvent(credential, enrollment.attestation, codesIssued);
+    if (summary.unusedBackupCodes > 0 && isPostgres(this.dataSource)) {
+      const inserts = [
+        { target: WebAuthnCredentialEntity, tenantId, row: credential },
+        ...this.audit.insertFor(tenantId, enrolled(0)),
+      ];
+      if (await this.storeIfUnchanged(tenantId, userId, summary, inserts))
+        return { codes: [], remaining: summary.unusedBackupCodes };
+    }
     // Hash a new set outside the lock when the user holds none; issueIfNone re-checks inside it.
     const prepared = summary.unusedBackupCodes > 0 ? null : await this.backupCodes.prepare();
     return withUserFactorLock(this.dataSource, tenantId, userId, async (manager) => {
@@ -171,6 +181,30 @@ export class WebAuthnEnrollmentService {
       await this.backupCodes.recordIssued(manager, tenantId, userId, codes.codes.length);
       return codes;
     });
+  }
+
+  /**
+   * The common case on PostgreSQL: the user holds backup codes and their factors are as the policy
+   * saw them. Inside the lock, one statement writes the credential and its audit event only if the
+   * counts are still those; false (nothing written) when they changed, and `store` takes them again.
+   */
+  private async storeIfUnchanged(
+    tenantId: string,
+    userId: string,
+    summary: FactorSummary,
+    inserts: TenantInsert[],
+  ): Promise<boolean> {
+    try {
+      await withUserFactorLock(this.dataSource, tenantId, userId, async (manager) => {
+        const guard = this.factors.unchangedSince(manager, tenantId, userId, summary);
+        // A refusal aborts the transaction: roll it back by throwing.
+        if (!(await insertAtomicallyIf(manager, guard, inserts))) throw new FactorsChanged();
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof FactorsChanged) return false;
+      throw err;
+    }
   }
 
   /**
@@ -258,6 +292,9 @@ export class WebAuthnEnrollmentService {
     }
   }
 }
+
+/** The user's factors changed between the policy's first decision and the write. */
+class FactorsChanged extends Error {}
 
 /** A verified registration, ready to be stored. */
 interface PreparedEnrollment {
