@@ -18,6 +18,9 @@
  *   npm run bench -- --only sign-in,step-up    some scenarios
  *   npm run bench -- --phases 8:3000,32:3000   the phases of existing, sign-in and step-up
  *   npm run bench -- --soak 20000          ceremonies of the soak (0: none)
+ *   npm run bench -- --warm-up 6000        ceremonies at c=8 before the phases of existing, sign-in and
+ *                                          step-up, not reported (default 5000, --quick 300; --compare: the
+ *                                          phase's count)
  *   npm run bench -- --cpu-prof DIR        a V8 CPU profile of the server for each phase, in DIR
  *                                          (node scripts/profile-breakdown.mjs DIR/<phase>.cpuprofile)
  *   npm run bench -- --perf DIR            a perf profile of the whole server process for each phase,
@@ -61,6 +64,8 @@ const cpuProfDir = option('--cpu-prof');
 const perfDir = option('--perf');
 const compareDir = option('--compare');
 const rounds = Number(option('--rounds') ?? 6);
+const warmUpOption = option('--warm-up');
+const warmUp = Number(warmUpOption ?? (quick ? 300 : 5000));
 type Scenario = 'http' | 'existing' | 'new' | 'sign-in' | 'step-up' | 'soak';
 const only = option('--only')?.split(',') as Scenario[] | undefined;
 const runs = (s: Scenario) => (only ? only.includes(s) : true);
@@ -642,6 +647,18 @@ function defaultPhases(scenario: Scenario): [number, number][] {
       ];
 }
 
+/**
+ * `--warm-up N` ceremonies at c=8 before a scenario's phases, not reported. V8 optimizes a function
+ * with TurboFan only after a few thousand calls, so a function called once per ceremony is still
+ * being compiled (on the server's core) thousands of ceremonies into a run: `--trace-opt` showed
+ * 314 first TurboFan compiles between sign-ins 3 300 and 11 300.
+ */
+async function warmUpPhase(ctx: Context, pid: number, scenario: string, run: Ceremony, next: () => User) {
+  if (warmUp <= 0) return;
+  process.stderr.write(`${scenario}: ${warmUp} ceremonies at concurrency 8 to warm up (not reported)…\n`);
+  await phase(ctx, pid, `${scenario} warm-up`, [8, warmUp], run, next);
+}
+
 /** Each phase of a scenario; existing users add at most 8 factors each, so none reaches the limit of 10. */
 async function runScenarios(ctx: Context, pid: number) {
   const rows: PhaseResult[] = [];
@@ -661,13 +678,16 @@ async function runScenarios(ctx: Context, pid: number) {
     ['step-up', stepUp],
   ] as const) {
     const next = roundRobin(holders);
+    if (phasesOf(scenario).length > 0) await warmUpPhase(ctx, pid, scenario, run, next);
     for (const p of phasesOf(scenario)) {
       process.stderr.write(`${scenario}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
       rows.push(await phase(ctx, pid, scenario, p, run, next));
     }
   }
   if (total('existing') > 0) {
-    const next = roundRobin(await enrolledUsers(ctx, pid, 'existing', Math.ceil(total('existing') / 8) + 1));
+    const users = Math.ceil((total('existing') + warmUp) / 8) + 1;
+    const next = roundRobin(await enrolledUsers(ctx, pid, 'existing', users));
+    await warmUpPhase(ctx, pid, 'existing users', (c, u) => register(c, u), next);
     for (const p of phasesOf('existing')) {
       process.stderr.write(`existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
       rows.push(await phase(ctx, pid, 'existing users', p, (c, u) => register(c, u), next));
@@ -739,6 +759,7 @@ const median = (xs: number[]) => {
  */
 async function compareBuilds(a: Side, b: Side) {
   const [concurrency, count] = phasesOption?.[0] ?? [8, quick ? 200 : 1000];
+  const compareWarmUp = Number(warmUpOption ?? count);
   const scenarios = (['sign-in', 'step-up', 'existing'] as const).filter((s) => runs(s));
   const lines: string[] = [];
   for (const scenario of scenarios) {
@@ -750,15 +771,15 @@ async function compareBuilds(a: Side, b: Side) {
     for (const side of [a, b]) {
       const users =
         scenario === 'existing'
-          ? await enrolledUsers(side.ctx, side.pid, 'existing', Math.ceil(((rounds + 1) * count) / 8) + 1)
+          ? await enrolledUsers(side.ctx, side.pid, 'existing', Math.ceil((rounds * count + compareWarmUp) / 8) + 1)
           : await enrolledUsers(side.ctx, side.pid, `holder-${scenario}`, SIGN_IN_USERS);
       const run: Ceremony =
         scenario === 'sign-in' ? signIn : scenario === 'step-up' ? stepUp : (c, u) => register(c, u);
       plans.set(side, { run, next: roundRobin(users) });
     }
-    const once = (side: Side, label: string) =>
-      phase(side.ctx, side.pid, label, [concurrency, count], plans.get(side)!.run, plans.get(side)!.next);
-    for (const side of [a, b]) await once(side, `${scenario} warm-up`);
+    const once = (side: Side, label: string, n = count) =>
+      phase(side.ctx, side.pid, label, [concurrency, n], plans.get(side)!.run, plans.get(side)!.next);
+    for (const side of [a, b]) await once(side, `${scenario} warm-up`, compareWarmUp);
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(
         `${scenario}: round ${round + 1} of ${rounds}, ${count} ceremonies at c=${concurrency} each…\n`,
@@ -773,7 +794,8 @@ async function compareBuilds(a: Side, b: Side) {
   }
   console.log(
     `\nTwo builds, ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ${rounds} rounds of ` +
-      `${count} ceremonies at c=${concurrency} on each, ABBA order; server CPU ms per ceremony, median (range)\n`,
+      `${count} ceremonies at c=${concurrency} on each after ${compareWarmUp} to warm up, ABBA order; server CPU ms ` +
+      'per ceremony, median (range)\n',
   );
   console.log(`| scenario | A: ${a.label} | B: ${b.label} | B/A, paired |`);
   console.log('|---|---|---|---|');
@@ -853,7 +875,7 @@ function report(
   console.log(
     `\nTessera ceremony benchmark — ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ` +
       `${pin ? 'server on CPU 0, client on CPU 1' : 'unpinned'}, database ${databasePlacement}, ` +
-      `${new Date().toISOString()}\n`,
+      `${warmUp > 0 ? `${warmUp} warm-up ceremonies before each scenario's phases, ` : ''}${new Date().toISOString()}\n`,
   );
   console.log(
     '| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | floor ms | ratio | ceremony p50/p90/p99 ms | RSS MB |',
