@@ -211,6 +211,25 @@ for (const dialect of await integrationDialects()) {
       assert.equal(await plainStatements.upsert(s.ds.manager, meta, row(3, 'x'), ['nonexistent']), false);
     });
 
+    it('a chained update is written once per shape and offset, and binds each call its own values', () => {
+      const meta = metadataOf(MfaChallengeEntity);
+      const where = (id: string) => ({ tenantId, id, consumedAt: IsNull() });
+      const [a, b] = [randomUUID(), randomUUID()];
+      const first = plainStatements.updateAt(s.ds.manager, meta, where(a), { webauthnChallenge: 'x' }, 0)!;
+      const again = plainStatements.updateAt(s.ds.manager, meta, where(b), { webauthnChallenge: 'y' }, 0)!;
+      const later = plainStatements.updateAt(s.ds.manager, meta, where(a), { webauthnChallenge: 'x' }, 3)!;
+      assert.equal(again.sql, first.sql);
+      assert.deepEqual(again.values, ['y', tenantId, b]);
+      assert.deepEqual(first.values, ['x', tenantId, a]);
+      const marks = (sql: string) => [...sql.matchAll(/\$(\d+)|\?/g)].map((m) => m[1] ?? '?');
+      assert.deepEqual(marks(first.sql), dialect === 'postgres' ? ['1', '2', '3'] : ['?', '?', '?']);
+      assert.deepEqual(marks(later.sql), dialect === 'postgres' ? ['4', '5', '6'] : ['?', '?', '?']);
+      assert.equal(
+        plainStatements.updateAt(s.ds.manager, meta, { tenantId, id: In([a]) }, { webauthnChallenge: 'x' }, 0),
+        null,
+      );
+    });
+
     it('leaves every other shape of call to TypeORM', async () => {
       const meta = metadataOf(WebAuthnCredentialEntity);
       const m = s.ds.manager;

@@ -1,7 +1,7 @@
 import type { EntityManager, EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { insertAtomically, postgresInserts, type TenantInsert } from './atomic-insert.js';
-import { plainUpdate } from './plain-statements.js';
+import { plainStatements } from './plain-statements.js';
 import { TenantScopedRepository, assertTenantId } from './tenant-scoped.repository.js';
 import type { TenantOwned } from './entities/tenant-owned.js';
 import { runStatement } from './statement-runner.js';
@@ -60,7 +60,7 @@ function oneStatement(
   for (const [n, u] of change.updates.entries()) {
     const metadata = manager.connection.getMetadata(u.target);
     const where = { ...u.where, tenantId: u.tenantId } as Record<string, unknown>;
-    const update = plainUpdate(manager, metadata, where, u.patch, params.length);
+    const update = plainStatements.updateAt(manager, metadata, where, u.patch, params.length);
     if (!update) return null;
     params.push(...update.values);
     ctes.push(`u${n} AS (${update.sql} RETURNING 1)`);

@@ -1,4 +1,5 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { assertTenantId } from './tenant-scoped.repository.js';
 import { runStatement } from './statement-runner.js';
 
@@ -66,24 +67,50 @@ export async function insertAtomicallyIf(
   }
 }
 
+/** An INSERT's SQL for one set of properties at one placeholder offset, and the columns it binds. */
+const insertStatements = new WeakMap<EntityMetadata, Map<string, { sql: string; columns: ColumnMetadata[] }>>();
+
+function insertStatement(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  values: Record<string, unknown>,
+  offset: number,
+) {
+  let byShape = insertStatements.get(metadata);
+  if (!byShape)
+    insertStatements.set(metadata, (byShape = new Map<string, { sql: string; columns: ColumnMetadata[] }>()));
+  const key = `${offset}|${Object.keys(values).join(',')}`;
+  let statement = byShape.get(key);
+  if (!statement) {
+    const driver = manager.connection.driver;
+    const seen = new Set<string>();
+    const columns: ColumnMetadata[] = [];
+    for (const column of metadata.columns) {
+      // The tenant relation and the tenantId property share tenant_id: write each column once.
+      if (seen.has(column.databaseName) || !(column.propertyName in values)) continue;
+      seen.add(column.databaseName);
+      columns.push(column);
+    }
+    const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    const placeholders = columns.map((_, i) => `$${offset + i + 1}`).join(', ');
+    statement = {
+      sql: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders})`,
+      columns,
+    };
+    byShape.set(key, statement);
+  }
+  return statement;
+}
+
 /** PostgreSQL INSERT statements for `inserts`, their values appended to `params` ($n numbering continues). */
 export function postgresInserts(manager: EntityManager, inserts: TenantInsert[], params: unknown[]): string[] {
   const connection = manager.connection;
   const driver = connection.driver;
   return inserts.map((i) => {
-    const metadata = connection.getMetadata(i.target);
     const values: Record<string, unknown> = { ...i.row, tenantId: i.tenantId };
-    const seen = new Set<string>();
-    const columns: string[] = [];
-    const placeholders: string[] = [];
-    for (const column of metadata.columns) {
-      // The tenant relation and the tenantId property share tenant_id: write each column once.
-      if (seen.has(column.databaseName) || !(column.propertyName in values)) continue;
-      seen.add(column.databaseName);
+    const statement = insertStatement(manager, connection.getMetadata(i.target), values, params.length);
+    for (const column of statement.columns)
       params.push(driver.preparePersistentValue(values[column.propertyName], column));
-      columns.push(driver.escape(column.databaseName));
-      placeholders.push(`$${params.length}`);
-    }
-    return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`;
+    return statement.sql;
   });
 }

@@ -75,13 +75,9 @@ export class PlainStatements {
     where: Record<string, unknown>,
     patch: Record<string, unknown>,
   ): Promise<number | undefined> {
-    const shape = whereShape(where);
-    if (shape === null || !isPlainPatch(metadata, patch)) return undefined;
-    const key = `update|${shape}|${Object.keys(patch).join(',')}`;
-    const statement = this.statement(metadata, key, () => updateStatement(manager, metadata, where, patch, 0));
+    const statement = this.updateAt(manager, metadata, where, patch, 0);
     if (!statement) return undefined;
-    const values = bindValues(manager, statement.binds, updateValues(where, patch));
-    return (await runStatement(manager, statement.sql, values)).affected ?? 0;
+    return (await runStatement(manager, statement.sql, statement.values)).affected ?? 0;
   }
 
   /**
@@ -111,6 +107,27 @@ export class PlainStatements {
     return true;
   }
 
+  /**
+   * An UPDATE of plain values under a plain WHERE, its placeholders numbered from `offset + 1`
+   * (for statements that chain it), written once per shape and offset, and the values to bind in
+   * order; null when the call is not plain.
+   */
+  updateAt(
+    manager: EntityManager,
+    metadata: EntityMetadata,
+    where: Record<string, unknown>,
+    patch: Record<string, unknown>,
+    offset: number,
+  ): { sql: string; values: unknown[] } | null {
+    const shape = whereShape(where);
+    if (shape === null || !isPlainPatch(metadata, patch)) return null;
+    const key = `update|${shape}|${Object.keys(patch).join(',')}|@${offset}`;
+    const statement = this.statement(metadata, key, () => updateStatement(manager, metadata, where, patch, offset));
+    return (
+      statement && { sql: statement.sql, values: bindValues(manager, statement.binds, updateValues(where, patch)) }
+    );
+  }
+
   private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
     let byShape = this.cache.get(metadata);
     if (!byShape) this.cache.set(metadata, (byShape = new Map<string, Statement | null>()));
@@ -118,22 +135,6 @@ export class PlainStatements {
     if (statement === undefined) byShape.set(key, (statement = write()));
     return statement;
   }
-}
-
-/**
- * An UPDATE of plain values under a plain WHERE, its placeholders numbered from `offset + 1`, and
- * the values to bind in order; null when the call is not plain. For statements that chain it.
- */
-export function plainUpdate(
-  manager: EntityManager,
-  metadata: EntityMetadata,
-  where: Record<string, unknown>,
-  patch: Record<string, unknown>,
-  offset: number,
-): { sql: string; values: unknown[] } | null {
-  if (whereShape(where) === null || !isPlainPatch(metadata, patch)) return null;
-  const statement = updateStatement(manager, metadata, where, patch, offset);
-  return statement && { sql: statement.sql, values: bindValues(manager, statement.binds, updateValues(where, patch)) };
 }
 
 function isPlainPatch(metadata: EntityMetadata, patch: Record<string, unknown>) {
@@ -274,18 +275,38 @@ interface PreparedQuery {
   bindings: Map<string, { text: string; order: string[] }> | null;
 }
 
-/** The entity a query builder row holds under `alias` (its columns read as `<alias>_<column>`). */
+/** For each column of an entity, the key a query builder row holds it under, per alias. */
+const aliasedKeys = new WeakMap<EntityMetadata, Map<string, string[]>>();
+
+function keysUnder(metadata: EntityMetadata, alias: string): string[] {
+  let byAlias = aliasedKeys.get(metadata);
+  if (!byAlias) aliasedKeys.set(metadata, (byAlias = new Map<string, string[]>()));
+  let keys = byAlias.get(alias);
+  if (!keys) byAlias.set(alias, (keys = metadata.columns.map((c) => `${alias}_${c.databaseName}`)));
+  return keys;
+}
+
+/**
+ * The entity a query builder row holds under `alias` (its columns read as `<alias>_<column>`),
+ * read as `hydrate` reads a row.
+ */
 export function entityFromRow<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
   raw: Record<string, unknown>,
   alias: string,
 ): T {
-  const prefixed: Record<string, unknown> = {};
-  const prefix = `${alias}_`;
-  for (const [name, value] of Object.entries(raw))
-    if (name.startsWith(prefix)) prefixed[name.slice(prefix.length)] = value;
-  return hydrate<T>(manager, manager.connection.getMetadata(target), prefixed);
+  const metadata = manager.connection.getMetadata(target);
+  const driver = manager.connection.driver;
+  const keys = keysUnder(metadata, alias);
+  const entity = metadata.create() as T;
+  const columns = metadata.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    if (keys[i] in raw && !column.isVirtual)
+      column.setEntityValue(entity, driver.prepareHydratedValue(raw[keys[i]], column));
+  }
+  return entity;
 }
 
 function isPlainValue(value: unknown): value is PlainValue {
