@@ -28,7 +28,8 @@
  *   npm run bench -- --minutes N           stop starting ceremonies after N minutes (default 30)
  *   npm run bench -- --no-pin              leave CPU placement to the scheduler
  *   npm run bench -- --compare DIR         this build against the build in DIR (another checkout, built),
- *                                          both servers on CPU 0, in alternating phases (--rounds N, default 6)
+ *                                          both servers on CPU 0, in alternating phases (--rounds N, default 6):
+ *                                          sign-in, step-up, existing and new users (--only picks)
  * Only 127.0.0.1 is contacted; every phase is bounded in count and the run in time.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -760,7 +761,7 @@ const median = (xs: number[]) => {
 async function compareBuilds(a: Side, b: Side) {
   const [concurrency, count] = phasesOption?.[0] ?? [8, quick ? 200 : 1000];
   const compareWarmUp = Number(warmUpOption ?? count);
-  const scenarios = (['sign-in', 'step-up', 'existing'] as const).filter((s) => runs(s));
+  const scenarios = (['sign-in', 'step-up', 'existing', 'new'] as const).filter((s) => runs(s));
   const lines: string[] = [];
   for (const scenario of scenarios) {
     const cpu = new Map<Side, number[]>([
@@ -769,9 +770,18 @@ async function compareBuilds(a: Side, b: Side) {
     ]);
     const plans = new Map<Side, { run: Ceremony; next: () => User }>();
     for (const side of [a, b]) {
+      const needed = rounds * count + compareWarmUp;
+      if (scenario === 'new') {
+        // Each ceremony is a user's first factor: one fresh user per ceremony.
+        const fresh: User[] = [];
+        for (let i = 0; i < needed; i++) fresh.push(await benchUser(side.ctx.tenantId, `new-${i}`));
+        let seq = 0;
+        plans.set(side, { run: (c, u) => register(c, u), next: () => fresh[seq++] });
+        continue;
+      }
       const users =
         scenario === 'existing'
-          ? await enrolledUsers(side.ctx, side.pid, 'existing', Math.ceil((rounds * count + compareWarmUp) / 8) + 1)
+          ? await enrolledUsers(side.ctx, side.pid, 'existing', Math.ceil(needed / 8) + 1)
           : await enrolledUsers(side.ctx, side.pid, `holder-${scenario}`, SIGN_IN_USERS);
       const run: Ceremony =
         scenario === 'sign-in' ? signIn : scenario === 'step-up' ? stepUp : (c, u) => register(c, u);
