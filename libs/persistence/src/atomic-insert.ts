@@ -2,6 +2,7 @@ import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { assertTenantId } from './tenant-scoped.repository.js';
 import { runStatement } from './statement-runner.js';
+import { MetadataCache } from './metadata-cache.js';
 
 /** One tenant-owned row to insert. */
 export interface TenantInsert<T extends ObjectLiteral = ObjectLiteral> {
@@ -68,7 +69,7 @@ export async function insertAtomicallyIf(
 }
 
 /** An INSERT's SQL for one set of properties at one placeholder offset, and the columns it binds. */
-const insertStatements = new WeakMap<EntityMetadata, Map<string, { sql: string; columns: ColumnMetadata[] }>>();
+const insertStatements = new MetadataCache<{ sql: string; columns: ColumnMetadata[] }>();
 
 function insertStatement(
   manager: EntityManager,
@@ -76,12 +77,7 @@ function insertStatement(
   values: Record<string, unknown>,
   offset: number,
 ) {
-  let byShape = insertStatements.get(metadata);
-  if (!byShape)
-    insertStatements.set(metadata, (byShape = new Map<string, { sql: string; columns: ColumnMetadata[] }>()));
-  const key = `${offset}|${Object.keys(values).join(',')}`;
-  let statement = byShape.get(key);
-  if (!statement) {
+  return insertStatements.get(metadata, `${offset}|${Object.keys(values).join(',')}`, () => {
     const driver = manager.connection.driver;
     const seen = new Set<string>();
     const columns: ColumnMetadata[] = [];
@@ -93,13 +89,8 @@ function insertStatement(
     }
     const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
     const placeholders = columns.map((_, i) => `$${offset + i + 1}`).join(', ');
-    statement = {
-      sql: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders})`,
-      columns,
-    };
-    byShape.set(key, statement);
-  }
-  return statement;
+    return { sql: `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders})`, columns };
+  });
 }
 
 /** PostgreSQL INSERT statements for `inserts`, their values appended to `params` ($n numbering continues). */

@@ -10,6 +10,7 @@ import {
 } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { runStatement } from './statement-runner.js';
+import { MetadataCache } from './metadata-cache.js';
 
 /** A value a plain statement binds as it is (after the column's own conversion). */
 type PlainValue = string | number | boolean | Date;
@@ -30,7 +31,7 @@ interface Statement {
  * uses TypeORM.
  */
 export class PlainStatements {
-  private readonly cache = new WeakMap<EntityMetadata, Map<string, Statement | null>>();
+  private readonly cache = new MetadataCache<Statement | null>();
 
   /** SELECT (only `select`'s columns, in `order`, LIMIT 1 for `one`); undefined when not plain. */
   async select<T extends ObjectLiteral>(
@@ -129,11 +130,7 @@ export class PlainStatements {
   }
 
   private statement(metadata: EntityMetadata, key: string, write: () => Statement | null): Statement | null {
-    let byShape = this.cache.get(metadata);
-    if (!byShape) this.cache.set(metadata, (byShape = new Map<string, Statement | null>()));
-    let statement = byShape.get(key);
-    if (statement === undefined) byShape.set(key, (statement = write()));
-    return statement;
+    return this.cache.get(metadata, key, write);
   }
 }
 
@@ -276,14 +273,10 @@ interface PreparedQuery {
 }
 
 /** For each column of an entity, the key a query builder row holds it under, per alias. */
-const aliasedKeys = new WeakMap<EntityMetadata, Map<string, string[]>>();
+const aliasedKeys = new MetadataCache<string[]>();
 
 function keysUnder(metadata: EntityMetadata, alias: string): string[] {
-  let byAlias = aliasedKeys.get(metadata);
-  if (!byAlias) aliasedKeys.set(metadata, (byAlias = new Map<string, string[]>()));
-  let keys = byAlias.get(alias);
-  if (!keys) byAlias.set(alias, (keys = metadata.columns.map((c) => `${alias}_${c.databaseName}`)));
-  return keys;
+  return aliasedKeys.get(metadata, alias, () => metadata.columns.map((c) => `${alias}_${c.databaseName}`));
 }
 
 /**
@@ -307,6 +300,37 @@ export function entityFromRow<T extends ObjectLiteral>(
       column.setEntityValue(entity, driver.prepareHydratedValue(raw[keys[i]], column));
   }
   return entity;
+}
+
+/**
+ * The entity a row holds under `alias`, or null when the alias's `column` (one a stored row always
+ * has, its id by default) is null: a LEFT JOIN that matched nothing.
+ */
+export function joinedEntity<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  row: Record<string, unknown> | undefined,
+  alias: string,
+  column = 'id',
+): T | null {
+  const value = row?.[`${alias}_${column}`];
+  return value === null || value === undefined ? null : entityFromRow(manager, target, row!, alias);
+}
+
+/** The entities rows hold under `alias`, skipping the rows whose LEFT JOIN matched nothing (see joinedEntity). */
+export function joinedEntities<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  rows: Record<string, unknown>[],
+  alias: string,
+  column = 'id',
+): T[] {
+  const entities: T[] = [];
+  for (const row of rows) {
+    const entity = joinedEntity(manager, target, row, alias, column);
+    if (entity) entities.push(entity);
+  }
+  return entities;
 }
 
 function isPlainValue(value: unknown): value is PlainValue {

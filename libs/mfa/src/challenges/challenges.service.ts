@@ -9,9 +9,9 @@ import { TenantsService } from '#tenancy';
 import {
   MfaChallengeEntity,
   TenantScopedRepository,
-  entityFromRow,
   findOneBy,
   insertAtomically,
+  joinedEntity,
   newId,
 } from '#persistence';
 import { FactorsService } from '../factors/factors.service.js';
@@ -166,7 +166,7 @@ export class ChallengesService {
     const id = challengeIdOf(ref);
     const manager = this.dataSource.manager;
     const rows = await join.query.rows(manager, { ...join.params, id });
-    const live = await this.live(rows[0] ? entityFromRow(manager, MfaChallengeEntity, rows[0], 'ch') : null, ref);
+    const live = await this.live(joinedEntity(manager, MfaChallengeEntity, rows[0], 'ch'), ref);
     return { live, joined: join.extract(rows, manager) };
   }
 

@@ -8,7 +8,7 @@ import {
   TotpFactorEntity,
   WebAuthnCredentialEntity,
   assertTenantId,
-  entityFromRow,
+  joinedEntities,
 } from '#persistence';
 import { holdsMfa } from '#policy';
 import type { ChallengeMethod, WebAuthnMethodType } from '../shared/method-types.js';
@@ -207,9 +207,7 @@ export class FactorsService {
     assertTenantId(tenantId);
     const manager = this.dataSource.manager;
     const rows = await CREDENTIALS_WITH_COUNTS.rows(manager, { tenantId, userId });
-    const credentials = rows
-      .filter((row) => row.c_id !== null && row.c_id !== undefined)
-      .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c'));
+    const credentials = joinedEntities(manager, WebAuthnCredentialEntity, rows, 'c');
     // Codes and TOTP meet only plain MFA: with acr_values that exclude it, they count for nothing.
     const counts = factorCountsOf(acceptsPlainMfa(acrValues) ? rows[0] : undefined);
     const types = new Set<string>(

@@ -9,7 +9,8 @@ import {
   TenantScopedRepository,
   UserHandleEntity,
   WebAuthnCredentialEntity,
-  entityFromRow,
+  joinedEntities,
+  joinedEntity,
   type TenantUpdate,
 } from '#persistence';
 
@@ -91,10 +92,8 @@ export class AssertionCredentialsService {
     return {
       query: CHALLENGE_WITH_OFFERED_CREDENTIALS,
       params: {},
-      extract: (rows, manager) =>
-        rows
-          .filter((row) => row.c_credential_id !== null && row.c_credential_id !== undefined)
-          .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c') as OfferedCredential),
+      extract: (rows, manager): OfferedCredential[] =>
+        joinedEntities(manager, WebAuthnCredentialEntity, rows, 'c', 'credential_id'),
     };
   }
 
@@ -108,8 +107,8 @@ export class AssertionCredentialsService {
       query: CHALLENGE_WITH_NAMED_CREDENTIAL,
       params: { credentialId },
       extract: ([row], manager) => {
-        if (!row || row.c_id === null || row.c_id === undefined) return null;
-        const credential = entityFromRow(manager, WebAuthnCredentialEntity, row, 'c');
+        const credential = joinedEntity(manager, WebAuthnCredentialEntity, row, 'c');
+        if (!credential) return null;
         return {
           credential,
           ownerHandle: (row.owner_handle as string | null) ?? null,

@@ -6,7 +6,8 @@ import {
   UserHandleEntity,
   WebAuthnCredentialEntity,
   assertTenantId,
-  entityFromRow,
+  joinedEntities,
+  joinedEntity,
 } from '#persistence';
 import { factorCountsOf, factorSummaryOf, selectFactorCounts, type FactorSummary } from '../factors/factors.service.js';
 
@@ -54,14 +55,9 @@ export async function readRegistrationStart(
   const rows = await REGISTRATION_START.rows(manager, { tenantId, userId });
   const first = rows[0];
   return {
-    existing: rows
-      .filter((row) => row.c_credential_id !== null && row.c_credential_id !== undefined)
-      .map((row) => entityFromRow(manager, WebAuthnCredentialEntity, row, 'c') as ExcludedCredential),
+    existing: joinedEntities(manager, WebAuthnCredentialEntity, rows, 'c', 'credential_id'),
     summary: factorSummaryOf(factorCountsOf(first)),
-    handle:
-      first && first.h_id !== null && first.h_id !== undefined
-        ? entityFromRow(manager, UserHandleEntity, first, 'h')
-        : null,
+    handle: joinedEntity(manager, UserHandleEntity, first, 'h'),
   };
 }
 
@@ -99,10 +95,7 @@ export async function takePendingWithCounts(
   assertTenantId(tenantId);
   const [row] = await TAKE_PENDING_WITH_COUNTS.rows(manager, { tenantId, userId, methodType });
   return {
-    pending:
-      row && row.pe_id !== null && row.pe_id !== undefined
-        ? entityFromRow(manager, PendingEnrollmentEntity, row, 'pe')
-        : null,
+    pending: joinedEntity(manager, PendingEnrollmentEntity, row, 'pe'),
     summary: factorSummaryOf(factorCountsOf(row)),
   };
 }

@@ -154,12 +154,13 @@ export class WebAuthnEnrollmentService {
   private async store(tenantId: string, userId: string, enrollment: PreparedEnrollment): Promise<BackupCodesResult> {
     const { credential, summary, decide } = enrollment;
     const enrolled = (codesIssued: number) => enrolledEvent(credential, enrollment.attestation, codesIssued);
+    // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
+    const withoutCodes = (): TenantInsert[] => [
+      { target: WebAuthnCredentialEntity, tenantId, row: credential },
+      ...this.audit.insertFor(tenantId, enrolled(0)),
+    ];
     if (summary.unusedBackupCodes > 0 && isPostgres(this.dataSource)) {
-      const inserts = [
-        { target: WebAuthnCredentialEntity, tenantId, row: credential },
-        ...this.audit.insertFor(tenantId, enrolled(0)),
-      ];
-      if (await this.storeIfUnchanged(tenantId, userId, summary, inserts))
+      if (await this.storeIfUnchanged(tenantId, userId, summary, withoutCodes()))
         return { codes: [], remaining: summary.unusedBackupCodes };
     }
     // Hash a new set outside the lock when the user holds none; issueIfNone re-checks inside it.
@@ -168,11 +169,7 @@ export class WebAuthnEnrollmentService {
       const fresh = await this.factors.summary(tenantId, userId, manager);
       if (holdingsChanged(summary, fresh)) await decide(fresh);
       if (!prepared || fresh.unusedBackupCodes > 0) {
-        // The user keeps the codes they hold: the credential and its audit event, all-or-nothing.
-        await insertAtomically(manager, [
-          { target: WebAuthnCredentialEntity, tenantId, row: credential },
-          ...this.audit.insertFor(tenantId, enrolled(0)),
-        ]);
+        await insertAtomically(manager, withoutCodes());
         return { codes: [], remaining: fresh.unusedBackupCodes };
       }
       await this.credentials.withManager(manager).insert(tenantId, credential);
