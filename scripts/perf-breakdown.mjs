@@ -8,15 +8,9 @@
 // builtins, the allocator and copies by the JavaScript that called them.
 //   node scripts/perf-breakdown.mjs DIR/<phase>.perf.data [--top N]
 import { execFileSync } from 'node:child_process';
-import { partOfScript } from './service-parts.mjs';
+import { breakdownArguments, partOfScript } from './service-parts.mjs';
 
-const [file, ...rest] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: node scripts/perf-breakdown.mjs PHASE.perf.data [--top N]');
-  process.exit(2);
-}
-const topIndex = rest.indexOf('--top');
-const top = topIndex >= 0 ? Number(rest[topIndex + 1]) : 0;
+const { file, top } = breakdownArguments('node scripts/perf-breakdown.mjs PHASE.perf.data [--top N]');
 
 const script = execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '-i', file], {
   encoding: 'utf8',

@@ -4,15 +4,9 @@
 // within one profile hold up on a noisy machine where absolute timings do not.
 //   node scripts/profile-breakdown.mjs DIR/CPU.*.cpuprofile [--top N]
 import { readFileSync } from 'node:fs';
-import { partOfScript } from './service-parts.mjs';
+import { breakdownArguments, partOfScript } from './service-parts.mjs';
 
-const [file, ...rest] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: node scripts/profile-breakdown.mjs PROFILE.cpuprofile [--top N]');
-  process.exit(2);
-}
-const topIndex = rest.indexOf('--top');
-const top = topIndex >= 0 ? Number(rest[topIndex + 1]) : 0;
+const { file, top } = breakdownArguments('node scripts/profile-breakdown.mjs PROFILE.cpuprofile [--top N]');
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 
 /** The part of the service a frame belongs to; the first rule that matches wins. */

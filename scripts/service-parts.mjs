@@ -30,3 +30,14 @@ const SCRIPT_PARTS = [
 export function partOfScript(url) {
   return SCRIPT_PARTS.find(([, pattern]) => pattern.test(url))?.[0];
 }
+
+/** The profile file and `--top N` (0 without it) a breakdown script is run with; exits 2 without a file. */
+export function breakdownArguments(usage) {
+  const [file, ...rest] = process.argv.slice(2);
+  if (!file) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  const topIndex = rest.indexOf('--top');
+  return { file, top: topIndex >= 0 ? Number(rest[topIndex + 1]) : 0 };
+}
