@@ -10,7 +10,7 @@ import { isConnectionError } from '#persistence';
 import { TenantsService } from '#tenancy';
 import { requestFacts, runInRequestScope } from '#audit';
 import type { TesseraRequest } from '#auth';
-import { Metrics, PinoNestLogger, createLogger, requestLogging } from '#observability';
+import { Metrics, PinoNestLogger, createLogger, currentRequestLogger, requestLogging } from '#observability';
 import { AppModule } from './app.module.js';
 import { jsonBodyParsing } from './body-parsing.middleware.js';
 import { buildRouteIndex } from './route-index.js';
@@ -69,7 +69,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(jsonBodyParsing());
 
   let allowedMethods: (path: string) => string[] = () => [];
-  app.useGlobalFilters(new HttpErrorFilter(logger, (path) => allowedMethods(path), isConnectionError));
+  app.useGlobalFilters(
+    new HttpErrorFilter(logger, (path) => allowedMethods(path), isConnectionError, currentRequestLogger),
+  );
   // U+0000 and lone surrogates first, so every dialect refuses them alike (400, never a 500).
   app.useGlobalPipes(new RejectUnsafeCharactersPipe(), createValidationPipe());
 

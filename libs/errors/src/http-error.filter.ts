@@ -11,6 +11,9 @@ export type AllowedMethods = (path: string) => string[];
 /** Classifies an error as "the database is unreachable" (503, not 500). */
 export type UnavailableClassifier = (err: unknown) => boolean;
 
+/** The logger of the request being served (its request_id, tenant_id, user_id), if any. */
+export type RequestLoggerSource = () => PinoLogger | undefined;
+
 /**
  * The one place errors become responses: `{code, message, details?, notices?}`.
  * Unknown errors become a generic 500 with the request id and are logged in full;
@@ -22,6 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     private readonly logger: PinoLogger,
     private readonly allowedMethods: AllowedMethods,
     private readonly isUnavailable: UnavailableClassifier,
+    private readonly requestLogger: RequestLoggerSource = () => undefined,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -33,10 +37,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   /** The request's own logger (request_id, tenant_id, user_id) when the request logging gave it one. */
   private logFor(req: Request): PinoLogger {
-    return (
-      (req as Request & { log?: PinoLogger }).log ??
-      this.logger.child({ request_id: (req as Request & { id?: string }).id })
-    );
+    return this.requestLogger() ?? this.logger.child({ request_id: (req as Request & { id?: string }).id });
   }
 
   toApiError(exception: unknown, req: Request & { id?: string }): ApiError {
