@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { buildCall, loadPolicyFiles, PolicyEngine, type PolicyRequest, type RuleSource } from '#policy';
+import { samplePasskeyAttributes, sampleUserContext } from '../test/support/policy-requests.js';
 
 const SIZES = [10, 100, 1000];
 const WARMUP_MS = 600;
@@ -35,30 +36,9 @@ function request(): PolicyRequest {
       type: 'Authenticator',
       id: 'cred-1',
       tenantId: TENANT,
-      attrs: {
-        method_type: 'webauthn_passkey',
-        aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
-        user_verified: true,
-        backup_eligible: true,
-        backed_up: false,
-        attachment: 'platform',
-        attestation_format: 'none',
-        transports: ['internal', 'hybrid'],
-      },
+      attrs: samplePasskeyAttributes(),
     },
-    context: {
-      method_type: 'webauthn_passkey',
-      amr: ['pwd', 'mfa'],
-      auth_age_seconds: 120,
-      factor_count: 1,
-      has_mfa: true,
-      ip: '203.0.113.9',
-      tenant_requires_mfa: true,
-      step_up_via: 'tessera',
-      step_up_age_seconds: 30,
-      step_up_amr: ['hwk'],
-      step_up_max_age_seconds: 300,
-    },
+    context: sampleUserContext({ auth_age_seconds: 120, step_up_age_seconds: 30 }),
   };
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '#errors';
 import { PolicyEngine } from './policy.engine.js';
 import type { PolicyAction, PolicyEntity, PolicyRequest, RuleSource } from './engine.types.js';
+import { samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
 
 const A = 'tenant-a';
 const B = 'tenant-b';
@@ -14,44 +15,14 @@ function user(tenantId: string, id = 'u1', roles: string[] = []): PolicyEntity<'
 }
 
 function authenticator(tenantId: string, attrs: Record<string, string | boolean | string[]> = {}): PolicyEntity {
-  return {
-    type: 'Authenticator',
-    id: 'cred-1',
-    tenantId,
-    attrs: {
-      method_type: 'webauthn_passkey',
-      aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
-      user_verified: true,
-      backup_eligible: true,
-      backed_up: false,
-      attachment: 'platform',
-      attestation_format: 'none',
-      transports: ['internal', 'hybrid'],
-      ...attrs,
-    },
-  };
+  return { type: 'Authenticator', id: 'cred-1', tenantId, attrs: { ...samplePasskeyAttributes(), ...attrs } };
 }
 
 function factor(tenantId: string, ownerId: string): PolicyEntity {
   return { type: 'Factor', id: 'f1', tenantId, attrs: { owner: { type: 'User', id: ownerId }, method_type: 'totp' } };
 }
 
-function context(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    method_type: 'webauthn_passkey',
-    amr: ['pwd', 'mfa'],
-    auth_age_seconds: 60,
-    factor_count: 1,
-    has_mfa: true,
-    ip: '203.0.113.9',
-    tenant_requires_mfa: true,
-    step_up_via: 'tessera',
-    step_up_age_seconds: 20,
-    step_up_amr: ['hwk'],
-    step_up_max_age_seconds: 300,
-    ...over,
-  };
-}
+const context = sampleUserContext;
 
 function enroll(tenantId: string, authAttrs = {}, ctx = {}, roles: string[] = []): PolicyRequest {
   return {

@@ -1,0 +1,34 @@
+/**
+ * Sample attributes and context for Cedar requests, as the service sends them: a verified
+ * passkey, and the UserContext of a user who holds one factor and a fresh step-up proof.
+ * Shared by the policy specs and the policy benchmark.
+ */
+export function samplePasskeyAttributes(): Record<string, string | boolean | string[]> {
+  return {
+    method_type: 'webauthn_passkey',
+    aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
+    user_verified: true,
+    backup_eligible: true,
+    backed_up: false,
+    attachment: 'platform',
+    attestation_format: 'none',
+    transports: ['internal', 'hybrid'],
+  };
+}
+
+export function sampleUserContext(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    method_type: 'webauthn_passkey',
+    amr: ['pwd', 'mfa'],
+    auth_age_seconds: 60,
+    factor_count: 1,
+    has_mfa: true,
+    ip: '203.0.113.9',
+    tenant_requires_mfa: true,
+    step_up_via: 'tessera',
+    step_up_age_seconds: 20,
+    step_up_amr: ['hwk'],
+    step_up_max_age_seconds: 300,
+    ...over,
+  };
+}
