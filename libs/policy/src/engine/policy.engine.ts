@@ -1,4 +1,9 @@
-import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import {
+  preparsePolicySet,
+  preparseSchema,
+  schemaToJsonWithResolvedTypes,
+  statefulIsAuthorized,
+} from '@cedar-policy/cedar-wasm/nodejs';
 import { ApiError } from '#errors';
 import { buildCall } from './cedar-request.builder.js';
 import { deny, toDecision } from './decision.mapper.js';
@@ -12,6 +17,7 @@ import type {
 } from './engine.types.js';
 import { loadPolicyFiles, type BaselineRule } from './policy-files.loader.js';
 import { compilePolicySet, type CompiledPolicySet } from './policy-set.compiler.js';
+import { requestShape, schemaChecksOnlyShapes } from './request-shape.js';
 import { validatePolicySetText, validateRules, type PolicySetValidationResult } from './rule.validator.js';
 import { TenantPolicyCache } from './tenant-policy.cache.js';
 
@@ -20,7 +26,15 @@ export interface PolicyEngineOptions {
   policiesDir?: string;
   /** Tenants whose sets stay preparsed (LRU). Default 1000. */
   maxTenants?: number;
+  /**
+   * `once-per-shape` (default): a request whose shape already passed the schema's checks is
+   * evaluated without them (see request-shape.ts); `every-request`: always with them.
+   */
+  schemaChecks?: 'once-per-shape' | 'every-request';
 }
+
+/** Request shapes remembered as conforming; a service asks a few dozen. Cleared when full. */
+const MAX_SHAPES = 4096;
 
 /** cedar-wasm's registries are process-global: each engine gets its own id prefix. */
 let engineCount = 0;
@@ -35,6 +49,8 @@ export class PolicyEngine {
   private readonly simulationSlot: string;
   private readonly cache: TenantPolicyCache;
   private readonly inflight = new Map<string, { version: number; promise: Promise<CompiledPolicySet> }>();
+  /** Shapes that passed the schema's checks; undefined when the schema checks more than shapes. */
+  private readonly conformingShapes: Set<string> | undefined;
 
   /** Reads and validates `policies/` (throws if the baseline is invalid) and preparses the schema. */
   static create(options: PolicyEngineOptions = {}): PolicyEngine {
@@ -55,6 +71,11 @@ export class PolicyEngine {
       throw new Error(`Invalid Cedar schema: ${parsed.errors.map((e) => e.message).join('; ')}`);
     }
     this.cache = new TenantPolicyCache(options.maxTenants ?? 1000, `${prefix}:t`);
+    const resolved = schemaToJsonWithResolvedTypes(files.schemaText);
+    this.conformingShapes =
+      options.schemaChecks !== 'every-request' && resolved.type === 'success' && schemaChecksOnlyShapes(resolved.json)
+        ? new Set()
+        : undefined;
   }
 
   /** Baseline rule ids and notices, in evaluation order. */
@@ -129,6 +150,11 @@ export class PolicyEngine {
     return { ...this.cache.stats(), loading: this.inflight.size };
   }
 
+  /** Request shapes known to pass the schema's checks; undefined when every request is checked. */
+  conformingShapeCount(): number | undefined {
+    return this.conformingShapes?.size;
+  }
+
   /** Cached tenant ids, least recently used first (for tests and diagnostics). */
   cachedTenants(): string[] {
     return this.cache.tenants();
@@ -157,7 +183,23 @@ export class PolicyEngine {
 
   private evaluate(slotId: string, set: CompiledPolicySet, request: PolicyRequest): Decision {
     try {
-      return toDecision(statefulIsAuthorized(buildCall(request, slotId, this.schemaName)), set);
+      const call = buildCall(request, slotId, this.schemaName);
+      const shapes = this.conformingShapes;
+      const shape = shapes ? requestShape(call) : undefined;
+      if (shape === undefined || !shapes) return toDecision(statefulIsAuthorized(call), set);
+      if (shapes.has(shape)) {
+        // This shape passed the schema's checks before: it passes them again (request-shape.ts).
+        return toDecision(
+          statefulIsAuthorized({ ...call, preparsedSchemaName: undefined, validateRequest: false }),
+          set,
+        );
+      }
+      const answer = statefulIsAuthorized(call);
+      if (answer.type === 'success') {
+        if (shapes.size >= MAX_SHAPES) shapes.clear();
+        shapes.add(shape);
+      }
+      return toDecision(answer, set);
     } catch (e) {
       return deny([`authorization threw: ${e instanceof Error ? e.message : String(e)}`]);
     }
