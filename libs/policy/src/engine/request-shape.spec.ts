@@ -121,6 +121,7 @@ describe('schema checks once per request shape', () => {
       { nested: { a: 1 } },
       { owner: { type: 'Tessera::User', id: 'u1' } },
       { __expr: 'true' },
+      { 'odd:name': 'x' },
     ]) {
       assert.equal(shapeOf(request('complete_enrollment', { ctx })), undefined, JSON.stringify(ctx));
     }

@@ -58,15 +58,18 @@ function entityRefKind(value: Record<string, unknown>): string | undefined {
   return typeof ref.type === 'string' && typeof ref.id === 'string' ? `e:${ref.type}` : undefined;
 }
 
+const PLAIN_NAME = /^[A-Za-z0-9_]+$/;
+
 /** A context or an entity's attributes: each name with its value's kind, in order. */
 function attributesKind(record: Record<string, unknown>): string | undefined {
   let out = '{';
   for (const key in record) {
-    // Keys like __entity, __extn or __expr are escapes in Cedar's JSON, never plain names.
-    if (key.startsWith('__')) return undefined;
+    // Names of letters, digits and underscores keep the shape unambiguous; keys like __entity,
+    // __extn or __expr are escapes in Cedar's JSON, never plain names.
+    if (!PLAIN_NAME.test(key) || key.startsWith('__')) return undefined;
     const kind = kindOf(record[key]);
     if (kind === undefined) return undefined;
-    out += `${JSON.stringify(key)}:${kind},`;
+    out += `${key}:${kind},`;
   }
   return `${out}}`;
 }
