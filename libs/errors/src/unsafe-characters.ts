@@ -1,36 +1,46 @@
 import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { validationFailed } from './api-error.js';
 
-/** U+0000, or a UTF-16 surrogate without its pair. */
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this rejects
-const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export const UNSAFE_CHARACTERS_REASON = 'must not contain U+0000 or unpaired surrogates';
 
 /**
  * True for strings no storage may see: PostgreSQL text cannot hold U+0000, a lone surrogate has
  * no UTF-8 encoding, and SQLite would store what PostgreSQL refuses, so the dialects would differ.
+ * (`isWellFormed` is false exactly when a string holds an unpaired surrogate.)
  */
 export function hasUnsafeCharacters(value: string): boolean {
-  return UNSAFE.test(value);
+  return value.includes('\u0000') || !value.isWellFormed();
 }
 
 /** The path of the first string (or object key) in `value` with unsafe characters, or null. */
 export function findUnsafeField(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return hasUnsafeCharacters(value) ? path || 'value' : null;
+  const hit = firstUnsafe(value);
+  if (hit === null) return null;
+  return (
+    hit.reduce<string>(
+      (at, step) => (typeof step === 'number' ? `${at}[${step}]` : at ? `${at}.${step}` : step),
+      path,
+    ) || 'value'
+  );
+}
+
+/** The steps (keys, indexes) to the first unsafe string or key, innermost last; null when none. */
+function firstUnsafe(value: unknown): (string | number)[] | null {
+  if (typeof value === 'string') return hasUnsafeCharacters(value) ? [] : null;
   if (value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = findUnsafeField(value[i], `${path}[${i}]`);
-      if (hit !== null) return hit;
+      const hit = firstUnsafe(value[i]);
+      if (hit !== null) return (hit.unshift(i), hit);
     }
     return null;
   }
-  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    const field = path ? `${path}.${key}` : key;
-    if (hasUnsafeCharacters(key)) return field;
-    const hit = findUnsafeField(child, field);
-    if (hit !== null) return hit;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    if (hasUnsafeCharacters(key)) return [key];
+    const hit = firstUnsafe(record[key]);
+    if (hit !== null) return (hit.unshift(key), hit);
   }
   return null;
 }
