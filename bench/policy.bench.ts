@@ -1,7 +1,8 @@
 /**
  * Policy engine benchmark: one `authorize` call (cached tenant set, entities and context built
  * per call) against the bare cedar-wasm `statefulIsAuthorized` call on the same inputs,
- * prebuilt. Build, then: `node dist/bench/policy.bench.js`.
+ * prebuilt, and against `authorize` of an engine whose schema checks every request (the
+ * default checks once per request shape). Build, then: `node dist/bench/policy.bench.js`.
  */
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
@@ -15,6 +16,7 @@ const MAX_SAMPLES = 40_000;
 const TENANT = 'bench-tenant';
 
 const engine = PolicyEngine.create();
+const checkingEvery = PolicyEngine.create({ schemaChecks: 'every-request' });
 const baselineCount = engine.baselineRules().length;
 const schemaName = 'bench:schema';
 if (preparseSchema(schemaName, engine.schemaText).type !== 'success') throw new Error('schema');
@@ -61,6 +63,7 @@ for (const total of SIZES) {
   const policies: Record<string, string> = {};
   const first = await engine.authorize(TENANT, version, load, req);
   if (!first.allowed) throw new Error(`expected allow, got ${JSON.stringify(first)}`);
+  if (!(await checkingEvery.authorize(TENANT, version, load, req)).allowed) throw new Error('expected allow');
   // The same set for the bare call: baseline texts in file order, then the tenant rules.
   loadPolicyFiles().baseline.forEach((r, i) => (policies[`p${i}`] = r.text));
   rules.forEach((r, i) => (policies[`p${baselineCount + i}`] = r.text));
@@ -73,6 +76,7 @@ for (const total of SIZES) {
   const run = async (ms: number, keep: boolean) => {
     const a: number[] = [];
     const b: number[] = [];
+    const c: number[] = [];
     const until = performance.now() + ms;
     while (performance.now() < until && a.length < MAX_SAMPLES) {
       let t = performance.now();
@@ -81,20 +85,26 @@ for (const total of SIZES) {
       t = performance.now();
       statefulIsAuthorized(bareCall);
       const tb = performance.now() - t;
+      t = performance.now();
+      await checkingEvery.authorize(TENANT, version, load, req);
+      const tc = performance.now() - t;
       if (keep) {
         a.push(ta * 1000);
         b.push(tb * 1000);
+        c.push(tc * 1000);
       }
     }
-    return { a: a.sort((x, y) => x - y), b: b.sort((x, y) => x - y) };
+    const sorted = (xs: number[]) => xs.sort((x, y) => x - y);
+    return { a: sorted(a), b: sorted(b), c: sorted(c) };
   };
   await run(WARMUP_MS, false);
-  const { a, b } = await run(MEASURE_MS, true);
+  const { a, b, c } = await run(MEASURE_MS, true);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   rows.push(
     `${String(total).padStart(5)} rules  ${entityCount} entities  n=${String(a.length).padStart(5)}  ` +
       `authorize p50 ${fmt(pct(a, 50))} p99 ${fmt(pct(a, 99))}   bare p50 ${fmt(pct(b, 50))} p99 ${fmt(pct(b, 99))}   ` +
-      `overhead p50 ${(pct(a, 50) / pct(b, 50)).toFixed(2)}x mean ${(mean(a) / mean(b)).toFixed(2)}x`,
+      `overhead p50 ${(pct(a, 50) / pct(b, 50)).toFixed(2)}x mean ${(mean(a) / mean(b)).toFixed(2)}x   ` +
+      `schema on every request p50 ${fmt(pct(c, 50))} (once per shape ${(pct(a, 50) / pct(c, 50)).toFixed(2)}x)`,
   );
   preparsePolicySet(bareId, { staticPolicies: {} });
 }
