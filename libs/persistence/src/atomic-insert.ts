@@ -3,6 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { assertTenantId } from './tenant-scoped.repository.js';
 import { runStatement } from './statement-runner.js';
 import { MetadataCache } from './metadata-cache.js';
+import { runUnderUserFactorLock } from './user-factor-lock.js';
 
 /** One tenant-owned row to insert. */
 export interface TenantInsert<T extends ObjectLiteral = ObjectLiteral> {
@@ -50,17 +51,39 @@ export async function insertAtomicallyIf(
   guard: { sql: string; values: unknown[] },
   inserts: TenantInsert[],
 ): Promise<boolean> {
+  const statement = guardedInsert(manager, guard, inserts);
+  return refusedAsFalse(() => runStatement(manager, statement.sql, statement.values));
+}
+
+/**
+ * As `insertAtomicallyIf`, holding the (tenant, user) factor lock, so that `guard` also sees what
+ * every earlier holder of the lock committed: one round trip (`runUnderUserFactorLock`). True when
+ * written; false when refused, and then nothing is written and the lock is released.
+ */
+export async function insertUnderUserFactorLockIf(
+  manager: EntityManager,
+  tenantId: string,
+  userId: string,
+  guard: { sql: string; values: unknown[] },
+  inserts: TenantInsert[],
+): Promise<boolean> {
+  const statement = guardedInsert(manager, guard, inserts);
+  return refusedAsFalse(() => runUnderUserFactorLock(manager, tenantId, userId, statement));
+}
+
+/** The inserts as CTEs whose final SELECT divides by zero unless the guard holds. */
+function guardedInsert(manager: EntityManager, guard: { sql: string; values: unknown[] }, inserts: TenantInsert[]) {
   for (const i of inserts) assertTenantId(i.tenantId);
-  if (manager.connection.options.type !== 'postgres') throw new Error('insertAtomicallyIf runs on PostgreSQL only');
-  if (inserts.length === 0) throw new Error('insertAtomicallyIf needs rows to insert');
-  const params = [...guard.values];
-  const ctes = postgresInserts(manager, inserts, params).map((sql, n) => `i${n} AS (${sql})`);
+  if (manager.connection.options.type !== 'postgres') throw new Error('a guarded insert runs on PostgreSQL only');
+  if (inserts.length === 0) throw new Error('a guarded insert needs rows to insert');
+  const values = [...guard.values];
+  const ctes = postgresInserts(manager, inserts, values).map((sql, n) => `i${n} AS (${sql})`);
+  return { sql: `WITH ${ctes.join(', ')} SELECT 1 / COALESCE((${guard.sql}), FALSE)::int AS written`, values };
+}
+
+async function refusedAsFalse(run: () => Promise<unknown>): Promise<boolean> {
   try {
-    await runStatement(
-      manager,
-      `WITH ${ctes.join(', ')} SELECT 1 / COALESCE((${guard.sql}), FALSE)::int AS written`,
-      params,
-    );
+    await run();
     return true;
   } catch (err) {
     if ((err as { driverError?: { code?: string } }).driverError?.code === REFUSED) return false;

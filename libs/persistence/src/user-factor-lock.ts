@@ -1,5 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import pg from 'pg';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { assertTenantId } from './tenant-scoped.repository.js';
+import { runStatement } from './statement-runner.js';
 
 /** In-process queues per database and key, for SQLite: one node owns the file, so a local queue serializes. */
 const queuesByDatabase = new WeakMap<DataSource, Map<string, Promise<unknown>>>();
@@ -18,7 +20,7 @@ export async function withUserFactorLock<T>(
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   assertTenantId(tenantId);
-  const key = `factors:${tenantId}:${userId}`;
+  const key = lockKey(tenantId, userId);
   if (dataSource.options.type === 'postgres') {
     return dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
@@ -35,4 +37,85 @@ export async function withUserFactorLock<T>(
   } finally {
     if (queues.get(key) === run) queues.delete(key);
   }
+}
+
+function lockKey(tenantId: string, userId: string): string {
+  return `factors:${tenantId}:${userId}`;
+}
+
+/** The pg pool behind a PostgreSQL data source (TypeORM's driver keeps it as `master`). */
+interface SimpleQueryPool {
+  query(text: string): Promise<unknown>;
+}
+
+/**
+ * One statement run while holding the (tenant, user) factor lock. On PostgreSQL, outside a
+ * transaction, that is one round trip instead of four (START, the lock, the statement, COMMIT):
+ * the lock and the statement go as one simple-protocol message, which PostgreSQL runs as one
+ * implicit transaction, statement by statement, each in a snapshot taken when it starts. So the
+ * statement sees what every earlier holder of the lock committed, as inside `withUserFactorLock`,
+ * and the lock is released when the message's transaction ends. A simple-protocol message carries
+ * no parameters: the values are written into the statement as literals, each as pg would send it
+ * as a text parameter (its `prepareValue`, then `escapeLiteral`), and PostgreSQL infers their
+ * types from where they stand, as it does for untyped parameters. A statement with a literal of
+ * its own (a quote, a dollar quote), where a `$n` could stand inside it, runs through
+ * `withUserFactorLock` instead, as does everything on other databases. On an error nothing the
+ * statement did is kept; it rejects with the error as a QueryFailedError, as `runStatement` does.
+ */
+export async function runUnderUserFactorLock(
+  manager: EntityManager,
+  tenantId: string,
+  userId: string,
+  statement: { sql: string; values: readonly unknown[] },
+): Promise<void> {
+  assertTenantId(tenantId);
+  const pool =
+    manager.connection.options.type === 'postgres' && !manager.queryRunner && inlinable(statement.sql)
+      ? (manager.connection.driver as unknown as { master?: SimpleQueryPool }).master
+      : undefined;
+  if (!pool) {
+    await withUserFactorLock(manager.connection, tenantId, userId, (locked) =>
+      runStatement(locked, statement.sql, [...statement.values]),
+    );
+    return;
+  }
+  const text =
+    `SELECT pg_advisory_xact_lock(hashtextextended(${pg.escapeLiteral(lockKey(tenantId, userId))}, 0)); ` +
+    statement.sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const index = Number(n) - 1;
+      if (index >= statement.values.length) throw new Error(`runUnderUserFactorLock: no value for $${n}`);
+      return literal(statement.values[index]);
+    });
+  try {
+    await pool.query(text);
+  } catch (err) {
+    throw new QueryFailedError(statement.sql, [...statement.values], err as Error);
+  }
+}
+
+const inlinableBySql = new Map<string, boolean>();
+
+/** No quote or dollar quote once the quoted identifiers are set aside: every `$n` is a placeholder. */
+function inlinable(sql: string): boolean {
+  let ok = inlinableBySql.get(sql);
+  if (ok === undefined) {
+    ok = !/['"]|\$\$/.test(sql.replace(/"[A-Za-z0-9_]+"/g, ''));
+    if (inlinableBySql.size < 1000) inlinableBySql.set(sql, ok);
+  }
+  return ok;
+}
+
+const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null | undefined } })
+  .utils;
+
+/**
+ * A value as the literal pg would send for it as a text parameter; NULL for null and undefined.
+ * pg sends bytes as a binary parameter: here they are bytea's hex text, which is the same value.
+ */
+function literal(value: unknown): string {
+  const prepared = pgUtils.prepareValue(value);
+  if (prepared === null || prepared === undefined) return 'NULL';
+  // An escape string, so standard_conforming_strings does not matter: E'\\x…' is the text \x….
+  if (Buffer.isBuffer(prepared)) return `E'\\\\x${prepared.toString('hex')}'`;
+  return pg.escapeLiteral(prepared);
 }

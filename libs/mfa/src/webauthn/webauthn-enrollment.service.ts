@@ -18,7 +18,7 @@ import {
   UserHandleEntity,
   WebAuthnCredentialEntity,
   insertAtomically,
-  insertAtomicallyIf,
+  insertUnderUserFactorLockIf,
   withUserFactorLock,
   isPostgres,
   isUniqueViolation,
@@ -182,26 +182,19 @@ export class WebAuthnEnrollmentService {
 
   /**
    * The common case on PostgreSQL: the user holds backup codes and their factors are as the policy
-   * saw them. Inside the lock, one statement writes the credential and its audit event only if the
-   * counts are still those; false (nothing written) when they changed, and `store` takes them again.
+   * saw them. Holding the user's factor lock, one statement writes the credential and its audit
+   * event only if the counts are still those, in one round trip; false (nothing written) when they
+   * changed, and `store` takes them again.
    */
-  private async storeIfUnchanged(
+  private storeIfUnchanged(
     tenantId: string,
     userId: string,
     summary: FactorSummary,
     inserts: TenantInsert[],
   ): Promise<boolean> {
-    try {
-      await withUserFactorLock(this.dataSource, tenantId, userId, async (manager) => {
-        const guard = this.factors.unchangedSince(manager, tenantId, userId, summary);
-        // A refusal aborts the transaction: roll it back by throwing.
-        if (!(await insertAtomicallyIf(manager, guard, inserts))) throw new FactorsChanged();
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof FactorsChanged) return false;
-      throw err;
-    }
+    const manager = this.dataSource.manager;
+    const guard = this.factors.unchangedSince(manager, tenantId, userId, summary);
+    return insertUnderUserFactorLockIf(manager, tenantId, userId, guard, inserts);
   }
 
   /**
@@ -291,7 +284,6 @@ export class WebAuthnEnrollmentService {
 }
 
 /** The user's factors changed between the policy's first decision and the write. */
-class FactorsChanged extends Error {}
 
 /** A verified registration, ready to be stored. */
 interface PreparedEnrollment {
