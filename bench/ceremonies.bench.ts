@@ -52,6 +52,7 @@ import { generateBackupCodeSet, hashBackupCodeSet } from '#mfa';
 import type { TenantContext } from '#auth';
 import { productionRuntime } from './production-runtime.js';
 import { movePostgresTo } from './database-placement.js';
+import { onStop } from './stop-hooks.js';
 import { PERF_NODE_FLAGS, PhasePerf, perfAvailable } from './phase-perf.js';
 
 const args = process.argv.slice(2);
@@ -228,6 +229,10 @@ async function startServer(
       RATE_LIMIT_ENROLL_PER_MINUTE: '30',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // A bench stopped by a signal stops its servers too, instead of leaving them running.
+  onStop(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { onStop } from './stop-hooks.js';
 
 /** The CPU mask of a process, as taskset prints it (hex). */
 function maskOf(pid: number): string {
@@ -56,7 +57,7 @@ export async function movePostgresTo(url: string, cpu: number): Promise<(() => v
       restored = true;
       place(processesOf(postmaster), original);
     };
-    process.once('exit', restore);
+    onStop(restore);
     return restore;
   } catch {
     return undefined;
