@@ -8,7 +8,7 @@ export interface StatementResult {
 
 /** The pg pool behind a PostgreSQL data source (TypeORM's driver keeps it as `master`). */
 interface PostgresPool {
-  query(sql: string, values: unknown[]): Promise<{ rows?: Record<string, unknown>[]; rowCount?: number | null }>;
+  query(sql: string, values?: unknown[]): Promise<{ rows?: Record<string, unknown>[]; rowCount?: number | null }>;
 }
 
 /**
@@ -20,7 +20,7 @@ interface PostgresPool {
  * transaction, and on other databases, the manager's own query runner runs it.
  */
 export async function runStatement(manager: EntityManager, sql: string, values: unknown[]): Promise<StatementResult> {
-  const pool = manager.queryRunner ? undefined : postgresPool(manager);
+  const pool = poolOutsideTransaction(manager);
   if (pool) {
     try {
       const raw = await pool.query(sql, values);
@@ -38,7 +38,8 @@ export async function runStatement(manager: EntityManager, sql: string, values: 
   }
 }
 
-function postgresPool(manager: EntityManager): PostgresPool | undefined {
-  if (manager.connection.options.type !== 'postgres') return undefined;
+/** pg's pool, on PostgreSQL outside a transaction (where a statement may go straight to it); else undefined. */
+export function poolOutsideTransaction(manager: EntityManager): PostgresPool | undefined {
+  if (manager.queryRunner || manager.connection.options.type !== 'postgres') return undefined;
   return (manager.connection.driver as unknown as { master?: PostgresPool }).master;
 }

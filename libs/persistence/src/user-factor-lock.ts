@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { assertTenantId } from './tenant-scoped.repository.js';
-import { runStatement } from './statement-runner.js';
+import { poolOutsideTransaction, runStatement } from './statement-runner.js';
 
 /** In-process queues per database and key, for SQLite: one node owns the file, so a local queue serializes. */
 const queuesByDatabase = new WeakMap<DataSource, Map<string, Promise<unknown>>>();
@@ -43,11 +43,6 @@ function lockKey(tenantId: string, userId: string): string {
   return `factors:${tenantId}:${userId}`;
 }
 
-/** The pg pool behind a PostgreSQL data source (TypeORM's driver keeps it as `master`). */
-interface SimpleQueryPool {
-  query(text: string): Promise<unknown>;
-}
-
 /**
  * One statement run while holding the (tenant, user) factor lock. On PostgreSQL, outside a
  * transaction, that is one round trip instead of four (START, the lock, the statement, COMMIT):
@@ -69,10 +64,7 @@ export async function runUnderUserFactorLock(
   statement: { sql: string; values: readonly unknown[] },
 ): Promise<void> {
   assertTenantId(tenantId);
-  const pool =
-    manager.connection.options.type === 'postgres' && !manager.queryRunner && inlinable(statement.sql)
-      ? (manager.connection.driver as unknown as { master?: SimpleQueryPool }).master
-      : undefined;
+  const pool = inlinable(statement.sql) ? poolOutsideTransaction(manager) : undefined;
   if (!pool) {
     await withUserFactorLock(manager.connection, tenantId, userId, (locked) =>
       runStatement(locked, statement.sql, [...statement.values]),

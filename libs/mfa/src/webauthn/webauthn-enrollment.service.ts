@@ -283,8 +283,6 @@ export class WebAuthnEnrollmentService {
   }
 }
 
-/** The user's factors changed between the policy's first decision and the write. */
-
 /** A verified registration, ready to be stored. */
 interface PreparedEnrollment {
   credential: NewCredentialRow;
