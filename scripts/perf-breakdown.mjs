@@ -6,11 +6,15 @@
 // A sample counts towards the part of the nearest frame that names one: the kernel's work by the
 // system call it serves, native work by what it is (crypto, GC, compiler, HTTP parser), and V8's
 // builtins, the allocator and copies by the JavaScript that called them.
-//   node scripts/perf-breakdown.mjs DIR/<phase>.perf.data [--top N]
+// `--within PART` ranks, for the samples of the parts whose names start with PART, the nearest
+// JavaScript function on the stack rather than the leaf: what in pg or Express the time went to.
+//   node scripts/perf-breakdown.mjs DIR/<phase>.perf.data [--top N] [--within PART]
 import { execFileSync } from 'node:child_process';
 import { breakdownArguments, partOfScript } from './service-parts.mjs';
 
-const { file, top } = breakdownArguments('node scripts/perf-breakdown.mjs PHASE.perf.data [--top N]');
+const { file, top, within } = breakdownArguments(
+  'node scripts/perf-breakdown.mjs PHASE.perf.data [--top N] [--within PART]',
+);
 
 const script = execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '-i', file], {
   encoding: 'utf8',
@@ -85,7 +89,9 @@ for (const block of script.split('\n\n')) {
   total += weight;
   samples++;
   byPart.set(part, (byPart.get(part) ?? 0) + weight);
-  const leaf = `${frames[0]?.sym.replace(/ file:\/\/\S*node_modules\//, ' ').replace(/ file:\/\/\S*dist\//, ' ') || '?'}`;
+  if (within !== undefined && !part.startsWith(within)) continue;
+  const frame = within === undefined ? frames[0] : (frames.find((f) => f.url) ?? frames[0]);
+  const leaf = `${frame?.sym.replace(/ (?:file:\/\/)?\S*node_modules\//, ' ').replace(/ (?:file:\/\/)?\S*dist\/(?=apps\/|libs\/)/, ' ') || '?'}`;
   byLeaf.set(`${part}|${leaf}`, (byLeaf.get(`${part}|${leaf}`) ?? 0) + weight);
 }
 const pct = (t) => `${((100 * t) / total).toFixed(1)} %`;
@@ -93,7 +99,9 @@ console.log(`${samples} samples of the server's CPU time, all threads`);
 console.log('| part | share of the server CPU |\n|---|---|');
 for (const [part, t] of [...byPart].sort((a, b) => b[1] - a[1])) console.log(`| ${part} | ${pct(t)} |`);
 if (top > 0) {
-  console.log(`\ntop ${top} leaf frames:`);
+  console.log(
+    within === undefined ? `\ntop ${top} leaf frames:` : `\ntop ${top} JavaScript frames within "${within}":`,
+  );
   for (const [key, t] of [...byLeaf].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     const [part, name] = key.split('|');
     console.log(`${pct(t).padStart(7)}  ${name}  [${part}]`);

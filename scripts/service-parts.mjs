@@ -31,13 +31,19 @@ export function partOfScript(url) {
   return SCRIPT_PARTS.find(([, pattern]) => pattern.test(url))?.[0];
 }
 
-/** The profile file and `--top N` (0 without it) a breakdown script is run with; exits 2 without a file. */
+/**
+ * The profile file, `--top N` (0 without it) and `--within PART` (undefined without it) a breakdown
+ * script is run with; exits 2 without a file.
+ */
 export function breakdownArguments(usage) {
   const [file, ...rest] = process.argv.slice(2);
   if (!file) {
     console.error(`usage: ${usage}`);
     process.exit(2);
   }
-  const topIndex = rest.indexOf('--top');
-  return { file, top: topIndex >= 0 ? Number(rest[topIndex + 1]) : 0 };
+  const valueOf = (name) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  return { file, top: Number(valueOf('--top') ?? 0), within: valueOf('--within') };
 }
