@@ -23,7 +23,7 @@ export async function withUserFactorLock<T>(
   const key = lockKey(tenantId, userId);
   if (dataSource.options.type === 'postgres') {
     return dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+      await manager.query(lockStatement('$1'), [key]);
       return work(manager);
     });
   }
@@ -41,6 +41,11 @@ export async function withUserFactorLock<T>(
 
 function lockKey(tenantId: string, userId: string): string {
   return `factors:${tenantId}:${userId}`;
+}
+
+/** Takes the transaction-scoped lock on a key, given as SQL: written once, so both paths hash alike. */
+function lockStatement(keySql: string): string {
+  return `SELECT pg_advisory_xact_lock(hashtextextended(${keySql}, 0))`;
 }
 
 /**
@@ -72,7 +77,7 @@ export async function runUnderUserFactorLock(
     return;
   }
   const text =
-    `SELECT pg_advisory_xact_lock(hashtextextended(${pg.escapeLiteral(lockKey(tenantId, userId))}, 0)); ` +
+    `${lockStatement(pg.escapeLiteral(lockKey(tenantId, userId)))}; ` +
     statement.sql.replace(/\$(\d+)/g, (_, n: string) => {
       const index = Number(n) - 1;
       if (index >= statement.values.length) throw new Error(`runUnderUserFactorLock: no value for $${n}`);

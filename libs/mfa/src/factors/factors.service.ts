@@ -170,7 +170,7 @@ export class FactorsService {
   }
 
   /**
-   * A guard for `insertAtomicallyIf` (PostgreSQL): true while the user's verified factors and
+   * A guard for `insertUnderUserFactorLockIf` (PostgreSQL): true while the user's verified factors and
    * unused backup codes are still those of `summary`.
    */
   unchangedSince(manager: EntityManager, tenantId: string, userId: string, summary: FactorSummary) {
