@@ -1,6 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { validationFailed, type FieldError } from './api-error.js';
 import { stripPrototypeKeys } from './prototype-keys.js';
+import { memoizeValidationMetadata } from './validation-metadata.memo.js';
 
 /** Nest's ValidationPipe with the prototype keys stripped by a walk V8 keeps compiled (see stripPrototypeKeys). */
 class TesseraValidationPipe extends ValidationPipe {
@@ -11,6 +12,7 @@ class TesseraValidationPipe extends ValidationPipe {
 
 /** The one validation pipe: whitelist, forbid unknown properties, transform; each bad field listed. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeValidationMetadata();
   return new TesseraValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
