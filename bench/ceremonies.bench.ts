@@ -35,7 +35,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -53,7 +53,7 @@ import type { TenantContext } from '#auth';
 import { productionRuntime } from './production-runtime.js';
 import { movePostgresTo } from './database-placement.js';
 import { onStop } from './stop-hooks.js';
-import { PERF_NODE_FLAGS, PhasePerf, perfAvailable } from './phase-perf.js';
+import { PhasePerf, perfAvailable, perfNodeFlags } from './phase-perf.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -207,7 +207,7 @@ async function startServer(
     ...runtime.nodeFlags,
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
-    ...(perfDir ? PERF_NODE_FLAGS : []),
+    ...(perfDir ? perfNodeFlags(resolve(perfDir)) : []),
     runtime.entry,
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
@@ -850,13 +850,14 @@ async function main() {
   const db = await scratchDatabase();
   const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
   databasePlacement = useSqlite ? 'in process' : restoreDatabase ? 'on CPU 1' : 'unpinned';
-  const { child, base, metrics } = await startServer(db.url);
-  const pid = child.pid!;
   if (perfDir) {
     if (!perfAvailable()) throw new Error('--perf needs perf (Debian: apt-get install linux-perf)');
+    // Before the server starts: it writes its jit dump there.
     mkdirSync(perfDir, { recursive: true });
-    perf = new PhasePerf(perfDir, pid);
   }
+  const { child, base, metrics } = await startServer(db.url);
+  const pid = child.pid!;
+  if (perfDir) perf = new PhasePerf(perfDir, pid);
   try {
     const tenant = await createTenant(base);
     const ctx: Context = { base, tenantId: tenant.id, apiKey: tenant.apiKey, metrics };

@@ -25,7 +25,7 @@ const script = execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '
 const CRYPTO =
   /node::crypto::|^(ecp_|__ecp_|bn_|BN_|EVP_|ossl_|OPENSSL_|CRYPTO_|EC_|ECDSA_|sha256_|SHA256|sha512_|HMAC|aesni_|gcm_)/;
 const GC =
-  /v8::internal::(Heap|Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkSweepCollector|Sweeper|ConcurrentMarking|IncrementalMarking|MarkingVisitor|MainMarkingVisitor|GCTracer|MemoryAllocator|ArrayBufferSweeper)|Builtins_(RecordWrite|IndirectPointerBarrier)/;
+  /v8::internal::(Heap|Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkSweepCollector|Sweeper|ConcurrentMarking|IncrementalMarking|MarkingVisitor|MainMarkingVisitor|GCTracer|MemoryAllocator|ArrayBufferSweeper)|^(Builtin:|Builtins_)(RecordWrite|IndirectPointerBarrier)/;
 const COMPILER =
   /v8::internal::(compiler::|maglev::|Compiler::|baseline::|Parser|PreParser|BytecodeGenerator|interpreter::BytecodeGenerator)/;
 const KERNEL_BY_CALL = [
