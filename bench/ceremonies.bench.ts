@@ -36,6 +36,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -47,12 +48,12 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
-import { PolicyEngine, userContext } from '#policy';
+import { PolicyEngine } from '#policy';
 import { generateBackupCodeSet, hashBackupCodeSet } from '#mfa';
-import type { TenantContext } from '#auth';
 import { productionRuntime } from './production-runtime.js';
 import { movePostgresTo } from './database-placement.js';
 import { onStop } from './stop-hooks.js';
+import { DECISION_TENANT_ID, signInDecisionRequest } from './sign-in-decision.js';
 import { PhasePerf, perfAvailable, perfNodeFlags } from './phase-perf.js';
 
 const args = process.argv.slice(2);
@@ -69,7 +70,7 @@ const compareDir = option('--compare');
 const rounds = Number(option('--rounds') ?? 6);
 const warmUpOption = option('--warm-up');
 const warmUp = Number(warmUpOption ?? (quick ? 300 : 5000));
-type Scenario = 'http' | 'existing' | 'new' | 'sign-in' | 'step-up' | 'soak';
+type Scenario = 'http' | 'existing' | 'new' | 'sign-in' | 'step-up' | 'minimal' | 'soak';
 const only = option('--only')?.split(',') as Scenario[] | undefined;
 const runs = (s: Scenario) => (only ? only.includes(s) : true);
 const phasesOption = option('--phases')
@@ -197,6 +198,7 @@ let databasePlacement = 'unpinned';
 async function startServer(
   databaseUrl: string,
   dir = process.cwd(),
+  other?: { entry: string; env: Record<string, string> },
 ): Promise<{ child: ChildProcess; base: string; metrics: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
@@ -208,7 +210,7 @@ async function startServer(
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     ...(perfDir ? perfNodeFlags(resolve(perfDir)) : []),
-    runtime.entry,
+    other?.entry ?? runtime.entry,
   ];
   const [command, argv] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command, argv, {
@@ -227,6 +229,7 @@ async function startServer(
       MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_ENROLL_PER_MINUTE: '30',
+      ...other?.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -535,42 +538,9 @@ async function assertionFloor(n: number, withBearer: boolean): Promise<number> {
  */
 async function cedarFloor(n: number): Promise<number> {
   const engine = PolicyEngine.create();
-  const tenantId = '00000000-0000-4000-8000-000000000001';
-  const tenant = { id: tenantId, requireMfa: false, stepUpMaxAgeSeconds: 300 } as TenantContext;
-  const principal = { kind: 'user' as const, userId: 'floor', tenantId, roles: [], amr: [] };
-  const request = {
-    principal: { type: 'User' as const, id: 'floor', tenantId, attrs: { roles: [] } },
-    action: 'verify_factor' as const,
-    resource: {
-      type: 'Authenticator' as const,
-      id: 'floor-credential',
-      tenantId,
-      attrs: {
-        method_type: 'webauthn_passkey',
-        aaguid: '00000000-0000-0000-0000-000000000000',
-        user_verified: true,
-        backup_eligible: true,
-        backed_up: true,
-        attachment: 'platform',
-        attestation_format: 'none',
-        transports: ['internal', 'hybrid'],
-        attestation_trusted: false,
-        untrusted_reason: 'no_attestation',
-      },
-    },
-    context: userContext({
-      principal,
-      tenant,
-      ip: '127.0.0.1',
-      methodType: 'webauthn_passkey',
-      factorCount: 1,
-      hasMfa: true,
-      now: new Date(),
-      requestedAcr: [],
-    }),
-  };
+  const request = signInDecisionRequest('floor', 'floor-credential');
   const decide = async () => {
-    const decision = await engine.authorize(tenantId, 1, () => Promise.resolve([]), request);
+    const decision = await engine.authorize(DECISION_TENANT_ID, 1, () => Promise.resolve([]), request);
     if (!decision.allowed) throw new Error(`floor: Cedar denied (${decision.errors.join('; ')})`);
   };
   for (let i = 0; i < n; i++) await decide();
@@ -739,6 +709,75 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
+/**
+ * The same sign-in on the minimal server (bench/minimal-sign-in.server.ts): Tessera's stack, library
+ * calls and statements without Tessera around them, started and pinned as the service is.
+ */
+async function minimalSignInPhases(): Promise<PhaseResult[]> {
+  const db = await scratchDatabase('_minimal');
+  const apiKey = randomBytes(24).toString('hex');
+  const { child, base } = await startServer(db.url, process.cwd(), {
+    entry: fileURLToPath(new URL('./minimal-sign-in.server.js', import.meta.url)),
+    env: { MINIMAL_API_KEY: apiKey, MINIMAL_RP_ID: RP_ID, MINIMAL_ORIGIN: ORIGIN },
+  });
+  const pid = child.pid!;
+  const tesseraPerf = perf;
+  if (perfDir) perf = new PhasePerf(perfDir, pid);
+  try {
+    const ctx: Context = { base, tenantId: '', apiKey, metrics: '' };
+    process.stderr.write(`minimal server: enrolling ${SIGN_IN_USERS} users once (setup)…\n`);
+    const users: User[] = [];
+    for (let i = 0; i < SIGN_IN_USERS; i++) {
+      const user: User = {
+        id: `minimal-${i}`,
+        tenantId: '',
+        headers: {},
+        mintedAt: 0,
+        authenticator: new SoftAuthenticator(),
+      };
+      const options = await generateRegistrationOptions({
+        rpName: 'Bench',
+        rpID: RP_ID,
+        userName: user.id,
+        attestationType: 'none',
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      });
+      const credential = user.authenticator.createCredential(options, { origin: ORIGIN });
+      const body = { user_id: user.id, challenge: options.challenge, credential };
+      expect('minimal seed', await json(base, 'POST', '/seed', {}, body), 201);
+      users.push(user);
+    }
+    const next = roundRobin(users);
+    const rows: PhaseResult[] = [];
+    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, next);
+    for (const p of defaultPhases('sign-in')) {
+      process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+      rows.push(await phase(ctx, pid, 'minimal sign-in', p, minimalSignIn, next));
+    }
+    return rows;
+  } finally {
+    perf = tesseraPerf;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await db.cleanup();
+  }
+}
+
+/** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
+async function minimalSignIn(ctx: Context, user: User): Promise<void> {
+  const opened = await json(ctx.base, 'POST', '/challenges', { 'X-API-Key': ctx.apiKey }, { user_id: user.id });
+  expect('minimal challenge', opened, 201);
+  const challengeId = opened.body.challenge_id as string;
+  const begin = await json(ctx.base, 'POST', '/begin', {}, { challenge_id: challengeId });
+  expect('minimal begin', begin, 200);
+  const credential = user.authenticator.getAssertion(begin.body.options, { origin: ORIGIN });
+  expect(
+    'minimal complete',
+    await json(ctx.base, 'POST', '/complete', {}, { challenge_id: challengeId, credential }),
+    200,
+  );
+}
+
 /** One server of a comparison: a build, its own scratch database and tenant. */
 interface Side {
   label: string;
@@ -865,6 +904,8 @@ async function main() {
     const memoryAtStart = await memoryOf(pid, metrics);
     const { rows, soakThirds } = await runScenarios(ctx, pid);
     const rssEnd = procStat(pid).rssMb;
+    // PostgreSQL only: the minimal server is pg and nothing else.
+    if (runs('minimal') && !useSqlite) rows.push(...(await minimalSignInPhases()));
     const n = quick ? 100 : 300;
     const floors = {
       registration: await registrationFloor(n),
@@ -893,7 +934,7 @@ function report(
   const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const soakThirds = memory.slice(1);
   const floorOf = (scenario: string) =>
-    scenario === 'sign-in'
+    scenario === 'sign-in' || scenario === 'minimal sign-in'
       ? floors.signIn
       : scenario === 'step-up'
         ? floors.stepUp
@@ -943,6 +984,15 @@ function report(
     `${f(floors.signIn, 2)} ms`,
     ratio('sign-in', 8),
     '≤ 1.5 ms',
+  );
+  const minimal = cpu('minimal sign-in', 8);
+  const signIn = cpu('sign-in', 8);
+  line(
+    'the same sign-in on the minimal server (the stack, libraries, Cedar and statements alone), c=8',
+    `${f(minimal, 2)} ms`,
+    `${f(floors.signIn, 2)} ms`,
+    ratio('minimal sign-in', 8),
+    minimal !== undefined && signIn !== undefined ? `Tessera / minimal: ${f(signIn / minimal, 2)}x` : '',
   );
   line(
     'step-up ceremony, c=8, server CPU per ceremony',
