@@ -660,16 +660,26 @@ async function runScenarios(ctx: Context, pid: number) {
     }
   }
   const holders = runs('sign-in') || runs('step-up') ? await enrolledUsers(ctx, pid, 'holder', SIGN_IN_USERS) : [];
-  for (const [scenario, run] of [
-    ['sign-in', signIn],
-    ['step-up', stepUp],
-  ] as const) {
-    const next = roundRobin(holders);
-    if (phasesOf(scenario).length > 0) await warmUpPhase(ctx, pid, scenario, run, next);
-    for (const p of phasesOf(scenario)) {
-      process.stderr.write(`${scenario}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-      rows.push(await phase(ctx, pid, scenario, p, run, next));
+  // PostgreSQL only: the minimal server is pg and nothing else. Each of its phases runs right
+  // after the same phase of Tessera's sign-in, so the machine's drift moves both alike.
+  const minimal = runs('minimal') && !useSqlite ? await startMinimal() : undefined;
+  try {
+    for (const [scenario, run] of [
+      ['sign-in', signIn],
+      ['step-up', stepUp],
+    ] as const) {
+      const next = roundRobin(holders);
+      if (phasesOf(scenario).length > 0) await warmUpPhase(ctx, pid, scenario, run, next);
+      for (const p of phasesOf(scenario)) {
+        process.stderr.write(`${scenario}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+        rows.push(await phase(ctx, pid, scenario, p, run, next));
+        if (scenario === 'sign-in' && minimal) rows.push(await minimalPhase(minimal, p));
+      }
     }
+    if (minimal && !runs('sign-in'))
+      for (const p of defaultPhases('sign-in')) rows.push(await minimalPhase(minimal, p));
+  } finally {
+    await minimal?.stop();
   }
   if (total('existing') > 0) {
     const users = Math.ceil((total('existing') + warmUp) / 8) + 1;
@@ -709,22 +719,34 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
+/** The minimal server (bench/minimal-sign-in.server.ts), its users enrolled and warmed up. */
+interface MinimalServer {
+  ctx: Context;
+  pid: number;
+  perf: PhasePerf | undefined;
+  next: () => User;
+  stop: () => Promise<void>;
+}
+
 /**
- * The same sign-in on the minimal server (bench/minimal-sign-in.server.ts): Tessera's stack, library
- * calls and statements without Tessera around them, started and pinned as the service is.
+ * Starts the minimal server on its own scratch database, pinned and flagged as the service is:
+ * Tessera's stack, library calls and statements without Tessera around them.
  */
-async function minimalSignInPhases(): Promise<PhaseResult[]> {
+async function startMinimal(): Promise<MinimalServer> {
   const db = await scratchDatabase('_minimal');
   const apiKey = randomBytes(24).toString('hex');
   const { child, base } = await startServer(db.url, process.cwd(), {
     entry: fileURLToPath(new URL('./minimal-sign-in.server.js', import.meta.url)),
     env: { MINIMAL_API_KEY: apiKey, MINIMAL_RP_ID: RP_ID, MINIMAL_ORIGIN: ORIGIN },
   });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await db.cleanup();
+  };
   const pid = child.pid!;
-  const tesseraPerf = perf;
-  if (perfDir) perf = new PhasePerf(perfDir, pid);
+  const ctx: Context = { base, tenantId: '', apiKey, metrics: '' };
   try {
-    const ctx: Context = { base, tenantId: '', apiKey, metrics: '' };
     process.stderr.write(`minimal server: enrolling ${SIGN_IN_USERS} users once (setup)…\n`);
     const users: User[] = [];
     for (let i = 0; i < SIGN_IN_USERS; i++) {
@@ -747,20 +769,35 @@ async function minimalSignInPhases(): Promise<PhaseResult[]> {
       expect('minimal seed', await json(base, 'POST', '/seed', {}, body), 201);
       users.push(user);
     }
-    const next = roundRobin(users);
-    const rows: PhaseResult[] = [];
-    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, next);
-    for (const p of defaultPhases('sign-in')) {
-      process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-      rows.push(await phase(ctx, pid, 'minimal sign-in', p, minimalSignIn, next));
-    }
-    return rows;
-  } finally {
-    perf = tesseraPerf;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await db.cleanup();
+    const minimal = {
+      ctx,
+      pid,
+      perf: perfDir ? new PhasePerf(perfDir, pid) : undefined,
+      next: roundRobin(users),
+      stop,
+    };
+    await onMinimal(minimal, () => warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next));
+    return minimal;
+  } catch (err) {
+    await stop();
+    throw err;
   }
+}
+
+/** Runs `work` with the phases' perf profile taken of the minimal server instead of Tessera. */
+async function onMinimal<T>(minimal: MinimalServer, work: () => Promise<T>): Promise<T> {
+  const tessera = perf;
+  perf = minimal.perf;
+  try {
+    return await work();
+  } finally {
+    perf = tessera;
+  }
+}
+
+function minimalPhase(minimal: MinimalServer, p: [number, number]): Promise<PhaseResult> {
+  process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+  return onMinimal(minimal, () => phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next));
 }
 
 /** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
@@ -904,8 +941,6 @@ async function main() {
     const memoryAtStart = await memoryOf(pid, metrics);
     const { rows, soakThirds } = await runScenarios(ctx, pid);
     const rssEnd = procStat(pid).rssMb;
-    // PostgreSQL only: the minimal server is pg and nothing else.
-    if (runs('minimal') && !useSqlite) rows.push(...(await minimalSignInPhases()));
     const n = quick ? 100 : 300;
     const floors = {
       registration: await registrationFloor(n),
