@@ -23,6 +23,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot(metrics),
         HealthModule,
+        // Before the admin modules: Nest registers routes module by module, and Express matches
+        // them in that order, so a ceremony's requests pass fewer routes (see MfaModule).
+        MfaModule,
         PersistenceModule.forRoot(),
         AuthModule,
         AuditModule,
@@ -33,7 +36,6 @@ export class AppModule {
         PoliciesAdminModule,
         ApiKeysAdminModule,
         MetadataModule,
-        MfaModule,
         HousekeepingModule,
         WebhooksModule,
         // The demo page (/demo) exists in dev mode only: in production its routes are plain 404s.

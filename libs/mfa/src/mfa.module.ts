@@ -61,14 +61,16 @@ import { StepUpProofGuard } from './step-up/step-up-proof.guard.js';
     StepUpProofGuard,
   ],
   controllers: [
-    AuthenticatorReportController,
+    // Express tries routes in the order they are registered, one by one: the ceremonies' routes
+    // first, so the requests made most often are matched soonest.
+    SignInChallengesController,
+    MfaVerificationController,
+    StepUpChallengesController,
     WebAuthnEnrollmentController,
     TotpController,
     BackupCodesController,
-    StepUpChallengesController,
     FactorsController,
-    SignInChallengesController,
-    MfaVerificationController,
+    AuthenticatorReportController,
     JwksController,
     // Last: /v1/users/:user_id/mfa… must not shadow the /v1/users/me/mfa… routes above.
     AdminFactorsController,

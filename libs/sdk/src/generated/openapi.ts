@@ -36,6 +36,337 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/mfa/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a sign-in MFA challenge for a user, or a usernameless passkey sign-in (trusted service, tenant API key)
+         * @description The challenge id is the capability: hand it to the user's client, which completes it under /v1/auth/mfa without a bearer. 5-minute expiry (sooner with max_age), one success, dead after 5 wrong answers. Without user_id the challenge is a usernameless (discoverable) passkey sign-in: user_id null, methods ["webauthn_passkey"]; the assertion's user handle and credential id name the user within this tenant (501 not_implemented when the tenant has no WebAuthn settings). With acr_values only the factors that can meet them are offered; none → 403 step_up_unavailable.
+         */
+        post: operations["openSignInChallenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/mfa/webauthn/begin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** WebAuthn request options for a challenge (a later call replaces the earlier options) */
+        post: operations["beginWebAuthnAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/mfa/webauthn/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a challenge with a WebAuthn assertion
+         * @description Verifies the assertion against the options of the latest begin (challenge, origin, rp id, user presence; user verification for passkeys), refuses a signature counter that did not advance (audited as factor.counter_regression; authenticators that always report 0 are fine), refuses a ceremony run in a cross-origin frame (crossOrigin: true or a topOrigin) unless the tenant lists its top origin in allowed_top_origins (400 verification_failed, details.reason "cross_origin"), authorizes verify_factor, updates the counter and last_used_at, and returns the MFA token.
+         */
+        post: operations["completeWebAuthnAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/mfa/totp/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a challenge with a TOTP code
+         * @description A code of the current step or one step either side, never one already accepted for this factor.
+         */
+        post: operations["completeTotpAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/mfa/backup-codes/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a challenge with a backup code
+         * @description Each code works once, also under concurrent redemption.
+         */
+        post: operations["completeBackupCodeAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a step-up MFA challenge for yourself
+         * @description Completed under /v1/auth/mfa like a sign-in challenge; the resulting token has purpose "step_up". The roles and amr of this bearer are what verify_factor decisions see. The body is optional; acr_values and max_age work as for sign-in challenges (none of your factors meets acr_values → 403 step_up_unavailable).
+         */
+        post: operations["openStepUpChallenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/webauthn/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a WebAuthn registration: creation options and a pending enrollment (5 minutes) */
+        post: operations["beginWebAuthnRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/webauthn/register/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete WebAuthn registration
+         * @description Verifies the attestation against the pending enrollment, judges its trust from FIDO metadata (stored with the credential), applies the tenant policy, stores the credential and returns backup codes when the user has none. A 400 verification_failed names the failed check in details.reason, e.g. not_discoverable (a passkey whose clientExtensionResults.credProps.rk is false), unsupported_algorithm, user_verification, rp_id, attestation_chain, attestation_signature, authenticator_status.
+         */
+        post: operations["completeWebAuthnRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a TOTP (authenticator app) enrollment
+         * @description Creates an unverified factor (replacing an earlier unverified one) and returns its secret once. Policy action begin_enrollment with method_type "totp". RFC 6238: SHA-1, 6 digits, 30-second steps.
+         */
+        post: operations["beginTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/totp/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a TOTP enrollment with a current code
+         * @description Accepts the code of the current 30-second step or one step either side; the code is spent. Policy action complete_enrollment. Returns backup codes when the user holds none.
+         */
+        post: operations["verifyTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/backup-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many unused backup codes the user holds */
+        get: operations["getRemainingBackupCodes"];
+        put?: never;
+        /** Regenerate backup codes: every earlier code stops working. The codes are shown once. */
+        post: operations["regenerateBackupCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)
+         * @description With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.
+         */
+        get: operations["listFactors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of your factors (policy action remove_factor)
+         * @description When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes. The answer carries `signals`: pass all_accepted_credentials to PublicKeyCredential.signalAllAcceptedCredentials so the removed passkey stops being offered.
+         */
+        delete: operations["removeFactor"];
+        options?: never;
+        head?: never;
+        /** Rename one of your factors (policy action rename_factor) */
+        patch: operations["renameFactor"];
+        trace?: never;
+    };
+    "/v1/authenticators/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised */
+        get: operations["getAuthenticatorReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public keys that verify MFA tokens (JWKS)
+         * @description MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a user's factors and how many backup codes they hold */
+        get: operations["listUserFactors"];
+        put?: never;
+        post?: never;
+        /**
+         * Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed
+         * @description The answer carries `signals` (all_accepted_credentials now lists none) for the user's browser, so passkey managers stop offering the removed passkeys.
+         */
+        delete: operations["resetUserFactors"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/mfa/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of a user's factors
+         * @description Not subject to keep_last_factor (an administrator may remove the last factor). Removing the last factor also removes the backup codes.
+         */
+        delete: operations["removeUserFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit-log": {
         parameters: {
             query?: never;
@@ -306,337 +637,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/authenticators/report": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The tenant's WebAuthn credentials by model, certification level, attestation trust and backup state, and those of a model now reported compromised */
-        get: operations["getAuthenticatorReport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/webauthn/register": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start a WebAuthn registration: creation options and a pending enrollment (5 minutes) */
-        post: operations["beginWebAuthnRegistration"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/webauthn/register/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete WebAuthn registration
-         * @description Verifies the attestation against the pending enrollment, judges its trust from FIDO metadata (stored with the credential), applies the tenant policy, stores the credential and returns backup codes when the user has none. A 400 verification_failed names the failed check in details.reason, e.g. not_discoverable (a passkey whose clientExtensionResults.credProps.rk is false), unsupported_algorithm, user_verification, rp_id, attestation_chain, attestation_signature, authenticator_status.
-         */
-        post: operations["completeWebAuthnRegistration"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/totp": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start a TOTP (authenticator app) enrollment
-         * @description Creates an unverified factor (replacing an earlier unverified one) and returns its secret once. Policy action begin_enrollment with method_type "totp". RFC 6238: SHA-1, 6 digits, 30-second steps.
-         */
-        post: operations["beginTotpEnrollment"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/totp/{id}/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Confirm a TOTP enrollment with a current code
-         * @description Accepts the code of the current 30-second step or one step either side; the code is spent. Policy action complete_enrollment. Returns backup codes when the user holds none.
-         */
-        post: operations["verifyTotpEnrollment"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/backup-codes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** How many unused backup codes the user holds */
-        get: operations["getRemainingBackupCodes"];
-        put?: never;
-        /** Regenerate backup codes: every earlier code stops working. The codes are shown once. */
-        post: operations["regenerateBackupCodes"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/challenges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Open a step-up MFA challenge for yourself
-         * @description Completed under /v1/auth/mfa like a sign-in challenge; the resulting token has purpose "step_up". The roles and amr of this bearer are what verify_factor decisions see. The body is optional; acr_values and max_age work as for sign-in challenges (none of your factors meets acr_values → 403 step_up_unavailable).
-         */
-        post: operations["openStepUpChallenge"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the user's enrolled factors (TOTP factors awaiting their first code have verified: false)
-         * @description With `signals` for PublicKeyCredential.signalAllAcceptedCredentials and signalCurrentUserDetails: call them on each visit so passkey managers stay in step.
-         */
-        get: operations["listFactors"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/me/mfa/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Remove one of your factors (policy action remove_factor)
-         * @description When the tenant requires MFA, the baseline rule keep_last_factor refuses to remove the last verified factor (403 policy_denied with its notice). Removing the last factor also removes the backup codes. The answer carries `signals`: pass all_accepted_credentials to PublicKeyCredential.signalAllAcceptedCredentials so the removed passkey stops being offered.
-         */
-        delete: operations["removeFactor"];
-        options?: never;
-        head?: never;
-        /** Rename one of your factors (policy action rename_factor) */
-        patch: operations["renameFactor"];
-        trace?: never;
-    };
-    "/v1/mfa/challenges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Open a sign-in MFA challenge for a user, or a usernameless passkey sign-in (trusted service, tenant API key)
-         * @description The challenge id is the capability: hand it to the user's client, which completes it under /v1/auth/mfa without a bearer. 5-minute expiry (sooner with max_age), one success, dead after 5 wrong answers. Without user_id the challenge is a usernameless (discoverable) passkey sign-in: user_id null, methods ["webauthn_passkey"]; the assertion's user handle and credential id name the user within this tenant (501 not_implemented when the tenant has no WebAuthn settings). With acr_values only the factors that can meet them are offered; none → 403 step_up_unavailable.
-         */
-        post: operations["openSignInChallenge"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/auth/mfa/webauthn/begin": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** WebAuthn request options for a challenge (a later call replaces the earlier options) */
-        post: operations["beginWebAuthnAuthentication"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/auth/mfa/webauthn/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete a challenge with a WebAuthn assertion
-         * @description Verifies the assertion against the options of the latest begin (challenge, origin, rp id, user presence; user verification for passkeys), refuses a signature counter that did not advance (audited as factor.counter_regression; authenticators that always report 0 are fine), refuses a ceremony run in a cross-origin frame (crossOrigin: true or a topOrigin) unless the tenant lists its top origin in allowed_top_origins (400 verification_failed, details.reason "cross_origin"), authorizes verify_factor, updates the counter and last_used_at, and returns the MFA token.
-         */
-        post: operations["completeWebAuthnAuthentication"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/auth/mfa/totp/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete a challenge with a TOTP code
-         * @description A code of the current step or one step either side, never one already accepted for this factor.
-         */
-        post: operations["completeTotpAuthentication"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/auth/mfa/backup-codes/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Complete a challenge with a backup code
-         * @description Each code works once, also under concurrent redemption.
-         */
-        post: operations["completeBackupCodeAuthentication"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/.well-known/jwks.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Public keys that verify MFA tokens (JWKS)
-         * @description MFA tokens are ES256 JWTs; select the key by the `kid` of the token header.
-         */
-        get: operations["getJwks"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/{user_id}/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List a user's factors and how many backup codes they hold */
-        get: operations["listUserFactors"];
-        put?: never;
-        post?: never;
-        /**
-         * Reset a user's MFA: every factor, backup code, open challenge and pending enrollment is removed
-         * @description The answer carries `signals` (all_accepted_credentials now lists none) for the user's browser, so passkey managers stop offering the removed passkeys.
-         */
-        delete: operations["resetUserFactors"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/{user_id}/mfa/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Remove one of a user's factors
-         * @description Not subject to keep_last_factor (an administrator may remove the last factor). Removing the last factor also removes the backup codes.
-         */
-        delete: operations["removeUserFactor"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -753,6 +753,370 @@ export interface components {
             };
             /** @description Policy notices from determining Cedar rules, if applicable. */
             notices?: string[];
+        };
+        NewSignInChallenge: {
+            /**
+             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
+             * @example [
+             *       "phrh"
+             *     ]
+             */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /**
+             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
+             * @example 120
+             */
+            max_age?: number;
+            /**
+             * @description The user signing in: the subject (`sub`) of their tokens in this tenant. Omit it for a usernameless (discoverable) passkey sign-in: methods is ["webauthn_passkey"], begin asks for any passkey of this tenant (allowCredentials: []), and the assertion's user handle names the user.
+             * @example user-123
+             */
+            user_id?: string;
+        };
+        Challenge: {
+            /**
+             * Format: uuid
+             * @description The capability that completes the challenge: give it only to the user being verified.
+             */
+            challenge_id: string;
+            /**
+             * @description The user the challenge is for; null for a usernameless passkey sign-in (the passkey names the user).
+             * @example user-123
+             */
+            user_id: string | null;
+            /**
+             * Format: date-time
+             * @description The challenge expires 5 minutes after it was opened (sooner with max_age).
+             */
+            expires_at: string;
+            /** @description What the user can complete it with now (verified factors that meet acr_values; backup_code when unused codes remain and "mfa" is acceptable). Empty when the user has no factor and no acr_values were given. ["webauthn_passkey"] for a usernameless challenge. */
+            methods: ("webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code")[];
+            /** @description The acr_values requested, when any. */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /** @description The max_age requested, when any. */
+            max_age?: number;
+        };
+        ChallengeRef: {
+            /** Format: uuid */
+            challenge_id: string;
+        };
+        AuthenticationOptions: {
+            /** @description PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user's credentials that meet the challenge's acr_values in allowCredentials (empty for a usernameless challenge, with userVerification "required"); userVerification "required" when every one of them must verify the user (passkeys, or security keys offered for "phr"), else "preferred". `hints` (WebAuthn L3): ["security-key"] when only security keys are allowed, the tenant's hints_passkey when only passkeys are (and for usernameless sign-in), none when both are. */
+            options: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+        };
+        WebAuthnChallengeAnswer: {
+            /** Format: uuid */
+            challenge_id: string;
+            /** @description The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication). */
+            credential: components["schemas"]["AuthenticationResponseJSON"];
+        };
+        MfaToken: {
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * @description How the challenge was completed.
+             * @enum {string}
+             */
+            method_type: "webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code";
+            /**
+             * @description The amr claim of the token.
+             * @example [
+             *       "hwk"
+             *     ]
+             */
+            amr: string[];
+            /**
+             * @description The acr claim of the token: the strength actually achieved.
+             * @enum {string}
+             */
+            acr: "phrh" | "phr" | "mfa";
+        };
+        TotpChallengeAnswer: {
+            /** Format: uuid */
+            challenge_id: string;
+            /**
+             * @description The 6-digit code of the authenticator app (spaces ignored).
+             * @example 123456
+             */
+            code: string;
+        };
+        BackupCodeChallengeAnswer: {
+            /** Format: uuid */
+            challenge_id: string;
+            /**
+             * @description One unused backup code; case, spaces and hyphens do not matter.
+             * @example abcd-efgh-jkmn-p
+             */
+            code: string;
+        };
+        BackupCodeMfaToken: {
+            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * @description How the challenge was completed.
+             * @enum {string}
+             */
+            method_type: "webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code";
+            /**
+             * @description The amr claim of the token.
+             * @example [
+             *       "hwk"
+             *     ]
+             */
+            amr: string[];
+            /**
+             * @description The acr claim of the token: the strength actually achieved.
+             * @enum {string}
+             */
+            acr: "phrh" | "phr" | "mfa";
+            /**
+             * @description Unused backup codes left after this one.
+             * @example 9
+             */
+            backup_codes_remaining: number;
+        };
+        NewStepUpChallenge: {
+            /**
+             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
+             * @example [
+             *       "phrh"
+             *     ]
+             */
+            acr_values?: ("phrh" | "phr" | "mfa")[];
+            /**
+             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
+             * @example 120
+             */
+            max_age?: number;
+        };
+        RegistrationOptions: {
+            /** @description PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration). */
+            options: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+        };
+        RegistrationCompletion: {
+            /** @description The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed. */
+            credential: components["schemas"]["RegistrationResponseJSON"];
+            /**
+             * @description A name the user recognises, 1–100 characters.
+             * @example example
+             */
+            device_name: string;
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido";
+        };
+        BackupCodes: {
+            /**
+             * @description Backup codes issued by this call, shown once (empty when the user already holds unused codes).
+             * @example [
+             *       "example"
+             *     ]
+             */
+            codes: string[];
+            /**
+             * @description Unused backup codes the user holds now.
+             * @example 10
+             */
+            remaining: number;
+        };
+        NewTotpFactor: {
+            /**
+             * @description A name the user recognises, 1–100 characters (default "Authenticator app").
+             * @example Phone
+             */
+            device_name?: string;
+        };
+        TotpEnrollment: {
+            /**
+             * Format: uuid
+             * @description The factor id; unverified until /verify succeeds.
+             */
+            id: string;
+            /**
+             * @description Base32 secret (160 bits), shown once: for manual entry.
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * @description otpauth:// URI for a QR code (SHA-1, 6 digits, 30 s; issuer = the tenant name).
+             * @example otpauth://totp/Acme:user-123?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme&algorithm=SHA1&digits=6&period=30
+             */
+            qr_uri: string;
+        };
+        TotpVerification: {
+            /**
+             * @description The current 6-digit code of the authenticator app (spaces ignored).
+             * @example 123456
+             */
+            code: string;
+        };
+        BackupCodesRemaining: {
+            /** @description Unused backup codes the user holds. */
+            remaining: number;
+        };
+        AuthenticatorInfo: {
+            /** @description AAGUID of the authenticator model (all zeros when not disclosed) */
+            aaguid: string;
+            /** @description Human name of the authenticator model, when known */
+            name?: string;
+            /** @description The credential is synced (backed up) */
+            backed_up: boolean;
+        };
+        Factor: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido" | "totp";
+            device_name: string;
+            /** @description false for a TOTP factor whose first code has not been confirmed yet */
+            verified: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** @description WebAuthn factors only */
+            authenticator: components["schemas"]["AuthenticatorInfo"] | null;
+        };
+        AllAcceptedCredentialsSignal: {
+            /**
+             * @description The tenant's rp id.
+             * @example example.com
+             */
+            rp_id: string;
+            /** @description The user handle (WebAuthn user.id, base64url) the credentials were registered under. */
+            user_id: string;
+            /** @description base64url ids of every WebAuthn credential the user holds in this tenant; a passkey manager may hide or delete others for this user. */
+            all_accepted_credential_ids: string[];
+        };
+        CurrentUserDetailsSignal: {
+            /** @example example.com */
+            rp_id: string;
+            /** @description The user handle (base64url). */
+            user_id: string;
+            /** @description The user name (AUTH_USER_NAME_CLAIM), at most 64 characters. */
+            name: string;
+            /** @description The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters. */
+            display_name: string;
+        };
+        CredentialSignals: {
+            /** @description Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}). */
+            all_accepted_credentials: components["schemas"]["AllAcceptedCredentialsSignal"];
+            /** @description Arguments for PublicKeyCredential.signalCurrentUserDetails({rpId, userId, name, displayName}). */
+            current_user_details: components["schemas"]["CurrentUserDetailsSignal"];
+        };
+        FactorList: {
+            methods: components["schemas"]["Factor"][];
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. */
+            signals: components["schemas"]["CredentialSignals"] | null;
+        };
+        FactorRename: {
+            /**
+             * @description A name the user recognises, 1–100 characters.
+             * @example Work laptop
+             */
+            device_name: string;
+        };
+        FactorRemoved: {
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Sent after the removal: the removed credential is no longer listed. */
+            signals: components["schemas"]["CredentialSignals"] | null;
+        };
+        MethodTypeCount: {
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido";
+            count: number;
+        };
+        ModelCount: {
+            /** @description AAGUID of the model (all zeros for FIDO U2F keys and Apple attestation) */
+            aaguid: string;
+            /** @description The model name (FIDO metadata, else the shipped names), null when unknown */
+            name: string | null;
+            /** @description The compromised status FIDO metadata reports for the model (e.g. REVOKED), null when none */
+            model_status: string | null;
+            count: number;
+        };
+        CertificationLevelCount: {
+            /** @description Latest FIDO certification status, e.g. FIDO_CERTIFIED_L1; null when metadata does not know the model */
+            certification_level: string | null;
+            count: number;
+        };
+        AttestationCounts: {
+            /** @description Attestation chained to a root FIDO metadata lists for the model */
+            trusted: number;
+            untrusted: number;
+        };
+        BackupCounts: {
+            /** @description Not backed up (BS flag off at the last use) */
+            device_bound: number;
+            /** @description Backed up to a cloud keychain (BS flag on) */
+            synced: number;
+        };
+        CompromisedCredential: {
+            /** Format: uuid */
+            factor_id: string;
+            user_id: string;
+            /** @enum {string} */
+            method_type: "webauthn_passkey" | "webauthn_fido";
+            aaguid: string;
+            name: string | null;
+            /** @example ATTESTATION_KEY_COMPROMISE */
+            model_status: string;
+            device_name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+        };
+        AuthenticatorReport: {
+            /** Format: date-time */
+            generated_at: string;
+            /** @description Serial (no) of the FIDO metadata BLOB this node holds; null without one */
+            metadata_blob_no: number | null;
+            /** @description WebAuthn credentials in the tenant */
+            total: number;
+            by_method_type: components["schemas"]["MethodTypeCount"][];
+            /** @description Most common first */
+            by_model: components["schemas"]["ModelCount"][];
+            by_certification_level: components["schemas"]["CertificationLevelCount"][];
+            attestation: components["schemas"]["AttestationCounts"];
+            backup: components["schemas"]["BackupCounts"];
+            /** @description Credentials of a model FIDO metadata reports compromised */
+            compromised_total: number;
+            /** @description Those credentials, oldest first (at most 1000) */
+            compromised: components["schemas"]["CompromisedCredential"][];
+        };
+        Jwk: {
+            /** @example EC */
+            kty: string;
+            /** @example P-256 */
+            crv: string;
+            x: string;
+            y: string;
+            /** @description Key id: the RFC 7638 thumbprint; MFA tokens carry it in their header. */
+            kid: string;
+            /** @example ES256 */
+            alg: string;
+            /** @example sig */
+            use: string;
+        };
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
+        };
+        UserFactors: {
+            methods: components["schemas"]["Factor"][];
+            user_id: string;
+            /** @description Unused backup codes the user holds. */
+            backup_codes_remaining: number;
+        };
+        FactorReset: {
+            /** @description WebAuthn and TOTP factors removed. */
+            removed_factors: number;
+            /** @description Backup codes removed (used ones included). */
+            removed_backup_codes: number;
+            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Hand them to the user's browser (no credential is accepted any more); the names are those last seen in the user's bearer token. */
+            signals: components["schemas"]["CredentialSignals"] | null;
         };
         AuditEvent: {
             /**
@@ -1255,370 +1619,6 @@ export interface components {
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
         };
-        MethodTypeCount: {
-            /** @enum {string} */
-            method_type: "webauthn_passkey" | "webauthn_fido";
-            count: number;
-        };
-        ModelCount: {
-            /** @description AAGUID of the model (all zeros for FIDO U2F keys and Apple attestation) */
-            aaguid: string;
-            /** @description The model name (FIDO metadata, else the shipped names), null when unknown */
-            name: string | null;
-            /** @description The compromised status FIDO metadata reports for the model (e.g. REVOKED), null when none */
-            model_status: string | null;
-            count: number;
-        };
-        CertificationLevelCount: {
-            /** @description Latest FIDO certification status, e.g. FIDO_CERTIFIED_L1; null when metadata does not know the model */
-            certification_level: string | null;
-            count: number;
-        };
-        AttestationCounts: {
-            /** @description Attestation chained to a root FIDO metadata lists for the model */
-            trusted: number;
-            untrusted: number;
-        };
-        BackupCounts: {
-            /** @description Not backed up (BS flag off at the last use) */
-            device_bound: number;
-            /** @description Backed up to a cloud keychain (BS flag on) */
-            synced: number;
-        };
-        CompromisedCredential: {
-            /** Format: uuid */
-            factor_id: string;
-            user_id: string;
-            /** @enum {string} */
-            method_type: "webauthn_passkey" | "webauthn_fido";
-            aaguid: string;
-            name: string | null;
-            /** @example ATTESTATION_KEY_COMPROMISE */
-            model_status: string;
-            device_name: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-        };
-        AuthenticatorReport: {
-            /** Format: date-time */
-            generated_at: string;
-            /** @description Serial (no) of the FIDO metadata BLOB this node holds; null without one */
-            metadata_blob_no: number | null;
-            /** @description WebAuthn credentials in the tenant */
-            total: number;
-            by_method_type: components["schemas"]["MethodTypeCount"][];
-            /** @description Most common first */
-            by_model: components["schemas"]["ModelCount"][];
-            by_certification_level: components["schemas"]["CertificationLevelCount"][];
-            attestation: components["schemas"]["AttestationCounts"];
-            backup: components["schemas"]["BackupCounts"];
-            /** @description Credentials of a model FIDO metadata reports compromised */
-            compromised_total: number;
-            /** @description Those credentials, oldest first (at most 1000) */
-            compromised: components["schemas"]["CompromisedCredential"][];
-        };
-        RegistrationOptions: {
-            /** @description PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (or @simplewebauthn/browser startRegistration). */
-            options: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
-        };
-        RegistrationCompletion: {
-            /** @description The RegistrationResponseJSON produced by the browser (navigator.credentials.create). Its members are verified after the pending enrollment is taken: a malformed credential is 400 verification_failed. */
-            credential: components["schemas"]["RegistrationResponseJSON"];
-            /**
-             * @description A name the user recognises, 1–100 characters.
-             * @example example
-             */
-            device_name: string;
-            /** @enum {string} */
-            method_type: "webauthn_passkey" | "webauthn_fido";
-        };
-        BackupCodes: {
-            /**
-             * @description Backup codes issued by this call, shown once (empty when the user already holds unused codes).
-             * @example [
-             *       "example"
-             *     ]
-             */
-            codes: string[];
-            /**
-             * @description Unused backup codes the user holds now.
-             * @example 10
-             */
-            remaining: number;
-        };
-        NewTotpFactor: {
-            /**
-             * @description A name the user recognises, 1–100 characters (default "Authenticator app").
-             * @example Phone
-             */
-            device_name?: string;
-        };
-        TotpEnrollment: {
-            /**
-             * Format: uuid
-             * @description The factor id; unverified until /verify succeeds.
-             */
-            id: string;
-            /**
-             * @description Base32 secret (160 bits), shown once: for manual entry.
-             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
-             */
-            secret: string;
-            /**
-             * @description otpauth:// URI for a QR code (SHA-1, 6 digits, 30 s; issuer = the tenant name).
-             * @example otpauth://totp/Acme:user-123?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme&algorithm=SHA1&digits=6&period=30
-             */
-            qr_uri: string;
-        };
-        TotpVerification: {
-            /**
-             * @description The current 6-digit code of the authenticator app (spaces ignored).
-             * @example 123456
-             */
-            code: string;
-        };
-        BackupCodesRemaining: {
-            /** @description Unused backup codes the user holds. */
-            remaining: number;
-        };
-        NewStepUpChallenge: {
-            /**
-             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
-             * @example [
-             *       "phrh"
-             *     ]
-             */
-            acr_values?: ("phrh" | "phr" | "mfa")[];
-            /**
-             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
-             * @example 120
-             */
-            max_age?: number;
-        };
-        Challenge: {
-            /**
-             * Format: uuid
-             * @description The capability that completes the challenge: give it only to the user being verified.
-             */
-            challenge_id: string;
-            /**
-             * @description The user the challenge is for; null for a usernameless passkey sign-in (the passkey names the user).
-             * @example user-123
-             */
-            user_id: string | null;
-            /**
-             * Format: date-time
-             * @description The challenge expires 5 minutes after it was opened (sooner with max_age).
-             */
-            expires_at: string;
-            /** @description What the user can complete it with now (verified factors that meet acr_values; backup_code when unused codes remain and "mfa" is acceptable). Empty when the user has no factor and no acr_values were given. ["webauthn_passkey"] for a usernameless challenge. */
-            methods: ("webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code")[];
-            /** @description The acr_values requested, when any. */
-            acr_values?: ("phrh" | "phr" | "mfa")[];
-            /** @description The max_age requested, when any. */
-            max_age?: number;
-        };
-        AuthenticatorInfo: {
-            /** @description AAGUID of the authenticator model (all zeros when not disclosed) */
-            aaguid: string;
-            /** @description Human name of the authenticator model, when known */
-            name?: string;
-            /** @description The credential is synced (backed up) */
-            backed_up: boolean;
-        };
-        Factor: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            method_type: "webauthn_passkey" | "webauthn_fido" | "totp";
-            device_name: string;
-            /** @description false for a TOTP factor whose first code has not been confirmed yet */
-            verified: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-            /** @description WebAuthn factors only */
-            authenticator: components["schemas"]["AuthenticatorInfo"] | null;
-        };
-        AllAcceptedCredentialsSignal: {
-            /**
-             * @description The tenant's rp id.
-             * @example example.com
-             */
-            rp_id: string;
-            /** @description The user handle (WebAuthn user.id, base64url) the credentials were registered under. */
-            user_id: string;
-            /** @description base64url ids of every WebAuthn credential the user holds in this tenant; a passkey manager may hide or delete others for this user. */
-            all_accepted_credential_ids: string[];
-        };
-        CurrentUserDetailsSignal: {
-            /** @example example.com */
-            rp_id: string;
-            /** @description The user handle (base64url). */
-            user_id: string;
-            /** @description The user name (AUTH_USER_NAME_CLAIM), at most 64 characters. */
-            name: string;
-            /** @description The display name (AUTH_DISPLAY_NAME_CLAIM), at most 64 characters. */
-            display_name: string;
-        };
-        CredentialSignals: {
-            /** @description Arguments for PublicKeyCredential.signalAllAcceptedCredentials({rpId, userId, allAcceptedCredentialIds}). */
-            all_accepted_credentials: components["schemas"]["AllAcceptedCredentialsSignal"];
-            /** @description Arguments for PublicKeyCredential.signalCurrentUserDetails({rpId, userId, name, displayName}). */
-            current_user_details: components["schemas"]["CurrentUserDetailsSignal"];
-        };
-        FactorList: {
-            methods: components["schemas"]["Factor"][];
-            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. */
-            signals: components["schemas"]["CredentialSignals"] | null;
-        };
-        FactorRename: {
-            /**
-             * @description A name the user recognises, 1–100 characters.
-             * @example Work laptop
-             */
-            device_name: string;
-        };
-        FactorRemoved: {
-            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Sent after the removal: the removed credential is no longer listed. */
-            signals: components["schemas"]["CredentialSignals"] | null;
-        };
-        NewSignInChallenge: {
-            /**
-             * @description Optional. The strength the proof must have, in order of preference, among the acr values of MFA tokens: "phrh" (an attested, device-bound hardware key: a security key or device-bound passkey whose attestation FIDO metadata trusts), "phr" (a passkey, or a security key that verifies the user), "mfa" (any factor). A stronger proof meets a weaker value. The challenge offers only the factors that can meet one of them (methods, and allowCredentials at begin); none → 403 step_up_unavailable. Cedar sees them as context.requested_acr at verify_factor; the token carries them as acr_values.
-             * @example [
-             *       "phrh"
-             *     ]
-             */
-            acr_values?: ("phrh" | "phr" | "mfa")[];
-            /**
-             * @description Optional. Seconds (1 to 86400): the longest time between opening the challenge and the proof that completes it. The challenge expires at min(5 minutes, max_age) after it was opened, so a proof made later is refused like any expired challenge (404) and the token's auth_time (the moment of the proof) is never more than max_age after the challenge was opened. The token carries max_age, so a gateway can also check auth_time + max_age >= now when the token arrives.
-             * @example 120
-             */
-            max_age?: number;
-            /**
-             * @description The user signing in: the subject (`sub`) of their tokens in this tenant. Omit it for a usernameless (discoverable) passkey sign-in: methods is ["webauthn_passkey"], begin asks for any passkey of this tenant (allowCredentials: []), and the assertion's user handle names the user.
-             * @example user-123
-             */
-            user_id?: string;
-        };
-        ChallengeRef: {
-            /** Format: uuid */
-            challenge_id: string;
-        };
-        AuthenticationOptions: {
-            /** @description PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (or @simplewebauthn/browser startAuthentication): the user's credentials that meet the challenge's acr_values in allowCredentials (empty for a usernameless challenge, with userVerification "required"); userVerification "required" when every one of them must verify the user (passkeys, or security keys offered for "phr"), else "preferred". `hints` (WebAuthn L3): ["security-key"] when only security keys are allowed, the tenant's hints_passkey when only passkeys are (and for usernameless sign-in), none when both are. */
-            options: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
-        };
-        WebAuthnChallengeAnswer: {
-            /** Format: uuid */
-            challenge_id: string;
-            /** @description The AuthenticationResponseJSON produced by the browser (navigator.credentials.get, or @simplewebauthn/browser startAuthentication). */
-            credential: components["schemas"]["AuthenticationResponseJSON"];
-        };
-        MfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
-            token: string;
-            /** Format: date-time */
-            expires_at: string;
-            /**
-             * @description How the challenge was completed.
-             * @enum {string}
-             */
-            method_type: "webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code";
-            /**
-             * @description The amr claim of the token.
-             * @example [
-             *       "hwk"
-             *     ]
-             */
-            amr: string[];
-            /**
-             * @description The acr claim of the token: the strength actually achieved.
-             * @enum {string}
-             */
-            acr: "phrh" | "phr" | "mfa";
-        };
-        TotpChallengeAnswer: {
-            /** Format: uuid */
-            challenge_id: string;
-            /**
-             * @description The 6-digit code of the authenticator app (spaces ignored).
-             * @example 123456
-             */
-            code: string;
-        };
-        BackupCodeChallengeAnswer: {
-            /** Format: uuid */
-            challenge_id: string;
-            /**
-             * @description One unused backup code; case, spaces and hyphens do not matter.
-             * @example abcd-efgh-jkmn-p
-             */
-            code: string;
-        };
-        BackupCodeMfaToken: {
-            /** @description ES256 JWT signed by Tessera (verify with /.well-known/jwks.json). Claims: sub, the tenant claim, iss, aud (when configured), iat, nbf, exp (5 minutes), jti, auth_time, amr (["hwk"] a device-bound security key or passkey whose attestation is trusted through FIDO metadata, ["swk"] any other WebAuthn credential, ["otp"] TOTP, ["kba"] backup code), acr (achieved: "phrh" with hwk, "phr" with swk, "mfa"), acr_values and max_age (as requested, when the challenge had them), method_type, purpose (sign_in | step_up), challenge_id. Sub is the user the challenge resolved to (for a usernameless sign-in, the owner of the passkey). */
-            token: string;
-            /** Format: date-time */
-            expires_at: string;
-            /**
-             * @description How the challenge was completed.
-             * @enum {string}
-             */
-            method_type: "webauthn_passkey" | "webauthn_fido" | "totp" | "backup_code";
-            /**
-             * @description The amr claim of the token.
-             * @example [
-             *       "hwk"
-             *     ]
-             */
-            amr: string[];
-            /**
-             * @description The acr claim of the token: the strength actually achieved.
-             * @enum {string}
-             */
-            acr: "phrh" | "phr" | "mfa";
-            /**
-             * @description Unused backup codes left after this one.
-             * @example 9
-             */
-            backup_codes_remaining: number;
-        };
-        Jwk: {
-            /** @example EC */
-            kty: string;
-            /** @example P-256 */
-            crv: string;
-            x: string;
-            y: string;
-            /** @description Key id: the RFC 7638 thumbprint; MFA tokens carry it in their header. */
-            kid: string;
-            /** @example ES256 */
-            alg: string;
-            /** @example sig */
-            use: string;
-        };
-        Jwks: {
-            keys: components["schemas"]["Jwk"][];
-        };
-        UserFactors: {
-            methods: components["schemas"]["Factor"][];
-            user_id: string;
-            /** @description Unused backup codes the user holds. */
-            backup_codes_remaining: number;
-        };
-        FactorReset: {
-            /** @description WebAuthn and TOTP factors removed. */
-            removed_factors: number;
-            /** @description Backup codes removed (used ones included). */
-            removed_backup_codes: number;
-            /** @description WebAuthn L3 Signal API payloads for the browser, so passkey managers drop deleted credentials and show current names. Null when the tenant has no WebAuthn settings or the user never registered a WebAuthn credential. Hand them to the user's browser (no credential is accepted any more); the names are those last seen in the user's bearer token. */
-            signals: components["schemas"]["CredentialSignals"] | null;
-        };
         WebhookCreation: {
             /**
              * @description Receiver URL: https (http only to localhost outside production). Redirects are not followed.
@@ -2009,6 +2009,2037 @@ export interface operations {
                         /** @example ready */
                         status?: string;
                     };
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openSignInChallenge: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSignInChallenge"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    beginWebAuthnAuthentication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeRef"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationOptions"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    completeWebAuthnAuthentication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebAuthnChallengeAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaToken"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `mfa_failed` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    completeTotpAuthentication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpChallengeAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaToken"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `mfa_failed` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    completeBackupCodeAuthentication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
+                "X-Tenant-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupCodeChallengeAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCodeMfaToken"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `mfa_failed` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openStepUpChallenge: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NewStepUpChallenge"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    beginWebAuthnRegistration: {
+        parameters: {
+            query: {
+                /** @description webauthn_passkey (discoverable, user verification required) or webauthn_fido (security key) */
+                method_type: "webauthn_passkey" | "webauthn_fido";
+            };
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptions"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    completeWebAuthnRegistration: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistrationCompletion"];
+            };
+        };
+        responses: {
+            /** @description WebAuthn registered, backup codes returned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCodes"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `credential_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_implemented` */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    beginTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTotpFactor"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrollment"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpVerification"];
+            };
+        };
+        responses: {
+            /** @description TOTP verified, backup codes returned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCodes"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRemainingBackupCodes: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCodesRemaining"];
+                };
+            };
+            /** @description Error: `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    regenerateBackupCodes: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCodes"];
+                };
+            };
+            /** @description Error: `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFactors: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorList"];
+                };
+            };
+            /** @description Error: `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeFactor: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
+                "X-MFA-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorRemoved"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renameFactor: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FactorRename"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Factor"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuthenticatorReport: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticatorReport"];
+                };
+            };
+            /** @description Error: `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUserFactors: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserFactors"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resetUserFactors: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorReset"];
+                };
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeUserFactor: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
+                user_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `validation_failed`, `invalid_tenant_header` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error: `rate_limited` */
@@ -4302,2037 +6333,6 @@ export interface operations {
             };
             /** @description Error: `conflict` */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getAuthenticatorReport: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuthenticatorReport"];
-                };
-            };
-            /** @description Error: `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    beginWebAuthnRegistration: {
-        parameters: {
-            query: {
-                /** @description webauthn_passkey (discoverable, user verification required) or webauthn_fido (security key) */
-                method_type: "webauthn_passkey" | "webauthn_fido";
-            };
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegistrationOptions"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_implemented` */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    completeWebAuthnRegistration: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RegistrationCompletion"];
-            };
-        };
-        responses: {
-            /** @description WebAuthn registered, backup codes returned */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupCodes"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `credential_exists` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_implemented` */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    beginTotpEnrollment: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewTotpFactor"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TotpEnrollment"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    verifyTotpEnrollment: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TotpVerification"];
-            };
-        };
-        responses: {
-            /** @description TOTP verified, backup codes returned */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupCodes"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRemainingBackupCodes: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupCodesRemaining"];
-                };
-            };
-            /** @description Error: `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    regenerateBackupCodes: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupCodes"];
-                };
-            };
-            /** @description Error: `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    openStepUpChallenge: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["NewStepUpChallenge"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Challenge"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listFactors: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FactorList"];
-                };
-            };
-            /** @description Error: `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    removeFactor: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-                /** @description Tessera's MFA token from a step-up (or sign-in) challenge completed by this user (`token` of `/v1/auth/mfa/*\/complete`): proof of an existing factor. Needed once the user has MFA, unless the bearer token itself asserts fresh MFA (`amr` with mfa, hwk, swk, otp or kba and a recent `auth_time`). Without a proof the answer is 403 `step_up_required` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="<seconds>"`. */
-                "X-MFA-Token"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Removed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FactorRemoved"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied`, `step_up_required` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    renameFactor: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["FactorRename"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Factor"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    openSignInChallenge: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewSignInChallenge"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Challenge"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `step_up_unavailable` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_implemented` */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    beginWebAuthnAuthentication: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
-                "X-Tenant-ID"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChallengeRef"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuthenticationOptions"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_implemented` */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    completeWebAuthnAuthentication: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
-                "X-Tenant-ID"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WebAuthnChallengeAnswer"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MfaToken"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header`, `verification_failed` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `mfa_failed` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_implemented` */
-            501: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    completeTotpAuthentication: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
-                "X-Tenant-ID"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TotpChallengeAnswer"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MfaToken"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `mfa_failed` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    completeBackupCodeAuthentication: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Optional. When sent it must be the challenge's tenant, otherwise the challenge is not found (404). */
-                "X-Tenant-ID"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BackupCodeChallengeAnswer"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupCodeMfaToken"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_json`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `mfa_failed` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getJwks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Jwks"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listUserFactors: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path: {
-                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserFactors"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    resetUserFactors: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path: {
-                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FactorReset"];
-                };
-            };
-            /** @description Error: `validation_failed`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `headers_too_large` */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal` */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    removeUserFactor: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Tenant identifier. Must match the tenant associated with the credential. Returns 403 tenant_mismatch if the credential and header belong to different tenants. */
-                "X-Tenant-ID": string;
-            };
-            path: {
-                /** @description The user (token subject). "me" is not addressable here: it names the caller on user routes. */
-                user_id: string;
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Removed */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error: `validation_failed`, `invalid_tenant_header` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthenticated` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `tenant_mismatch`, `tenant_unavailable`, `policy_denied` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found` */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
