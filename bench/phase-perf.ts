@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
 /**
@@ -32,8 +33,8 @@ export function perfAvailable(): boolean {
 /**
  * `perf record -g` of the whole server process (every thread, kernel included) for each phase,
  * into DIR/<phase>.perf.data with the JIT code injected (`perf inject --jit`, which writes a
- * jitted-<pid>-<n>.so per piece of code beside the dump); `node scripts/perf-breakdown.mjs`
- * reads it.
+ * jitted-<pid>-<n>.so per piece of code beside the dump), and its samples named, as `perf script`
+ * prints them, in DIR/<phase>.perf.script.gz; `node scripts/perf-breakdown.mjs` reads that.
  */
 export class PhasePerf {
   private recording: { child: ChildProcess; raw: string; file: string } | undefined;
@@ -64,5 +65,13 @@ export class PhasePerf {
     await exited;
     execFileSync('perf', ['inject', '--jit', '-i', recording.raw, '-o', recording.file], { stdio: 'ignore' });
     rmSync(recording.raw, { force: true });
+    // Named now: Debian's perf is built without libcrypto, so the ELF files inject writes get
+    // random build ids, and the next phase's inject of the same dump rewrites them under the same
+    // names; this phase's samples would then name nothing. perf-breakdown reads this file.
+    const script = execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '-i', recording.file], {
+      maxBuffer: 2 ** 30,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    writeFileSync(recording.file.replace(/\.data$/, '.script.gz'), gzipSync(script));
   }
 }

@@ -10,17 +10,24 @@
 // JavaScript function on the stack rather than the leaf: what in pg or Express the time went to.
 //   node scripts/perf-breakdown.mjs DIR/<phase>.perf.data [--top N] [--within PART]
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { breakdownArguments, partOfScript } from './service-parts.mjs';
 
 const { file, top, within } = breakdownArguments(
   'node scripts/perf-breakdown.mjs PHASE.perf.data [--top N] [--within PART]',
 );
 
-const script = execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '-i', file], {
-  encoding: 'utf8',
-  maxBuffer: 2 ** 30,
-  stdio: ['ignore', 'pipe', 'ignore'],
-});
+// The bench names each phase's samples as it ends (bench/phase-perf.ts): later phases' jit files
+// replace the ones an earlier phase's data refers to.
+const named = file.replace(/\.data$/, '.script.gz');
+const script = existsSync(named)
+  ? gunzipSync(readFileSync(named)).toString('utf8')
+  : execFileSync('perf', ['script', '-F', 'comm,period,ip,sym,dso', '-i', file], {
+      encoding: 'utf8',
+      maxBuffer: 2 ** 30,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
 
 const CRYPTO =
   /node::crypto::|^(ecp_|__ecp_|bn_|BN_|EVP_|ossl_|OPENSSL_|CRYPTO_|EC_|ECDSA_|sha256_|SHA256|sha512_|HMAC|aesni_|gcm_)/;
