@@ -380,7 +380,10 @@ interface PhaseResult {
   rss_mb: number;
 }
 
-/** Runs `total` ceremonies with `concurrency` workers; `next` hands out the user for each. */
+/**
+ * Runs `total` ceremonies with `concurrency` workers; `next` hands out the user for each. `recorder`
+ * takes the phase's perf profile: Tessera's by default, the minimal server's for its phases.
+ */
 async function phase(
   ctx: Context,
   pid: number,
@@ -388,11 +391,12 @@ async function phase(
   [concurrency, total]: [number, number],
   run: Ceremony,
   next: () => User,
+  recorder = perf,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
   const name = `${scenario.replace(/ /g, '-')}-c${concurrency}`;
   await profiler?.start();
-  await perf?.start(name);
+  await recorder?.start(name);
   const before = procStat(pid);
   const start = performance.now();
   let started = 0;
@@ -408,7 +412,7 @@ async function phase(
   );
   const seconds = (performance.now() - start) / 1000;
   const after = procStat(pid);
-  await perf?.stop();
+  await recorder?.stop();
   await profiler?.stop(name);
   const sorted = latencies.sort((x, y) => x - y);
   return {
@@ -474,19 +478,24 @@ async function backupCodesFloor(n: number): Promise<number> {
   return ms / n;
 }
 
+/** Passkey registration options as the bench's in-process ceremonies ask them: no attestation. */
+function passkeyRegistrationOptions(userName: string) {
+  return generateRegistrationOptions({
+    rpName: 'Bench',
+    rpID: RP_ID,
+    userName,
+    attestationType: 'none',
+    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+  });
+}
+
 /**
  * The library work of a sign-in in-process: assertion options, the assertion's verification and
  * the ES256 MFA token; for step-up also the bearer's HS256 verification.
  */
 async function assertionFloor(n: number, withBearer: boolean): Promise<number> {
   const auth = new SoftAuthenticator();
-  const regOptions = await generateRegistrationOptions({
-    rpName: 'Bench',
-    rpID: RP_ID,
-    userName: 'floor',
-    attestationType: 'none',
-    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
-  });
+  const regOptions = await passkeyRegistrationOptions('floor');
   const reg = await verifyRegistrationResponse({
     response: auth.createCredential(regOptions, { origin: ORIGIN }),
     expectedChallenge: regOptions.challenge,
@@ -640,10 +649,17 @@ function defaultPhases(scenario: Scenario): [number, number][] {
  * being compiled (on the server's core) thousands of ceremonies into a run: `--trace-opt` showed
  * 314 first TurboFan compiles between sign-ins 3 300 and 11 300.
  */
-async function warmUpPhase(ctx: Context, pid: number, scenario: string, run: Ceremony, next: () => User) {
+async function warmUpPhase(
+  ctx: Context,
+  pid: number,
+  scenario: string,
+  run: Ceremony,
+  next: () => User,
+  recorder = perf,
+) {
   if (warmUp <= 0) return;
   process.stderr.write(`${scenario}: ${warmUp} ceremonies at concurrency 8 to warm up (not reported)…\n`);
-  await phase(ctx, pid, `${scenario} warm-up`, [8, warmUp], run, next);
+  await phase(ctx, pid, `${scenario} warm-up`, [8, warmUp], run, next, recorder);
 }
 
 /** Each phase of a scenario; existing users add at most 8 factors each, so none reaches the limit of 10. */
@@ -757,13 +773,7 @@ async function startMinimal(): Promise<MinimalServer> {
         mintedAt: 0,
         authenticator: new SoftAuthenticator(),
       };
-      const options = await generateRegistrationOptions({
-        rpName: 'Bench',
-        rpID: RP_ID,
-        userName: user.id,
-        attestationType: 'none',
-        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
-      });
+      const options = await passkeyRegistrationOptions(user.id);
       const credential = user.authenticator.createCredential(options, { origin: ORIGIN });
       const body = { user_id: user.id, challenge: options.challenge, credential };
       expect('minimal seed', await json(base, 'POST', '/seed', {}, body), 201);
@@ -776,7 +786,7 @@ async function startMinimal(): Promise<MinimalServer> {
       next: roundRobin(users),
       stop,
     };
-    await onMinimal(minimal, () => warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next));
+    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next, minimal.perf);
     return minimal;
   } catch (err) {
     await stop();
@@ -784,20 +794,9 @@ async function startMinimal(): Promise<MinimalServer> {
   }
 }
 
-/** Runs `work` with the phases' perf profile taken of the minimal server instead of Tessera. */
-async function onMinimal<T>(minimal: MinimalServer, work: () => Promise<T>): Promise<T> {
-  const tessera = perf;
-  perf = minimal.perf;
-  try {
-    return await work();
-  } finally {
-    perf = tessera;
-  }
-}
-
 function minimalPhase(minimal: MinimalServer, p: [number, number]): Promise<PhaseResult> {
   process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-  return onMinimal(minimal, () => phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next));
+  return phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next, minimal.perf);
 }
 
 /** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
