@@ -202,13 +202,15 @@ async function startServer(
 ): Promise<{ child: ChildProcess; base: string; metrics: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const inspectPort = cpuProfDir ? await freePort() : 0;
+  // The V8 profile is of Tessera's server only: one inspector session, kept in `profiler`.
+  const cpuProfiled = cpuProfDir !== undefined && other === undefined;
+  const inspectPort = cpuProfiled ? await freePort() : 0;
   // As `npm run start:prod` runs it; BENCH_NODE_FLAGS adds flags for experiments, and profiling the inspector.
   const runtime = productionRuntime(join(dir, 'package.json'));
   const nodeArgs = [
     ...runtime.nodeFlags,
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    ...(cpuProfDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
+    ...(cpuProfiled ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     ...(perfDir ? perfNodeFlags(resolve(perfDir)) : []),
     other?.entry ?? runtime.entry,
   ];
@@ -241,7 +243,7 @@ async function startServer(
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${base}/readyz`)).ok) {
-        if (cpuProfDir) {
+        if (cpuProfiled) {
           mkdirSync(cpuProfDir, { recursive: true });
           profiler = await PhaseProfiler.attach(inspectPort);
         }
@@ -380,10 +382,13 @@ interface PhaseResult {
   rss_mb: number;
 }
 
-/**
- * Runs `total` ceremonies with `concurrency` workers; `next` hands out the user for each. `recorder`
- * takes the phase's perf profile: Tessera's by default, the minimal server's for its phases.
- */
+/** A phase's profiles: of Tessera's server by default; the minimal server's phases pass its own perf. */
+interface PhaseProfiles {
+  perf?: PhasePerf;
+  cpu?: PhaseProfiler;
+}
+
+/** Runs `total` ceremonies with `concurrency` workers; `next` hands out the user for each. */
 async function phase(
   ctx: Context,
   pid: number,
@@ -391,12 +396,12 @@ async function phase(
   [concurrency, total]: [number, number],
   run: Ceremony,
   next: () => User,
-  recorder = perf,
+  profiles: PhaseProfiles = { perf, cpu: profiler },
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
   const name = `${scenario.replace(/ /g, '-')}-c${concurrency}`;
-  await profiler?.start();
-  await recorder?.start(name);
+  await profiles.cpu?.start();
+  await profiles.perf?.start(name);
   const before = procStat(pid);
   const start = performance.now();
   let started = 0;
@@ -412,8 +417,8 @@ async function phase(
   );
   const seconds = (performance.now() - start) / 1000;
   const after = procStat(pid);
-  await recorder?.stop();
-  await profiler?.stop(name);
+  await profiles.perf?.stop();
+  await profiles.cpu?.stop(name);
   const sorted = latencies.sort((x, y) => x - y);
   return {
     scenario,
@@ -655,11 +660,11 @@ async function warmUpPhase(
   scenario: string,
   run: Ceremony,
   next: () => User,
-  recorder = perf,
+  profiles?: PhaseProfiles,
 ) {
   if (warmUp <= 0) return;
   process.stderr.write(`${scenario}: ${warmUp} ceremonies at concurrency 8 to warm up (not reported)…\n`);
-  await phase(ctx, pid, `${scenario} warm-up`, [8, warmUp], run, next, recorder);
+  await phase(ctx, pid, `${scenario} warm-up`, [8, warmUp], run, next, profiles);
 }
 
 /** Each phase of a scenario; existing users add at most 8 factors each, so none reaches the limit of 10. */
@@ -786,7 +791,7 @@ async function startMinimal(): Promise<MinimalServer> {
       next: roundRobin(users),
       stop,
     };
-    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next, minimal.perf);
+    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next, { perf: minimal.perf });
     return minimal;
   } catch (err) {
     await stop();
@@ -796,7 +801,7 @@ async function startMinimal(): Promise<MinimalServer> {
 
 function minimalPhase(minimal: MinimalServer, p: [number, number]): Promise<PhaseResult> {
   process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-  return phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next, minimal.perf);
+  return phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next, { perf: minimal.perf });
 }
 
 /** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
