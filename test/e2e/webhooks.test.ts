@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
+import { AuditService } from '#audit';
 import { Clock } from '#config';
+import { WebhookDispatcher } from '#webhooks';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import {
   PG_BASE_URL,
@@ -423,6 +425,102 @@ for (const dialect of await dialects()) {
       );
       await t.request('DELETE', `/v1/webhooks/${hook.id}`, { headers: admin(acme) });
     });
+  });
+
+  describe(`Webhook fan-out of a backlog (${dialect})`, () => {
+    let t: TestApp;
+    let tenant: Tenant;
+    let all: { id: string };
+    let keysOnly: { id: string };
+    const receiver = new WebhookReceiver();
+    const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+
+    before(async () => {
+      await receiver.start();
+      // No dispatcher loop: each test runs its passes itself.
+      t = await startTestApp(dialect, { ...FAST, WEBHOOK_DISPATCHER: 'false' });
+      tenant = await t.createTenant({ name: 'Backlog' });
+      all = await createWebhook(t, tenant, receiver.url, ['*']);
+      keysOnly = await createWebhook(t, tenant, receiver.url, ['api_key.created']);
+      receiver.secrets = [];
+    });
+    after(async () => {
+      await t?.close();
+      await receiver.stop();
+    });
+
+    /** Records `n` events named `${prefix}-i` (every third an api_key.revoked) and returns their ids, oldest first. */
+    async function backlog(prefix: string, n: number): Promise<{ id: string; action: string }[]> {
+      const audit = t.app.get(AuditService);
+      for (let i = 0; i < n; i++)
+        await audit.record(tenant.id, {
+          actorType: 'system',
+          actorId: 'backlog-test',
+          action: i % 3 === 0 ? 'api_key.revoked' : 'api_key.created',
+          resourceType: 'api_key',
+          resourceId: `${prefix}-${i}`,
+        });
+      return t.app
+        .get(DataSource)
+        .query(`SELECT id, action FROM audit_events WHERE resource_id LIKE ${p(1)} ORDER BY id`, [`${prefix}-%`]);
+    }
+
+    async function deliveredEvents(endpointId: string): Promise<string[]> {
+      const rows: { event_id: string }[] = await t.app
+        .get(DataSource)
+        .query(`SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ${p(1)}`, [endpointId]);
+      return rows.map((r) => r.event_id).sort();
+    }
+
+    it('one pass fans out 250 events in batches: each event once to each endpoint subscribed to it', async () => {
+      const events = await backlog('burst', 250);
+      assert.equal(events.length, 250);
+      await t.app.get(WebhookDispatcher).runOnce();
+      const ds = t.app.get(DataSource);
+      assert.equal((await ds.query('SELECT id FROM webhook_outbox')).length, 0, 'the outbox is empty after one pass');
+      const ids = new Set(events.map((e) => e.id));
+      const toAll = (await deliveredEvents(all.id)).filter((id) => ids.has(id));
+      assert.deepEqual(toAll, [...ids].sort(), 'every event once to the endpoint of every type');
+      const created = events.filter((e) => e.action === 'api_key.created').map((e) => e.id);
+      const toKeys = (await deliveredEvents(keysOnly.id)).filter((id) => ids.has(id));
+      assert.deepEqual(toKeys, created.sort(), 'only api_key.created, once each, to the other');
+    });
+
+    it(
+      'a batch another node took rows of is undone and taken one event at a time: nothing twice, nothing lost',
+      { skip: dialect !== 'postgres' && 'a second node deleting outbox rows concurrently' },
+      async () => {
+        const events = await backlog('contended', 100);
+        const ds = t.app.get(DataSource);
+        const other = ds.createQueryRunner();
+        await other.connect();
+        try {
+          // The "other node" takes the first ten and holds them, uncommitted, while this node's pass runs into them.
+          await other.startTransaction();
+          const stolen = events.slice(0, 10).map((e) => e.id);
+          await other.query('DELETE FROM webhook_outbox WHERE id = ANY($1)', [stolen]);
+          const pass = t.app.get(WebhookDispatcher).runOnce();
+          for (let i = 0; ; i++) {
+            const waiting = await ds.query(
+              "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM \"webhook_outbox\"%'",
+            );
+            if (waiting.length > 0) break;
+            assert.ok(i < 200, 'the pass reached the rows the other node holds');
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          await other.commitTransaction();
+          await pass;
+          assert.equal((await ds.query('SELECT id FROM webhook_outbox')).length, 0);
+          const mine = events.slice(10).map((e) => e.id);
+          const ids = new Set(events.map((e) => e.id));
+          const toAll = (await deliveredEvents(all.id)).filter((id) => ids.has(id));
+          assert.deepEqual(toAll, mine.sort(), 'the ninety left, each once; none of the ten the other node took');
+        } finally {
+          if (other.isTransactionActive) await other.rollbackTransaction();
+          await other.release();
+        }
+      },
+    );
   });
 
   describe(`Webhooks across restarts and nodes (${dialect})`, () => {

@@ -6,7 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
+import { DataSource, In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { APP_CONFIG, Clock, type AppConfig } from '#config';
 import { AuditService } from '#audit';
 import { MFA_ENCRYPTION_KEY } from '#mfa';
@@ -30,6 +30,10 @@ const LEASE_TTL_MS = 15_000;
 /** An attempt in flight holds its delivery this long; past it (a crashed node) it is due again. */
 const IN_FLIGHT_HOLD_MS = 60_000;
 const OUTBOX_BATCH = 100;
+/** Batches one pass fans out before it turns to the due attempts; a full last batch brings the next pass at once. */
+const OUTBOX_BATCHES_PER_PASS = 10;
+/** Delivery rows per INSERT: 13 parameters each, well under either dialect's limit. */
+const DELIVERY_INSERT_CHUNK = 200;
 const DELIVERY_BATCH = 32;
 const CONCURRENCY = 8;
 
@@ -53,6 +57,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running?: Promise<void>;
   private stopped = false;
   private failingLogged = false;
+  /** The last pass left events in the outbox: the next one comes at once. */
+  private backlog = false;
 
   constructor(
     @Inject(DISPATCH_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -82,7 +88,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.timer = setTimeout(() => {
       this.running = this.runOnce().finally(() => {
         this.running = undefined;
-        this.schedule(this.config.webhooks.pollIntervalMs);
+        this.schedule(this.backlog ? 0 : this.config.webhooks.pollIntervalMs);
       });
     }, ms);
     this.timer.unref();
@@ -90,9 +96,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** One pass: if this node holds the lease, fan out new events, then make the due attempts. */
   async runOnce(): Promise<void> {
+    this.backlog = false;
     try {
       if (!(await this.lease.acquire(this.clock.now()))) return;
-      await this.fanOut();
+      this.backlog = await this.fanOut();
       await this.deliverDue();
       this.failingLogged = false;
     } catch (err) {
@@ -104,34 +111,82 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Outbox rows become one delivery per enabled endpoint subscribed to the type, and leave the
-   * outbox in the same transaction. The delete comes first: of two nodes, only the one whose
-   * delete took the row goes on. Maintenance across tenants by design: it reads tenant ids only
-   * to address each tenant's own endpoints.
+   * outbox in the same transaction, a batch at a time in id order: one delete, the deliveries'
+   * inserts and a commit for up to OUTBOX_BATCH events, where one event at a time took a
+   * transaction each and fell behind a busy tenant's sign-ins. The delete comes first: a batch
+   * goes on only if its delete took every row; if another node took some, it is undone and its
+   * events are taken one by one, each by whichever delete gets it. Maintenance across tenants by
+   * design: it reads tenant ids only to address each tenant's own endpoints. True when the last
+   * batch was full, so more may be waiting.
    */
-  private async fanOut(): Promise<void> {
-    const rows = await this.dataSource
-      .getRepository(WebhookOutboxEntity)
-      .find({ order: { id: 'ASC' }, take: OUTBOX_BATCH });
-    const endpointsOf = new Map<string, Promise<WebhookEndpointEntity[]>>();
-    for (const event of rows) {
-      if (!endpointsOf.has(event.tenantId))
-        endpointsOf.set(event.tenantId, this.endpoints.find(event.tenantId, { enabled: true }));
-      // An endpoint receives the events that happened after it was registered.
-      const targets = (await endpointsOf.get(event.tenantId)!).filter(
-        (e) =>
-          e.createdAt.getTime() <= event.createdAt.getTime() &&
-          (e.events.includes('*') || e.events.includes(event.type)),
-      );
-      const now = this.clock.now();
+  private async fanOut(): Promise<boolean> {
+    for (let batch = 0; batch < OUTBOX_BATCHES_PER_PASS && !this.stopped; batch++) {
+      const rows = await this.dataSource
+        .getRepository(WebhookOutboxEntity)
+        .find({ order: { id: 'ASC' }, take: OUTBOX_BATCH });
+      if (rows.length === 0) return false;
+      const targetsOf = await this.subscribers(rows);
+      if (!(await this.fanOutBatch(rows, targetsOf))) {
+        for (const event of rows) await this.fanOutBatch([event], targetsOf);
+      }
+      if (rows.length < OUTBOX_BATCH) return false;
+    }
+    return true;
+  }
+
+  /** Each event's targets: the tenant's enabled endpoints subscribed to its type and registered before it. */
+  private async subscribers(rows: WebhookOutboxEntity[]): Promise<Map<WebhookOutboxEntity, WebhookEndpointEntity[]>> {
+    const enabledOf = new Map<string, WebhookEndpointEntity[]>();
+    for (const tenantId of new Set(rows.map((r) => r.tenantId)))
+      enabledOf.set(tenantId, await this.endpoints.find(tenantId, { enabled: true }));
+    return new Map(
+      rows.map((event) => [
+        event,
+        // An endpoint receives the events that happened after it was registered.
+        enabledOf
+          .get(event.tenantId)!
+          .filter(
+            (e) =>
+              e.createdAt.getTime() <= event.createdAt.getTime() &&
+              (e.events.includes('*') || e.events.includes(event.type)),
+          ),
+      ]),
+    );
+  }
+
+  /** Takes `rows` from the outbox and writes their deliveries, all or nothing; false if another node took any of them first. */
+  private async fanOutBatch(
+    rows: WebhookOutboxEntity[],
+    targetsOf: Map<WebhookOutboxEntity, WebhookEndpointEntity[]>,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const contended = new Error('outbox batch contended');
+    try {
       await this.dataSource.transaction(async (m) => {
-        const taken = await m.getRepository(WebhookOutboxEntity).delete({ id: event.id, tenantId: event.tenantId });
-        if ((taken.affected ?? 0) !== 1 || targets.length === 0) return;
-        const body = webhookBody(event.type, event.createdAt, event.data);
-        await this.deliveries.withManager(m).insertMany(
-          event.tenantId,
-          targets.map((endpoint) => pendingDelivery(endpoint.id, event, body, now)),
-        );
+        const taken = await m.getRepository(WebhookOutboxEntity).delete({ id: In(rows.map((r) => r.id)) });
+        // Only a batch of one may lose its row quietly: the other node fans it out.
+        if ((taken.affected ?? 0) !== rows.length) {
+          if (rows.length === 1) return;
+          throw contended;
+        }
+        const byTenant = new Map<string, ReturnType<typeof pendingDelivery>[]>();
+        for (const event of rows) {
+          const targets = targetsOf.get(event)!;
+          if (targets.length === 0) continue;
+          const body = webhookBody(event.type, event.createdAt, event.data);
+          const list = byTenant.get(event.tenantId) ?? [];
+          for (const endpoint of targets) list.push(pendingDelivery(endpoint.id, event, body, now));
+          byTenant.set(event.tenantId, list);
+        }
+        const deliveries = this.deliveries.withManager(m);
+        for (const [tenantId, list] of byTenant)
+          for (let i = 0; i < list.length; i += DELIVERY_INSERT_CHUNK)
+            await deliveries.insertMany(tenantId, list.slice(i, i + DELIVERY_INSERT_CHUNK));
       });
+      return true;
+    } catch (err) {
+      if (err === contended) return false;
+      throw err;
     }
   }
 
