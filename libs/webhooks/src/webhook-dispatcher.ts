@@ -37,6 +37,9 @@ const DELIVERY_INSERT_CHUNK = 200;
 const DELIVERY_BATCH = 32;
 const CONCURRENCY = 8;
 
+/** Thrown inside a batch's transaction to undo it when another node took some of its rows. */
+class OutboxBatchContended extends Error {}
+
 /** What every attempt records on its delivery, whatever the outcome. */
 type AttemptRecord = { attempts: number; lastAttemptAt: Date; lastResponseCode: number | null };
 
@@ -57,8 +60,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running?: Promise<void>;
   private stopped = false;
   private failingLogged = false;
-  /** The last pass left events in the outbox: the next one comes at once. */
-  private backlog = false;
 
   constructor(
     @Inject(DISPATCH_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -86,26 +87,31 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.runOnce().finally(() => {
+      // A pass that left events in the outbox is followed at once.
+      this.running = this.runOnce().then((backlog) => {
         this.running = undefined;
-        this.schedule(this.backlog ? 0 : this.config.webhooks.pollIntervalMs);
+        this.schedule(backlog ? 0 : this.config.webhooks.pollIntervalMs);
       });
     }, ms);
     this.timer.unref();
   }
 
-  /** One pass: if this node holds the lease, fan out new events, then make the due attempts. */
-  async runOnce(): Promise<void> {
-    this.backlog = false;
+  /**
+   * One pass: if this node holds the lease, fan out new events, then make the due attempts.
+   * True when the outbox may hold more than the pass took. Never rejects.
+   */
+  async runOnce(): Promise<boolean> {
     try {
-      if (!(await this.lease.acquire(this.clock.now()))) return;
-      this.backlog = await this.fanOut();
+      if (!(await this.lease.acquire(this.clock.now()))) return false;
+      const backlog = await this.fanOut();
       await this.deliverDue();
       this.failingLogged = false;
+      return backlog;
     } catch (err) {
       // The database is down or failing: nothing is lost, the next pass picks up where this stopped.
       if (!this.failingLogged) this.logger.warn(`webhook dispatch pass failed: ${(err as Error).message}`);
       this.failingLogged = true;
+      return false;
     }
   }
 
@@ -160,14 +166,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     targetsOf: Map<WebhookOutboxEntity, WebhookEndpointEntity[]>,
   ): Promise<boolean> {
     const now = this.clock.now();
-    const contended = new Error('outbox batch contended');
     try {
       await this.dataSource.transaction(async (m) => {
         const taken = await m.getRepository(WebhookOutboxEntity).delete({ id: In(rows.map((r) => r.id)) });
         // Only a batch of one may lose its row quietly: the other node fans it out.
         if ((taken.affected ?? 0) !== rows.length) {
           if (rows.length === 1) return;
-          throw contended;
+          throw new OutboxBatchContended();
         }
         const byTenant = new Map<string, ReturnType<typeof pendingDelivery>[]>();
         for (const event of rows) {
@@ -185,7 +190,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       });
       return true;
     } catch (err) {
-      if (err === contended) return false;
+      if (err instanceof OutboxBatchContended) return false;
       throw err;
     }
   }
