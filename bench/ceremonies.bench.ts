@@ -53,7 +53,7 @@ import { generateBackupCodeSet, hashBackupCodeSet } from '#mfa';
 import { productionRuntime } from './production-runtime.js';
 import { movePostgresTo } from './database-placement.js';
 import { onStop } from './stop-hooks.js';
-import { DECISION_TENANT_ID, signInDecisionRequest } from './sign-in-decision.js';
+import { DECISION_TENANT_ID, signInDecisionRequest } from './floor-decisions.js';
 import { PhasePerf, perfAvailable, perfNodeFlags } from './phase-perf.js';
 
 const args = process.argv.slice(2);
@@ -740,7 +740,7 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
-/** The minimal server (bench/minimal-sign-in.server.ts), its users enrolled and warmed up. */
+/** The minimal server (bench/minimal.server.ts), its users enrolled and warmed up. */
 interface MinimalServer {
   ctx: Context;
   pid: number;
@@ -757,7 +757,7 @@ async function startMinimal(): Promise<MinimalServer> {
   const db = await scratchDatabase('_minimal');
   const apiKey = randomBytes(24).toString('hex');
   const { child, base } = await startServer(db.url, process.cwd(), {
-    entry: fileURLToPath(new URL('./minimal-sign-in.server.js', import.meta.url)),
+    entry: fileURLToPath(new URL('./minimal.server.js', import.meta.url)),
     env: { MINIMAL_API_KEY: apiKey, MINIMAL_RP_ID: RP_ID, MINIMAL_ORIGIN: ORIGIN },
   });
   const stop = async () => {

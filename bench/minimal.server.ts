@@ -40,7 +40,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { PolicyEngine } from '#policy';
-import { DECISION_TENANT_ID, signInDecisionRequest } from './sign-in-decision.js';
+import { DECISION_TENANT_ID, signInDecisionRequest } from './floor-decisions.js';
 
 const env = (name: string) => {
   const value = process.env[name];

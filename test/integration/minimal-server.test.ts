@@ -15,7 +15,7 @@ import { postgresAvailable, scratchDatabase, type ScratchDatabase } from '../sup
  */
 const RP_ID = 'minimal.test';
 const ORIGIN = 'https://app.minimal.test';
-const entry = new URL('../../bench/minimal-sign-in.server.js', import.meta.url).pathname;
+const entry = new URL('../../bench/minimal.server.js', import.meta.url).pathname;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
