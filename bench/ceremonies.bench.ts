@@ -681,9 +681,12 @@ async function runScenarios(ctx: Context, pid: number) {
     }
   }
   const holders = runs('sign-in') || runs('step-up') ? await enrolledUsers(ctx, pid, 'holder', SIGN_IN_USERS) : [];
-  // PostgreSQL only: the minimal server is pg and nothing else. Each of its phases runs right
-  // after the same phase of Tessera's sign-in, so the machine's drift moves both alike.
-  const minimal = runs('minimal') && !useSqlite ? await startMinimal() : undefined;
+  // PostgreSQL only: the minimal server is pg and nothing else. It mirrors the sign-in and the
+  // existing users' registration (whichever run; both when neither does), each of its phases right
+  // after the same phase on Tessera, so the machine's drift moves both alike.
+  const minimalSignIns = runs('minimal') && (runs('sign-in') || !runs('existing'));
+  const minimalRegistrations = runs('minimal') && (runs('existing') || !runs('sign-in'));
+  const minimal = (minimalSignIns || minimalRegistrations) && !useSqlite ? await startMinimal() : undefined;
   try {
     for (const [scenario, run] of [
       ['sign-in', signIn],
@@ -694,22 +697,27 @@ async function runScenarios(ctx: Context, pid: number) {
       for (const p of phasesOf(scenario)) {
         process.stderr.write(`${scenario}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
         rows.push(await phase(ctx, pid, scenario, p, run, next));
-        if (scenario === 'sign-in' && minimal) rows.push(await minimalPhase(minimal, p));
+        if (scenario === 'sign-in' && minimal && minimalSignIns) rows.push(await minimal.signIns(p));
       }
     }
-    if (minimal && !runs('sign-in'))
-      for (const p of defaultPhases('sign-in')) rows.push(await minimalPhase(minimal, p));
+    if (minimal && minimalSignIns && !runs('sign-in'))
+      for (const p of defaultPhases('sign-in')) rows.push(await minimal.signIns(p));
+    const registrations = defaultPhases('existing');
+    const registrationUsers = Math.ceil((registrations.reduce((n, [, c]) => n + c, 0) + warmUp) / 8) + 1;
+    if (minimal && minimalRegistrations) await minimal.enrollRegistrationUsers(registrationUsers);
+    if (total('existing') > 0) {
+      const next = roundRobin(await enrolledUsers(ctx, pid, 'existing', registrationUsers));
+      await warmUpPhase(ctx, pid, 'existing users', (c, u) => register(c, u), next);
+      for (const p of phasesOf('existing')) {
+        process.stderr.write(`existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+        rows.push(await phase(ctx, pid, 'existing users', p, (c, u) => register(c, u), next));
+        if (minimal && minimalRegistrations) rows.push(await minimal.registrations(p));
+      }
+    } else if (minimal && minimalRegistrations) {
+      for (const p of registrations) rows.push(await minimal.registrations(p));
+    }
   } finally {
     await minimal?.stop();
-  }
-  if (total('existing') > 0) {
-    const users = Math.ceil((total('existing') + warmUp) / 8) + 1;
-    const next = roundRobin(await enrolledUsers(ctx, pid, 'existing', users));
-    await warmUpPhase(ctx, pid, 'existing users', (c, u) => register(c, u), next);
-    for (const p of phasesOf('existing')) {
-      process.stderr.write(`existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-      rows.push(await phase(ctx, pid, 'existing users', p, (c, u) => register(c, u), next));
-    }
   }
   if (total('new') > 0) {
     let seq = 0;
@@ -740,25 +748,26 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
-/** The minimal server (bench/minimal.server.ts), its users enrolled and warmed up. */
+/** The minimal server (bench/minimal.server.ts): its phases, each run after the same phase on Tessera. */
 interface MinimalServer {
-  ctx: Context;
-  pid: number;
-  perf: PhasePerf | undefined;
-  next: () => User;
+  signIns: (p: [number, number]) => Promise<PhaseResult>;
+  /** Enrolls `count` users who hold a passkey and backup codes, and warms the registration up. */
+  enrollRegistrationUsers: (count: number) => Promise<void>;
+  registrations: (p: [number, number]) => Promise<PhaseResult>;
   stop: () => Promise<void>;
 }
 
 /**
  * Starts the minimal server on its own scratch database, pinned and flagged as the service is:
- * Tessera's stack, library calls and statements without Tessera around them.
+ * Tessera's stack, library calls and statements without Tessera around them. Its sign-in users
+ * are enrolled and the sign-in warmed up at once.
  */
 async function startMinimal(): Promise<MinimalServer> {
   const db = await scratchDatabase('_minimal');
   const apiKey = randomBytes(24).toString('hex');
   const { child, base } = await startServer(db.url, process.cwd(), {
     entry: fileURLToPath(new URL('./minimal.server.js', import.meta.url)),
-    env: { MINIMAL_API_KEY: apiKey, MINIMAL_RP_ID: RP_ID, MINIMAL_ORIGIN: ORIGIN },
+    env: { MINIMAL_API_KEY: apiKey, MINIMAL_JWT_SECRET: SECRET, MINIMAL_RP_ID: RP_ID, MINIMAL_ORIGIN: ORIGIN },
   });
   const stop = async () => {
     child.kill('SIGTERM');
@@ -767,41 +776,44 @@ async function startMinimal(): Promise<MinimalServer> {
   };
   const pid = child.pid!;
   const ctx: Context = { base, tenantId: '', apiKey, metrics: '' };
-  try {
-    process.stderr.write(`minimal server: enrolling ${SIGN_IN_USERS} users once (setup)…\n`);
+  const perf = perfDir ? new PhasePerf(perfDir, pid) : undefined;
+  const seed = async (prefix: string, count: number) => {
+    process.stderr.write(`minimal server: enrolling ${count} ${prefix} users once (setup)…\n`);
     const users: User[] = [];
-    for (let i = 0; i < SIGN_IN_USERS; i++) {
-      const user: User = {
-        id: `minimal-${i}`,
-        tenantId: '',
-        headers: {},
-        mintedAt: 0,
-        authenticator: new SoftAuthenticator(),
-      };
+    for (let i = 0; i < count; i++) {
+      const user = await benchUser('', `minimal-${prefix}-${i}`);
       const options = await passkeyRegistrationOptions(user.id);
       const credential = user.authenticator.createCredential(options, { origin: ORIGIN });
       const body = { user_id: user.id, challenge: options.challenge, credential };
       expect('minimal seed', await json(base, 'POST', '/seed', {}, body), 201);
       users.push(user);
     }
-    const minimal = {
-      ctx,
-      pid,
-      perf: perfDir ? new PhasePerf(perfDir, pid) : undefined,
-      next: roundRobin(users),
+    return roundRobin(users);
+  };
+  try {
+    const signInUsers = await seed('holder', SIGN_IN_USERS);
+    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, signInUsers, { perf });
+    let registrationUsers: (() => User) | undefined;
+    return {
+      signIns: (p) => {
+        process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+        return phase(ctx, pid, 'minimal sign-in', p, minimalSignIn, signInUsers, { perf });
+      },
+      enrollRegistrationUsers: async (count) => {
+        registrationUsers = await seed('existing', count);
+        await warmUpPhase(ctx, pid, 'minimal existing users', minimalRegistration, registrationUsers, { perf });
+      },
+      registrations: (p) => {
+        if (!registrationUsers) throw new Error('the minimal server has no registration users');
+        process.stderr.write(`minimal existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+        return phase(ctx, pid, 'minimal existing users', p, minimalRegistration, registrationUsers, { perf });
+      },
       stop,
     };
-    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, minimal.next, { perf: minimal.perf });
-    return minimal;
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-function minimalPhase(minimal: MinimalServer, p: [number, number]): Promise<PhaseResult> {
-  process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-  return phase(minimal.ctx, minimal.pid, 'minimal sign-in', p, minimalSignIn, minimal.next, { perf: minimal.perf });
 }
 
 /** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
@@ -817,6 +829,17 @@ async function minimalSignIn(ctx: Context, user: User): Promise<void> {
     await json(ctx.base, 'POST', '/complete', {}, { challenge_id: challengeId, credential }),
     200,
   );
+}
+
+/** An existing user adding a passkey on the minimal server: options → a fresh authenticator's attestation → complete. */
+async function minimalRegistration(ctx: Context, user: User): Promise<void> {
+  await refreshed(user);
+  const headers = { Authorization: user.headers.Authorization };
+  const options = await json(ctx.base, 'POST', '/register/options?method_type=webauthn_passkey', headers);
+  expect('minimal register options', options, 200);
+  const credential = new SoftAuthenticator().createCredential(options.body.options, { origin: ORIGIN });
+  const body = { credential, device_name: 'bench', method_type: 'webauthn_passkey' };
+  expect('minimal register complete', await json(ctx.base, 'POST', '/register/complete', headers, body), 200);
 }
 
 /** One server of a comparison: a build, its own scratch database and tenant. */
@@ -1016,6 +1039,18 @@ function report(
     ratio('existing users', 8),
     '≤ 2.0 ms',
   );
+  const versusMinimal = (scenario: string) => {
+    const ours = cpu(scenario, 8);
+    const theirs = cpu(`minimal ${scenario}`, 8);
+    return ours !== undefined && theirs !== undefined ? `Tessera / minimal: ${f(ours / theirs, 2)}x` : '';
+  };
+  line(
+    'the same registration on the minimal server (the stack, libraries, Cedar and statements alone), c=8',
+    `${f(cpu('minimal existing users', 8), 2)} ms`,
+    `${f(floors.registration, 2)} ms`,
+    ratio('minimal existing users', 8),
+    versusMinimal('existing users'),
+  );
   line('same, c=32, ceremony p99', `${f(at('existing users', 32)?.ceremony_ms.p99)} ms`, '', '', '≤ 100 ms');
   line(
     'sign-in ceremony, c=8, server CPU per ceremony',
@@ -1024,14 +1059,12 @@ function report(
     ratio('sign-in', 8),
     '≤ 1.5 ms',
   );
-  const minimal = cpu('minimal sign-in', 8);
-  const signIn = cpu('sign-in', 8);
   line(
-    'the same sign-in on the minimal server (the stack, libraries, Cedar and statements alone), c=8',
-    `${f(minimal, 2)} ms`,
+    'the same sign-in on the minimal server, c=8',
+    `${f(cpu('minimal sign-in', 8), 2)} ms`,
     `${f(floors.signIn, 2)} ms`,
     ratio('minimal sign-in', 8),
-    minimal !== undefined && signIn !== undefined ? `Tessera / minimal: ${f(signIn / minimal, 2)}x` : '',
+    versusMinimal('sign-in'),
   );
   line(
     'step-up ceremony, c=8, server CPU per ceremony',

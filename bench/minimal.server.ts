@@ -1,19 +1,21 @@
 /**
- * The benchmark's minimal sign-in server: what a passkey sign-in costs on Tessera's stack with
- * nothing of Tessera's around it. The same three requests (API-key challenge → begin → complete),
- * the same framework (Nest on Express, class-validator DTOs under a global ValidationPipe), the
- * same library calls (`@simplewebauthn/server` options and verification, one Cedar decision by
- * the policy engine under the baseline, an ES256 token by jose) and seven statements on
- * PostgreSQL through pg, as a sign-in makes. Left out, and so measured by the difference: tenancy,
- * guards, rate limits, request logging, metrics, helmet and CORS, audit events, the MFA token's
- * claims and key rotation, the single-use rules' details and every error path. Not a product:
- * `npm run bench` starts it, pinned like the real server, and drives it like a sign-in.
+ * The benchmark's minimal server: what a passkey sign-in and a passkey registration cost on
+ * Tessera's stack with nothing of Tessera's around them. The same requests (sign-in: API-key
+ * challenge → begin → complete; registration: options → complete, under an HS256 bearer), the same
+ * framework (Nest on Express, class-validator DTOs under a global ValidationPipe), the same library
+ * calls (`@simplewebauthn/server` options and verification, the Cedar decisions a ceremony asks by
+ * the policy engine under the baseline, jose for the bearer and the ES256 token) and as many
+ * statements on PostgreSQL through pg as the service makes: seven for a sign-in, four for an
+ * existing user's registration. Left out, and so measured by the difference: tenancy, guards,
+ * rate limits, request logging, metrics, helmet and CORS, audit events, attestation trust from
+ * metadata, the MFA token's claims and key rotation, the single-use rules' details and every error
+ * path. Not a product: `npm run bench` starts it, pinned like the real server, and drives it.
  *
- * Environment: PORT, HOST, DATABASE_URL (a scratch database), MINIMAL_API_KEY, MINIMAL_RP_ID,
- * MINIMAL_ORIGIN.
+ * Environment: PORT, HOST, DATABASE_URL (a scratch database), MINIMAL_API_KEY, MINIMAL_JWT_SECRET
+ * (the bearer's HS256 key), MINIMAL_RP_ID, MINIMAL_ORIGIN.
  */
 import 'reflect-metadata';
-import { createHash, generateKeyPairSync, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -24,23 +26,33 @@ import {
   Module,
   NotFoundException,
   Post,
+  Query,
+  ConflictException,
   UnauthorizedException,
   ValidationPipe,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
 import pg from 'pg';
-import { SignJWT } from 'jose';
+import { SignJWT, jwtVerify } from 'jose';
 import {
   generateAuthenticationOptions,
+  generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
   type AuthenticatorTransport,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { PolicyEngine } from '#policy';
-import { DECISION_TENANT_ID, signInDecisionRequest } from './floor-decisions.js';
+import { PolicyEngine, type PolicyRequest } from '#policy';
+import {
+  DECISION_TENANT_ID,
+  beginEnrollmentRequest,
+  completeEnrollmentRequest,
+  signInDecisionRequest,
+  type BearerFacts,
+  type Holdings,
+} from './floor-decisions.js';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -51,6 +63,7 @@ const RP_ID = env('MINIMAL_RP_ID');
 const ORIGIN = env('MINIMAL_ORIGIN');
 const API_KEY_PREFIX = env('MINIMAL_API_KEY').slice(0, 8);
 const CHALLENGE_TTL_MS = 5 * 60_000;
+const JWT_SECRET = new TextEncoder().encode(env('MINIMAL_JWT_SECRET'));
 
 const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 10 });
 const engine = PolicyEngine.create();
@@ -75,6 +88,22 @@ class SeedDto {
   @IsObject() credential!: RegistrationResponseJSON;
 }
 
+class RegistrationOptionsQuery {
+  @IsIn(['webauthn_passkey']) method_type!: string;
+}
+
+class CompleteRegistrationDto {
+  @IsObject() credential!: RegistrationResponseJSON;
+  @IsString() @MaxLength(100) device_name!: string;
+  @IsIn(['webauthn_passkey']) method_type!: string;
+}
+
+/** Cedar's decision, or 403 as the service refuses. */
+async function enforce(request: PolicyRequest): Promise<void> {
+  const decision = await engine.authorize(DECISION_TENANT_ID, 1, () => Promise.resolve([]), request);
+  if (!decision.allowed) throw new ForbiddenException('policy denied');
+}
+
 @Controller()
 class MinimalSignInController {
   @Get('readyz')
@@ -93,9 +122,19 @@ class MinimalSignInController {
     }).catch(() => null);
     if (!v?.verified) throw new ForbiddenException('registration not verified');
     const c = v.registrationInfo.credential;
+    // What an existing user of the service holds: the passkey, their user handle, ten unused backup codes.
     await pool.query(
-      'INSERT INTO credentials (credential_id, user_id, public_key, counter, transports) VALUES ($1, $2, $3, $4, $5)',
-      [c.id, body.user_id, Buffer.from(c.publicKey), c.counter, c.transports ?? []],
+      `WITH h AS (INSERT INTO user_handles (user_id, handle) VALUES ($2, $6)),
+            b AS (INSERT INTO backup_codes (user_id, lookup) SELECT $2, md5(random()::text) FROM generate_series(1, 10))
+       INSERT INTO credentials (credential_id, user_id, public_key, counter, transports) VALUES ($1, $2, $3, $4, $5)`,
+      [
+        c.id,
+        body.user_id,
+        Buffer.from(c.publicKey),
+        c.counter,
+        c.transports ?? [],
+        randomBytes(32).toString('base64url'),
+      ],
     );
     return { ok: true };
   }
@@ -195,16 +234,142 @@ class MinimalSignInController {
   }
 }
 
-@Module({ controllers: [MinimalSignInController] })
-class MinimalSignInModule {}
+/** The user's factor counts, as the service's statements read them beside what they fetch. */
+interface HoldingsRow {
+  factor_count: number;
+  unused_backup_codes: number;
+}
+const HOLDINGS_SQL = `(SELECT count(*) FROM credentials WHERE user_id = $1)::int AS factor_count,
+  (SELECT count(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL)::int AS unused_backup_codes`;
+
+/** An existing user adding a passkey: options → complete, each under the user's HS256 bearer. */
+@Controller('register')
+class MinimalRegistrationController {
+  @Post('options')
+  @HttpCode(200)
+  async options(@Headers('authorization') authorization: string | undefined, @Query() query: RegistrationOptionsQuery) {
+    const bearer = await verifyBearer(authorization);
+    // One statement: the user's handle, the credentials to exclude and the counts the policy needs.
+    const start = await pool.query<
+      { handle: string | null; existing: { id: string; transports: AuthenticatorTransport[] }[] } & HoldingsRow
+    >(
+      `SELECT h.handle, ${HOLDINGS_SQL},
+         COALESCE((SELECT json_agg(json_build_object('id', c.credential_id, 'transports', c.transports) ORDER BY c.created_at)
+                   FROM credentials c WHERE c.user_id = $1), '[]') AS existing
+       FROM (SELECT 1) one LEFT JOIN user_handles h ON h.user_id = $1`,
+      [bearer.userId],
+    );
+    const row = start.rows[0];
+    if (!row.handle) throw new NotFoundException('no user handle');
+    await enforce(beginEnrollmentRequest(bearer.userId, bearer, holdingsOf(row)));
+    const options = await generateRegistrationOptions({
+      rpName: 'Minimal',
+      rpID: RP_ID,
+      userName: bearer.userId,
+      userDisplayName: bearer.userId,
+      userID: Buffer.from(row.handle, 'base64url'),
+      challenge: randomBytes(32),
+      timeout: CHALLENGE_TTL_MS,
+      attestationType: 'none',
+      excludeCredentials: row.existing,
+      authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+      supportedAlgorithmIDs: [-7, -257],
+    });
+    // One live ceremony per (user, method): a new options call replaces the previous one.
+    await pool.query(
+      `INSERT INTO pending_enrollments (user_id, method_type, challenge, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, method_type) DO UPDATE SET challenge = EXCLUDED.challenge, expires_at = EXCLUDED.expires_at`,
+      [bearer.userId, query.method_type, options.challenge, new Date(Date.now() + CHALLENGE_TTL_MS)],
+    );
+    return { options };
+  }
+
+  @Post('complete')
+  @HttpCode(200)
+  async complete(@Headers('authorization') authorization: string | undefined, @Body() body: CompleteRegistrationDto) {
+    const bearer = await verifyBearer(authorization);
+    // Single use: the pending enrollment is deleted as it is read, with the counts beside it.
+    const taken = await pool.query<{ challenge: string | null; expires_at: Date | null } & HoldingsRow>(
+      `WITH taken AS (DELETE FROM pending_enrollments WHERE user_id = $1 AND method_type = $2 RETURNING challenge, expires_at)
+       SELECT t.challenge, t.expires_at, ${HOLDINGS_SQL} FROM (SELECT 1) one LEFT JOIN taken t ON TRUE`,
+      [bearer.userId, body.method_type],
+    );
+    const pending = taken.rows[0];
+    if (!pending.challenge || pending.expires_at!.getTime() <= Date.now())
+      throw new NotFoundException('no pending enrollment');
+    const v = await verifyRegistrationResponse({
+      response: body.credential,
+      expectedChallenge: pending.challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP_ID,
+      requireUserVerification: true,
+      supportedAlgorithmIDs: [-7, -257],
+    }).catch(() => null);
+    if (!v?.verified) throw new ForbiddenException('registration not verified');
+    const info = v.registrationInfo;
+    const held = holdingsOf(pending);
+    await enforce(
+      completeEnrollmentRequest(bearer.userId, bearer, held, info.credential.id, {
+        method_type: body.method_type,
+        aaguid: info.aaguid,
+        user_verified: info.userVerified,
+        backup_eligible: info.credentialDeviceType === 'multiDevice',
+        backed_up: info.credentialBackedUp,
+        attachment: 'platform',
+        attestation_format: info.fmt,
+        transports: info.credential.transports ?? [],
+        attestation_trusted: false,
+        untrusted_reason: 'no_attestation',
+      }),
+    );
+    // Under the user's factor lock, the credential is written only if the counts the policy saw
+    // still hold: two statements in one round trip, each with its own snapshot after the lock.
+    const lit = (value: string) => pg.escapeLiteral(value);
+    const results = (await pool.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended(${lit(`factors:${bearer.userId}`)}, 0));
+       INSERT INTO credentials (credential_id, user_id, public_key, counter, transports, device_name, aaguid)
+       SELECT ${lit(info.credential.id)}, ${lit(bearer.userId)}, decode(${lit(Buffer.from(info.credential.publicKey).toString('hex'))}, 'hex'),
+              ${Number(info.credential.counter)}, ${lit(`{${(info.credential.transports ?? []).join(',')}}`)}::text[],
+              ${lit(body.device_name)}, ${lit(info.aaguid)}
+       WHERE (SELECT count(*) FROM credentials WHERE user_id = ${lit(bearer.userId)}) = ${held.factorCount}
+       ON CONFLICT (credential_id) DO NOTHING RETURNING credential_id`,
+    )) as unknown as pg.QueryResult[];
+    if (results[1].rowCount === 0) throw new ConflictException('factors changed or credential exists');
+    return { codes: [], remaining: held.unusedBackupCodes };
+  }
+}
+
+async function verifyBearer(authorization: string | undefined): Promise<BearerFacts & { userId: string }> {
+  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
+  const verified = await jwtVerify(token, JWT_SECRET, { algorithms: ['HS256'] }).catch(() => null);
+  const claims = verified?.payload;
+  if (!claims?.sub) throw new UnauthorizedException();
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
+  const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined;
+  return { userId: claims.sub, amr, authTime, issuedAt: claims.iat };
+}
+
+function holdingsOf(row: HoldingsRow): Holdings {
+  return { factorCount: row.factor_count, unusedBackupCodes: row.unused_backup_codes };
+}
+
+@Module({ controllers: [MinimalSignInController, MinimalRegistrationController] })
+class MinimalModule {}
 
 async function main() {
   await pool.query(`
     CREATE TABLE IF NOT EXISTS api_keys (prefix text PRIMARY KEY, key_hash bytea NOT NULL);
     CREATE TABLE IF NOT EXISTS credentials (
       credential_id text PRIMARY KEY, user_id text NOT NULL, public_key bytea NOT NULL,
-      counter bigint NOT NULL, transports text[] NOT NULL, last_used_at timestamptz);
+      counter bigint NOT NULL, transports text[] NOT NULL, last_used_at timestamptz,
+      device_name text, aaguid text, created_at timestamptz NOT NULL DEFAULT now());
     CREATE INDEX IF NOT EXISTS credentials_user ON credentials (user_id);
+    CREATE TABLE IF NOT EXISTS user_handles (user_id text PRIMARY KEY, handle text NOT NULL);
+    CREATE TABLE IF NOT EXISTS backup_codes (user_id text NOT NULL, lookup text NOT NULL, used_at timestamptz);
+    CREATE INDEX IF NOT EXISTS backup_codes_user ON backup_codes (user_id);
+    CREATE TABLE IF NOT EXISTS pending_enrollments (
+      user_id text NOT NULL, method_type text NOT NULL, challenge text NOT NULL,
+      expires_at timestamptz NOT NULL, PRIMARY KEY (user_id, method_type));
     CREATE TABLE IF NOT EXISTS challenges (
       id uuid PRIMARY KEY, user_id text NOT NULL, webauthn_challenge text,
       expires_at timestamptz NOT NULL, consumed_at timestamptz);`);
@@ -212,7 +377,7 @@ async function main() {
     API_KEY_PREFIX,
     sha256(env('MINIMAL_API_KEY')),
   ]);
-  const app = await NestFactory.create(MinimalSignInModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(MinimalModule, { logger: ['error', 'warn'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await app.listen(Number(env('PORT')), env('HOST'));
 }

@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { generateRegistrationOptions } from '@simplewebauthn/server';
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt } from 'jose';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { postgresAvailable, scratchDatabase, type ScratchDatabase } from '../support/test-app.js';
 
 /**
- * The benchmark's minimal sign-in server is the stack floor the README sets Tessera's sign-in
- * against: it must do the work it stands for (verify the assertion, use a challenge once, check
- * the API key), or the comparison would flatter the floor.
+ * The benchmark's minimal server is the stack floor the README sets Tessera's sign-in and
+ * registration against: it must do the work it stands for (verify the assertion and the
+ * attestation, use a challenge or a pending enrollment once, check the API key and the bearer, ask
+ * Cedar), or the comparison would flatter the floor.
  */
 const RP_ID = 'minimal.test';
 const ORIGIN = 'https://app.minimal.test';
@@ -26,6 +27,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function bearer(secret: string, sub: string, amr: string[]): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = await new SignJWT({ auth_time: now, amr })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(secret));
+  return `Bearer ${jwt}`;
+}
+
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, {
     method: 'POST',
@@ -35,8 +47,9 @@ async function post(base: string, path: string, body: unknown, headers: Record<s
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('the benchmark’s minimal sign-in server', { skip: !(await postgresAvailable()) }, () => {
+describe('the benchmark’s minimal server', { skip: !(await postgresAvailable()) }, () => {
   const apiKey = randomBytes(24).toString('hex');
+  const jwtSecret = randomBytes(32).toString('hex');
   let db: ScratchDatabase;
   let server: ChildProcess;
   let base: string;
@@ -52,6 +65,7 @@ describe('the benchmark’s minimal sign-in server', { skip: !(await postgresAva
         HOST: '127.0.0.1',
         DATABASE_URL: db.url,
         MINIMAL_API_KEY: apiKey,
+        MINIMAL_JWT_SECRET: jwtSecret,
         MINIMAL_RP_ID: RP_ID,
         MINIMAL_ORIGIN: ORIGIN,
       },
@@ -117,5 +131,52 @@ describe('the benchmark’s minimal sign-in server', { skip: !(await postgresAva
   it('validates bodies with class-validator, as the service does', async () => {
     const bad = await post(base, '/begin', { challenge_id: 'not-a-uuid', extra: 1 });
     assert.equal(bad.status, 400);
+  });
+
+  const options = async (authorization: string) =>
+    post(base, '/register/options?method_type=webauthn_passkey', undefined, { authorization });
+  const complete = async (authorization: string, credential: unknown) =>
+    post(
+      base,
+      '/register/complete',
+      { credential, device_name: 'Laptop', method_type: 'webauthn_passkey' },
+      { authorization },
+    );
+
+  it('registers a passkey for a user under a step-up bearer: options, a verified attestation, once', async () => {
+    const auth = await bearer(jwtSecret, 'alice', ['pwd', 'mfa']);
+    const started = await options(auth);
+    assert.equal(started.status, 200);
+    const creation = started.body.options as Parameters<SoftAuthenticator['createCredential']>[0] & {
+      excludeCredentials: { id: string }[];
+    };
+    assert.equal(creation.excludeCredentials.length, 1, 'the passkey the user holds is excluded');
+    const credential = new SoftAuthenticator().createCredential(creation, { origin: ORIGIN });
+    const done = await complete(auth, credential);
+    assert.equal(done.status, 200);
+    assert.deepEqual(done.body, { codes: [], remaining: 10 });
+    const again = await complete(auth, credential);
+    assert.equal(again.status, 404, 'a pending enrollment is completed once');
+    const next = (await options(auth)).body.options as typeof creation;
+    assert.equal(next.excludeCredentials.length, 2);
+  });
+
+  it('refuses an attestation for another challenge, a password-only or forged bearer, and bad input', async () => {
+    const auth = await bearer(jwtSecret, 'alice', ['pwd', 'mfa']);
+    const stale = (await options(auth)).body.options as Parameters<SoftAuthenticator['createCredential']>[0];
+    await options(auth); // replaces the pending enrollment: its challenge is no longer the one
+    const crossed = await complete(auth, new SoftAuthenticator().createCredential(stale, { origin: ORIGIN }));
+    assert.equal(crossed.status, 403);
+    const passwordOnly = await options(await bearer(jwtSecret, 'alice', ['pwd']));
+    assert.equal(passwordOnly.status, 403, 'Cedar asks a step-up of a user who holds MFA');
+    const forged = await options(await bearer(randomBytes(32).toString('hex'), 'alice', ['pwd', 'mfa']));
+    assert.equal(forged.status, 401);
+    const long = await post(
+      base,
+      '/register/complete',
+      { credential: {}, device_name: 'x'.repeat(101), method_type: 'webauthn_passkey' },
+      { authorization: auth },
+    );
+    assert.equal(long.status, 400);
   });
 });
