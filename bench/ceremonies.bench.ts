@@ -681,12 +681,16 @@ async function runScenarios(ctx: Context, pid: number) {
     }
   }
   const holders = runs('sign-in') || runs('step-up') ? await enrolledUsers(ctx, pid, 'holder', SIGN_IN_USERS) : [];
-  // PostgreSQL only: the minimal server is pg and nothing else. It mirrors the sign-in and the
-  // existing users' registration (whichever run; both when neither does), each of its phases right
-  // after the same phase on Tessera, so the machine's drift moves both alike.
-  const minimalSignIns = runs('minimal') && (runs('sign-in') || !runs('existing'));
-  const minimalRegistrations = runs('minimal') && (runs('existing') || !runs('sign-in'));
-  const minimal = (minimalSignIns || minimalRegistrations) && !useSqlite ? await startMinimal() : undefined;
+  // PostgreSQL only: the minimal server is pg and nothing else. It mirrors the sign-in, the
+  // step-up and the existing users' registration (whichever run; all three when none does), each
+  // of its phases right after the same phase on Tessera, so the machine's drift moves both alike.
+  const mirrored = (['sign-in', 'step-up', 'existing'] as const).filter(runs);
+  const mirrors = (s: MinimalScenario) =>
+    runs('minimal') && !useSqlite && (mirrored.length === 0 || mirrored.includes(s));
+  const minimal = mirrors('sign-in') || mirrors('step-up') || mirrors('existing') ? await startMinimal() : undefined;
+  const mirror = async (s: MinimalScenario, p: [number, number]) => {
+    if (minimal && mirrors(s)) rows.push(await minimal.phase(s, p));
+  };
   try {
     for (const [scenario, run] of [
       ['sign-in', signIn],
@@ -697,24 +701,22 @@ async function runScenarios(ctx: Context, pid: number) {
       for (const p of phasesOf(scenario)) {
         process.stderr.write(`${scenario}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
         rows.push(await phase(ctx, pid, scenario, p, run, next));
-        if (scenario === 'sign-in' && minimal && minimalSignIns) rows.push(await minimal.signIns(p));
+        await mirror(scenario, p);
       }
+      if (!runs(scenario)) for (const p of defaultPhases(scenario)) await mirror(scenario, p);
     }
-    if (minimal && minimalSignIns && !runs('sign-in'))
-      for (const p of defaultPhases('sign-in')) rows.push(await minimal.signIns(p));
-    const registrations = defaultPhases('existing');
-    const registrationUsers = Math.ceil((registrations.reduce((n, [, c]) => n + c, 0) + warmUp) / 8) + 1;
-    if (minimal && minimalRegistrations) await minimal.enrollRegistrationUsers(registrationUsers);
+    const registrationUsers = Math.ceil((defaultPhases('existing').reduce((n, [, c]) => n + c, 0) + warmUp) / 8) + 1;
+    if (minimal && mirrors('existing')) await minimal.enrollRegistrationUsers(registrationUsers);
     if (total('existing') > 0) {
       const next = roundRobin(await enrolledUsers(ctx, pid, 'existing', registrationUsers));
       await warmUpPhase(ctx, pid, 'existing users', (c, u) => register(c, u), next);
       for (const p of phasesOf('existing')) {
         process.stderr.write(`existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
         rows.push(await phase(ctx, pid, 'existing users', p, (c, u) => register(c, u), next));
-        if (minimal && minimalRegistrations) rows.push(await minimal.registrations(p));
+        await mirror('existing', p);
       }
-    } else if (minimal && minimalRegistrations) {
-      for (const p of registrations) rows.push(await minimal.registrations(p));
+    } else {
+      for (const p of defaultPhases('existing')) await mirror('existing', p);
     }
   } finally {
     await minimal?.stop();
@@ -748,19 +750,22 @@ async function runScenarios(ctx: Context, pid: number) {
   return { rows, soakThirds };
 }
 
+/** The ceremonies the minimal server mirrors. */
+type MinimalScenario = 'sign-in' | 'step-up' | 'existing';
+
 /** The minimal server (bench/minimal.server.ts): its phases, each run after the same phase on Tessera. */
 interface MinimalServer {
-  signIns: (p: [number, number]) => Promise<PhaseResult>;
+  /** A phase of `scenario`, reported as "minimal <scenario's name>". */
+  phase: (scenario: MinimalScenario, p: [number, number]) => Promise<PhaseResult>;
   /** Enrolls `count` users who hold a passkey and backup codes, and warms the registration up. */
   enrollRegistrationUsers: (count: number) => Promise<void>;
-  registrations: (p: [number, number]) => Promise<PhaseResult>;
   stop: () => Promise<void>;
 }
 
 /**
  * Starts the minimal server on its own scratch database, pinned and flagged as the service is:
  * Tessera's stack, library calls and statements without Tessera around them. Its sign-in users
- * are enrolled and the sign-in warmed up at once.
+ * are enrolled and the sign-in and step-up warmed up at once.
  */
 async function startMinimal(): Promise<MinimalServer> {
   const db = await scratchDatabase('_minimal');
@@ -791,22 +796,26 @@ async function startMinimal(): Promise<MinimalServer> {
     return roundRobin(users);
   };
   try {
-    const signInUsers = await seed('holder', SIGN_IN_USERS);
-    await warmUpPhase(ctx, pid, 'minimal sign-in', minimalSignIn, signInUsers, { perf });
-    let registrationUsers: (() => User) | undefined;
+    const holders = await seed('holder', SIGN_IN_USERS);
+    const ceremonies: Record<MinimalScenario, { name: string; run: Ceremony; next: () => User }> = {
+      'sign-in': { name: 'minimal sign-in', run: minimalSignIn, next: holders },
+      'step-up': { name: 'minimal step-up', run: minimalStepUp, next: holders },
+      existing: { name: 'minimal existing users', run: minimalRegistration, next: holders },
+    };
+    for (const s of ['sign-in', 'step-up'] as const) {
+      const c = ceremonies[s];
+      await warmUpPhase(ctx, pid, c.name, c.run, c.next, { perf });
+    }
     return {
-      signIns: (p) => {
-        process.stderr.write(`minimal sign-in: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-        return phase(ctx, pid, 'minimal sign-in', p, minimalSignIn, signInUsers, { perf });
+      phase: (s, p) => {
+        const c = ceremonies[s];
+        process.stderr.write(`${c.name}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
+        return phase(ctx, pid, c.name, p, c.run, c.next, { perf });
       },
       enrollRegistrationUsers: async (count) => {
-        registrationUsers = await seed('existing', count);
-        await warmUpPhase(ctx, pid, 'minimal existing users', minimalRegistration, registrationUsers, { perf });
-      },
-      registrations: (p) => {
-        if (!registrationUsers) throw new Error('the minimal server has no registration users');
-        process.stderr.write(`minimal existing users: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-        return phase(ctx, pid, 'minimal existing users', p, minimalRegistration, registrationUsers, { perf });
+        const c = ceremonies.existing;
+        c.next = await seed('existing', count);
+        await warmUpPhase(ctx, pid, c.name, c.run, c.next, { perf });
       },
       stop,
     };
@@ -816,11 +825,8 @@ async function startMinimal(): Promise<MinimalServer> {
   }
 }
 
-/** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
-async function minimalSignIn(ctx: Context, user: User): Promise<void> {
-  const opened = await json(ctx.base, 'POST', '/challenges', { 'X-API-Key': ctx.apiKey }, { user_id: user.id });
-  expect('minimal challenge', opened, 201);
-  const challengeId = opened.body.challenge_id as string;
+/** begin → assertion → complete on the minimal server, for a challenge opened either way. */
+async function minimalAssertion(ctx: Context, user: User, challengeId: string): Promise<void> {
   const begin = await json(ctx.base, 'POST', '/begin', {}, { challenge_id: challengeId });
   expect('minimal begin', begin, 200);
   const credential = user.authenticator.getAssertion(begin.body.options, { origin: ORIGIN });
@@ -829,6 +835,21 @@ async function minimalSignIn(ctx: Context, user: User): Promise<void> {
     await json(ctx.base, 'POST', '/complete', {}, { challenge_id: challengeId, credential }),
     200,
   );
+}
+
+/** A step-up on the minimal server: challenge by the user's bearer → begin → assertion → complete. */
+async function minimalStepUp(ctx: Context, user: User): Promise<void> {
+  await refreshed(user);
+  const opened = await json(ctx.base, 'POST', '/step-up/challenges', { Authorization: user.headers.Authorization });
+  expect('minimal step-up challenge', opened, 201);
+  await minimalAssertion(ctx, user, opened.body.challenge_id as string);
+}
+
+/** A sign-in on the minimal server: challenge by API key → begin → assertion → complete. */
+async function minimalSignIn(ctx: Context, user: User): Promise<void> {
+  const opened = await json(ctx.base, 'POST', '/challenges', { 'X-API-Key': ctx.apiKey }, { user_id: user.id });
+  expect('minimal challenge', opened, 201);
+  await minimalAssertion(ctx, user, opened.body.challenge_id as string);
 }
 
 /** An existing user adding a passkey on the minimal server: options → a fresh authenticator's attestation → complete. */
@@ -995,8 +1016,10 @@ function report(
 ) {
   const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const soakThirds = memory.slice(1);
-  const floorOf = (scenario: string) =>
-    scenario === 'sign-in' || scenario === 'minimal sign-in'
+  // The minimal server's rows have the floor of the ceremony they mirror.
+  const floorOf = (row: string) => {
+    const scenario = row.replace(/^minimal /, '');
+    return scenario === 'sign-in'
       ? floors.signIn
       : scenario === 'step-up'
         ? floors.stepUp
@@ -1005,6 +1028,7 @@ function report(
           : scenario === 'new users'
             ? floors.registration + floors.backupCodes
             : floors.registration;
+  };
   console.log(
     `\nTessera ceremony benchmark — ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ` +
       `${pin ? 'server on CPU 0, client on CPU 1' : 'unpinned'}, database ${databasePlacement}, ` +
@@ -1044,6 +1068,7 @@ function report(
     const theirs = cpu(`minimal ${scenario}`, 8);
     return ours !== undefined && theirs !== undefined ? `Tessera / minimal: ${f(ours / theirs, 2)}x` : '';
   };
+  line('same, c=32, ceremony p99', `${f(at('existing users', 32)?.ceremony_ms.p99)} ms`, '', '', '≤ 100 ms');
   line(
     'the same registration on the minimal server (the stack, libraries, Cedar and statements alone), c=8',
     `${f(cpu('minimal existing users', 8), 2)} ms`,
@@ -1051,7 +1076,13 @@ function report(
     ratio('minimal existing users', 8),
     versusMinimal('existing users'),
   );
-  line('same, c=32, ceremony p99', `${f(at('existing users', 32)?.ceremony_ms.p99)} ms`, '', '', '≤ 100 ms');
+  line(
+    'the same registration on the minimal server, c=32, ceremony p99',
+    `${f(at('minimal existing users', 32)?.ceremony_ms.p99)} ms`,
+    '',
+    '',
+    '',
+  );
   line(
     'sign-in ceremony, c=8, server CPU per ceremony',
     `${f(cpu('sign-in', 8), 2)} ms`,
@@ -1072,6 +1103,13 @@ function report(
     `${f(floors.stepUp, 2)} ms`,
     ratio('step-up', 8),
     '≤ 1.5 ms',
+  );
+  line(
+    'the same step-up on the minimal server, c=8',
+    `${f(cpu('minimal step-up', 8), 2)} ms`,
+    `${f(floors.stepUp, 2)} ms`,
+    ratio('minimal step-up', 8),
+    versusMinimal('step-up'),
   );
   line(
     `RSS after ${soakTotal} ceremonies at c=8, per third`,

@@ -146,15 +146,14 @@ class MinimalSignInController {
     ]);
     const stored = key.rows[0]?.key_hash;
     if (!apiKey || !stored || !timingSafeEqual(stored, sha256(apiKey))) throw new UnauthorizedException();
-    const factors = await pool.query('SELECT credential_id FROM credentials WHERE user_id = $1', [body.user_id]);
-    if (factors.rowCount === 0) throw new NotFoundException('no factor');
-    const id = randomUUID();
-    await pool.query('INSERT INTO challenges (id, user_id, expires_at) VALUES ($1, $2, $3)', [
-      id,
-      body.user_id,
-      new Date(Date.now() + CHALLENGE_TTL_MS),
-    ]);
-    return { challenge_id: id };
+    return { challenge_id: await openChallenge(body.user_id) };
+  }
+
+  /** A step-up: the challenge is opened under the user's own HS256 bearer instead of an API key. */
+  @Post('step-up/challenges')
+  async openStepUp(@Headers('authorization') authorization: string | undefined) {
+    const bearer = await verifyBearer(authorization);
+    return { challenge_id: await openChallenge(bearer.userId) };
   }
 
   @Post('begin')
@@ -232,6 +231,19 @@ class MinimalSignInController {
       .sign(signingKey);
     return { token };
   }
+}
+
+/** A sign-in or step-up challenge for a user who holds a passkey: two statements. */
+async function openChallenge(userId: string): Promise<string> {
+  const factors = await pool.query('SELECT credential_id FROM credentials WHERE user_id = $1', [userId]);
+  if (factors.rowCount === 0) throw new NotFoundException('no factor');
+  const id = randomUUID();
+  await pool.query('INSERT INTO challenges (id, user_id, expires_at) VALUES ($1, $2, $3)', [
+    id,
+    userId,
+    new Date(Date.now() + CHALLENGE_TTL_MS),
+  ]);
+  return id;
 }
 
 /** The user's factor counts, as the service's statements read them beside what they fetch. */

@@ -128,6 +128,22 @@ describe('the benchmark’s minimal server', { skip: !(await postgresAvailable()
     assert.equal(wrong.status, 401);
   });
 
+  it('steps up under the user’s bearer: a challenge, a verified assertion, a token; a forged bearer is refused', async () => {
+    const authorization = await bearer(jwtSecret, 'alice', ['pwd']);
+    const opened = await post(base, '/step-up/challenges', {}, { authorization });
+    assert.equal(opened.status, 201);
+    const challengeId = opened.body.challenge_id as string;
+    const begin = await post(base, '/begin', { challenge_id: challengeId });
+    const options = begin.body.options as Parameters<SoftAuthenticator['getAssertion']>[0];
+    const credential = passkey.getAssertion(options, { origin: ORIGIN });
+    const done = await post(base, '/complete', { challenge_id: challengeId, credential });
+    assert.equal(done.status, 200);
+    assert.equal(decodeJwt(done.body.token as string).sub, 'alice');
+    const forged = await bearer(randomBytes(32).toString('hex'), 'alice', ['pwd']);
+    const refused = await post(base, '/step-up/challenges', {}, { authorization: forged });
+    assert.equal(refused.status, 401);
+  });
+
   it('validates bodies with class-validator, as the service does', async () => {
     const bad = await post(base, '/begin', { challenge_id: 'not-a-uuid', extra: 1 });
     assert.equal(bad.status, 400);
