@@ -687,7 +687,8 @@ async function runScenarios(ctx: Context, pid: number) {
   const mirrored = (['sign-in', 'step-up', 'existing'] as const).filter(runs);
   const mirrors = (s: MinimalScenario) =>
     runs('minimal') && !useSqlite && (mirrored.length === 0 || mirrored.includes(s));
-  const minimal = mirrors('sign-in') || mirrors('step-up') || mirrors('existing') ? await startMinimal() : undefined;
+  const minimalScenarios = (['sign-in', 'step-up', 'existing'] as const).filter(mirrors);
+  const minimal = minimalScenarios.length > 0 ? await startMinimal(minimalScenarios) : undefined;
   const mirror = async (s: MinimalScenario, p: [number, number]) => {
     if (minimal && mirrors(s)) rows.push(await minimal.phase(s, p));
   };
@@ -764,10 +765,10 @@ interface MinimalServer {
 
 /**
  * Starts the minimal server on its own scratch database, pinned and flagged as the service is:
- * Tessera's stack, library calls and statements without Tessera around them. Its sign-in users
- * are enrolled and the sign-in and step-up warmed up at once.
+ * Tessera's stack, library calls and statements without Tessera around them. When it mirrors a
+ * sign-in or step-up, its users who hold a passkey are enrolled and those ceremonies warmed up at once.
  */
-async function startMinimal(): Promise<MinimalServer> {
+async function startMinimal(scenarios: readonly MinimalScenario[]): Promise<MinimalServer> {
   const db = await scratchDatabase('_minimal');
   const apiKey = randomBytes(24).toString('hex');
   const { child, base } = await startServer(db.url, process.cwd(), {
@@ -796,26 +797,34 @@ async function startMinimal(): Promise<MinimalServer> {
     return roundRobin(users);
   };
   try {
-    const holders = await seed('holder', SIGN_IN_USERS);
-    const ceremonies: Record<MinimalScenario, { name: string; run: Ceremony; next: () => User }> = {
+    const assertions = scenarios.filter((s) => s !== 'existing');
+    const holders = assertions.length > 0 ? await seed('holder', SIGN_IN_USERS) : undefined;
+    const ceremonies: Record<MinimalScenario, { name: string; run: Ceremony; next?: () => User }> = {
       'sign-in': { name: 'minimal sign-in', run: minimalSignIn, next: holders },
       'step-up': { name: 'minimal step-up', run: minimalStepUp, next: holders },
-      existing: { name: 'minimal existing users', run: minimalRegistration, next: holders },
+      existing: { name: 'minimal existing users', run: minimalRegistration },
     };
-    for (const s of ['sign-in', 'step-up'] as const) {
+    const usersOf = (s: MinimalScenario) => {
+      const next = ceremonies[s].next;
+      if (!next) throw new Error(`the minimal server has no users for ${ceremonies[s].name}`);
+      return next;
+    };
+    for (const s of assertions) {
       const c = ceremonies[s];
-      await warmUpPhase(ctx, pid, c.name, c.run, c.next, { perf });
+      await warmUpPhase(ctx, pid, c.name, c.run, usersOf(s), { perf });
     }
     return {
       phase: (s, p) => {
         const c = ceremonies[s];
+        const next = usersOf(s);
         process.stderr.write(`${c.name}: ${p[1]} ceremonies at concurrency ${p[0]}…\n`);
-        return phase(ctx, pid, c.name, p, c.run, c.next, { perf });
+        return phase(ctx, pid, c.name, p, c.run, next, { perf });
       },
       enrollRegistrationUsers: async (count) => {
         const c = ceremonies.existing;
-        c.next = await seed('existing', count);
-        await warmUpPhase(ctx, pid, c.name, c.run, c.next, { perf });
+        const next = await seed('existing', count);
+        c.next = next;
+        await warmUpPhase(ctx, pid, c.name, c.run, next, { perf });
       },
       stop,
     };
