@@ -1072,18 +1072,22 @@ function report(
     ratio('existing users', 8),
     '≤ 2.0 ms',
   );
-  const versusMinimal = (scenario: string) => {
+  /** The minimal server's row beside Tessera's `scenario` at c=8, with Tessera / minimal. */
+  const minimalLine = (figure: string, scenario: string) => {
     const ours = cpu(scenario, 8);
     const theirs = cpu(`minimal ${scenario}`, 8);
-    return ours !== undefined && theirs !== undefined ? `Tessera / minimal: ${f(ours / theirs, 2)}x` : '';
+    line(
+      figure,
+      `${f(theirs, 2)} ms`,
+      `${f(floorOf(scenario), 2)} ms`,
+      ratio(`minimal ${scenario}`, 8),
+      ours !== undefined && theirs !== undefined ? `Tessera / minimal: ${f(ours / theirs, 2)}x` : '',
+    );
   };
   line('same, c=32, ceremony p99', `${f(at('existing users', 32)?.ceremony_ms.p99)} ms`, '', '', '≤ 100 ms');
-  line(
+  minimalLine(
     'the same registration on the minimal server (the stack, libraries, Cedar and statements alone), c=8',
-    `${f(cpu('minimal existing users', 8), 2)} ms`,
-    `${f(floors.registration, 2)} ms`,
-    ratio('minimal existing users', 8),
-    versusMinimal('existing users'),
+    'existing users',
   );
   line(
     'the same registration on the minimal server, c=32, ceremony p99',
@@ -1099,13 +1103,7 @@ function report(
     ratio('sign-in', 8),
     '≤ 1.5 ms',
   );
-  line(
-    'the same sign-in on the minimal server, c=8',
-    `${f(cpu('minimal sign-in', 8), 2)} ms`,
-    `${f(floors.signIn, 2)} ms`,
-    ratio('minimal sign-in', 8),
-    versusMinimal('sign-in'),
-  );
+  minimalLine('the same sign-in on the minimal server, c=8', 'sign-in');
   line(
     'step-up ceremony, c=8, server CPU per ceremony',
     `${f(cpu('step-up', 8), 2)} ms`,
@@ -1113,13 +1111,7 @@ function report(
     ratio('step-up', 8),
     '≤ 1.5 ms',
   );
-  line(
-    'the same step-up on the minimal server, c=8',
-    `${f(cpu('minimal step-up', 8), 2)} ms`,
-    `${f(floors.stepUp, 2)} ms`,
-    ratio('minimal step-up', 8),
-    versusMinimal('step-up'),
-  );
+  minimalLine('the same step-up on the minimal server, c=8', 'step-up');
   line(
     `RSS after ${soakTotal} ceremonies at c=8, per third`,
     soakThirds.length ? `${soakThirds.map((s) => f(s.rss_mb, 0)).join(' → ')} MB` : '–',

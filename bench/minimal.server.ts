@@ -63,6 +63,8 @@ const RP_ID = env('MINIMAL_RP_ID');
 const ORIGIN = env('MINIMAL_ORIGIN');
 const API_KEY_PREFIX = env('MINIMAL_API_KEY').slice(0, 8);
 const CHALLENGE_TTL_MS = 5 * 60_000;
+/** ES256 and RS256 (the bench's authenticator makes ES256 keys). */
+const ALGORITHMS = [-7, -257];
 const JWT_SECRET = new TextEncoder().encode(env('MINIMAL_JWT_SECRET'));
 
 const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 10 });
@@ -285,7 +287,7 @@ class MinimalRegistrationController {
       attestationType: 'none',
       excludeCredentials: row.existing,
       authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
-      supportedAlgorithmIDs: [-7, -257],
+      supportedAlgorithmIDs: ALGORITHMS,
     });
     // One live ceremony per (user, method): a new options call replaces the previous one.
     await pool.query(
@@ -315,7 +317,7 @@ class MinimalRegistrationController {
       expectedOrigin: ORIGIN,
       expectedRPID: RP_ID,
       requireUserVerification: true,
-      supportedAlgorithmIDs: [-7, -257],
+      supportedAlgorithmIDs: ALGORITHMS,
     }).catch(() => null);
     if (!v?.verified) throw new ForbiddenException('registration not verified');
     const info = v.registrationInfo;
@@ -336,7 +338,7 @@ class MinimalRegistrationController {
     );
     // Under the user's factor lock, the credential is written only if the counts the policy saw
     // still hold: two statements in one round trip, each with its own snapshot after the lock.
-    const lit = (value: string) => pg.escapeLiteral(value);
+    const lit = pg.escapeLiteral;
     const results = (await pool.query(
       `SELECT pg_advisory_xact_lock(hashtextextended(${lit(`factors:${bearer.userId}`)}, 0));
        INSERT INTO credentials (credential_id, user_id, public_key, counter, transports, device_name, aaguid)
