@@ -1,13 +1,16 @@
 /**
  * Policy engine benchmark: one `authorize` call (cached tenant set, entities and context built
  * per call) against the bare cedar-wasm `statefulIsAuthorized` call on the same inputs,
- * prebuilt, and against `authorize` of an engine whose schema checks every request (the
- * default checks once per request shape). Build, then: `node dist/bench/policy.bench.js`.
+ * prebuilt, against `authorize` of an engine whose schema checks every request (the default
+ * checks once per request shape), and against `authorize` of an engine that sends every attribute
+ * and every rule (the default asks the rules whose scope can match the action, with the attributes
+ * they read). Build, then: `node dist/bench/policy.bench.js`.
  */
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { buildCall, loadPolicyFiles, PolicyEngine, type PolicyRequest, type RuleSource } from '#policy';
 import { samplePasskeyAttributes, sampleUserContext } from '../test/support/policy-requests.js';
+import { signInDecisionRequest } from './floor-decisions.js';
 
 const SIZES = [10, 100, 1000];
 const WARMUP_MS = 600;
@@ -17,6 +20,7 @@ const TENANT = 'bench-tenant';
 
 const engine = PolicyEngine.create();
 const checkingEvery = PolicyEngine.create({ schemaChecks: 'every-request' });
+const sendingAll = PolicyEngine.create({ leanRequests: 'all' });
 const baselineCount = engine.baselineRules().length;
 const schemaName = 'bench:schema';
 if (preparseSchema(schemaName, engine.schemaText).type !== 'success') throw new Error('schema');
@@ -64,6 +68,7 @@ for (const total of SIZES) {
   const first = await engine.authorize(TENANT, version, load, req);
   if (!first.allowed) throw new Error(`expected allow, got ${JSON.stringify(first)}`);
   if (!(await checkingEvery.authorize(TENANT, version, load, req)).allowed) throw new Error('expected allow');
+  if (!(await sendingAll.authorize(TENANT, version, load, req)).allowed) throw new Error('expected allow');
   // The same set for the bare call: baseline texts in file order, then the tenant rules.
   loadPolicyFiles().baseline.forEach((r, i) => (policies[`p${i}`] = r.text));
   rules.forEach((r, i) => (policies[`p${baselineCount + i}`] = r.text));
@@ -77,6 +82,7 @@ for (const total of SIZES) {
     const a: number[] = [];
     const b: number[] = [];
     const c: number[] = [];
+    const d: number[] = [];
     const until = performance.now() + ms;
     while (performance.now() < until && a.length < MAX_SAMPLES) {
       let t = performance.now();
@@ -88,25 +94,61 @@ for (const total of SIZES) {
       t = performance.now();
       await checkingEvery.authorize(TENANT, version, load, req);
       const tc = performance.now() - t;
+      t = performance.now();
+      await sendingAll.authorize(TENANT, version, load, req);
+      const td = performance.now() - t;
       if (keep) {
         a.push(ta * 1000);
         b.push(tb * 1000);
         c.push(tc * 1000);
+        d.push(td * 1000);
       }
     }
     const sorted = (xs: number[]) => xs.sort((x, y) => x - y);
-    return { a: sorted(a), b: sorted(b), c: sorted(c) };
+    return { a: sorted(a), b: sorted(b), c: sorted(c), d: sorted(d) };
   };
   await run(WARMUP_MS, false);
-  const { a, b, c } = await run(MEASURE_MS, true);
+  const { a, b, c, d } = await run(MEASURE_MS, true);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   rows.push(
     `${String(total).padStart(5)} rules  ${entityCount} entities  n=${String(a.length).padStart(5)}  ` +
       `authorize p50 ${fmt(pct(a, 50))} p99 ${fmt(pct(a, 99))}   bare p50 ${fmt(pct(b, 50))} p99 ${fmt(pct(b, 99))}   ` +
       `overhead p50 ${(pct(a, 50) / pct(b, 50)).toFixed(2)}x mean ${(mean(a) / mean(b)).toFixed(2)}x   ` +
-      `schema on every request p50 ${fmt(pct(c, 50))} (once per shape ${(pct(a, 50) / pct(c, 50)).toFixed(2)}x)`,
+      `schema on every request p50 ${fmt(pct(c, 50))} (once per shape ${(pct(a, 50) / pct(c, 50)).toFixed(2)}x)   ` +
+      `every rule and attribute p50 ${fmt(pct(d, 50))} (the action's ${(pct(a, 50) / pct(d, 50)).toFixed(2)}x)`,
   );
   preparsePolicySet(bareId, { staticPolicies: {} });
+}
+
+// A sign-in's verify_factor under the baseline alone: the lean request against every rule and attribute.
+{
+  const req = signInDecisionRequest('user-1', 'cred-1');
+  const load = () => [];
+  const tenant = req.principal.tenantId;
+  for (const e of [engine, sendingAll]) {
+    if (!(await e.authorize(tenant, 1, load, req)).allowed) throw new Error('verify_factor should allow');
+  }
+  const run = async (ms: number) => {
+    const lean: number[] = [];
+    const all: number[] = [];
+    const until = performance.now() + ms;
+    while (performance.now() < until && lean.length < MAX_SAMPLES) {
+      let t = performance.now();
+      await engine.authorize(tenant, 1, load, req);
+      lean.push((performance.now() - t) * 1000);
+      t = performance.now();
+      await sendingAll.authorize(tenant, 1, load, req);
+      all.push((performance.now() - t) * 1000);
+    }
+    return { lean: lean.sort((x, y) => x - y), all: all.sort((x, y) => x - y) };
+  };
+  await run(WARMUP_MS);
+  const { lean, all } = await run(MEASURE_MS);
+  rows.push(
+    `sign-in's verify_factor, baseline  n=${String(lean.length).padStart(5)}  authorize p50 ${fmt(pct(lean, 50))} ` +
+      `p99 ${fmt(pct(lean, 99))}   every rule and attribute p50 ${fmt(pct(all, 50))} ` +
+      `(the action's ${(pct(lean, 50) / pct(all, 50)).toFixed(2)}x)`,
+  );
 }
 
 console.log(

@@ -1,6 +1,7 @@
 import type { DeterminingRule, RuleSource } from './engine.types.js';
 import type { BaselineRule } from './policy-files.loader.js';
 import { readAnnotations } from './statement.splitter.js';
+import { PolicyReads } from './attribute-reads.js';
 
 /**
  * Baseline + one tenant's rules, ready to preparse. Policies are keyed `p<index>` (baseline
@@ -13,6 +14,8 @@ export interface CompiledPolicySet {
   /** rules[index] */
   rules: DeterminingRule[];
   indexByKey: Map<string, number>;
+  /** What the rules read, per action; undefined when a rule could not be read (nothing is left out). */
+  reads: PolicyReads | undefined;
 }
 
 export function compilePolicySet(
@@ -47,5 +50,5 @@ export function compilePolicySet(
     const annotations = readAnnotations(r.text);
     add(r.id, 'tenant', r.text, r.notice ?? annotations.notice, annotations.translations);
   }
-  return { version, policies, rules, indexByKey };
+  return { version, policies, rules, indexByKey, reads: PolicyReads.of(Object.values(policies)) };
 }

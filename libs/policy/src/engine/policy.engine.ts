@@ -5,6 +5,7 @@ import {
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { ApiError } from '#errors';
+import { withoutUnreadAttributes } from './attribute-reads.js';
 import { buildCall } from './cedar-request.builder.js';
 import { deny, toDecision } from './decision.mapper.js';
 import type {
@@ -31,6 +32,12 @@ export interface PolicyEngineOptions {
    * evaluated without them (see request-shape.ts); `every-request`: always with them.
    */
   schemaChecks?: 'once-per-shape' | 'every-request';
+  /**
+   * `action` (default): a request evaluated without the schema is asked of the rules whose scope
+   * can match its action, with only the attributes they read (see attribute-reads.ts); `all`:
+   * every rule and every attribute, always.
+   */
+  leanRequests?: 'action' | 'all';
 }
 
 /** Request shapes remembered as conforming; a service asks a few dozen. Cleared when full. */
@@ -51,6 +58,7 @@ export class PolicyEngine {
   private readonly inflight = new Map<string, { version: number; promise: Promise<CompiledPolicySet> }>();
   /** Shapes that passed the schema's checks; undefined when the schema checks more than shapes. */
   private readonly conformingShapes: Set<string> | undefined;
+  private readonly leanRequests: boolean;
 
   /** Reads and validates `policies/` (throws if the baseline is invalid) and preparses the schema. */
   static create(options: PolicyEngineOptions = {}): PolicyEngine {
@@ -76,6 +84,7 @@ export class PolicyEngine {
       options.schemaChecks !== 'every-request' && resolved.type === 'success' && schemaChecksOnlyShapes(resolved.json)
         ? new Set()
         : undefined;
+    this.leanRequests = options.leanRequests !== 'all';
   }
 
   /** Baseline rule ids and notices, in evaluation order. */
@@ -120,7 +129,8 @@ export class PolicyEngine {
       if (!entry || entry.version < set.version) entry = this.cache.install(tenantId, set);
     }
     if (entry.errors.length > 0) return deny([...entry.errors]);
-    return this.evaluate(entry.slotId, entry.set, request);
+    const cached = entry;
+    return this.evaluate(entry.slotId, entry.set, request, () => this.cache.actionSlot(cached, request.action));
   }
 
   /**
@@ -181,7 +191,13 @@ export class PolicyEngine {
     return promise;
   }
 
-  private evaluate(slotId: string, set: CompiledPolicySet, request: PolicyRequest): Decision {
+  /** `actionSlot`, when given, names the slot of the rules that can apply to the request's action. */
+  private evaluate(
+    slotId: string,
+    set: CompiledPolicySet,
+    request: PolicyRequest,
+    actionSlot?: () => string,
+  ): Decision {
     try {
       const call = buildCall(request, slotId, this.schemaName);
       const shapes = this.conformingShapes;
@@ -189,8 +205,18 @@ export class PolicyEngine {
       if (shape === undefined || !shapes) return toDecision(statefulIsAuthorized(call), set);
       if (shapes.has(shape)) {
         // This shape passed the schema's checks before: it passes them again (request-shape.ts).
+        // Without the schema, only the rules whose scope can match the action are asked, and what
+        // none of them reads is left out (attribute-reads.ts).
+        const reads = this.leanRequests ? set.reads?.forAction(request.action) : undefined;
+        const lean = reads ? withoutUnreadAttributes(call, reads) : call;
+        const preparsedPolicySetId = reads && actionSlot ? actionSlot() : slotId;
         return toDecision(
-          statefulIsAuthorized({ ...call, preparsedSchemaName: undefined, validateRequest: false }),
+          statefulIsAuthorized({
+            ...lean,
+            preparsedPolicySetId,
+            preparsedSchemaName: undefined,
+            validateRequest: false,
+          }),
           set,
         );
       }

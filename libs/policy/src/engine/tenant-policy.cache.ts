@@ -9,14 +9,19 @@ export interface CachedPolicySet {
   set: CompiledPolicySet;
   /** Non-empty when the set could not be preparsed: every request of the tenant is denied. */
   errors: string[];
+  /** Slots holding only the rules that can apply to one action, made on first use, by action. */
+  actionSlots: Map<string, string>;
 }
 
 /**
- * One preparsed Cedar set per tenant, in a bounded LRU.
+ * One preparsed Cedar set per tenant, in a bounded LRU, and beside it, per action asked, the
+ * subset of its rules whose scope can match that action (see attribute-reads.ts).
  *
  * cedar-wasm has no delete and its memory never shrinks, so ids ("slots") are reused: a
  * tenant keeps its slot across versions (overwritten in place), and an evicted tenant's slot
- * is emptied and handed to the next new tenant. Slot count never exceeds maxTenants.
+ * is emptied and handed to the next new tenant. An action's slot is named after its tenant's
+ * and filled again on the first use by each entry, so it never serves another tenant or version.
+ * Tenant slots never exceed maxTenants, action slots maxTenants times the actions asked.
  * Synchronous on purpose: install and evaluation happen without an await in between.
  */
 export class TenantPolicyCache {
@@ -61,7 +66,7 @@ export class TenantPolicyCache {
         ),
       );
     }
-    const entry: CachedPolicySet = { tenantId, version: set.version, slotId, set, errors };
+    const entry: CachedPolicySet = { tenantId, version: set.version, slotId, set, errors, actionSlots: new Map() };
     this.entries.delete(tenantId);
     this.entries.set(tenantId, entry);
     return entry;
@@ -72,7 +77,29 @@ export class TenantPolicyCache {
     if (!entry) return;
     this.entries.delete(tenantId);
     preparsePolicySet(entry.slotId, { staticPolicies: {} });
+    for (const slot of entry.actionSlots.values()) preparsePolicySet(slot, { staticPolicies: {} });
     this.freeSlots.push(entry.slotId);
+  }
+
+  /**
+   * The slot of the entry's rules that can apply to `action`, preparsed on first use; the whole
+   * set's slot when its rules could not be read or the subset does not preparse.
+   */
+  actionSlot(entry: CachedPolicySet, action: string): string {
+    const known = entry.actionSlots.get(action);
+    if (known !== undefined) return known;
+    const { set } = entry;
+    let slot = entry.slotId;
+    if (set.reads) {
+      const keys = Object.keys(set.policies);
+      const subset: Record<string, string> = {};
+      for (const i of set.reads.rulesFor(action)) subset[keys[i]] = set.policies[keys[i]];
+      const candidate = `${entry.slotId}/${action}`;
+      if (preparsePolicySet(candidate, { staticPolicies: subset }).type === 'success') slot = candidate;
+      else preparsePolicySet(candidate, { staticPolicies: {} });
+    }
+    entry.actionSlots.set(action, slot);
+    return slot;
   }
 
   stats(): { tenants: number; slots: number; freeSlots: number } {
