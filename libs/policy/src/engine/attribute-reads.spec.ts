@@ -302,4 +302,48 @@ describe("an action's rules", () => {
     }
     assert.equal(engine.stats().slots, 1);
   });
+
+  it('are shared by the tenants with the same, and emptied with the last of them', async () => {
+    const engine = PolicyEngine.create();
+    const twice = async (tenantId: string, rules: RuleSource[], allowed: boolean) => {
+      for (let i = 0; i < 2; i++) assert.equal(await decide(engine, tenantId, 1, rules), allowed, tenantId);
+    };
+    await twice('a', [], true);
+    await twice('b', [], true);
+    await twice('c', [forbidVerify], false);
+    // verify_factor: a and b share the baseline's subset, c has its own.
+    assert.deepEqual(engine.actionSubsetStats(), { subsets: 2, subsetSlots: 2 });
+    engine.invalidate('c');
+    assert.deepEqual(engine.actionSubsetStats(), { subsets: 1, subsetSlots: 2 });
+    engine.invalidate('a');
+    assert.equal(engine.actionSubsetStats().subsets, 1, 'b still uses it');
+    await twice('b', [], true);
+    engine.invalidate('b');
+    assert.deepEqual(engine.actionSubsetStats(), { subsets: 0, subsetSlots: 2 });
+    // The emptied slots are taken again, and hold what the new users need.
+    await twice('c', [forbidVerify], false);
+    await twice('a', [], true);
+    assert.deepEqual(engine.actionSubsetStats(), { subsets: 2, subsetSlots: 2 });
+    // A new version of c releases its subset and takes the one of its new rules.
+    for (let i = 0; i < 2; i++) assert.equal(await decide(engine, 'c', 2, []), true);
+    assert.deepEqual(engine.actionSubsetStats(), { subsets: 1, subsetSlots: 2 });
+  });
+
+  it('are never more than the tenants kept; past that, the whole set decides', async () => {
+    const engine = PolicyEngine.create({ maxTenants: 2 });
+    const own = (i: number): RuleSource[] => [{ ...forbidVerify, text: forbidVerify.text.replace('> 0', `> ${i}`) }];
+    // One tenant asks two actions: two subsets, as many as the tenants kept.
+    for (let i = 0; i < 2; i++) assert.equal(await decide(engine, 'a', 1, own(0)), false);
+    const begin = {
+      ...request('a'),
+      action: 'begin_enrollment' as const,
+      resource: { type: 'Tenant' as const, id: 'a', tenantId: 'a', attrs: {} },
+    };
+    for (let i = 0; i < 2; i++) await engine.authorize('a', 1, () => Promise.resolve(own(0)), begin);
+    assert.equal(engine.actionSubsetStats().subsets, 2);
+    for (let i = 0; i < 2; i++) assert.equal(await decide(engine, 'b', 1, own(5)), true, 'factor_count 1 is not > 5');
+    for (let i = 0; i < 2; i++) assert.equal(await decide(engine, 'b', 1, own(0)), true, 'b keeps version 1');
+    assert.equal(engine.actionSubsetStats().subsets, 2);
+    for (let i = 0; i < 2; i++) assert.equal(await decide(engine, 'b', 2, own(0)), false);
+  });
 });

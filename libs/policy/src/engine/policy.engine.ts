@@ -160,6 +160,11 @@ export class PolicyEngine {
     return { ...this.cache.stats(), loading: this.inflight.size };
   }
 
+  /** The rule subsets preparsed per action, shared by the tenants with the same (tests, diagnostics). */
+  actionSubsetStats(): { subsets: number; subsetSlots: number } {
+    return this.cache.subsetStats();
+  }
+
   /** Request shapes known to pass the schema's checks; undefined when every request is checked. */
   conformingShapeCount(): number | undefined {
     return this.conformingShapes?.size;

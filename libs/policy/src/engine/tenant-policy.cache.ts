@@ -9,7 +9,7 @@ export interface CachedPolicySet {
   set: CompiledPolicySet;
   /** Non-empty when the set could not be preparsed: every request of the tenant is denied. */
   errors: string[];
-  /** Slots holding only the rules that can apply to one action, made on first use, by action. */
+  /** The slots of the rules that can apply to one action, taken on first use, by action. */
   actionSlots: Map<string, string>;
 }
 
@@ -19,15 +19,25 @@ export interface CachedPolicySet {
  *
  * cedar-wasm has no delete and its memory never shrinks, so ids ("slots") are reused: a
  * tenant keeps its slot across versions (overwritten in place), and an evicted tenant's slot
- * is emptied and handed to the next new tenant. An action's slot is named after its tenant's
- * and filled again on the first use by each entry, so it never serves another tenant or version.
- * Tenant slots never exceed maxTenants, action slots maxTenants times the actions asked.
+ * is emptied and handed to the next new tenant. Tenant slots never exceed maxTenants.
+ *
+ * An action's subset is shared by every cached entry whose subset for that action is the same
+ * rules under the same keys (tenants without rules of their own for the action share the
+ * baseline's): each preparsed rule costs cedar-wasm several kilobytes, so one subset per tenant
+ * and action would take several times the memory of the tenants' sets. A subset is counted by
+ * the entries that use it, and emptied and its slot reused once none does; there are never more
+ * subsets than maxTenants (past that, an action is asked of the tenant's whole set).
  * Synchronous on purpose: install and evaluation happen without an await in between.
  */
 export class TenantPolicyCache {
   private readonly entries = new Map<string, CachedPolicySet>();
   private readonly freeSlots: string[] = [];
   private slotCount = 0;
+  /** Action subsets by their rules (keys and texts), with the entries using each. */
+  private readonly subsets = new Map<string, { slot: string; users: number }>();
+  private readonly subsetBySlot = new Map<string, string>();
+  private readonly freeSubsetSlots: string[] = [];
+  private subsetSlotCount = 0;
 
   constructor(
     private readonly maxTenants: number,
@@ -53,6 +63,7 @@ export class TenantPolicyCache {
     if (!previous) {
       while (this.entries.size >= this.maxTenants) this.evict(this.entries.keys().next().value as string);
     }
+    if (previous) this.releaseActionSlots(previous);
     const slotId = previous?.slotId ?? this.freeSlots.pop() ?? `${this.slotPrefix}${this.slotCount++}`;
     const errors: string[] = [];
     const answer = preparsePolicySet(slotId, { staticPolicies: set.policies });
@@ -77,7 +88,7 @@ export class TenantPolicyCache {
     if (!entry) return;
     this.entries.delete(tenantId);
     preparsePolicySet(entry.slotId, { staticPolicies: {} });
-    for (const slot of entry.actionSlots.values()) preparsePolicySet(slot, { staticPolicies: {} });
+    this.releaseActionSlots(entry);
     this.freeSlots.push(entry.slotId);
   }
 
@@ -93,17 +104,62 @@ export class TenantPolicyCache {
     if (set.reads) {
       const keys = Object.keys(set.policies);
       const subset: Record<string, string> = {};
-      for (const i of set.reads.rulesFor(action)) subset[keys[i]] = set.policies[keys[i]];
-      const candidate = `${entry.slotId}/${action}`;
-      if (preparsePolicySet(candidate, { staticPolicies: subset }).type === 'success') slot = candidate;
-      else preparsePolicySet(candidate, { staticPolicies: {} });
+      let identity = '';
+      for (const i of set.reads.rulesFor(action)) {
+        subset[keys[i]] = set.policies[keys[i]];
+        identity += `${keys[i]}\u0000${set.policies[keys[i]]}\u0000`;
+      }
+      slot = this.takeSubset(identity, subset) ?? entry.slotId;
     }
     entry.actionSlots.set(action, slot);
     return slot;
   }
 
+  /**
+   * The slot holding `subset`, shared with the entries already using it; undefined when it does
+   * not preparse or the subsets are as many as the tenants kept.
+   */
+  private takeSubset(identity: string, subset: Record<string, string>): string | undefined {
+    const shared = this.subsets.get(identity);
+    if (shared) {
+      shared.users++;
+      return shared.slot;
+    }
+    // At most as many subsets as tenants: past that, an action is asked of the tenant's whole set.
+    if (this.subsets.size >= this.maxTenants) return undefined;
+    const slot = this.freeSubsetSlots.pop() ?? `${this.slotPrefix}a${this.subsetSlotCount++}`;
+    if (preparsePolicySet(slot, { staticPolicies: subset }).type !== 'success') {
+      preparsePolicySet(slot, { staticPolicies: {} });
+      this.freeSubsetSlots.push(slot);
+      return undefined;
+    }
+    this.subsets.set(identity, { slot, users: 1 });
+    this.subsetBySlot.set(slot, identity);
+    return slot;
+  }
+
+  /** The entry no longer uses its action subsets: those no other entry uses are emptied. */
+  private releaseActionSlots(entry: CachedPolicySet): void {
+    for (const slot of entry.actionSlots.values()) {
+      const identity = this.subsetBySlot.get(slot);
+      if (identity === undefined) continue; // the entry's own slot, for an action without a subset
+      const shared = this.subsets.get(identity)!;
+      if (--shared.users > 0) continue;
+      this.subsets.delete(identity);
+      this.subsetBySlot.delete(slot);
+      preparsePolicySet(slot, { staticPolicies: {} });
+      this.freeSubsetSlots.push(slot);
+    }
+    entry.actionSlots.clear();
+  }
+
   stats(): { tenants: number; slots: number; freeSlots: number } {
     return { tenants: this.entries.size, slots: this.slotCount, freeSlots: this.freeSlots.length };
+  }
+
+  /** Action subsets preparsed now, and slots made for them (reused once emptied). */
+  subsetStats(): { subsets: number; subsetSlots: number } {
+    return { subsets: this.subsets.size, subsetSlots: this.subsetSlotCount };
   }
 
   /** Tenant ids, least recently used first. */
