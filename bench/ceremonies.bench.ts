@@ -37,7 +37,7 @@ import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { SignJWT, jwtVerify } from 'jose';
@@ -274,8 +274,12 @@ function expect(step: string, res: { status: number; body: unknown }, status: nu
 
 async function token(tenantId: string, sub: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
+  // Users sign in at different times: their sign-ins' ages differ, as the policy's context does.
+  // At most 4 minutes, so that with the 10 minutes before a token is minted again a user without
+  // a factor still has the 15-minute sign-in the baseline asks to add one.
+  const authTime = now - randomInt(0, 241);
   // The IdP asserts MFA: existing users adding a factor need a step-up proof, and this is the cheap one.
-  return new SignJWT({ tenant_id: tenantId, auth_time: now, amr: ['pwd', 'mfa'] })
+  return new SignJWT({ tenant_id: tenantId, auth_time: authTime, amr: ['pwd', 'mfa'] })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setIssuedAt(now)
@@ -551,7 +555,8 @@ async function assertionFloor(n: number, withBearer: boolean): Promise<number> {
  * and a request shaped as a sign-in's (the user, the passkey's authenticator, the UserContext).
  */
 async function cedarFloor(n: number): Promise<number> {
-  const engine = PolicyEngine.create();
+  // Cedar itself: the same request asked again would be answered from the decision memo.
+  const engine = PolicyEngine.create({ decisionMemo: false });
   const request = signInDecisionRequest('floor', 'floor-credential');
   const decide = async () => {
     const decision = await engine.authorize(DECISION_TENANT_ID, 1, () => Promise.resolve([]), request);

@@ -26,6 +26,8 @@ interface RuleReads {
   actions: readonly string[] | 'all';
   names: readonly string[];
   wholeContext: boolean;
+  /** Entity types the rule names an entity of (`User::"alice"`, in its scope or its conditions). */
+  namedTypes: readonly string[];
 }
 
 const ACTION_TYPE = 'Tessera::Action';
@@ -37,8 +39,12 @@ const memo = new Map<string, RuleReads | null>();
 /** The attribute reads of a set of rule texts, per action; undefined when a rule cannot be read. */
 export class PolicyReads {
   private readonly byAction = new Map<string, AttributeReads>();
+  /** Entity types any rule names an entity of: decisions depend on those entities' ids. */
+  readonly namedEntityTypes: ReadonlySet<string>;
 
-  private constructor(private readonly rules: readonly RuleReads[]) {}
+  private constructor(private readonly rules: readonly RuleReads[]) {
+    this.namedEntityTypes = new Set(rules.flatMap((r) => r.namedTypes));
+  }
 
   static of(texts: Iterable<string>): PolicyReads | undefined {
     const rules: RuleReads[] = [];
@@ -99,7 +105,26 @@ function readRule(text: string): RuleReads | null {
   const names = new Set<string>();
   const found = { wholeContext: false };
   walk(est.conditions, false, names, found);
-  return { actions: actionScope(est.action), names: [...names], wholeContext: found.wholeContext };
+  const namedTypes = new Set<string>();
+  entityLiterals(est, namedTypes);
+  return {
+    actions: actionScope(est.action),
+    names: [...names],
+    wholeContext: found.wholeContext,
+    namedTypes: [...namedTypes],
+  };
+}
+
+/** The type of every `{type, id}` anywhere in the rule's JSON (scope and conditions alike). */
+function entityLiterals(node: unknown, types: Set<string>): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const item of node) entityLiterals(item, types);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  if (typeof record['type'] === 'string' && typeof record['id'] === 'string') types.add(record['type']);
+  for (const key in record) entityLiterals(record[key], types);
 }
 
 /** The action ids a rule's scope names; 'all' for `action` alone or anything not a plain list. */

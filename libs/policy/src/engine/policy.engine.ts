@@ -6,6 +6,7 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { ApiError } from '#errors';
 import { withoutUnreadAttributes } from './attribute-reads.js';
+import { memoKey, type DecisionMemo } from './decision-memo.js';
 import { buildCall } from './cedar-request.builder.js';
 import { deny, toDecision } from './decision.mapper.js';
 import type {
@@ -38,6 +39,11 @@ export interface PolicyEngineOptions {
    * every rule and every attribute, always.
    */
   leanRequests?: 'action' | 'all';
+  /**
+   * true (default): a lean request's decision is kept per tenant set, by the request up to the
+   * ids of entities no rule names (see decision-memo.ts); false: Cedar decides every request.
+   */
+  decisionMemo?: boolean;
 }
 
 /** Request shapes remembered as conforming; a service asks a few dozen. Cleared when full. */
@@ -59,6 +65,7 @@ export class PolicyEngine {
   /** Shapes that passed the schema's checks; undefined when the schema checks more than shapes. */
   private readonly conformingShapes: Set<string> | undefined;
   private readonly leanRequests: boolean;
+  private readonly memoizes: boolean;
 
   /** Reads and validates `policies/` (throws if the baseline is invalid) and preparses the schema. */
   static create(options: PolicyEngineOptions = {}): PolicyEngine {
@@ -85,6 +92,7 @@ export class PolicyEngine {
         ? new Set()
         : undefined;
     this.leanRequests = options.leanRequests !== 'all';
+    this.memoizes = this.leanRequests && options.decisionMemo !== false;
   }
 
   /** Baseline rule ids and notices, in evaluation order. */
@@ -130,7 +138,13 @@ export class PolicyEngine {
     }
     if (entry.errors.length > 0) return deny([...entry.errors]);
     const cached = entry;
-    return this.evaluate(entry.slotId, entry.set, request, () => this.cache.actionSlot(cached, request.action));
+    return this.evaluate(
+      entry.slotId,
+      entry.set,
+      request,
+      () => this.cache.actionSlot(cached, request.action),
+      this.memoizes ? entry.memo : undefined,
+    );
   }
 
   /**
@@ -158,6 +172,11 @@ export class PolicyEngine {
 
   stats(): { tenants: number; slots: number; freeSlots: number; loading: number } {
     return { ...this.cache.stats(), loading: this.inflight.size };
+  }
+
+  /** Decisions kept for the tenant's cached set (tests, diagnostics); undefined when none is cached. */
+  decisionMemoSize(tenantId: string): number | undefined {
+    return this.cache.peek(tenantId)?.memo.size;
   }
 
   /** The rule subsets preparsed per action, shared by the tenants with the same (tests, diagnostics). */
@@ -196,12 +215,16 @@ export class PolicyEngine {
     return promise;
   }
 
-  /** `actionSlot`, when given, names the slot of the rules that can apply to the request's action. */
+  /**
+   * `actionSlot`, when given, names the slot of the rules that can apply to the request's action;
+   * `memo` keeps the set's lean decisions.
+   */
   private evaluate(
     slotId: string,
     set: CompiledPolicySet,
     request: PolicyRequest,
     actionSlot?: () => string,
+    memo?: DecisionMemo,
   ): Decision {
     try {
       const call = buildCall(request, slotId, this.schemaName);
@@ -214,8 +237,12 @@ export class PolicyEngine {
         // none of them reads is left out (attribute-reads.ts).
         const reads = this.leanRequests ? set.reads?.forAction(request.action) : undefined;
         const lean = reads ? withoutUnreadAttributes(call, reads) : call;
+        // A request asked before, up to the ids of entities no rule names, is answered as then.
+        const key = reads && memo && set.reads ? memoKey(lean, set.reads.namedEntityTypes) : undefined;
+        const known = key === undefined ? undefined : memo!.get(key);
+        if (known) return known;
         const preparsedPolicySetId = reads && actionSlot ? actionSlot() : slotId;
-        return toDecision(
+        const decision = toDecision(
           statefulIsAuthorized({
             ...lean,
             preparsedPolicySetId,
@@ -224,6 +251,8 @@ export class PolicyEngine {
           }),
           set,
         );
+        if (key !== undefined) memo!.set(key, decision);
+        return decision;
       }
       const answer = statefulIsAuthorized(call);
       if (answer.type === 'success') {

@@ -1,5 +1,6 @@
 import { checkParsePolicySet, preparsePolicySet } from '@cedar-policy/cedar-wasm/nodejs';
 import type { CompiledPolicySet } from './policy-set.compiler.js';
+import { DecisionMemo } from './decision-memo.js';
 
 export interface CachedPolicySet {
   tenantId: string;
@@ -11,6 +12,8 @@ export interface CachedPolicySet {
   errors: string[];
   /** The slots of the rules that can apply to one action, taken on first use, by action. */
   actionSlots: Map<string, string>;
+  /** Decisions of this set, by request up to entity ids (decision-memo.ts). */
+  memo: DecisionMemo;
 }
 
 /**
@@ -56,6 +59,11 @@ export class TenantPolicyCache {
     return entry;
   }
 
+  /** The tenant's set, leaving the order of use as it is. */
+  peek(tenantId: string): CachedPolicySet | undefined {
+    return this.entries.get(tenantId);
+  }
+
   /** Preparses `set` into the tenant's slot (replacing its previous version). */
   install(tenantId: string, set: CompiledPolicySet): CachedPolicySet {
     const previous = this.entries.get(tenantId);
@@ -77,7 +85,15 @@ export class TenantPolicyCache {
         ),
       );
     }
-    const entry: CachedPolicySet = { tenantId, version: set.version, slotId, set, errors, actionSlots: new Map() };
+    const entry: CachedPolicySet = {
+      tenantId,
+      version: set.version,
+      slotId,
+      set,
+      errors,
+      actionSlots: new Map(),
+      memo: new DecisionMemo(),
+    };
     this.entries.delete(tenantId);
     this.entries.set(tenantId, entry);
     return entry;
