@@ -55,6 +55,23 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/**
+ * Calls each of `calls` in turn, again and again for `ms`, and returns each one's times in µs,
+ * sorted: interleaved, so that the machine's drift reaches all of them alike.
+ */
+async function interleaved(ms: number, calls: (() => unknown)[]): Promise<number[][]> {
+  const times = calls.map((): number[] => []);
+  const until = performance.now() + ms;
+  while (performance.now() < until && times[0].length < MAX_SAMPLES) {
+    for (let i = 0; i < calls.length; i++) {
+      const t = performance.now();
+      await calls[i]();
+      times[i].push((performance.now() - t) * 1000);
+    }
+  }
+  return times.map((xs) => xs.sort((x, y) => x - y));
+}
+
 const fmt = (us: number) => `${us.toFixed(0).padStart(6)} µs`;
 const rows: string[] = [];
 const started = performance.now();
@@ -81,37 +98,14 @@ for (const total of SIZES) {
   const bareAnswer = statefulIsAuthorized(bareCall);
   if (bareAnswer.type !== 'success' || bareAnswer.response.decision !== 'allow') throw new Error('bare should allow');
 
-  const run = async (ms: number, keep: boolean) => {
-    const a: number[] = [];
-    const b: number[] = [];
-    const c: number[] = [];
-    const d: number[] = [];
-    const until = performance.now() + ms;
-    while (performance.now() < until && a.length < MAX_SAMPLES) {
-      let t = performance.now();
-      await engine.authorize(TENANT, version, load, req);
-      const ta = performance.now() - t;
-      t = performance.now();
-      statefulIsAuthorized(bareCall);
-      const tb = performance.now() - t;
-      t = performance.now();
-      await checkingEvery.authorize(TENANT, version, load, req);
-      const tc = performance.now() - t;
-      t = performance.now();
-      await sendingAll.authorize(TENANT, version, load, req);
-      const td = performance.now() - t;
-      if (keep) {
-        a.push(ta * 1000);
-        b.push(tb * 1000);
-        c.push(tc * 1000);
-        d.push(td * 1000);
-      }
-    }
-    const sorted = (xs: number[]) => xs.sort((x, y) => x - y);
-    return { a: sorted(a), b: sorted(b), c: sorted(c), d: sorted(d) };
-  };
-  await run(WARMUP_MS, false);
-  const { a, b, c, d } = await run(MEASURE_MS, true);
+  const calls = [
+    () => engine.authorize(TENANT, version, load, req),
+    () => statefulIsAuthorized(bareCall),
+    () => checkingEvery.authorize(TENANT, version, load, req),
+    () => sendingAll.authorize(TENANT, version, load, req),
+  ];
+  await interleaved(WARMUP_MS, calls);
+  const [a, b, c, d] = await interleaved(MEASURE_MS, calls);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   rows.push(
     `${String(total).padStart(5)} rules  ${entityCount} entities  n=${String(a.length).padStart(5)}  ` +
@@ -131,27 +125,13 @@ for (const total of SIZES) {
   for (const e of [engine, sendingAll, memoizing]) {
     if (!(await e.authorize(tenant, 1, load, req)).allowed) throw new Error('verify_factor should allow');
   }
-  const run = async (ms: number) => {
-    const lean: number[] = [];
-    const all: number[] = [];
-    const kept: number[] = [];
-    const until = performance.now() + ms;
-    while (performance.now() < until && lean.length < MAX_SAMPLES) {
-      let t = performance.now();
-      await engine.authorize(tenant, 1, load, req);
-      lean.push((performance.now() - t) * 1000);
-      t = performance.now();
-      await sendingAll.authorize(tenant, 1, load, req);
-      all.push((performance.now() - t) * 1000);
-      t = performance.now();
-      await memoizing.authorize(tenant, 1, load, req);
-      kept.push((performance.now() - t) * 1000);
-    }
-    const sorted = (xs: number[]) => xs.sort((x, y) => x - y);
-    return { lean: sorted(lean), all: sorted(all), kept: sorted(kept) };
-  };
-  await run(WARMUP_MS);
-  const { lean, all, kept } = await run(MEASURE_MS);
+  const calls = [
+    () => engine.authorize(tenant, 1, load, req),
+    () => sendingAll.authorize(tenant, 1, load, req),
+    () => memoizing.authorize(tenant, 1, load, req),
+  ];
+  await interleaved(WARMUP_MS, calls);
+  const [lean, all, kept] = await interleaved(MEASURE_MS, calls);
   rows.push(
     `sign-in's verify_factor, baseline  n=${String(lean.length).padStart(5)}  authorize p50 ${fmt(pct(lean, 50))} ` +
       `p99 ${fmt(pct(lean, 99))}   every rule and attribute p50 ${fmt(pct(all, 50))} ` +

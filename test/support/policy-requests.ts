@@ -32,3 +32,15 @@ export function sampleUserContext(over: Record<string, unknown> = {}): Record<st
     ...over,
   };
 }
+
+/** How a corpus of decisions came out, so a spec can show it decides both ways, and why. */
+export class DecisionTally {
+  readonly seen = { allowed: 0, denied: 0, byTenantRule: 0, errors: 0 };
+
+  add(decision: { allowed: boolean; determining: readonly { source: string }[]; errors: readonly string[] }): void {
+    if (decision.allowed) this.seen.allowed++;
+    else this.seen.denied++;
+    if (decision.determining.some((d) => d.source === 'tenant')) this.seen.byTenantRule++;
+    if (decision.errors.length > 0) this.seen.errors++;
+  }
+}

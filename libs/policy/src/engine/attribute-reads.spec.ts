@@ -10,7 +10,7 @@ import { buildCall } from './cedar-request.builder.js';
 import type { PolicyAction, PolicyEntity, PolicyRequest, RuleSource } from './engine.types.js';
 import { PolicyEngine } from './policy.engine.js';
 import { loadPolicyFiles } from './policy-files.loader.js';
-import { samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
+import { DecisionTally, samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
 
 const T = 'tenant-a';
 
@@ -221,18 +221,15 @@ when { resource.method_type == "totp" && resource.certification_level == "none" 
           }
 
     it('for every request of the corpus, asked twice', async () => {
-      const seen = { allowed: 0, denied: 0, byTenantRule: 0, errors: 0 };
+      const tally = new DecisionTally();
       for (let pass = 0; pass < 2; pass++) {
         for (const [i, r] of corpus.entries()) {
           const expected = await every.authorize(T, 1, load, r);
           assert.deepEqual(await lean.authorize(T, 1, load, r), expected, `request ${i}, pass ${pass}`);
-          if (pass === 1) continue;
-          if (expected.allowed) seen.allowed++;
-          else seen.denied++;
-          if (expected.determining.some((d) => d.source === 'tenant')) seen.byTenantRule++;
-          if (expected.errors.length > 0) seen.errors++;
+          if (pass === 0) tally.add(expected);
         }
       }
+      const { seen } = tally;
       // The corpus decides both ways, by baseline and tenant rules, and with rule errors.
       assert.ok(
         seen.allowed > 10 && seen.denied > 10 && seen.byTenantRule > 5 && seen.errors > 5,

@@ -19,6 +19,8 @@ export interface AttributeReads {
   readonly names: ReadonlySet<string>;
   /** True when a rule uses the context record as a whole (`context == {…}`): keep all of it. */
   readonly wholeContext: boolean;
+  /** Entity types any rule of the set names an entity of: decisions depend on those entities' ids. */
+  readonly namedEntityTypes: ReadonlySet<string>;
 }
 
 /** What one rule reads, and which actions it can apply to ('all' when its scope is not a list). */
@@ -39,8 +41,7 @@ const memo = new Map<string, RuleReads | null>();
 /** The attribute reads of a set of rule texts, per action; undefined when a rule cannot be read. */
 export class PolicyReads {
   private readonly byAction = new Map<string, AttributeReads>();
-  /** Entity types any rule names an entity of: decisions depend on those entities' ids. */
-  readonly namedEntityTypes: ReadonlySet<string>;
+  private readonly namedEntityTypes: ReadonlySet<string>;
 
   private constructor(private readonly rules: readonly RuleReads[]) {
     this.namedEntityTypes = new Set(rules.flatMap((r) => r.namedTypes));
@@ -60,7 +61,7 @@ export class PolicyReads {
   rulesFor(action: string): number[] {
     const out: number[] = [];
     this.rules.forEach((rule, i) => {
-      if (rule.actions === 'all' || rule.actions.includes(action)) out.push(i);
+      if (applies(rule, action)) out.push(i);
     });
     return out;
   }
@@ -72,15 +73,19 @@ export class PolicyReads {
       const names = new Set<string>();
       let wholeContext = false;
       for (const rule of this.rules) {
-        if (rule.actions !== 'all' && !rule.actions.includes(action)) continue;
+        if (!applies(rule, action)) continue;
         for (const name of rule.names) names.add(name);
         wholeContext ||= rule.wholeContext;
       }
-      reads = { names, wholeContext };
+      reads = { names, wholeContext, namedEntityTypes: this.namedEntityTypes };
       this.byAction.set(action, reads);
     }
     return reads;
   }
+}
+
+function applies(rule: RuleReads, action: string): boolean {
+  return rule.actions === 'all' || rule.actions.includes(action);
 }
 
 function ruleReads(text: string): RuleReads | undefined {
@@ -178,7 +183,7 @@ function pick<T>(attrs: Record<string, T>, names: ReadonlySet<string>): Record<s
 /** The call with only the attributes `reads` names, on every entity and on the context. */
 export function withoutUnreadAttributes(
   call: StatefulAuthorizationCall,
-  reads: AttributeReads,
+  reads: Pick<AttributeReads, 'names' | 'wholeContext'>,
 ): StatefulAuthorizationCall {
   const entities = call.entities as { uid: unknown; attrs: Record<string, unknown>; parents: unknown }[];
   return {

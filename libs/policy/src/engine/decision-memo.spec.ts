@@ -4,7 +4,7 @@ import { buildCall } from './cedar-request.builder.js';
 import { memoKey } from './decision-memo.js';
 import type { PolicyAction, PolicyEntity, PolicyRequest, RuleSource } from './engine.types.js';
 import { PolicyEngine } from './policy.engine.js';
-import { samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
+import { DecisionTally, samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
 
 const T = 'tenant-a';
 
@@ -96,16 +96,14 @@ when { principal.roles.contains("admin") };`,
         let seed = 7;
         const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
         const order = [...corpus, ...corpus, ...corpus].sort(() => random() - 0.5);
-        const seen = { allowed: 0, denied: 0, byTenantRule: 0, errors: 0 };
+        const tally = new DecisionTally();
         for (const [i, r] of order.entries()) {
           const expected = await plain.authorize(T, 1, loadSet, r);
           const actual = await memo.authorize(T, 1, loadSet, r);
           assert.deepEqual(actual, expected, `request ${i}: ${r.action} ${r.principal.id} ${r.resource.id}`);
-          if (expected.allowed) seen.allowed++;
-          else seen.denied++;
-          if (expected.determining.some((d) => d.source === 'tenant')) seen.byTenantRule++;
-          if (expected.errors.length > 0) seen.errors++;
+          tally.add(expected);
         }
+        const { seen } = tally;
         assert.ok(
           seen.allowed > 50 && seen.denied > 50 && seen.byTenantRule > 10 && seen.errors > 10,
           JSON.stringify(seen),

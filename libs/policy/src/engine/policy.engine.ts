@@ -238,8 +238,8 @@ export class PolicyEngine {
         const reads = this.leanRequests ? set.reads?.forAction(request.action) : undefined;
         const lean = reads ? withoutUnreadAttributes(call, reads) : call;
         // A request asked before, up to the ids of entities no rule names, is answered as then.
-        const key = reads && memo && set.reads ? memoKey(lean, set.reads.namedEntityTypes) : undefined;
-        const known = key === undefined ? undefined : memo!.get(key);
+        const kept = reads && memo ? { memo, key: memoKey(lean, reads.namedEntityTypes) } : undefined;
+        const known = kept?.memo.get(kept.key);
         if (known) return known;
         const preparsedPolicySetId = reads && actionSlot ? actionSlot() : slotId;
         const decision = toDecision(
@@ -251,7 +251,7 @@ export class PolicyEngine {
           }),
           set,
         );
-        if (key !== undefined) memo!.set(key, decision);
+        kept?.memo.set(kept.key, decision);
         return decision;
       }
       const answer = statefulIsAuthorized(call);

@@ -10,8 +10,11 @@ export interface CachedPolicySet {
   set: CompiledPolicySet;
   /** Non-empty when the set could not be preparsed: every request of the tenant is denied. */
   errors: string[];
-  /** The slots of the rules that can apply to one action, taken on first use, by action. */
-  actionSlots: Map<string, string>;
+  /**
+   * By action, the slot of the rules that can apply to it, taken on first use, and the shared
+   * subset it holds (none when the action is asked of the entry's own slot).
+   */
+  actionSlots: Map<string, { slot: string; subset?: string }>;
   /** Decisions of this set, by request up to entity ids (decision-memo.ts). */
   memo: DecisionMemo;
 }
@@ -38,7 +41,6 @@ export class TenantPolicyCache {
   private slotCount = 0;
   /** Action subsets by their rules (keys and texts), with the entries using each. */
   private readonly subsets = new Map<string, { slot: string; users: number }>();
-  private readonly subsetBySlot = new Map<string, string>();
   private readonly freeSubsetSlots: string[] = [];
   private subsetSlotCount = 0;
 
@@ -114,9 +116,9 @@ export class TenantPolicyCache {
    */
   actionSlot(entry: CachedPolicySet, action: string): string {
     const known = entry.actionSlots.get(action);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known.slot;
     const { set } = entry;
-    let slot = entry.slotId;
+    let taken: { slot: string; subset?: string } = { slot: entry.slotId };
     if (set.reads) {
       const keys = Object.keys(set.policies);
       const subset: Record<string, string> = {};
@@ -125,10 +127,11 @@ export class TenantPolicyCache {
         subset[keys[i]] = set.policies[keys[i]];
         identity += `${keys[i]}\u0000${set.policies[keys[i]]}\u0000`;
       }
-      slot = this.takeSubset(identity, subset) ?? entry.slotId;
+      const slot = this.takeSubset(identity, subset);
+      if (slot !== undefined) taken = { slot, subset: identity };
     }
-    entry.actionSlots.set(action, slot);
-    return slot;
+    entry.actionSlots.set(action, taken);
+    return taken.slot;
   }
 
   /**
@@ -150,19 +153,16 @@ export class TenantPolicyCache {
       return undefined;
     }
     this.subsets.set(identity, { slot, users: 1 });
-    this.subsetBySlot.set(slot, identity);
     return slot;
   }
 
   /** The entry no longer uses its action subsets: those no other entry uses are emptied. */
   private releaseActionSlots(entry: CachedPolicySet): void {
-    for (const slot of entry.actionSlots.values()) {
-      const identity = this.subsetBySlot.get(slot);
-      if (identity === undefined) continue; // the entry's own slot, for an action without a subset
-      const shared = this.subsets.get(identity)!;
+    for (const { slot, subset } of entry.actionSlots.values()) {
+      if (subset === undefined) continue; // the entry's own slot
+      const shared = this.subsets.get(subset)!;
       if (--shared.users > 0) continue;
-      this.subsets.delete(identity);
-      this.subsetBySlot.delete(slot);
+      this.subsets.delete(subset);
       preparsePolicySet(slot, { staticPolicies: {} });
       this.freeSubsetSlots.push(slot);
     }
