@@ -12,6 +12,7 @@ import {
   findOneBy,
   isUniqueViolation,
   newId,
+  persistentValue,
   plainStatements,
   runStatement,
 } from '#persistence';
@@ -228,6 +229,56 @@ for (const dialect of await integrationDialects()) {
         plainStatements.updateAt(s.ds.manager, meta, { tenantId, id: In([a]) }, { webauthnChallenge: 'x' }, 0),
         null,
       );
+    });
+
+    it("binds every column's values as the driver converts them, asking it only where it converts", () => {
+      const driver = s.ds.driver;
+      const values = [
+        null,
+        undefined,
+        '',
+        'text',
+        0,
+        7,
+        2 ** 31 + 5,
+        true,
+        false,
+        new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+      ];
+      const convert = driver.preparePersistentValue.bind(driver);
+      const asked = new Set<string>();
+      for (const meta of s.ds.entityMetadatas)
+        for (const column of meta.columns) {
+          const name = `${meta.name}.${column.propertyName}`;
+          for (const value of [...values, ['usb', 'nfc'], { a: [1, 'b'] }]) {
+            let expected: unknown;
+            try {
+              expected = convert(value, column);
+            } catch {
+              continue; // a value this column's conversion cannot take is never bound to it
+            }
+            driver.preparePersistentValue = (v, c) => (asked.add(name), convert(v, c));
+            try {
+              assert.deepEqual(persistentValue(driver, column, value), expected, name);
+            } finally {
+              driver.preparePersistentValue = convert;
+            }
+          }
+        }
+      // Strings and numbers are bound as given; Booleans, timestamps, JSON and transformed columns by the driver.
+      for (const name of [
+        'WebAuthnCredentialEntity.credentialId',
+        'WebAuthnCredentialEntity.deviceName',
+        'MfaChallengeEntity.failedAttempts',
+      ])
+        assert.ok(!asked.has(name), name);
+      for (const name of [
+        'WebAuthnCredentialEntity.backupEligible',
+        'WebAuthnCredentialEntity.createdAt',
+        'WebAuthnCredentialEntity.transports',
+        'WebAuthnCredentialEntity.counter',
+      ])
+        assert.ok(asked.has(name), name);
     });
 
     it('leaves every other shape of call to TypeORM', async () => {

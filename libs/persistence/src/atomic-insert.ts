@@ -3,6 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { assertTenantId } from './tenant-scoped.repository.js';
 import { runStatement } from './statement-runner.js';
 import { MetadataCache } from './metadata-cache.js';
+import { persistentValue } from './column-values.js';
 import { runUnderUserFactorLock } from './user-factor-lock.js';
 
 /** One tenant-owned row to insert. */
@@ -123,8 +124,7 @@ export function postgresInserts(manager: EntityManager, inserts: TenantInsert[],
   return inserts.map((i) => {
     const values: Record<string, unknown> = { ...i.row, tenantId: i.tenantId };
     const statement = insertStatement(manager, connection.getMetadata(i.target), values, params.length);
-    for (const column of statement.columns)
-      params.push(driver.preparePersistentValue(values[column.propertyName], column));
+    for (const column of statement.columns) params.push(persistentValue(driver, column, values[column.propertyName]));
     return statement.sql;
   });
 }

@@ -10,3 +10,4 @@ export * from './pending-migrations.js';
 export * from './plain-statements.js';
 export * from './atomic-change.js';
 export * from './statement-runner.js';
+export * from './column-values.js';

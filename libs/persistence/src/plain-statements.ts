@@ -11,6 +11,7 @@ import {
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { runStatement } from './statement-runner.js';
 import { MetadataCache } from './metadata-cache.js';
+import { persistentValue } from './column-values.js';
 
 /** A value a plain statement binds as it is (after the column's own conversion). */
 type PlainValue = string | number | boolean | Date;
@@ -419,7 +420,7 @@ function readableColumns(metadata: EntityMetadata): ColumnMetadata[] | null {
 /** Each value as its column stores it (the driver's conversion, then the column's transformer). */
 function bindValues(manager: EntityManager, binds: ColumnMetadata[], values: unknown[]): unknown[] {
   const driver = manager.connection.driver;
-  return binds.map((column, i): unknown => driver.preparePersistentValue(values[i], column));
+  return binds.map((column, i): unknown => persistentValue(driver, column, values[i]));
 }
 
 /** The entity a raw row holds, each column read with the driver's own conversion. */
