@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCall } from './cedar-request.builder.js';
-import { memoKey } from './decision-memo.js';
+import { DecisionMemo, memoKey } from './decision-memo.js';
 import type { PolicyAction, PolicyEntity, PolicyRequest, RuleSource } from './engine.types.js';
 import { PolicyEngine } from './policy.engine.js';
 import { DecisionTally, samplePasskeyAttributes, sampleUserContext } from '../../../../test/support/policy-requests.js';
@@ -34,6 +34,26 @@ function request(action: PolicyAction, principal: PolicyEntity<'User'>, resource
 const key = (r: PolicyRequest, named: string[] = []) => memoKey(buildCall(r, 'slot', 'schema'), new Set(named));
 
 describe('decision memo', () => {
+  it('keeps the decisions asked most recently, under a stream of requests asked once', () => {
+    const memo = new DecisionMemo(4);
+    const allow = (id: string) => ({ allowed: true, determining: [{ id, source: 'baseline' as const }], errors: [] });
+    memo.set('sign-in', allow('sign-in'));
+    for (let n = 0; n < 20; n++) {
+      memo.set(`registration-${n}`, allow(`r${n}`));
+      assert.equal(memo.get('sign-in')?.determining[0].id, 'sign-in', `after ${n + 1} others`);
+      assert.ok(memo.size <= 4);
+    }
+    // The oldest of the others went first; the three newest are still kept.
+    assert.equal(memo.get('registration-16'), undefined);
+    for (const n of [17, 18, 19]) assert.equal(memo.get(`registration-${n}`)?.determining[0].id, `r${n}`);
+    // Setting a kept key again replaces it and evicts nothing.
+    memo.set('registration-19', allow('again'));
+    assert.equal(memo.size, 4);
+    assert.equal(memo.get('registration-19')?.determining[0].id, 'again');
+    memo.set('with-error', { allowed: false, determining: [], errors: ['e'] });
+    assert.equal(memo.get('with-error'), undefined);
+  });
+
   it('keys requests alike up to the ids of entities, but not of the types named', () => {
     const a = key(request('verify_factor', user('u1'), passkey('c1')));
     assert.equal(key(request('verify_factor', user('u2'), passkey('c9'))), a);

@@ -16,7 +16,8 @@ const ACTION_TYPE = 'Tessera::Action';
  * reads no context and only the `tenant` (and `owner`, `model_status`) attributes, so every
  * sign-in of a tenant under the baseline is one request up to its ids.
  *
- * Only decisions without errors are kept: an error message names the entity it is about.
+ * Only decisions without errors are kept: an error message names the entity it is about. At most
+ * `capacity` are, the least recently used evicted first.
  */
 export class DecisionMemo {
   private readonly decisions = new Map<string, Decision>();
@@ -25,13 +26,19 @@ export class DecisionMemo {
 
   get(key: string): Decision | undefined {
     const found = this.decisions.get(key);
-    return found && copy(found);
+    if (!found) return undefined;
+    // Map keeps insertion order: moving a decision to the end keeps the least recently used first.
+    this.decisions.delete(key);
+    this.decisions.set(key, found);
+    return copy(found);
   }
 
   set(key: string, decision: Decision): void {
     if (decision.errors.length > 0) return;
-    // Cleared when full: requests with a changing context (ages, counts) are many and rarely asked again.
-    if (this.decisions.size >= this.capacity) this.decisions.clear();
+    // Requests with a changing context (a registration's ages) are many and rarely asked again;
+    // evicting the least recently used keeps the ones asked all the time (a tenant's sign-in).
+    if (this.decisions.size >= this.capacity && !this.decisions.has(key))
+      this.decisions.delete(this.decisions.keys().next().value as string);
     this.decisions.set(key, copy(decision));
   }
 
