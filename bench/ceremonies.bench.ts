@@ -51,7 +51,7 @@ import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
 import { PolicyEngine } from '#policy';
 import { generateBackupCodeSet, hashBackupCodeSet } from '#mfa';
 import { productionRuntime } from './production-runtime.js';
-import { movePostgresTo } from './database-placement.js';
+import { movePostgresTo, postgresCpu } from './database-placement.js';
 import { onStop } from './stop-hooks.js';
 import { DECISION_TENANT_ID, signInDecisionRequest } from './floor-decisions.js';
 import { PhasePerf, perfAvailable, perfNodeFlags } from './phase-perf.js';
@@ -194,6 +194,12 @@ let profiler: PhaseProfiler | undefined;
 let perf: PhasePerf | undefined;
 /** Where the database runs, for the report. */
 let databasePlacement = 'unpinned';
+/**
+ * Reads a local PostgreSQL's CPU ms so far. At c=32 the client and the database share the other
+ * core and fill it, so the database's cost per ceremony bounds the ceremonies a second as much as
+ * the server's does.
+ */
+let databaseCpu: (() => number) | undefined;
 
 async function startServer(
   databaseUrl: string,
@@ -382,6 +388,8 @@ interface PhaseResult {
   ceremonies: number;
   per_second: number;
   cpu_ms_per_ceremony: number;
+  /** PostgreSQL's CPU over the phase, every process of it, per ceremony (undefined on SQLite or a remote database). */
+  db_cpu_ms_per_ceremony: number | undefined;
   ceremony_ms: { p50: number; p90: number; p99: number };
   rss_mb: number;
 }
@@ -407,6 +415,7 @@ async function phase(
   await profiles.cpu?.start();
   await profiles.perf?.start(name);
   const before = procStat(pid);
+  const dbBefore = databaseCpu?.();
   const start = performance.now();
   let started = 0;
   await Promise.all(
@@ -421,6 +430,7 @@ async function phase(
   );
   const seconds = (performance.now() - start) / 1000;
   const after = procStat(pid);
+  const dbAfter = databaseCpu?.();
   await profiles.perf?.stop();
   await profiles.cpu?.stop(name);
   const sorted = latencies.sort((x, y) => x - y);
@@ -430,6 +440,8 @@ async function phase(
     ceremonies: sorted.length,
     per_second: sorted.length / seconds,
     cpu_ms_per_ceremony: (after.cpuMs - before.cpuMs) / sorted.length,
+    db_cpu_ms_per_ceremony:
+      dbBefore === undefined || dbAfter === undefined ? undefined : (dbAfter - dbBefore) / sorted.length,
     ceremony_ms: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) },
     rss_mb: after.rssMb,
   };
@@ -922,6 +934,10 @@ async function compareBuilds(a: Side, b: Side) {
       [a, []],
       [b, []],
     ]);
+    const db = new Map<Side, number[]>([
+      [a, []],
+      [b, []],
+    ]);
     const plans = new Map<Side, { run: Ceremony; next: () => User }>();
     for (const side of [a, b]) {
       const needed = rounds * count + compareWarmUp;
@@ -948,18 +964,27 @@ async function compareBuilds(a: Side, b: Side) {
       process.stderr.write(
         `${scenario}: round ${round + 1} of ${rounds}, ${count} ceremonies at c=${concurrency} each…\n`,
       );
-      for (const side of round % 2 === 0 ? [a, b] : [b, a])
-        cpu.get(side)!.push((await once(side, scenario)).cpu_ms_per_ceremony);
+      for (const side of round % 2 === 0 ? [a, b] : [b, a]) {
+        const result = await once(side, scenario);
+        cpu.get(side)!.push(result.cpu_ms_per_ceremony);
+        if (result.db_cpu_ms_per_ceremony !== undefined) db.get(side)!.push(result.db_cpu_ms_per_ceremony);
+      }
     }
-    const ratios = cpu.get(b)!.map((x, i) => x / cpu.get(a)![i]);
     const summary = (xs: number[], d: number) =>
       `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)} – ${Math.max(...xs).toFixed(d)})`;
-    lines.push(`| ${scenario} | ${summary(cpu.get(a)!, 2)} | ${summary(cpu.get(b)!, 2)} | ${summary(ratios, 3)} |`);
+    const paired = (by: Map<Side, number[]>) => by.get(b)!.map((x, i) => x / by.get(a)![i]);
+    lines.push(
+      `| ${scenario} | ${summary(cpu.get(a)!, 2)} | ${summary(cpu.get(b)!, 2)} | ${summary(paired(cpu), 3)} |`,
+    );
+    if (db.get(a)!.length === rounds && db.get(b)!.length === rounds)
+      lines.push(
+        `| ${scenario}, database CPU | ${summary(db.get(a)!, 2)} | ${summary(db.get(b)!, 2)} | ${summary(paired(db), 3)} |`,
+      );
   }
   console.log(
     `\nTwo builds, ${useSqlite ? 'SQLite' : 'PostgreSQL'}, Node ${process.version}, ${rounds} rounds of ` +
       `${count} ceremonies at c=${concurrency} on each after ${compareWarmUp} to warm up, ABBA order; server CPU ms ` +
-      'per ceremony, median (range)\n',
+      "per ceremony (and the database's, every PostgreSQL process, where it is local), median (range)\n",
   );
   console.log(`| scenario | A: ${a.label} | B: ${b.label} | B/A, paired |`);
   console.log('|---|---|---|---|');
@@ -971,6 +996,7 @@ async function compareMain(dir: string) {
   if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
   databasePlacement = useSqlite ? 'in process' : restoreDatabase ? 'on CPU 1' : 'unpinned';
+  databaseCpu = useSqlite ? undefined : await postgresCpu(PG_URL);
   const sides: Side[] = [];
   try {
     sides.push(await startSide(dir, dir, '_a'));
@@ -988,6 +1014,7 @@ async function main() {
   const db = await scratchDatabase();
   const restoreDatabase = pin && !useSqlite ? await movePostgresTo(PG_URL, 1) : undefined;
   databasePlacement = useSqlite ? 'in process' : restoreDatabase ? 'on CPU 1' : 'unpinned';
+  databaseCpu = useSqlite ? undefined : await postgresCpu(PG_URL);
   if (perfDir) {
     if (!perfAvailable()) throw new Error('--perf needs perf (Debian: apt-get install linux-perf)');
     // Before the server starts: it writes its jit dump there.
@@ -1049,14 +1076,15 @@ function report(
       `${warmUp > 0 ? `${warmUp} warm-up ceremonies before each scenario's phases, ` : ''}${new Date().toISOString()}\n`,
   );
   console.log(
-    '| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | floor ms | ratio | ceremony p50/p90/p99 ms | RSS MB |',
+    '| scenario | conc. | ceremonies | cer/s | server CPU ms/cer | floor ms | ratio | database CPU ms/cer | ceremony p50/p90/p99 ms | RSS MB |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const floor = floorOf(r.scenario);
     console.log(
       `| ${r.scenario} | ${r.concurrency} | ${r.ceremonies} | ${f(r.per_second)} | ${f(r.cpu_ms_per_ceremony, 2)} | ` +
         `${f(floor, 2)} | ${Number.isNaN(floor) ? '–' : `${f(r.cpu_ms_per_ceremony / floor, 1)}x`} | ` +
+        `${f(r.db_cpu_ms_per_ceremony, 2)} | ` +
         `${f(r.ceremony_ms.p50)}/${f(r.ceremony_ms.p90)}/${f(r.ceremony_ms.p99)} | ${f(r.rss_mb, 0)} |`,
     );
   }

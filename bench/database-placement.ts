@@ -22,6 +22,20 @@ function processesOf(postmaster: number): number[] {
   return [postmaster, ...children];
 }
 
+const CLK_TCK = 100;
+
+/** CPU ms of a process (utime + stime), and with `reaped` that of its children it has waited for. */
+function cpuMsOf(pid: number, reaped: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+    return (ticks * 1000) / CLK_TCK;
+  } catch {
+    return 0; // a backend that exited meanwhile: its time is now in the postmaster's children's
+  }
+}
+
 function place(pids: number[], mask: string): void {
   for (const pid of pids) {
     try {
@@ -42,12 +56,9 @@ function place(pids: number[], mask: string): void {
  * this user may not move it.
  */
 export async function movePostgresTo(url: string, cpu: number): Promise<(() => void) | undefined> {
-  if (!['127.0.0.1', 'localhost', '::1'].includes(new URL(url).hostname)) return undefined;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const postmaster = await localPostmaster(url);
+  if (postmaster === undefined) return undefined;
   try {
-    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
-    const postmaster = Number(readFileSync(join(rows[0].data_directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const original = maskOf(postmaster);
     place(processesOf(postmaster), (1 << cpu).toString(16));
     if (maskOf(postmaster) !== (1 << cpu).toString(16)) return undefined;
@@ -61,7 +72,35 @@ export async function movePostgresTo(url: string, cpu: number): Promise<(() => v
     return restore;
   } catch {
     return undefined;
+  }
+}
+
+/** The postmaster of a PostgreSQL server on this machine, or undefined when it is not local or not readable. */
+async function localPostmaster(url: string): Promise<number | undefined> {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(new URL(url).hostname)) return undefined;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return Number(readFileSync(join(rows[0].data_directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What reads the CPU ms a local PostgreSQL server has used so far: every process it runs (the
+ * backends, the WAL writer, the checkpointer, autovacuum), and those that have exited, whose time
+ * the postmaster holds once it has reaped them. Undefined when the server is not local.
+ */
+export async function postgresCpu(url: string): Promise<(() => number) | undefined> {
+  const postmaster = await localPostmaster(url);
+  if (postmaster === undefined) return undefined;
+  return () => {
+    let ms = cpuMsOf(postmaster, true);
+    for (const pid of processesOf(postmaster)) if (pid !== postmaster) ms += cpuMsOf(pid, false);
+    return ms;
+  };
 }
