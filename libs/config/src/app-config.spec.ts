@@ -49,6 +49,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('DATABASE_PREPARED_STATEMENTS is on by default, off with false, and must be a boolean', () => {
+    assert.equal(loadConfig({}, CWD).databasePreparedStatements, true);
+    assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }, CWD).databasePreparedStatements, false);
+    assert.throws(
+      () => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'sometimes' }, CWD),
+      /DATABASE_PREPARED_STATEMENTS must be true or false/,
+    );
+  });
+
   it('test env logs nothing by default', () => {
     assert.equal(loadConfig({ NODE_ENV: 'test' }, CWD).logLevel, 'silent');
   });

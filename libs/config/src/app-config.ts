@@ -30,6 +30,8 @@ export interface AppConfig {
   /** The base URL clients reach the API at (OpenAPI `servers`); the listen address when unset. */
   publicUrl?: string;
   database: DatabaseConfig;
+  /** PostgreSQL: the service's statements go as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
+  databasePreparedStatements: boolean;
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
   auth: {
@@ -152,6 +154,7 @@ function toAppConfig(env: Environment, cwd: string): AppConfig {
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
     publicUrl: env.PUBLIC_URL,
     database: databaseConfig(env.DATABASE_URL, cwd),
+    databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     migrateOnStart: migratesOnStart(env),
     auth: authConfig(env),
     platformApiKey: env.PLATFORM_API_KEY,

@@ -49,6 +49,9 @@ export class Environment {
   /** A relative SQLite path is relative to the working directory. */
   @EnvDatabaseUrl()
   DATABASE_URL = 'sqlite:data/tessera.sqlite';
+  /** PostgreSQL: named prepared statements for the service's own statements (off behind a transaction pooler). */
+  @EnvBoolean()
+  DATABASE_PREPARED_STATEMENTS = true;
   @EnvBoolean()
   MIGRATE_ON_START?: boolean;
 

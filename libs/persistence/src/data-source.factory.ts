@@ -4,12 +4,19 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '#config';
 import { ENTITIES } from './entities/index.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import { nameStatementsOf } from './statement-runner.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations/index.js';
 
 export interface DataSourceFactoryOptions {
   /** Bounded wait for a connection, so a dead database answers 503 instead of hanging. */
   connectTimeoutMs?: number;
   poolSize?: number;
+  /**
+   * PostgreSQL: the service's own statements go as named prepared statements (statement-runner.ts).
+   * Off for a pooler that hands a session's statements to other server connections
+   * (DATABASE_PREPARED_STATEMENTS=false).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Builds (does not initialize) the DataSource for SQLite or PostgreSQL. `synchronize` is never on. */
@@ -50,11 +57,14 @@ export function createDataSource(db: DatabaseConfig, options: DataSourceFactoryO
         statement_timeout: 10_000,
         query_timeout: 12_000,
         idle_in_transaction_session_timeout: 15_000,
-        options: '-c timezone=UTC',
+        // Prepared statements are planned with each execution's values (statement-runner.ts).
+        options: '-c timezone=UTC -c plan_cache_mode=force_custom_plan',
       },
     };
   }
-  return new DataSource(config);
+  const dataSource = new DataSource(config);
+  if (db.type === 'postgres' && options.preparedStatements !== false) nameStatementsOf(dataSource);
+  return dataSource;
 }
 
 export function isPostgres(ds: DataSource): boolean {

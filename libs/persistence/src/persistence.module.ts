@@ -16,7 +16,7 @@ const START_ATTEMPTS = 3;
 async function connectAtStart(config: AppConfig): Promise<DataSource> {
   const logger = new Logger('Persistence');
   for (let attempt = 1; ; attempt += 1) {
-    const ds = createDataSource(config.database);
+    const ds = createDataSource(config.database, { preparedStatements: config.databasePreparedStatements });
     try {
       return await ds.initialize();
     } catch (err) {

@@ -84,7 +84,8 @@ export async function runUnderUserFactorLock(
       return literal(statement.values[index]);
     });
   try {
-    await pool.query(text);
+    // No values: the simple protocol, which runs the lock and the statement as one message.
+    await pool.query({ text });
   } catch (err) {
     throw new QueryFailedError(statement.sql, [...statement.values], err as Error);
   }
