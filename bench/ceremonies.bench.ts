@@ -52,6 +52,7 @@ import { PolicyEngine } from '#policy';
 import { generateBackupCodeSet, hashBackupCodeSet } from '#mfa';
 import { productionRuntime } from './production-runtime.js';
 import { movePostgresTo, postgresCpu } from './database-placement.js';
+import { processCpuMs } from './proc-cpu.js';
 import { onStop } from './stop-hooks.js';
 import { DECISION_TENANT_ID, signInDecisionRequest } from './floor-decisions.js';
 import { PhasePerf, perfAvailable, perfNodeFlags } from './phase-perf.js';
@@ -83,7 +84,6 @@ const SECRET = randomBytes(32).toString('hex');
 const PLATFORM_KEY = randomBytes(24).toString('hex');
 const ORIGIN = 'https://app.bench.test';
 const RP_ID = 'bench.test';
-const CLK_TCK = 100;
 const DEADLINE = Date.now() + Number(option('--minutes') ?? 30) * 60_000;
 /** Users who already hold a passkey, for sign-in and step-up. */
 const SIGN_IN_USERS = quick ? 100 : 400;
@@ -122,12 +122,9 @@ async function memoryOf(pid: number, metricsUrl: string): Promise<Record<string,
 }
 
 function procStat(pid: number): { cpuMs: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuMs: (ticks * 1000) / CLK_TCK, rssMb: rssKb / 1024 };
+  return { cpuMs: processCpuMs(pid), rssMb: rssKb / 1024 };
 }
 
 async function freePort(): Promise<number> {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { onStop } from './stop-hooks.js';
+import { processCpuMs } from './proc-cpu.js';
 
 /** The CPU mask of a process, as taskset prints it (hex). */
 function maskOf(pid: number): string {
@@ -22,17 +23,12 @@ function processesOf(postmaster: number): number[] {
   return [postmaster, ...children];
 }
 
-const CLK_TCK = 100;
-
-/** CPU ms of a process (utime + stime), and with `reaped` that of its children it has waited for. */
+/** A process's CPU ms (see processCpuMs), or 0 for a backend that exited meanwhile: its time is now the postmaster's children's. */
 function cpuMsOf(pid: number, reaped: boolean): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
-    return (ticks * 1000) / CLK_TCK;
+    return processCpuMs(pid, reaped);
   } catch {
-    return 0; // a backend that exited meanwhile: its time is now in the postmaster's children's
+    return 0;
   }
 }
 

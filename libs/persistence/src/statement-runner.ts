@@ -51,7 +51,9 @@ function statementName(sql: string): string | undefined {
  * and this one is run again unnamed.
  */
 function isStalePreparedStatement(err: unknown): boolean {
-  return (err as { code?: unknown }).code === '0A000';
+  // 0A000 is any feature_not_supported; the routine (not translated, unlike the message) names this one.
+  const { code, routine } = err as { code?: unknown; routine?: unknown };
+  return code === '0A000' && routine === 'RevalidateCachedQuery';
 }
 
 /**
