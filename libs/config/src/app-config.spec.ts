@@ -58,6 +58,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('DATABASE_PLAN_CACHE_MODE is unset by default (the database decides), and must be a PostgreSQL mode', () => {
+    assert.equal(loadConfig({}, CWD).databasePlanCacheMode, undefined);
+    assert.equal(loadConfig({ DATABASE_PLAN_CACHE_MODE: 'auto' }, CWD).databasePlanCacheMode, 'auto');
+    assert.equal(
+      loadConfig({ DATABASE_PLAN_CACHE_MODE: 'force_custom_plan' }, CWD).databasePlanCacheMode,
+      'force_custom_plan',
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_PLAN_CACHE_MODE: 'force_generic_plan' }, CWD),
+      /DATABASE_PLAN_CACHE_MODE must be one of auto, force_custom_plan/,
+    );
+  });
+
   it('test env logs nothing by default', () => {
     assert.equal(loadConfig({ NODE_ENV: 'test' }, CWD).logLevel, 'silent');
   });

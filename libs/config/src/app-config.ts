@@ -32,6 +32,11 @@ export interface AppConfig {
   database: DatabaseConfig;
   /** PostgreSQL: the service's statements go as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
   databasePreparedStatements: boolean;
+  /**
+   * PostgreSQL: `auto` lets the database keep a prepared statement's plan, `force_custom_plan` plans
+   * every execution with its values (DATABASE_PLAN_CACHE_MODE); unset, the service asks the database.
+   */
+  databasePlanCacheMode?: 'auto' | 'force_custom_plan';
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
   auth: {
@@ -155,6 +160,7 @@ function toAppConfig(env: Environment, cwd: string): AppConfig {
     publicUrl: env.PUBLIC_URL,
     database: databaseConfig(env.DATABASE_URL, cwd),
     databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    databasePlanCacheMode: env.DATABASE_PLAN_CACHE_MODE,
     migrateOnStart: migratesOnStart(env),
     auth: authConfig(env),
     platformApiKey: env.PLATFORM_API_KEY,

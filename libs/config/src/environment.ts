@@ -18,6 +18,7 @@ import {
 export const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 
+export const PLAN_CACHE_MODES = ['auto', 'force_custom_plan'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const THIRTY_DAYS = 30 * 86_400;
 
@@ -52,6 +53,11 @@ export class Environment {
   /** PostgreSQL: named prepared statements for the service's own statements (off behind a transaction pooler). */
   @EnvBoolean()
   DATABASE_PREPARED_STATEMENTS = true;
+  /** PostgreSQL: how prepared statements are planned; unset, by whether autovacuum keeps the statistics. */
+  @EnvString(
+    IsIn(PLAN_CACHE_MODES, { message: `DATABASE_PLAN_CACHE_MODE must be one of ${PLAN_CACHE_MODES.join(', ')}` }),
+  )
+  DATABASE_PLAN_CACHE_MODE?: (typeof PLAN_CACHE_MODES)[number];
   @EnvBoolean()
   MIGRATE_ON_START?: boolean;
 

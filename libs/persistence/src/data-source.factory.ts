@@ -5,6 +5,7 @@ import type { DatabaseConfig } from '#config';
 import { ENTITIES } from './entities/index.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { nameStatementsOf } from './statement-runner.js';
+import type { PlanCacheMode } from './plan-caching.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations/index.js';
 
 export interface DataSourceFactoryOptions {
@@ -17,6 +18,8 @@ export interface DataSourceFactoryOptions {
    * (DATABASE_PREPARED_STATEMENTS=false).
    */
   preparedStatements?: boolean;
+  /** PostgreSQL: how named statements are planned (plan-caching.ts); every execution by its values unless told. */
+  planCacheMode?: PlanCacheMode;
 }
 
 /** Builds (does not initialize) the DataSource for SQLite or PostgreSQL. `synchronize` is never on. */
@@ -57,8 +60,7 @@ export function createDataSource(db: DatabaseConfig, options: DataSourceFactoryO
         statement_timeout: 10_000,
         query_timeout: 12_000,
         idle_in_transaction_session_timeout: 15_000,
-        // Prepared statements are planned with each execution's values (statement-runner.ts).
-        options: '-c timezone=UTC -c plan_cache_mode=force_custom_plan',
+        options: `-c timezone=UTC -c plan_cache_mode=${options.planCacheMode ?? 'force_custom_plan'}`,
       },
     };
   }

@@ -11,3 +11,4 @@ export * from './plain-statements.js';
 export * from './atomic-change.js';
 export * from './statement-runner.js';
 export * from './column-values.js';
+export * from './plan-caching.js';

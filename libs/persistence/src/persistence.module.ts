@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationS
 import { DataSource } from 'typeorm';
 import { type AppConfig, APP_CONFIG } from '#config';
 import { createDataSource } from './data-source.factory.js';
+import { planCacheModeFor } from './plan-caching.js';
 import { assertMigrated } from './pending-migrations.js';
 import { isConnectionError } from './database-errors.js';
 
@@ -16,8 +17,15 @@ const START_ATTEMPTS = 3;
 async function connectAtStart(config: AppConfig): Promise<DataSource> {
   const logger = new Logger('Persistence');
   for (let attempt = 1; ; attempt += 1) {
-    const ds = createDataSource(config.database, { preparedStatements: config.databasePreparedStatements });
     try {
+      const planCacheMode =
+        config.database.type === 'postgres' && config.databasePreparedStatements
+          ? (config.databasePlanCacheMode ?? (await planCacheModeFor(config.database.url)))
+          : undefined;
+      const ds = createDataSource(config.database, {
+        preparedStatements: config.databasePreparedStatements,
+        planCacheMode,
+      });
       return await ds.initialize();
     } catch (err) {
       if (attempt >= START_ATTEMPTS || !isConnectionError(err)) throw err;

@@ -18,11 +18,8 @@ interface PostgresPool {
 /**
  * PostgreSQL data sources whose statements here go as named prepared statements (see
  * createDataSource). A named statement is parsed once per connection instead of at every
- * execution: the database's CPU per sign-in fell to 0.84x (README, Benchmark). Each
- * execution is still planned with its values (the connection's plan_cache_mode is
- * force_custom_plan): a generic plan, made without them, counted a user's credentials through the
- * (tenant_id, credential_id) index and read every credential of the tenant. In a table shared by
- * tenants of every size, the values must choose the plan.
+ * execution: the database's CPU per sign-in fell to 0.84x (README, Benchmark). Whether its plan
+ * is kept too depends on the database (plan-caching.ts).
  */
 const namingSources = new WeakSet<DataSource>();
 
