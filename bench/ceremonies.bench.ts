@@ -618,25 +618,24 @@ async function scratchDatabase(suffix = ''): Promise<ScratchDatabase> {
     return { url: `sqlite:${join(dir, 'bench.sqlite')}`, cleanup };
   }
   const name = `tessera_bench_${process.pid}${suffix}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
   const url = new URL(PG_URL);
   url.pathname = `/${name}`;
-  const cleanup = async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
+  /** One statement on its own connection. */
+  const run = async (connectionString: string, sql: string) => {
+    const c = new pg.Client({ connectionString });
     await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
   };
-  const analyze = async () => {
-    const c = new pg.Client({ connectionString: url.toString() });
-    await c.connect();
-    await c.query('ANALYZE');
-    await c.end();
+  await run(PG_URL, `CREATE DATABASE ${name}`);
+  return {
+    url: url.toString(),
+    cleanup: () => run(PG_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    analyze: () => run(url.toString(), 'ANALYZE'),
   };
-  return { url: url.toString(), cleanup, analyze };
 }
 
 async function createTenant(base: string): Promise<{ id: string; apiKey: string }> {

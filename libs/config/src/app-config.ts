@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { databaseConfig, type DatabaseConfig } from './database-url.js';
-import { environmentProblems, readEnvironment, type Environment } from './environment.js';
+import { environmentProblems, readEnvironment, type Environment, type PLAN_CACHE_MODES } from './environment.js';
 import {
   crossVariableProblems,
   isDevMode,
@@ -12,6 +12,9 @@ import {
 } from './environment-rules.js';
 
 export type { DatabaseConfig };
+
+/** How PostgreSQL plans prepared statements (libs/persistence/src/plan-caching.ts). */
+export type PlanCacheMode = (typeof PLAN_CACHE_MODES)[number];
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
@@ -36,7 +39,7 @@ export interface AppConfig {
    * PostgreSQL: `auto` lets the database keep a prepared statement's plan, `force_custom_plan` plans
    * every execution with its values (DATABASE_PLAN_CACHE_MODE); unset, the service asks the database.
    */
-  databasePlanCacheMode?: 'auto' | 'force_custom_plan';
+  databasePlanCacheMode?: PlanCacheMode;
   /** Run pending migrations when the API starts (always in dev; opt-in in production). */
   migrateOnStart: boolean;
   auth: {

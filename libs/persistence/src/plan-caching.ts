@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { PlanCacheMode } from '#config';
 
 /**
  * How PostgreSQL plans the service's named statements (statement-runner.ts) on each connection.
@@ -14,7 +15,7 @@ import pg from 'pg';
  * by reading every credential of the tenant, and registrations at concurrency 32 fell from 442 to
  * 149 a second. So plans are kept only where the database keeps its statistics.
  */
-export type PlanCacheMode = 'auto' | 'force_custom_plan';
+export type { PlanCacheMode };
 
 /** Whether autovacuum, and the row counts it works from, are on for this database. */
 export async function planCacheModeFor(url: string, connectTimeoutMs = 3000): Promise<PlanCacheMode> {
