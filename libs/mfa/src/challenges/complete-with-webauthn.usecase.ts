@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { ApiError } from '#errors';
-import type { WebAuthnCredentialEntity } from '#persistence';
 import { authenticatorAttrs, type AuthenticatorFacts } from '../factors/authenticator-attributes.js';
 import { strengthOf, type FactorCounts } from '../factors/factors.service.js';
 import { authenticationMethod, credentialQualification, proofMeetsRequest } from '../shared/acr-rules.js';
 import type { WebAuthnMethodType } from '../shared/method-types.js';
-import { AssertionCredentialsService, type NamedCredential } from '../webauthn/assertion-credentials.service.js';
+import {
+  AssertionCredentialsService,
+  type AssertedCredential,
+  type NamedCredential,
+} from '../webauthn/assertion-credentials.service.js';
 import { counterAcceptable, verifyAuthentication } from '../webauthn/authentication.verifier.js';
 import { relyingParty, type RelyingParty } from '../webauthn/relying-party.js';
 import { ChallengeCompletionService, type MfaCompletion } from './challenge-completion.service.js';
@@ -21,7 +24,7 @@ export interface CompleteWithWebAuthnCommand extends ChallengeRef {
 /** The stored credential an assertion names, once it is known to belong to the challenge's user. */
 interface MatchedCredential {
   accepted: true;
-  credential: WebAuthnCredentialEntity;
+  credential: AssertedCredential;
   ownerFactors: FactorCounts;
 }
 
@@ -119,7 +122,7 @@ export class CompleteWithWebAuthn {
     rp: RelyingParty,
     challenge: string,
     response: AuthenticationResponseJSON,
-    credential: WebAuthnCredentialEntity,
+    credential: AssertedCredential,
   ): Promise<ProofOutcome> {
     const method = methodOf(credential);
     const refuse = (reason: string, metadata: Record<string, unknown> = {}) =>
@@ -166,7 +169,7 @@ export class CompleteWithWebAuthn {
   }
 }
 
-function methodOf(credential: WebAuthnCredentialEntity): WebAuthnMethodType {
+function methodOf(credential: AssertedCredential): WebAuthnMethodType {
   return credential.methodType as WebAuthnMethodType;
 }
 
@@ -188,7 +191,7 @@ function crossOriginError(): ApiError {
  * changes), so rules like "only trusted security keys sign in to admin" can be written.
  */
 function usedAuthenticator(
-  c: WebAuthnCredentialEntity,
+  c: AssertedCredential,
   assertion: { userVerified: boolean; backedUp: boolean },
 ): AuthenticatorFacts {
   return {

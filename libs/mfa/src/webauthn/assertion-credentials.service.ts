@@ -20,9 +20,40 @@ export type OfferedCredential = Pick<
   'credentialId' | 'transports' | 'methodType' | 'attestationTrusted' | 'backupEligible' | 'userVerified'
 >;
 
+/**
+ * The columns of a stored credential an assertion uses: its verification, the counter and backup
+ * state it updates, the acr rules, the Authenticator verify_factor is told of, and the audit of its
+ * anomalies. The name, the attestation's key and metadata blob, and the timestamps are left out:
+ * pg builds its row description and every row per column, so each column costs on the hottest read.
+ */
+const ASSERTED_COLUMNS = [
+  'id',
+  'userId',
+  'credentialId',
+  'publicKey',
+  'counter',
+  'transports',
+  'aaguid',
+  'userVerified',
+  'backupEligible',
+  'backedUp',
+  'attestationFormat',
+  'attachment',
+  'methodType',
+  'credPropsRk',
+  'attestationTrusted',
+  'untrustedReason',
+  'model',
+  'certificationLevel',
+  'modelStatus',
+] as const satisfies readonly (keyof WebAuthnCredentialEntity)[];
+
+/** A stored credential as an assertion reads it (see ASSERTED_COLUMNS). */
+export type AssertedCredential = Pick<WebAuthnCredentialEntity, (typeof ASSERTED_COLUMNS)[number]>;
+
 /** A stored credential, its owner's user handle (null if the owner has none) and the owner's factors. */
 export interface NamedCredential {
-  credential: WebAuthnCredentialEntity;
+  credential: AssertedCredential;
   ownerHandle: string | null;
   ownerFactors: FactorCounts;
 }
@@ -38,7 +69,7 @@ const CHALLENGE_WITH_NAMED_CREDENTIAL = new CachedQuery((manager) =>
       .getRepository(MfaChallengeEntity)
       .createQueryBuilder('ch')
       .leftJoin(WebAuthnCredentialEntity, 'c', 'c.tenantId = ch.tenantId AND c.credentialId = :credentialId')
-      .addSelect('c')
+      .addSelect(ASSERTED_COLUMNS.map((column) => `c.${column}`))
       .leftJoin(UserHandleEntity, 'h', 'h.tenantId = c.tenantId AND h.userId = c.userId')
       .addSelect('h.handle', 'owner_handle')
       .where('ch.id = :id'),
@@ -131,7 +162,7 @@ export class AssertionCredentialsService {
    */
   useOf(
     tenantId: string,
-    credential: WebAuthnCredentialEntity,
+    credential: AssertedCredential,
     assertion: { newCounter: number; backedUp: boolean },
     now: Date,
   ): TenantUpdate<WebAuthnCredentialEntity> {
@@ -146,7 +177,7 @@ export class AssertionCredentialsService {
   /** A signature counter that did not advance: a cloned authenticator, or a replayed assertion. */
   async recordCounterRegression(
     tenantId: string,
-    credential: WebAuthnCredentialEntity,
+    credential: AssertedCredential,
     receivedCounter: number,
     challengeId: string,
   ): Promise<void> {
@@ -170,7 +201,7 @@ export class AssertionCredentialsService {
    * to a cloud keychain since. Recorded before the policy decides, so the stored flag, the audit
    * log and `resource.backed_up` agree even when a rule then refuses the synced passkey.
    */
-  async recordBackupDrift(tenantId: string, credential: WebAuthnCredentialEntity): Promise<void> {
+  async recordBackupDrift(tenantId: string, credential: AssertedCredential): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const updated = await this.credentials
         .withManager(manager)
